@@ -1,0 +1,30 @@
+# The two commands of a fresh machine are `make demo` and `make test`;
+# both set up everything they need through scripts/bootstrap.sh.
+PY := .venv/bin/python
+PORT ?= 8000
+export PORT
+
+.PHONY: setup demo serve test test-postgres bench clean
+
+setup:
+	@scripts/bootstrap.sh
+
+demo: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py demo
+
+serve: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py serve
+
+test: setup
+	DATA_DIR=$(CURDIR)/var/test $(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgres: setup
+	DATA_DIR=$(CURDIR)/var/test scripts/with-postgres.sh $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(PY) -m bench
+
+clean:
+	rm -rf var .pytest_cache

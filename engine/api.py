@@ -1,0 +1,91 @@
+"""The one NinjaAPI at /api/v1: mounts each app's router and maps every error to one envelope."""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+
+from badges.api import router as badges_router
+from leaderboards.api import router as leaderboards_router
+from rules.api import router as rules_router
+
+from .errors import ApiError, path_of
+from .ingest import EventIn
+from .routes import router as engine_router
+
+log = logging.getLogger(__name__)
+
+class PlauditAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        # POST /events reads its body itself (one object or an array); publish its schemas here.
+        schema = super().get_openapi_schema(*args, **kwargs)
+        defs = EventIn.model_json_schema(ref_template="#/components/schemas/{model}")
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.update(defs.pop("$defs", {}))
+        components["EventIn"] = defs
+        return schema
+
+
+api = PlauditAPI(
+    title="Plaudit API",
+    version="1",
+    description="Events in; points, badges, levels and leaderboards out. See docs/api.md.",
+    docs_url="/docs",
+    urls_namespace="api-v1",
+)
+api.add_router("", engine_router)
+api.add_router("", leaderboards_router)
+api.add_router("", badges_router)
+api.add_router("", rules_router)
+
+
+def _envelope(request, status: int, code: str, message: str, details=None):
+    body = {"error": code, "message": message}
+    if details:
+        body["details"] = details
+    return api.create_response(request, body, status=status)
+
+
+@api.exception_handler(ApiError)
+def _api_error(request, exc: ApiError):
+    return api.create_response(request, exc.body(), status=exc.status)
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request, exc: ValidationError):
+    details = []
+    for error in exc.errors:
+        loc = list(error.get("loc", ()))
+        if loc and loc[0] in ("query", "path", "body", "header", "form"):
+            loc = loc[1:]
+        details.append({"path": path_of(loc), "message": error.get("msg", "invalid")})
+    return _envelope(request, 422, "validation_error", "the request is not valid", details)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    return _envelope(request, 401, "unauthorized", "send an API key as `Authorization: Bearer KEY` (manage.py apikey create)")
+
+
+@api.exception_handler(AuthorizationError)
+def _forbidden(request, exc: AuthorizationError):
+    return _envelope(request, 403, "forbidden", exc.message)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    return _envelope(request, exc.status_code, "error", str(exc.message))
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return _envelope(request, 404, "not_found", str(exc) or "not found")
+
+
+@api.exception_handler(Exception)
+def _unexpected(request, exc: Exception):
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return _envelope(request, 500, "internal_error", "something went wrong on our side; it was logged")

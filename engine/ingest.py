@@ -1,0 +1,246 @@
+"""Accepting events: validate, normalise, store idempotently. Scoring happens later, in order."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from django.db import IntegrityError, transaction
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+
+from .errors import ApiError, issues_from_pydantic
+from .models import Event, Person
+
+MAX_BATCH = 1000
+MAX_ATTRIBUTES_BYTES = 4096
+HASHTAG = re.compile(r"(?<![\w&])#(\w[\w-]*)")
+MENTION = re.compile(r"(?<![\w])@([\w.+-]+(?:@[\w-]+(?:\.[\w-]+)+)?)")
+
+
+def _person_object(value: Any) -> Any:
+    return {"id": value} if isinstance(value, str) else value
+
+
+class PersonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: Annotated[str, Field(min_length=1, max_length=200)]
+    name: Annotated[str, Field(max_length=200)] | None = None
+    team: Annotated[str, Field(max_length=100)] | None = None
+
+
+PersonRef = Annotated[PersonIn, BeforeValidator(_person_object)]
+
+
+class TargetIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: Annotated[str, Field(min_length=1, max_length=200)]
+    author: PersonRef | None = None
+
+
+class EventIn(BaseModel):
+    """One thing a person did in a channel (contract section 2)."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: Annotated[str, Field(min_length=1, max_length=200)]
+    type: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+    occurred_at: AwareDatetime
+    actor: PersonRef
+    channel: Annotated[str, Field(max_length=200)] | None = None
+    program: Annotated[str, Field(max_length=200)] | None = None
+    target: TargetIn | None = None
+    text: Annotated[str, Field(max_length=10_000)] | None = None
+    hashtags: Annotated[list[Annotated[str, Field(min_length=1, max_length=100)]], Field(max_length=100)] | None = None
+    mentions: Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]], Field(max_length=100)] | None = None
+    attributes: dict[str, Any] | None = None
+
+    @field_validator("attributes")
+    @classmethod
+    def _attributes_small(cls, value: dict | None) -> dict | None:
+        if value is not None and len(json.dumps(value, separators=(",", ":"))) > MAX_ATTRIBUTES_BYTES:
+            raise ValueError(f"attributes are limited to {MAX_ATTRIBUTES_BYTES} bytes of JSON")
+        return value
+
+
+def parse_hashtags(text: str) -> list[str]:
+    return list(dict.fromkeys(HASHTAG.findall(text)))
+
+
+def parse_mentions(text: str) -> list[str]:
+    return list(dict.fromkeys(m.rstrip(".-") for m in MENTION.findall(text)))
+
+
+@dataclass
+class Normalized:
+    data: EventIn
+    hashtags: list[str]
+    mentions: list[str]
+    content_hash: str
+
+
+def normalize(item: EventIn) -> Normalized:
+    text = item.text or ""
+    hashtags = [t.lstrip("#") for t in item.hashtags] if item.hashtags is not None else parse_hashtags(text)
+    mentions = [m.lstrip("@") for m in item.mentions] if item.mentions is not None else parse_mentions(text)
+    canonical = item.model_dump(mode="json", exclude_none=True)
+    canonical["occurred_at"] = item.occurred_at.timestamp()
+    canonical["hashtags"], canonical["mentions"] = hashtags, mentions
+    digest = hashlib.sha256(json.dumps(canonical, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    return Normalized(item, hashtags, mentions, digest)
+
+
+@dataclass
+class IngestResult:
+    items: list[dict] = field(default_factory=list)  # {"id", "status": accepted|duplicate}
+    accepted_seqs: list[int] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> int:
+        return sum(1 for i in self.items if i["status"] == "accepted")
+
+    @property
+    def duplicates(self) -> int:
+        return sum(1 for i in self.items if i["status"] == "duplicate")
+
+
+def validate_events(raw: Any) -> list[Normalized]:
+    """Every item checked; one ApiError lists all problems with the item's index and field."""
+    single = isinstance(raw, dict)
+    items = [raw] if single else raw
+    if not isinstance(items, list):
+        raise ApiError(422, "invalid_body", "send one event object or a JSON array of events")
+    if not items:
+        raise ApiError(422, "invalid_body", "the array holds no events")
+    if len(items) > MAX_BATCH:
+        raise ApiError(422, "batch_too_large", f"a request carries at most {MAX_BATCH} events; this one has {len(items)}")
+    problems, normalized = [], []
+    for index, item in enumerate(items):
+        prefix = () if single else (index,)
+        try:
+            if not isinstance(item, dict):
+                raise ApiError(422, "invalid_body", "")
+            event = EventIn.model_validate(item)
+        except ValidationError as exc:
+            problems.extend(issues_from_pydantic(exc, prefix=("events", *prefix) if not single else ()))
+            continue
+        except ApiError:
+            problems.append({"path": f"events[{index}]", "message": "each event is a JSON object"})
+            continue
+        if event.type == "undo" and not event.target:
+            where = f"events[{index}].target" if not single else "target"
+            problems.append({"path": where, "message": "an undo names the event it reverses: target.id"})
+            continue
+        normalized.append(normalize(event))
+    if problems:
+        raise ApiError(422, "validation_error", f"{len(problems)} problem(s) in the events; nothing was stored", problems)
+    return normalized
+
+
+def do_accept_events(raw: Any) -> IngestResult:
+    """Validate and store a batch atomically; duplicates are acknowledged, conflicts refuse the batch."""
+    events = validate_events(raw)
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                return _store(events)
+        except IntegrityError:
+            # Another request stored one of these ids meanwhile: look again, it is now a duplicate.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _store(events: list[Normalized]) -> IngestResult:
+    ids = [e.data.id for e in events]
+    stored = {e.source_id: e for e in Event.objects.filter(source_id__in=ids).only("source_id", "content_hash", "type")}
+    result, conflicts, fresh = IngestResult(), [], []
+    seen_in_batch: dict[str, Normalized] = {}
+    for index, event in enumerate(events):
+        source_id = event.data.id
+        earlier = stored.get(source_id) or seen_in_batch.get(source_id)
+        earlier_hash = earlier.content_hash if earlier is not None else None
+        if earlier is None:
+            seen_in_batch[source_id] = event
+            fresh.append(event)
+            result.items.append({"id": source_id, "status": "accepted"})
+        elif earlier_hash == event.content_hash:
+            result.items.append({"id": source_id, "status": "duplicate"})
+        else:
+            conflicts.append({"path": f"events[{index}].id", "message": f"{source_id!r} was accepted before with other content"})
+    _check_undo_targets(fresh, stored_types={k: v.type for k, v in stored.items()}, problems=conflicts)
+    if conflicts:
+        raise ApiError(409, "conflict", "some events conflict with accepted ones; nothing was stored", conflicts)
+    if not fresh:
+        return result
+    people = upsert_people(fresh)
+    rows = [
+        Event(
+            source_id=e.data.id, type=e.data.type, occurred_at=e.data.occurred_at, actor=people[e.data.actor.id],
+            channel=e.data.channel or "", program=e.data.program or "",
+            target_id=e.data.target.id if e.data.target else "",
+            target_author=people[e.data.target.author.id] if e.data.target and e.data.target.author else None,
+            text=e.data.text or "", hashtags=e.hashtags, mentions=e.mentions, attributes=e.data.attributes or {},
+            content_hash=e.content_hash,
+        )
+        for e in fresh
+    ]
+    Event.objects.bulk_create(rows, batch_size=500)
+    result.accepted_seqs = [row.seq for row in rows if row.seq is not None]
+    if len(result.accepted_seqs) != len(rows):
+        result.accepted_seqs = list(Event.objects.filter(source_id__in=[r.source_id for r in rows]).values_list("seq", flat=True))
+    transaction.on_commit(_enqueue_scoring)
+    return result
+
+
+def _check_undo_targets(fresh: list[Normalized], stored_types: dict[str, str], problems: list[dict]) -> None:
+    undo_targets = [e.data.target.id for e in fresh if e.data.type == "undo"]
+    if not undo_targets:
+        return
+    known = dict(Event.objects.filter(source_id__in=undo_targets).values_list("source_id", "type"))
+    known.update({e.data.id: e.data.type for e in fresh})
+    for index, e in enumerate(fresh):
+        if e.data.type != "undo":
+            continue
+        target, path = e.data.target.id, f"events[{index}].target.id"
+        if target not in known:
+            problems.append({"path": path, "message": f"undo of {target!r}: no event with that id was accepted"})
+        elif known[target] == "undo":
+            problems.append({"path": path, "message": f"undo of {target!r}: an undo cannot be undone"})
+
+
+def upsert_people(events: list[Normalized]) -> dict[str, Person]:
+    """Create the people these events name; refresh names and teams that were given."""
+    given: dict[str, PersonIn] = {}
+    for e in events:
+        refs = [e.data.actor] + ([e.data.target.author] if e.data.target and e.data.target.author else [])
+        for ref in refs:
+            if ref.name is not None or ref.team is not None or ref.id not in given:
+                given[ref.id] = ref
+        for key in e.mentions:
+            given.setdefault(key, PersonIn(id=key))
+    existing = {p.key: p for p in Person.objects.filter(key__in=list(given))}
+    missing = [Person(key=k, name=ref.name or "", team=ref.team or "") for k, ref in given.items() if k not in existing]
+    if missing:
+        Person.objects.bulk_create(missing, ignore_conflicts=True, batch_size=500)
+        existing.update({p.key: p for p in Person.objects.filter(key__in=[p.key for p in missing])})
+    changed = []
+    for key, ref in given.items():
+        person = existing[key]
+        updated = False
+        if ref.name is not None and ref.name != person.name:
+            person.name, updated = ref.name, True
+        if ref.team is not None and ref.team != person.team:
+            person.team, updated = ref.team, True
+        if updated:
+            changed.append(person)
+    if changed:
+        Person.objects.bulk_update(changed, ["name", "team"], batch_size=500)
+    return existing
+
+
+def _enqueue_scoring() -> None:
+    from .jobs import enqueue_scoring
+
+    enqueue_scoring()

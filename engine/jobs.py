@@ -1,0 +1,35 @@
+"""RQ entry points. Jobs carry no data: they reload and call the same actions the API uses."""
+
+from __future__ import annotations
+
+import logging
+
+from rq import Queue
+
+from .redis import get_redis
+
+log = logging.getLogger(__name__)
+
+SCORING_QUEUE = "scoring"
+DEFAULT_QUEUE = "default"
+# While one scoring job waits in the queue, another would find nothing new to do.
+SCORING_PENDING_FLAG = "plaudit:scoring:queued"
+
+
+def scoring_queue() -> Queue:
+    return Queue(SCORING_QUEUE, connection=get_redis())
+
+
+def enqueue_scoring() -> None:
+    """Ask a worker to score pending events; a no-op while a request is already queued."""
+    r = get_redis()
+    if r.set(SCORING_PENDING_FLAG, 1, nx=True, ex=60):
+        scoring_queue().enqueue(score_pending_job, job_timeout=3600, result_ttl=60, failure_ttl=86400)
+
+
+def score_pending_job() -> int:
+    from .scoring import do_score_pending
+
+    # Cleared before scoring, so events accepted while this job runs queue another one.
+    get_redis().delete(SCORING_PENDING_FLAG)
+    return do_score_pending()

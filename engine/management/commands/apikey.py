@@ -1,0 +1,36 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from engine.models import ApiKey
+
+
+class Command(BaseCommand):
+    help = "Manage API keys. `apikey create --role admin --name ops` prints the new key on its last line."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        create = sub.add_parser("create", help="issue a key (shown once; stored hashed)")
+        create.add_argument("--role", required=True, choices=[r for r, _ in ApiKey.ROLES])
+        create.add_argument("--name", required=True)
+        sub.add_parser("list", help="list keys (never the secret)")
+        revoke = sub.add_parser("revoke", help="revoke a key by its prefix")
+        revoke.add_argument("prefix")
+
+    def handle(self, *args, action, **options):
+        if action == "create":
+            name = options["name"].strip()
+            if not name or len(name) > 100:
+                raise CommandError("--name must be 1 to 100 characters")
+            key, raw = ApiKey.issue(name=name, role=options["role"])
+            self.stderr.write(f"Created {key.role} key {key.name!r} ({key.prefix}…). It is shown once; store it now.")
+            self.stdout.write(raw)
+        elif action == "list":
+            for key in ApiKey.objects.order_by("id"):
+                state = "revoked" if key.revoked_at else "active"
+                self.stdout.write(f"{key.prefix}…  {key.role:<12} {state:<8} {key.name}")
+        else:
+            from django.utils import timezone
+
+            updated = ApiKey.objects.filter(prefix=options["prefix"], revoked_at__isnull=True).update(revoked_at=timezone.now())
+            if not updated:
+                raise CommandError(f"no active key starts with {options['prefix']!r}")
+            self.stdout.write(f"revoked {updated} key(s)")

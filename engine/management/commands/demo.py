@@ -1,0 +1,74 @@
+"""`make demo`: the example ruleset, a generated month of social learning, scored, then served."""
+
+import json
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from rich.progress import Progress
+
+from engine.demo_data import generate_month
+from engine.ingest import do_accept_events
+from engine.models import ApiKey, Event
+from engine.redis import embedded_redis
+from engine.scoring import score_next_batch
+from engine.stack import run_stack
+from rules.active import active_version, do_activate_ruleset
+
+EXAMPLE_RULESET = settings.BASE_DIR / "rules" / "examples" / "social-learning.yaml"
+CHUNK = 1000
+
+
+class Command(BaseCommand):
+    help = "Load the example ruleset and a generated month of activity (once), score it, then serve."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=settings.PORT)
+        parser.add_argument("--people", type=int, default=300)
+        parser.add_argument("--seed-only", action="store_true", help="load and score the data, then exit")
+
+    def handle(self, *args, port, people, seed_only, **options):
+        with embedded_redis():
+            if active_version() is None:
+                do_activate_ruleset(EXAMPLE_RULESET.read_text(), activated_by="make demo", note="example ruleset",
+                                    source=str(EXAMPLE_RULESET.relative_to(settings.BASE_DIR)))
+                self.stdout.write(f"Activated {EXAMPLE_RULESET.name}")
+            if not Event.objects.filter(source_id__startswith="demo:").exists():
+                self._load_month(people)
+            self._score()
+            self._print_keys(port)
+            if not seed_only:
+                run_stack(port)
+
+    def _load_month(self, people: int) -> None:
+        with Progress() as progress:
+            task = progress.add_task("Generating a month of activity", total=None)
+            _, events = generate_month(people=people)
+            progress.update(task, total=len(events), completed=0, description="Accepting events")
+            for start in range(0, len(events), CHUNK):
+                do_accept_events(events[start:start + CHUNK])
+                progress.advance(task, min(CHUNK, len(events) - start))
+
+    def _score(self) -> None:
+        pending = Event.objects.filter(scored_at__isnull=True).count()
+        if not pending:
+            return
+        with Progress() as progress:
+            task = progress.add_task("Scoring", total=pending)
+            while (report := score_next_batch()) is not None:
+                progress.advance(task, report.events)
+
+    def _print_keys(self, port: int) -> None:
+        """Demo keys are kept in DATA_DIR so every `make demo` shows the same ones."""
+        path = settings.DATA_DIR / "demo-keys.json"
+        keys = json.loads(path.read_text()) if path.exists() else {}
+        for role in ("admin", "reader", "integration"):
+            if role not in keys or not ApiKey.objects.filter(digest=ApiKey.hash(keys[role]), revoked_at__isnull=True).exists():
+                keys[role] = ApiKey.issue(name=f"demo {role}", role=role)[1]
+        path.write_text(json.dumps(keys, indent=2))
+        path.chmod(0o600)
+        base = f"http://127.0.0.1:{port}/api/v1"
+        self.stdout.write("\nDemo API keys (also in DATA_DIR/demo-keys.json):")
+        for role, raw in keys.items():
+            self.stdout.write(f"  {role:<12} {raw}")
+        self.stdout.write(f"\nTry:\n  curl -H 'Authorization: Bearer {keys['reader']}' {base}/leaderboards/all-time\n"
+                          f"  open {base}/docs\n")

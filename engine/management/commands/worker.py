@@ -1,0 +1,31 @@
+"""An RQ worker for the scoring and default queues.
+
+Runs jobs in-process (SimpleWorker): the scorer is one long job per burst, and forking
+per job would cost more than the job. On start it queues scoring for any events left
+pending by a worker that died, so a restart resumes where the last one stopped.
+"""
+
+from django.core.management.base import BaseCommand
+from django.db import connections
+from rq import SimpleWorker
+
+from engine.jobs import DEFAULT_QUEUE, SCORING_QUEUE, SCORING_PENDING_FLAG, enqueue_scoring
+from engine.models import Event
+from engine.redis import get_redis
+
+
+class Command(BaseCommand):
+    help = "Run a background worker (scoring, then other jobs)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--burst", action="store_true", help="exit when the queues are empty")
+        parser.add_argument("--name", default=None)
+
+    def handle(self, *args, burst=False, name=None, **options):
+        r = get_redis()
+        if Event.objects.filter(scored_at__isnull=True).exists():
+            r.delete(SCORING_PENDING_FLAG)
+            enqueue_scoring()
+        connections.close_all()
+        worker = SimpleWorker([SCORING_QUEUE, DEFAULT_QUEUE], connection=r, name=name)
+        worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")

@@ -1,0 +1,124 @@
+"""The event log, the ledger and the people they concern. The database is the truth."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.db import models
+
+
+class Person(models.Model):
+    key = models.CharField(max_length=200, unique=True)  # the person id events use (an email, a Slack id...)
+    name = models.CharField(max_length=200, blank=True)
+    team = models.CharField(max_length=100, blank=True)
+    public = models.BooleanField(default=True)  # False: left out of every public board
+    # Derived from the ledger in the scoring transaction; read models only.
+    points = models.BigIntegerField(default=0)
+    level = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.key
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.key
+
+
+class Event(models.Model):
+    """The log: every accepted event, in acceptance order (`seq`), scored exactly once."""
+
+    seq = models.BigAutoField(primary_key=True)
+    source_id = models.CharField(max_length=200, unique=True)  # the event's `id` in the contract
+    type = models.CharField(max_length=64, db_index=True)
+    occurred_at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="events")
+    channel = models.CharField(max_length=200, blank=True)
+    program = models.CharField(max_length=200, blank=True)
+    target_id = models.CharField(max_length=200, blank=True)
+    target_author = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(blank=True)
+    hashtags = models.JSONField(default=list)
+    mentions = models.JSONField(default=list)
+    attributes = models.JSONField(default=dict)
+    content_hash = models.CharField(max_length=64)  # tells a duplicate from a conflict
+    received_at = models.DateTimeField(auto_now_add=True)
+    scored_at = models.DateTimeField(null=True, blank=True)
+    scoring_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        indexes = [
+            # The scorer's queue: unscored events in acceptance order.
+            models.Index(fields=["seq"], name="event_pending_idx", condition=models.Q(scored_at__isnull=True)),
+            models.Index(fields=["target_id"], name="event_target_idx"),
+        ]
+
+    @property
+    def status(self) -> str:
+        return "scored" if self.scored_at else "pending"
+
+
+class Award(models.Model):
+    """The ledger: append-only. One row per event, rule and recipient; undo writes compensations."""
+
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="awards")
+    rule_id = models.CharField(max_length=64)
+    recipient = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="awards")
+    points = models.BigIntegerField()
+    base_points = models.BigIntegerField()
+    factor = models.FloatField(default=1.0)
+    capped = models.BooleanField(default=False)
+    reverses_event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Where the points count on boards: the original event's time and places, also for compensations.
+    occurred_at = models.DateTimeField()
+    channel = models.CharField(max_length=200, blank=True)
+    program = models.CharField(max_length=200, blank=True)
+    team = models.CharField(max_length=100, blank=True)
+    batch = models.BigIntegerField(db_index=True)  # the scoring batch that wrote it, for board catch-up
+    ruleset_version = models.BigIntegerField(null=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event", "rule_id", "recipient"], name="award_once_per_event_rule_recipient"),
+        ]
+        indexes = [models.Index(fields=["recipient", "rule_id", "occurred_at"], name="award_cap_idx")]
+
+
+class LevelChange(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="level_changes")
+    level = models.CharField(max_length=200)
+    previous = models.CharField(max_length=200, blank=True)
+    min_points = models.BigIntegerField()
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class ScorerState(models.Model):
+    """One row. Scoring transactions start by bumping `last_batch`, which serialises scorers."""
+
+    last_batch = models.BigIntegerField(default=0)
+
+
+class ApiKey(models.Model):
+    ROLES = [("admin", "admin"), ("integration", "integration"), ("reader", "reader")]
+
+    name = models.CharField(max_length=100)
+    role = models.CharField(max_length=20, choices=ROLES)
+    prefix = models.CharField(max_length=12, db_index=True)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    @staticmethod
+    def hash(raw: str) -> str:
+        # Keys are 256-bit random tokens, so one round of SHA-256 is enough; no password stretching needed.
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, *, name: str, role: str) -> tuple["ApiKey", str]:
+        raw = "pk_" + secrets.token_urlsafe(32)
+        key = cls.objects.create(name=name, role=role, prefix=raw[:10], digest=cls.hash(raw))
+        return key, raw

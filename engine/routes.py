@@ -1,0 +1,268 @@
+"""Events, people and health: schema in, one action, schema out."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+
+from badges.models import BadgeGrant
+from leaderboards.reads import person_standings, set_public
+from rules.active import active_ruleset
+
+from . import auth
+from .errors import ApiError, NotFound
+from .ingest import do_accept_events
+from .models import Award, Event, Person
+from .redis import get_redis
+
+router = Router()
+
+
+class AwardOut(Schema):
+    event: str
+    rule: str
+    person: str
+    points: int
+    capped: bool
+    reverses: str | None = None
+    occurred_at: datetime
+
+
+class EventStatusOut(Schema):
+    id: str
+    status: str  # accepted | duplicate | pending | scored
+    awards: list[AwardOut] | None = None
+
+
+class IngestOut(Schema):
+    accepted: int
+    duplicates: int
+    scored: bool
+    events: list[EventStatusOut]
+
+
+def _award_out(rows) -> list[dict]:
+    return [
+        {"event": a.event.source_id, "rule": a.rule_id, "person": a.recipient.key, "points": a.points,
+         "capped": a.capped, "reverses": a.reverses_event.source_id if a.reverses_event_id else None,
+         "occurred_at": a.occurred_at}
+        for a in rows
+    ]
+
+
+def _read_json_body(request: HttpRequest) -> Any:
+    length = int(request.headers.get("Content-Length") or 0)
+    if length > settings.MAX_EVENTS_BODY_BYTES:
+        raise ApiError(413, "body_too_large", f"the body is {length} bytes; send at most {settings.MAX_EVENTS_BODY_BYTES} (1 MB) per request")
+    body = request.body
+    if len(body) > settings.MAX_EVENTS_BODY_BYTES:
+        raise ApiError(413, "body_too_large", f"send at most {settings.MAX_EVENTS_BODY_BYTES} bytes (1 MB) per request")
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, "invalid_json", f"the body is not valid JSON: {exc}") from None
+
+
+EVENTS_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {
+            "oneOf": [{"$ref": "#/components/schemas/EventIn"},
+                      {"type": "array", "items": {"$ref": "#/components/schemas/EventIn"}, "minItems": 1, "maxItems": 1000}],
+        }}},
+    }
+}
+
+
+@router.post("/events", auth=auth.sender, response={200: IngestOut, 202: IngestOut}, openapi_extra=EVENTS_BODY,
+             summary="Send one event or a batch of up to 1,000")
+def post_events(request, wait: bool = False):
+    """Validated as a whole: every problem is listed with the item's index, and nothing is stored
+    unless everything is valid. Duplicates (same id, same content) are acknowledged, never rescored."""
+    result = do_accept_events(_read_json_body(request))
+    ids = [item["id"] for item in result.items]
+    if not wait:
+        return Status(202, {"accepted": result.accepted, "duplicates": result.duplicates, "scored": False, "events": result.items})
+    scored = _wait_until_scored(ids, timeout=settings.INGEST_WAIT_SECONDS)
+    awards: dict[str, list] = {i: [] for i in ids}
+    for a in Award.objects.filter(event__source_id__in=ids).select_related("event", "recipient", "reverses_event").order_by("id"):
+        awards[a.event.source_id].append(a)
+    events = [{"id": item["id"], "status": item["status"] if not scored else "scored",
+               "awards": _award_out(awards[item["id"]])} for item in result.items]
+    return Status(200 if scored else 202, {"accepted": result.accepted, "duplicates": result.duplicates, "scored": scored, "events": events})
+
+
+def _wait_until_scored(ids: list[str], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while True:
+        if not Event.objects.filter(source_id__in=ids, scored_at__isnull=True).exists():
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+
+
+class EventOut(Schema):
+    id: str
+    seq: int
+    type: str
+    status: str
+    occurred_at: datetime
+    received_at: datetime
+    scored_at: datetime | None
+    actor: str
+    channel: str | None
+    program: str | None
+    target: dict | None
+    text: str
+    hashtags: list[str]
+    mentions: list[str]
+    attributes: dict
+    note: str | None
+    awards: list[AwardOut]
+
+
+@router.get("/events/{event_id}", auth=auth.reader, response=EventOut)
+def get_event(request, event_id: str):
+    e = Event.objects.select_related("actor", "target_author").filter(source_id=event_id).first()
+    if e is None:
+        raise NotFound(f"no event with id {event_id!r}")
+    rows = Award.objects.filter(event=e).select_related("event", "recipient", "reverses_event").order_by("id")
+    return {
+        "id": e.source_id, "seq": e.seq, "type": e.type, "status": e.status, "occurred_at": e.occurred_at,
+        "received_at": e.received_at, "scored_at": e.scored_at, "actor": e.actor.key, "channel": e.channel or None,
+        "program": e.program or None,
+        "target": {"id": e.target_id, "author": e.target_author.key if e.target_author_id else None} if e.target_id else None,
+        "text": e.text, "hashtags": e.hashtags, "mentions": e.mentions, "attributes": e.attributes,
+        "note": e.scoring_note or None, "awards": _award_out(rows),
+    }
+
+
+class LevelOut(Schema):
+    name: str
+    min_points: int
+
+
+class NextLevelOut(LevelOut):
+    points_needed: int
+
+
+class PersonBadgeOut(Schema):
+    id: str
+    name: str
+    tier: str | None
+    granted_at: datetime
+
+
+class RankOut(Schema):
+    board: str
+    period: str
+    scope: str | None
+    rank: int
+    points: int
+    public: bool
+
+
+class PersonOut(Schema):
+    id: str
+    name: str
+    team: str | None
+    public: bool
+    points: int
+    level: LevelOut | None
+    next_level: NextLevelOut | None
+    badges: list[PersonBadgeOut]
+    ranks: list[RankOut]
+
+
+def _person(person_id: str) -> Person:
+    person = Person.objects.filter(key=person_id).first()
+    if person is None:
+        raise NotFound(f"no person with id {person_id!r}")
+    return person
+
+
+@router.get("/people/{person_id}", auth=auth.reader, response=PersonOut)
+def get_person(request, person_id: str):
+    person = _person(person_id)
+    ruleset, _ = active_ruleset()
+    level = ruleset.level_for(person.points) if ruleset else None
+    upcoming = ruleset.next_level(person.points) if ruleset else None
+    grants = BadgeGrant.objects.filter(person=person).order_by("granted_at", "id")
+    return {
+        "id": person.key, "name": person.display_name, "team": person.team or None, "public": person.public,
+        "points": person.points,
+        "level": {"name": level.name, "min_points": level.min_points} if level else None,
+        "next_level": {"name": upcoming.name, "min_points": upcoming.min_points,
+                       "points_needed": upcoming.min_points - person.points} if upcoming else None,
+        "badges": [{"id": g.badge_id, "name": g.badge_name, "tier": g.tier_name or None, "granted_at": g.granted_at} for g in grants],
+        "ranks": person_standings(get_redis(), ruleset, person) if ruleset else [],
+    }
+
+
+class PersonPatch(Schema):
+    public: bool | None = None
+    name: str | None = None
+    team: str | None = None
+
+
+@router.patch("/people/{person_id}", auth=auth.admin, response=PersonOut)
+def patch_person(request, person_id: str, patch: PersonPatch):
+    person = _person(person_id)
+    if patch.name is not None or patch.team is not None:
+        Person.objects.filter(pk=person.pk).update(
+            name=patch.name if patch.name is not None else person.name,
+            team=patch.team if patch.team is not None else person.team,
+        )
+    if patch.public is not None:
+        set_public(person, patch.public)
+    return get_person(request, person_id)
+
+
+class AwardsPage(Schema):
+    total: int
+    awards: list[AwardOut]
+
+
+@router.get("/people/{person_id}/awards", auth=auth.reader, response=AwardsPage)
+def person_awards(request, person_id: str, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)):
+    person = _person(person_id)
+    rows = Award.objects.filter(recipient=person).select_related("event", "recipient", "reverses_event").order_by("-event_id", "-id")
+    return {"total": rows.count(), "awards": _award_out(rows[offset:offset + limit])}
+
+
+@router.get("/healthz", auth=None, response={200: dict, 503: dict})
+def healthz(request):
+    """200 when the database and Redis answer; `workers` counts live RQ workers (0 means scoring waits)."""
+    state: dict[str, Any] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        state["database"] = {"ok": True, "vendor": connection.vendor}
+    except Exception as exc:  # any driver error means: not healthy
+        state["database"] = {"ok": False, "error": str(exc)[:200]}
+    try:
+        from rq import Worker
+
+        r = get_redis()
+        r.ping()
+        workers = Worker.all(connection=r)
+        state["redis"] = {"ok": True}
+        state["workers"] = {"ok": bool(workers), "count": len(workers)}
+    except Exception as exc:
+        state["redis"] = {"ok": False, "error": str(exc)[:200]}
+        state["workers"] = {"ok": False, "count": 0}
+    try:
+        state["pending_events"] = Event.objects.filter(scored_at__isnull=True).count()
+    except Exception:
+        state["pending_events"] = None
+    healthy = state["database"]["ok"] and state["redis"]["ok"]
+    state["status"] = "ok" if healthy and state["workers"]["ok"] else ("degraded" if healthy else "down")
+    return Status(200 if healthy else 503, state)

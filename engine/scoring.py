@@ -1,0 +1,262 @@
+"""The ordered batch scorer: pending events -> rules.core -> ledger -> boards.
+
+One scorer at a time: each batch's transaction starts by bumping ScorerState.last_batch,
+which takes the database's write lock on that row, so a second scorer waits. Board
+updates are applied to Redis inside that transaction, together with the batch number;
+a crash before commit leaves Redis one batch ahead, which the next batch detects and
+repairs by rebuilding from the ledger (see leaderboards.rebuild.sync_boards).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from badges.models import BadgeGrant, BadgeProgress
+from leaderboards import rebuild
+from leaderboards.store import apply_deltas
+from rules.active import active_ruleset
+from rules.core import Event as CoreEvent
+from rules.core import FactsCache, Outcome, PastAward, Ruleset, evaluate, period_bounds
+
+from .models import Award, Event, LevelChange, Person, ScorerState
+from .redis import get_redis
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BatchReport:
+    batch: int
+    events: int
+    awards: int
+    seconds: float
+
+
+def do_score_pending(max_batches: int | None = None) -> int:
+    """Score every pending event, batch after batch; returns how many events were scored."""
+    scored = batches = 0
+    while max_batches is None or batches < max_batches:
+        report = score_next_batch()
+        if report is None:
+            break
+        scored += report.events
+        batches += 1
+    return scored
+
+
+def score_next_batch(batch_size: int | None = None) -> BatchReport | None:
+    started = time.perf_counter()
+    batch_size = batch_size or settings.SCORER_BATCH_SIZE
+    r = get_redis()
+    with transaction.atomic():
+        batch = _take_scorer_lock()
+        ruleset, version = active_ruleset()
+        if ruleset is None:
+            transaction.set_rollback(True)
+            return None
+        rebuild.sync_boards(r, ruleset, batch - 1)
+        events = list(Event.objects.filter(scored_at__isnull=True).order_by("seq")
+                      .select_related("actor", "target_author")[:batch_size])
+        if not events:
+            transaction.set_rollback(True)
+            return None
+        people = _people_for(events)
+        facts = FactsCache(LedgerFacts(ruleset, people))
+        outcomes = [evaluate(ruleset, to_core_event(e), facts) for e in events]
+        awards = _write_ledger(outcomes, events, people, facts, ruleset, batch, version)
+        deltas = rebuild.award_deltas(ruleset, (
+            (a.recipient.key, a.rule_id, a.points, a.occurred_at, a.channel, a.program, a.team, a.event_id) for a in awards
+        ))
+        apply_deltas(r, deltas, {p.key for p in people.values() if not p.public}, batch=batch)
+    report = BatchReport(batch, len(events), len(awards), time.perf_counter() - started)
+    log.info("scored batch %s: %s events, %s awards in %.3fs", report.batch, report.events, report.awards, report.seconds)
+    return report
+
+
+def _take_scorer_lock() -> int:
+    """Bump the batch counter first thing: the row's write lock serialises scorers until commit."""
+    if not ScorerState.objects.filter(pk=1).update(last_batch=F("last_batch") + 1):
+        ScorerState.objects.get_or_create(pk=1)
+        ScorerState.objects.filter(pk=1).update(last_batch=F("last_batch") + 1)
+    return ScorerState.objects.values_list("last_batch", flat=True).get(pk=1)
+
+
+def ledger_batch() -> int:
+    return ScorerState.objects.filter(pk=1).values_list("last_batch", flat=True).first() or 0
+
+
+def to_core_event(e: Event) -> CoreEvent:
+    return CoreEvent(
+        seq=e.seq, id=e.source_id, type=e.type, occurred_at=e.occurred_at, actor=e.actor.key,
+        channel=e.channel or None, program=e.program or None, target_id=e.target_id or None,
+        target_author=e.target_author.key if e.target_author_id else None, text=e.text,
+        hashtags=frozenset(t.casefold() for t in e.hashtags), mentions=tuple(e.mentions), attributes=e.attributes,
+    )
+
+
+def _people_for(events: list[Event]) -> dict[str, Person]:
+    keys = set()
+    for e in events:
+        keys.add(e.actor.key)
+        if e.target_author_id:
+            keys.add(e.target_author.key)
+        keys.update(e.mentions)
+    undo_targets = [e.target_id for e in events if e.type == "undo"]
+    if undo_targets:
+        keys.update(Award.objects.filter(event__source_id__in=undo_targets).values_list("recipient__key", flat=True))
+    people = {p.key: p for p in Person.objects.filter(key__in=keys)}
+    missing = [Person(key=k) for k in keys if k not in people]
+    if missing:  # mentions stored before people were created at ingest
+        Person.objects.bulk_create(missing, ignore_conflicts=True)
+        people.update({p.key: p for p in Person.objects.filter(key__in=[p.key for p in missing])})
+    return people
+
+
+class LedgerFacts:
+    """FactsSource over the database: what the ledger says before this batch.
+
+    Each kind of fact is read for all of the batch's people in one query, the first time
+    any of them is asked for: a batch costs a handful of queries, not a few per event.
+    """
+
+    def __init__(self, ruleset: Ruleset, people: dict[str, Person]):
+        self.ruleset, self.people = ruleset, people
+        self._ids = {p.id: key for key, p in people.items()}
+        self._caps: dict[tuple[str, str, str], dict[str, int]] = {}
+        self._rule_counts: dict[tuple[str, str], int] | None = None
+        self._event_counts: dict[tuple[str, str], int] | None = None
+        self._tiers: dict[tuple[str, str], int] | None = None
+
+    def _by_person(self, rows) -> dict[tuple[str, str], int]:
+        return {(self._ids[person_id], other): n for person_id, other, n in rows}
+
+    def cap_count(self, rule_id, person, per, period):
+        group = (rule_id, per, period)
+        if group not in self._caps:
+            awards = Award.objects.filter(recipient_id__in=self._ids, rule_id=rule_id, capped=False,
+                                          reverses_event__isnull=True)
+            bounds = period_bounds(per, period, self.ruleset.tz)
+            if bounds:
+                awards = awards.filter(occurred_at__gte=bounds[0], occurred_at__lt=bounds[1])
+            rows = awards.values("recipient_id").annotate(n=Count("id")).values_list("recipient_id", "n")
+            self._caps[group] = {self._ids[person_id]: n for person_id, n in rows}
+        return self._caps[group].get(person, 0)
+
+    def rule_count(self, person, rule_id):
+        if self._rule_counts is None:
+            rows = (Award.objects.filter(recipient_id__in=self._ids, capped=False).values("recipient_id", "rule_id")
+                    .annotate(given=Count("id", filter=Q(reverses_event__isnull=True)),
+                              reversed=Count("id", filter=Q(reverses_event__isnull=False)))
+                    .values_list("recipient_id", "rule_id", "given", "reversed"))
+            self._rule_counts = {(self._ids[pid], rule): given - rev for pid, rule, given, rev in rows}
+        return self._rule_counts.get((person, rule_id), 0)
+
+    def event_count(self, person, badge_id):
+        if self._event_counts is None:
+            self._event_counts = self._by_person(
+                BadgeProgress.objects.filter(person_id__in=self._ids).values_list("person_id", "badge_id", "count"))
+        return self._event_counts.get((person, badge_id), 0)
+
+    def points(self, person):
+        return self.people[person].points
+
+    def badge_tiers(self, person, badge_id):
+        if self._tiers is None:
+            self._tiers = self._by_person(
+                BadgeGrant.objects.filter(person_id__in=self._ids).values("person_id", "badge_id")
+                .annotate(n=Count("id")).values_list("person_id", "badge_id", "n"))
+        return self._tiers.get((person, badge_id), 0)
+
+    def awards_of(self, event_id):
+        rows = Award.objects.filter(event__source_id=event_id, reverses_event__isnull=True).order_by("id")
+        return [PastAward(rule_id, key, points, capped)
+                for rule_id, key, points, capped in rows.values_list("rule_id", "recipient__key", "points", "capped")]
+
+    def is_undone(self, event_id):
+        return Event.objects.filter(type="undo", target_id=event_id, scored_at__isnull=False).exists()
+
+
+def _write_ledger(outcomes: list[Outcome], events: list[Event], people: dict[str, Person], facts: FactsCache,
+                  ruleset: Ruleset, batch: int, version: int) -> list[Award]:
+    by_source = {e.source_id: e for e in events}
+    # Compensations count where the reversed award counted: its time, channel, program and team.
+    originals: dict[tuple[str, str, str], Award] = {}
+    reversed_ids = {a.reverses_event for o in outcomes for a in o.awards if a.reverses_event}
+    if reversed_ids:
+        for award in Award.objects.filter(event__source_id__in=reversed_ids, reverses_event__isnull=True).select_related("event"):
+            originals[(award.event.source_id, award.rule_id, award.recipient_id)] = award
+        missing = reversed_ids - by_source.keys()
+        by_source.update({e.source_id: e for e in Event.objects.filter(source_id__in=missing)})
+    awards, grants, levels = [], [], []
+    for outcome in outcomes:
+        event = by_source[outcome.event.id]
+        for a in outcome.awards:
+            recipient = people[a.recipient]
+            if a.reverses_event:
+                original = originals[(a.reverses_event, a.rule_id, recipient.id)]
+                row = Award(event=event, rule_id=a.rule_id, recipient=recipient, points=a.points, base_points=0,
+                            reverses_event=by_source[a.reverses_event], occurred_at=original.occurred_at,
+                            channel=original.channel, program=original.program, team=original.team,
+                            batch=batch, ruleset_version=version)
+            else:
+                row = Award(event=event, rule_id=a.rule_id, recipient=recipient, points=a.points,
+                            base_points=a.base_points, factor=a.factor, capped=a.capped,
+                            occurred_at=event.occurred_at, channel=event.channel, program=event.program,
+                            team=recipient.team, batch=batch, ruleset_version=version)
+                originals[(event.source_id, a.rule_id, recipient.id)] = row
+            awards.append(row)
+        for b in outcome.badges:
+            badge = ruleset.badge(b.badge_id)
+            grants.append(BadgeGrant(person=people[b.person], badge_id=b.badge_id, badge_name=badge.spec.name,
+                                     step=b.tier or 0, tier_name=b.tier_name or "", event=event))
+        for lv in outcome.levels:
+            levels.append(LevelChange(person=people[lv.person], level=lv.level, previous=lv.previous or "",
+                                      min_points=lv.min_points, event=event))
+    Award.objects.bulk_create(awards, batch_size=1000)
+    BadgeGrant.objects.bulk_create(grants, batch_size=1000)
+    LevelChange.objects.bulk_create(levels, batch_size=1000)
+    _write_people(facts, people, ruleset)
+    _write_event_counts(facts, people)
+    now = timezone.now()
+    Event.objects.filter(seq__in=[e.seq for e in events]).update(scored_at=now)
+    for o in outcomes:
+        if o.note:
+            Event.objects.filter(source_id=o.event.id).update(scoring_note=o.note[:300])
+    return awards
+
+
+def _write_people(facts: FactsCache, people: dict[str, Person], ruleset: Ruleset) -> None:
+    changed = []
+    for key in facts.changed_points:
+        person = people[key]
+        person.points = facts.points(key)
+        level = ruleset.level_for(person.points)
+        person.level = level.name if level else ""
+        changed.append(person)
+    if changed:
+        Person.objects.bulk_update(changed, ["points", "level"], batch_size=500)
+
+
+def _write_event_counts(facts: FactsCache, people: dict[str, Person]) -> None:
+    if not facts.changed_event_counts:
+        return
+    wanted = {(people[key].id, badge_id): facts.event_count(key, badge_id) for key, badge_id in facts.changed_event_counts}
+    existing = {(row.person_id, row.badge_id): row for row in
+                BadgeProgress.objects.filter(person_id__in={pid for pid, _ in wanted}, badge_id__in={b for _, b in wanted})}
+    updated, created = [], []
+    for (person_id, badge_id), count in wanted.items():
+        row = existing.get((person_id, badge_id))
+        if row is None:
+            created.append(BadgeProgress(person_id=person_id, badge_id=badge_id, count=count))
+        else:
+            row.count = count
+            updated.append(row)
+    BadgeProgress.objects.bulk_create(created, batch_size=1000)
+    BadgeProgress.objects.bulk_update(updated, ["count"], batch_size=1000)

@@ -1,0 +1,72 @@
+"""Run the whole stack in the foreground: web (gunicorn), a worker, and a relay; Ctrl-C stops it all.
+
+The relay re-queues scoring when events are pending but no job is queued (a worker died
+mid-job, Redis restarted), and restarts a web or worker process that exited.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.db import connections
+
+from .jobs import SCORING_PENDING_FLAG, enqueue_scoring
+from .models import Event
+from .redis import get_redis, stop_process
+
+log = logging.getLogger("plaudit.stack")
+RELAY_SECONDS = 2.0
+
+
+def _commands(port: int, web_workers: int) -> dict[str, list[str]]:
+    host = os.environ.get("HOST", "127.0.0.1")
+    return {
+        "web": [sys.executable, "-m", "gunicorn", "engine.wsgi:application", "--bind", f"{host}:{port}",
+                "--workers", str(web_workers), "--timeout", "60", "--graceful-timeout", "5", "--log-level", "warning"],
+        "worker": [sys.executable, str(settings.BASE_DIR / "manage.py"), "worker"],
+    }
+
+
+def run_stack(port: int, web_workers: int = 2) -> None:
+    commands = _commands(port, web_workers)
+    children: dict[str, subprocess.Popen] = {}
+    stopping = False
+
+    def stop(signum, frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    connections.close_all()
+    for name, command in commands.items():
+        children[name] = subprocess.Popen(command, cwd=settings.BASE_DIR, env=os.environ.copy())
+    print(f"Plaudit is serving http://127.0.0.1:{port}/api/v1/ (docs: /api/v1/docs). Ctrl-C stops it.", flush=True)
+    try:
+        while not stopping:
+            time.sleep(RELAY_SECONDS)
+            for name, child in list(children.items()):
+                if child.poll() is not None and not stopping:
+                    log.warning("%s exited with %s; restarting it", name, child.returncode)
+                    children[name] = subprocess.Popen(commands[name], cwd=settings.BASE_DIR, env=os.environ.copy())
+            _relay()
+    finally:
+        for child in children.values():
+            stop_process(child)
+        print("Plaudit stopped.", flush=True)
+
+
+def _relay() -> None:
+    try:
+        if Event.objects.filter(scored_at__isnull=True).exists() and not get_redis().exists(SCORING_PENDING_FLAG):
+            enqueue_scoring()
+    except Exception as exc:  # a passing database or Redis hiccup; try again next round
+        log.warning("relay: %s", exc)
+    finally:
+        connections.close_all()

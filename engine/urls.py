@@ -1,0 +1,19 @@
+from django.http import JsonResponse
+from django.urls import path
+
+from .api import api
+
+
+def not_found(request, exception=None):
+    return JsonResponse({"error": "not_found", "message": f"no route {request.path}; the API lives under /api/v1 (docs at /api/v1/docs)"}, status=404)
+
+
+def index(request):
+    return JsonResponse({"name": "Plaudit", "api": "/api/v1/", "docs": "/api/v1/docs", "health": "/api/v1/healthz"})
+
+
+urlpatterns = [
+    path("", index),
+    path("api/v1/", api.urls),
+]
+handler404 = not_found

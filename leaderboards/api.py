@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from ninja import Query, Router, Schema
+
+from engine import auth
+from engine.errors import ApiError, NotFound
+from engine.redis import get_redis
+from rules.active import active_ruleset
+
+from . import store
+from .reads import board_page, resolve_period
+
+router = Router(tags=["leaderboards"])
+
+
+class BoardOut(Schema):
+    id: str
+    name: str
+    period: str
+    scope: str | None
+    rules: list[str] | None
+    current_period: str
+    scopes: list[str]
+
+
+class EntryOut(Schema):
+    rank: int
+    person: str
+    name: str
+    points: int
+
+
+class MeOut(EntryOut):
+    public: bool
+
+
+class BoardPageOut(Schema):
+    board: str
+    name: str
+    period: str
+    scope: str | None
+    total: int
+    offset: int
+    limit: int
+    entries: list[EntryOut]
+    me: MeOut | None
+
+
+def _ruleset():
+    ruleset, _ = active_ruleset()
+    if ruleset is None:
+        raise ApiError(409, "no_ruleset", "no ruleset is active yet; PUT /api/v1/ruleset first")
+    return ruleset
+
+
+@router.get("/leaderboards", auth=auth.reader, response=list[BoardOut])
+def list_boards(request):
+    ruleset = _ruleset()
+    r = get_redis()
+    boards = []
+    for board in ruleset.leaderboards:
+        period = resolve_period(board, ruleset, None)
+        boards.append({"id": board.id, "name": board.name or board.id, "period": board.period, "scope": board.scope,
+                       "rules": board.rules, "current_period": period,
+                       "scopes": store.scopes(r, board.id, period) if board.scope else []})
+    return boards
+
+
+@router.get("/leaderboards/{board_id}", auth=auth.reader, response=BoardPageOut)
+def get_board(request, board_id: str, scope: str | None = None, period: str | None = None,
+              limit: int = Query(10, ge=1, le=1000), offset: int = Query(0, ge=0), around: str | None = None):
+    ruleset = _ruleset()
+    board = ruleset.leaderboard(board_id)
+    if board is None:
+        known = ", ".join(b.id for b in ruleset.leaderboards) or "none"
+        raise NotFound(f"no leaderboard {board_id!r}; the active ruleset has: {known}")
+    return board_page(get_redis(), ruleset, board, period=period, scope=scope, limit=limit, offset=offset, around=around)

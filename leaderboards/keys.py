@@ -1,0 +1,35 @@
+"""Every Redis key name for boards, in one place.
+
+A board's keys share the hash tag `{board id}`, so on Redis Cluster each board's
+period/scope keys, its hidden set and its registry live in one slot.
+"""
+
+PREFIX = "plaudit"
+# The scoring batch whose board updates were applied last; compared with the ledger to catch up.
+APPLIED_BATCH = f"{PREFIX}:boards:applied-batch"
+# Fingerprint of the leaderboards section the boards were built for; a change means rebuild.
+LAYOUT = f"{PREFIX}:boards:layout"
+SEP = "|"
+
+
+def board_key(board_id: str, period: str, scope_value: str | None = None) -> str:
+    key = f"{PREFIX}:lb:{{{board_id}}}:{period}"
+    return key if not scope_value else f"{key}:s:{scope_value}"
+
+
+def hidden_key(key: str) -> str:
+    """Opted-out people's totals for the same board: kept so they can see where they would rank."""
+    return f"{key}:hidden"
+
+
+def registry_key(board_id: str) -> str:
+    """A hash of `period|scope` -> board key: which boards of this id exist."""
+    return f"{PREFIX}:lb:{{{board_id}}}:registry"
+
+
+def registry_field(period: str, scope_value: str | None) -> str:
+    return f"{period}{SEP}{scope_value or ''}"
+
+
+def board_pattern() -> str:
+    return f"{PREFIX}:lb:*"

@@ -1,0 +1,176 @@
+"""The only code that reads or writes boards in Redis.
+
+A board is a sorted set per (board, period, scope value) of public people, plus a twin
+set of the people who opted out, so they still learn where they would rank. Scores
+encode points and the tie-break (see placement.encode). Boards are derived data: the
+ledger can always rebuild them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+import redis
+
+from . import keys
+from .placement import Placement, decode, encode
+
+
+@dataclass(frozen=True)
+class BoardDelta:
+    placement: Placement
+    person: str
+    points: int
+    seq: int
+
+
+@dataclass(frozen=True)
+class Standing:
+    rank: int
+    points: int
+    public: bool
+
+
+def _key(p: Placement) -> str:
+    return keys.board_key(p.board_id, p.period, p.scope_value)
+
+
+def apply_deltas(r: redis.Redis, deltas: Iterable[BoardDelta], hidden_people: set[str], *, batch: int) -> int:
+    """Add a scoring batch's points to the boards and record the batch, atomically.
+
+    Totals are read first and written back as absolute scores in one MULTI, together with
+    the applied-batch marker: either the whole batch is on the boards or none of it is.
+    """
+    deltas = list(deltas)
+    pairs = list(dict.fromkeys((d.placement, d.person) for d in deltas))
+    current: dict[tuple, list] = {}
+    if pairs:
+        read = r.pipeline(transaction=False)
+        for placement, person in pairs:
+            key = _key(placement)
+            read.zscore(key, person)
+            read.zscore(keys.hidden_key(key), person)
+        scores = read.execute()
+        for i, pair in enumerate(pairs):
+            score = scores[2 * i] if scores[2 * i] is not None else scores[2 * i + 1]
+            current[pair] = [decode(score), int(score) % (2**32), True] if score is not None else [0, 0, False]
+    changed = set()
+    for d in deltas:
+        state = current[(d.placement, d.person)]
+        if d.points:
+            state[0] += d.points
+            state[1] = d.seq
+            state[2] = True
+            changed.add((d.placement, d.person))
+    write = r.pipeline(transaction=True)
+    for placement, person in changed:
+        points, seq, _ = current[(placement, person)]
+        key = _key(placement)
+        shown, other = (keys.hidden_key(key), key) if person in hidden_people else (key, keys.hidden_key(key))
+        write.zadd(shown, {person: encode(points, seq)})
+        write.zrem(other, person)
+        write.hset(keys.registry_key(placement.board_id), keys.registry_field(placement.period, placement.scope_value), key)
+    write.set(keys.APPLIED_BATCH, batch)
+    write.execute()
+    return len(changed)
+
+
+def applied_batch(r: redis.Redis) -> int | None:
+    value = r.get(keys.APPLIED_BATCH)
+    return int(value) if value is not None else None
+
+
+def layout(r: redis.Redis) -> str | None:
+    value = r.get(keys.LAYOUT)
+    return value.decode() if value is not None else None
+
+
+def clear_all(r: redis.Redis) -> None:
+    """Forget every board; the applied-batch marker goes first so a crash here means 'rebuild'."""
+    r.delete(keys.APPLIED_BATCH, keys.LAYOUT)
+    batch = []
+    for key in r.scan_iter(match=keys.board_pattern(), count=1000):
+        batch.append(key)
+        if len(batch) >= 1000:
+            r.delete(*batch)
+            batch.clear()
+    if batch:
+        r.delete(*batch)
+
+
+def write_totals(r: redis.Redis, totals: dict[tuple[Placement, str], tuple[int, int]], hidden_people: set[str],
+                 *, batch: int, layout_id: str) -> None:
+    """Write rebuilt boards (placement, person) -> (points, seq), then mark them current."""
+    pipe = r.pipeline(transaction=False)
+    for n, ((placement, person), (points, seq)) in enumerate(totals.items(), 1):
+        key = _key(placement)
+        pipe.zadd(keys.hidden_key(key) if person in hidden_people else key, {person: encode(points, seq)})
+        pipe.hset(keys.registry_key(placement.board_id), keys.registry_field(placement.period, placement.scope_value), key)
+        if n % 5000 == 0:
+            pipe.execute()
+    pipe.set(keys.LAYOUT, layout_id)
+    pipe.set(keys.APPLIED_BATCH, batch)
+    pipe.execute()
+
+
+def set_layout(r: redis.Redis, layout_id: str) -> None:
+    r.set(keys.LAYOUT, layout_id)
+
+
+# -- reads ---------------------------------------------------------------------------
+
+
+def page(r: redis.Redis, board_id: str, period: str, scope_value: str | None, offset: int, limit: int) -> list[tuple[str, int]]:
+    key = keys.board_key(board_id, period, scope_value)
+    rows = r.zrange(key, offset, offset + limit - 1, withscores=True)
+    return [(member.decode(), decode(score)) for member, score in rows]
+
+
+def size(r: redis.Redis, board_id: str, period: str, scope_value: str | None) -> int:
+    return r.zcard(keys.board_key(board_id, period, scope_value))
+
+
+def standing(r: redis.Redis, board_id: str, period: str, scope_value: str | None, person: str) -> Standing | None:
+    """The person's rank among public people; for someone who opted out, where they would stand."""
+    key = keys.board_key(board_id, period, scope_value)
+    pipe = r.pipeline(transaction=False)
+    pipe.zrank(key, person)
+    pipe.zscore(key, person)
+    pipe.zscore(keys.hidden_key(key), person)
+    rank, score, hidden_score = pipe.execute()
+    if rank is not None:
+        return Standing(rank + 1, decode(score), True)
+    if hidden_score is not None:
+        ahead = r.zcount(key, "-inf", f"({hidden_score}")
+        return Standing(ahead + 1, decode(hidden_score), False)
+    return None
+
+
+def scopes(r: redis.Redis, board_id: str, period: str) -> list[str]:
+    prefix = f"{period}{keys.SEP}"
+    fields = [f.decode() for f in r.hkeys(keys.registry_key(board_id))]
+    return sorted(f[len(prefix):] for f in fields if f.startswith(prefix) and f[len(prefix):])
+
+
+def set_visibility(r: redis.Redis, board_ids: Iterable[str], person: str, public: bool) -> int:
+    """Move a person between the public and hidden sets of every board; returns boards moved."""
+    moved = 0
+    for board_id in board_ids:
+        board_keys = [k.decode() for k in r.hvals(keys.registry_key(board_id))]
+        if not board_keys:
+            continue
+        read = r.pipeline(transaction=False)
+        for key in board_keys:
+            read.zscore(keys.hidden_key(key) if public else key, person)
+        scores = read.execute()
+        write = r.pipeline(transaction=True)
+        for key, score in zip(board_keys, scores):
+            if score is None:
+                continue
+            source, target = (keys.hidden_key(key), key) if public else (key, keys.hidden_key(key))
+            write.zadd(target, {person: score})
+            write.zrem(source, person)
+            moved += 1
+        write.execute()
+    return moved

@@ -1,0 +1,40 @@
+"""The active ruleset: activation, and a per-process cache so every worker follows it without a restart."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.db import transaction
+
+from rules.core import Ruleset, load_ruleset
+
+from .models import RulesetVersion
+
+_compiled: dict[int, Ruleset] = {}
+
+
+def active_version() -> RulesetVersion | None:
+    return RulesetVersion.objects.filter(active=True).only("id").first()
+
+
+def active_ruleset() -> tuple[Ruleset, int] | tuple[None, None]:
+    """The compiled active ruleset and its version id; compiled once per process and version."""
+    version = active_version()
+    if version is None:
+        return None, None
+    if version.id not in _compiled:
+        text = RulesetVersion.objects.values_list("text", flat=True).get(pk=version.id)
+        _compiled.clear()
+        _compiled[version.id] = load_ruleset(text, source=f"ruleset v{version.id}")
+    return _compiled[version.id], version.id
+
+
+def do_activate_ruleset(text: str, *, activated_by: str = "", note: str = "", source: str = "ruleset.yaml") -> RulesetVersion:
+    """Validate (raises RulesetError) and make this text the active ruleset for events scored from now on."""
+    ruleset = load_ruleset(text, source=source)
+    with transaction.atomic():
+        RulesetVersion.objects.filter(active=True).update(active=False)
+        return RulesetVersion.objects.create(
+            name=ruleset.name, text=text, sha256=hashlib.sha256(text.encode()).hexdigest(), active=True,
+            activated_by=activated_by[:100], note=note[:500],
+        )

@@ -1,0 +1,136 @@
+"""evaluate(ruleset, event, facts): what one event earns, given what came before.
+
+Contract section 3, in order: every matching rule fires; awards go to their recipients;
+limits cap per rule, recipient and period; boosts multiply; then badges and levels.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from .compiled import CompiledBadge, CompiledRule, Ruleset
+from .facts import FactsCache
+from .model import AwardOutcome, BadgeOutcome, Event, LevelOutcome, Outcome, PastAward
+from .periods import period_key
+
+UNDO = "undo"
+
+
+def evaluate(ruleset: Ruleset, event: Event, facts: FactsCache) -> Outcome:
+    outcome = Outcome(event)
+    points_before: dict[str, int] = {}
+
+    def add_points(person: str, points: int) -> None:
+        points_before.setdefault(person, facts.points(person))
+        if points:
+            facts.add_points(person, points)
+
+    if event.type == UNDO:
+        _undo(event, facts, outcome, add_points)
+    else:
+        factor = _boost_factor(ruleset, event)
+        for rule in ruleset.rules_for(event.type):
+            if rule.holds(event):
+                _fire(rule, event, factor, ruleset, facts, outcome, add_points)
+        facts.remember_awards(event.id, [PastAward(a.rule_id, a.recipient, a.points, a.capped) for a in outcome.awards])
+
+    _grant_badges(ruleset, event, facts, outcome)
+    _change_levels(ruleset, facts, outcome, points_before)
+    return outcome
+
+
+def recipients(to: str, event: Event) -> list[str]:
+    if to == "actor":
+        return [event.actor]
+    if to == "target_author":
+        author = event.target_author
+        return [author] if author and author != event.actor else []
+    seen: list[str] = []
+    for person in event.mentions:
+        if person != event.actor and person not in seen:
+            seen.append(person)
+    return seen
+
+
+def round_half_up(value: Decimal) -> int:
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _boost_factor(ruleset: Ruleset, event: Event) -> Decimal:
+    factor = Decimal(1)
+    for boost in ruleset.boosts:
+        if boost.holds(event):
+            factor *= Decimal(str(boost.spec.factor))
+    return factor
+
+
+def _fire(rule: CompiledRule, event: Event, factor: Decimal, ruleset: Ruleset, facts: FactsCache, outcome: Outcome, add_points) -> None:
+    # One award per recipient and rule: a person both mentioned and target author gets the sum.
+    base_by_person: dict[str, int] = {}
+    for award in rule.spec.award:
+        for person in recipients(award.to, event):
+            base_by_person[person] = base_by_person.get(person, 0) + award.points
+    limit = rule.spec.limit
+    period = period_key(limit.per, event.occurred_at, ruleset.tz) if limit else None
+    for person, base in base_by_person.items():
+        capped = bool(limit) and facts.cap_count(rule.id, person, limit.per, period) >= limit.max
+        points = 0 if capped else round_half_up(Decimal(base) * factor)
+        outcome.awards.append(AwardOutcome(rule.id, person, points, base, float(factor), capped))
+        if not capped:
+            if limit:
+                facts.count_cap(rule.id, person, limit.per, period)
+            facts.add_rule_count(person, rule.id, 1)
+        add_points(person, points)
+
+
+def _undo(event: Event, facts: FactsCache, outcome: Outcome, add_points) -> None:
+    original = event.target_id
+    if not original or facts.is_undone(original):
+        outcome.note = "nothing to undo" if not original else f"{original} was already undone"
+        return
+    facts.mark_undone(original)
+    for past in facts.awards_of(original):
+        # Caps are not given back: the cap counters keep the reversed award. A capped award
+        # gave nothing and counted for nothing, so there is nothing to compensate.
+        if past.capped:
+            continue
+        facts.add_rule_count(past.recipient, past.rule_id, -1)
+        outcome.awards.append(AwardOutcome(past.rule_id, past.recipient, -past.points, 0, 1.0, False, reverses_event=original))
+        add_points(past.recipient, -past.points)
+
+
+def _grant_badges(ruleset: Ruleset, event: Event, facts: FactsCache, outcome: Outcome) -> None:
+    if event.type != UNDO:
+        for badge in ruleset.event_badges:
+            if badge.event_holds(event):
+                count = facts.add_event_count(event.actor, badge.id)
+                _reach(badge, event.actor, count, facts, outcome)
+    for award in outcome.awards:
+        if award.capped or award.reverses_event:
+            continue
+        for badge in ruleset.badges_by_rule.get(award.rule_id, ()):
+            _reach(badge, award.recipient, facts.rule_count(award.recipient, award.rule_id), facts, outcome)
+    if ruleset.points_badges:
+        for person in dict.fromkeys(a.recipient for a in outcome.awards if a.points):
+            for badge in ruleset.points_badges:
+                _reach(badge, person, facts.points(person), facts, outcome)
+
+
+def _reach(badge: CompiledBadge, person: str, have: int, facts: FactsCache, outcome: Outcome) -> None:
+    held = facts.badge_tiers(person, badge.id)
+    reached = held
+    while reached < len(badge.thresholds) and have >= badge.thresholds[reached].need:
+        threshold = badge.thresholds[reached]
+        outcome.badges.append(BadgeOutcome(person, badge.id, threshold.tier, threshold.name))
+        reached += 1
+    if reached != held:
+        facts.set_badge_tiers(person, badge.id, reached)
+
+
+def _change_levels(ruleset: Ruleset, facts: FactsCache, outcome: Outcome, points_before: dict[str, int]) -> None:
+    if not ruleset.levels:
+        return
+    for person, before in points_before.items():
+        old, new = ruleset.level_for(before), ruleset.level_for(facts.points(person))
+        if new is not None and (old is None or new.min_points > old.min_points):
+            outcome.levels.append(LevelOutcome(person, new.name, new.min_points, old.name if old else None))

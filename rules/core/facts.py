@@ -1,0 +1,138 @@
+"""What scoring needs to know about the past, cached in memory during a run.
+
+`FactsCache` holds the counters evaluate() reads and updates. Misses go to a
+`FactsSource`: the ledger in the scorer, nothing at all (`EmptySource`) when a replay
+starts from zero. Only the cache is mutated; the caller persists what the outcomes say.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from .model import PastAward
+
+
+class FactsSource(Protocol):
+    def cap_count(self, rule_id: str, person: str, per: str, period: str) -> int:
+        """Uncapped awards of the rule to the person in that period, compensations excluded."""
+
+    def rule_count(self, person: str, rule_id: str) -> int:
+        """Uncapped awards of the rule to the person that were not undone."""
+
+    def event_count(self, person: str, badge_id: str) -> int:
+        """Events the person acted in that met the badge's event criteria."""
+
+    def points(self, person: str) -> int: ...
+
+    def badge_tiers(self, person: str, badge_id: str) -> int:
+        """How many tiers of the badge the person holds (1 for a held badge without tiers)."""
+
+    def awards_of(self, event_id: str) -> list[PastAward]: ...
+
+    def is_undone(self, event_id: str) -> bool: ...
+
+
+class EmptySource:
+    """A past with nothing in it: replays that start from the first event."""
+
+    def cap_count(self, rule_id, person, per, period):
+        return 0
+
+    def rule_count(self, person, rule_id):
+        return 0
+
+    def event_count(self, person, badge_id):
+        return 0
+
+    def points(self, person):
+        return 0
+
+    def badge_tiers(self, person, badge_id):
+        return 0
+
+    def awards_of(self, event_id):
+        return []
+
+    def is_undone(self, event_id):
+        return False
+
+
+class FactsCache:
+    def __init__(self, source: FactsSource | None = None):
+        self.source = source or EmptySource()
+        self._caps: dict[tuple, int] = {}
+        self._rule_counts: dict[tuple, int] = {}
+        self._event_counts: dict[tuple, int] = {}
+        self._points: dict[str, int] = {}
+        self._tiers: dict[tuple, int] = {}
+        self._awards: dict[str, list[PastAward]] = {}
+        self._undone: dict[str, bool] = {}
+        # What changed since the cache was made, for the caller to persist.
+        self.changed_points: set[str] = set()
+        self.changed_event_counts: set[tuple[str, str]] = set()
+
+    def cap_count(self, rule_id: str, person: str, per: str, period: str) -> int:
+        key = (rule_id, person, per, period)
+        if key not in self._caps:
+            self._caps[key] = self.source.cap_count(*key)
+        return self._caps[key]
+
+    def rule_count(self, person: str, rule_id: str) -> int:
+        key = (person, rule_id)
+        if key not in self._rule_counts:
+            self._rule_counts[key] = self.source.rule_count(*key)
+        return self._rule_counts[key]
+
+    def event_count(self, person: str, badge_id: str) -> int:
+        key = (person, badge_id)
+        if key not in self._event_counts:
+            self._event_counts[key] = self.source.event_count(*key)
+        return self._event_counts[key]
+
+    def points(self, person: str) -> int:
+        if person not in self._points:
+            self._points[person] = self.source.points(person)
+        return self._points[person]
+
+    def badge_tiers(self, person: str, badge_id: str) -> int:
+        key = (person, badge_id)
+        if key not in self._tiers:
+            self._tiers[key] = self.source.badge_tiers(*key)
+        return self._tiers[key]
+
+    def awards_of(self, event_id: str) -> list[PastAward]:
+        if event_id not in self._awards:
+            self._awards[event_id] = list(self.source.awards_of(event_id))
+        return self._awards[event_id]
+
+    def is_undone(self, event_id: str) -> bool:
+        if event_id not in self._undone:
+            self._undone[event_id] = self.source.is_undone(event_id)
+        return self._undone[event_id]
+
+    # -- updates made by evaluate() --------------------------------------------------
+
+    def count_cap(self, rule_id: str, person: str, per: str, period: str) -> None:
+        self._caps[(rule_id, person, per, period)] = self.cap_count(rule_id, person, per, period) + 1
+
+    def add_rule_count(self, person: str, rule_id: str, delta: int) -> None:
+        self._rule_counts[(person, rule_id)] = self.rule_count(person, rule_id) + delta
+
+    def add_event_count(self, person: str, badge_id: str) -> int:
+        count = self.event_count(person, badge_id) + 1
+        self._event_counts[(person, badge_id)] = count
+        self.changed_event_counts.add((person, badge_id))
+        return count
+
+    def add_points(self, person: str, delta: int) -> None:
+        self._points[person] = self.points(person) + delta
+        self.changed_points.add(person)
+
+    def set_badge_tiers(self, person: str, badge_id: str, held: int) -> None:
+        self._tiers[(person, badge_id)] = held
+
+    def remember_awards(self, event_id: str, awards: list[PastAward]) -> None:
+        self._awards[event_id] = awards
+
+    def mark_undone(self, event_id: str) -> None:
+        self._undone[event_id] = True

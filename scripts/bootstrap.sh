@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Prepares a fresh machine for Plaudit: the virtualenv with the project and its
+# dev extras, and Debian's redis-server. Safe to run again: it only redoes what
+# changed (the install is stamped with a hash of pyproject.toml).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  echo "==> creating .venv"
+  "$PYTHON" -m venv .venv
+fi
+
+stamp=.venv/.plaudit-installed
+want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "==> installing Plaudit and its dependencies into .venv"
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet -e ".[dev]"
+  echo "$want" > "$stamp"
+fi
+
+if ! command -v redis-server >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "==> installing Debian's redis-server"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+    # Debian starts a system-wide instance; Plaudit runs its own on a unix socket.
+    (service redis-server stop || true) >/dev/null 2>&1
+  else
+    echo "redis-server is missing. Install it (Debian: 'sudo apt-get install redis-server')" >&2
+    echo "or point REDIS_URL at a Redis 7 server you run." >&2
+    [ -n "${REDIS_URL:-}" ] || exit 1
+  fi
+fi

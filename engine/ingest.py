@@ -6,6 +6,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Annotated, Any
 
 from django.db import IntegrityError, transaction
@@ -56,6 +57,17 @@ class EventIn(BaseModel):
     mentions: Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]], Field(max_length=100)] | None = None
     attributes: dict[str, Any] | None = None
 
+    @field_validator("occurred_at")
+    @classmethod
+    def _plausible_time(cls, value: datetime) -> datetime:
+        try:
+            utc = value.astimezone(timezone.utc)
+        except OverflowError:
+            utc = None
+        if utc is None or not 1970 <= utc.year <= 9000:
+            raise ValueError("occurred_at must fall between the years 1970 and 9000")
+        return value
+
     @field_validator("attributes")
     @classmethod
     def _attributes_small(cls, value: dict | None) -> dict | None:
@@ -78,9 +90,10 @@ class Normalized:
     hashtags: list[str]
     mentions: list[str]
     content_hash: str
+    index: int | None = None  # position in the request's array, for error paths; None for a lone event
 
 
-def normalize(item: EventIn) -> Normalized:
+def normalize(item: EventIn, index: int | None = None) -> Normalized:
     text = item.text or ""
     hashtags = [t.lstrip("#") for t in item.hashtags] if item.hashtags is not None else parse_hashtags(text)
     mentions = [m.lstrip("@") for m in item.mentions] if item.mentions is not None else parse_mentions(text)
@@ -88,13 +101,12 @@ def normalize(item: EventIn) -> Normalized:
     canonical["occurred_at"] = item.occurred_at.timestamp()
     canonical["hashtags"], canonical["mentions"] = hashtags, mentions
     digest = hashlib.sha256(json.dumps(canonical, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-    return Normalized(item, hashtags, mentions, digest)
+    return Normalized(item, hashtags, mentions, digest, index)
 
 
 @dataclass
 class IngestResult:
     items: list[dict] = field(default_factory=list)  # {"id", "status": accepted|duplicate}
-    accepted_seqs: list[int] = field(default_factory=list)
 
     @property
     def accepted(self) -> int:
@@ -129,10 +141,10 @@ def validate_events(raw: Any) -> list[Normalized]:
             problems.append({"path": f"events[{index}]", "message": "each event is a JSON object"})
             continue
         if event.type == "undo" and not event.target:
-            where = f"events[{index}].target" if not single else "target"
+            where = "target" if single else f"events[{index}].target"
             problems.append({"path": where, "message": "an undo names the event it reverses: target.id"})
             continue
-        normalized.append(normalize(event))
+        normalized.append(normalize(event, None if single else index))
     if problems:
         raise ApiError(422, "validation_error", f"{len(problems)} problem(s) in the events; nothing was stored", problems)
     return normalized
@@ -157,21 +169,22 @@ def _store(events: list[Normalized]) -> IngestResult:
     stored = {e.source_id: e for e in Event.objects.filter(source_id__in=ids).only("source_id", "content_hash", "type")}
     result, conflicts, fresh = IngestResult(), [], []
     seen_in_batch: dict[str, Normalized] = {}
-    for index, event in enumerate(events):
+    for event in events:
         source_id = event.data.id
         earlier = stored.get(source_id) or seen_in_batch.get(source_id)
-        earlier_hash = earlier.content_hash if earlier is not None else None
         if earlier is None:
             seen_in_batch[source_id] = event
             fresh.append(event)
             result.items.append({"id": source_id, "status": "accepted"})
-        elif earlier_hash == event.content_hash:
+        elif earlier.content_hash == event.content_hash:
             result.items.append({"id": source_id, "status": "duplicate"})
         else:
-            conflicts.append({"path": f"events[{index}].id", "message": f"{source_id!r} was accepted before with other content"})
-    _check_undo_targets(fresh, stored_types={k: v.type for k, v in stored.items()}, problems=conflicts)
+            conflicts.append({"path": _path(event, "id"), "message": f"{source_id!r} was accepted before with other content"})
     if conflicts:
         raise ApiError(409, "conflict", "some events conflict with accepted ones; nothing was stored", conflicts)
+    undo_problems = _check_undo_targets(fresh)
+    if undo_problems:
+        raise ApiError(422, "invalid_undo", "some undo events name no event they could reverse; nothing was stored", undo_problems)
     if not fresh:
         return result
     people = upsert_people(fresh)
@@ -187,27 +200,31 @@ def _store(events: list[Normalized]) -> IngestResult:
         for e in fresh
     ]
     Event.objects.bulk_create(rows, batch_size=500)
-    result.accepted_seqs = [row.seq for row in rows if row.seq is not None]
-    if len(result.accepted_seqs) != len(rows):
-        result.accepted_seqs = list(Event.objects.filter(source_id__in=[r.source_id for r in rows]).values_list("seq", flat=True))
     transaction.on_commit(_enqueue_scoring)
     return result
 
 
-def _check_undo_targets(fresh: list[Normalized], stored_types: dict[str, str], problems: list[dict]) -> None:
+def _path(event: Normalized, field_path: str) -> str:
+    return field_path if event.index is None else f"events[{event.index}].{field_path}"
+
+
+def _check_undo_targets(fresh: list[Normalized]) -> list[dict]:
+    """An undo reverses an event accepted before it: stored already, or earlier in this batch."""
     undo_targets = [e.data.target.id for e in fresh if e.data.type == "undo"]
     if not undo_targets:
-        return
+        return []
     known = dict(Event.objects.filter(source_id__in=undo_targets).values_list("source_id", "type"))
-    known.update({e.data.id: e.data.type for e in fresh})
-    for index, e in enumerate(fresh):
-        if e.data.type != "undo":
-            continue
-        target, path = e.data.target.id, f"events[{index}].target.id"
-        if target not in known:
-            problems.append({"path": path, "message": f"undo of {target!r}: no event with that id was accepted"})
-        elif known[target] == "undo":
-            problems.append({"path": path, "message": f"undo of {target!r}: an undo cannot be undone"})
+    problems = []
+    for e in fresh:
+        if e.data.type == "undo":
+            target = e.data.target.id
+            if target not in known:
+                problems.append({"path": _path(e, "target.id"),
+                                 "message": f"undo of {target!r}: no event with that id was accepted before this one"})
+            elif known[target] == "undo":
+                problems.append({"path": _path(e, "target.id"), "message": f"undo of {target!r}: an undo cannot be undone"})
+        known.setdefault(e.data.id, e.data.type)
+    return problems
 
 
 def upsert_people(events: list[Normalized]) -> dict[str, Person]:

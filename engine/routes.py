@@ -65,9 +65,15 @@ def _read_json_body(request: HttpRequest) -> Any:
     if len(body) > settings.MAX_EVENTS_BODY_BYTES:
         raise ApiError(413, "body_too_large", f"send at most {settings.MAX_EVENTS_BODY_BYTES} bytes (1 MB) per request")
     try:
-        return json.loads(body)
+        return json.loads(body, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(400, "invalid_json", f"the body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise ApiError(400, "invalid_json", "the body nests JSON too deeply") from None
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
 
 
 EVENTS_BODY = {

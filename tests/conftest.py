@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -123,9 +124,11 @@ class Workers:
     def __init__(self, redis_url: str):
         self.redis_url, self.processes = redis_url, []
 
-    def start(self) -> subprocess.Popen:
-        env = {**os.environ, "DATABASE_URL": _database_url(), "REDIS_URL": self.redis_url, "LOG_LEVEL": "WARNING"}
-        process = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "worker"], cwd=ROOT, env=env)
+    def start(self, **env_overrides: str) -> subprocess.Popen:
+        env = {**os.environ, "DATABASE_URL": _database_url(), "REDIS_URL": self.redis_url, "LOG_LEVEL": "WARNING",
+               **env_overrides}
+        process = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "worker"], cwd=ROOT, env=env,
+                                   start_new_session=True)
         self.processes.append(process)
         return process
 
@@ -138,6 +141,10 @@ class Workers:
                 except subprocess.TimeoutExpired:
                     p.kill()
                     p.wait()
+            try:  # anything the worker started, in its own process group
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
 
 @pytest.fixture

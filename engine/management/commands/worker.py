@@ -28,4 +28,4 @@ class Command(BaseCommand):
             enqueue_scoring()
         connections.close_all()
         worker = SimpleWorker([SCORING_QUEUE, DEFAULT_QUEUE], connection=r, name=name)
-        worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
+        worker.work(burst=burst, logging_level="WARNING")

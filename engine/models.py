@@ -83,7 +83,10 @@ class Award(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["event", "rule_id", "recipient"], name="award_once_per_event_rule_recipient"),
         ]
-        indexes = [models.Index(fields=["recipient", "rule_id", "occurred_at"], name="award_cap_idx")]
+        indexes = [
+            models.Index(fields=["rule_id", "occurred_at"], name="award_cap_idx"),  # limits per period
+            models.Index(fields=["recipient", "rule_id"], name="award_person_rule_idx"),  # badge counts
+        ]
 
 
 class LevelChange(models.Model):

@@ -55,6 +55,8 @@ def start_redis_server(data_dir: Path, socket_path: Path | None = None) -> subpr
          "--save", "", "--daemonize", "no", "--loglevel", "warning",
          "--logfile", str(data_dir / "redis.log")],
         stdin=subprocess.DEVNULL,
+        # Its own session: a Ctrl-C reaches web and worker first; the owner stops Redis after them.
+        start_new_session=True,
     )
     client = redis.Redis(unix_socket_path=str(socket_path))
     deadline = time.monotonic() + 15

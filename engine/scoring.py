@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
@@ -68,16 +68,33 @@ def score_next_batch(batch_size: int | None = None) -> BatchReport | None:
             transaction.set_rollback(True)
             return None
         people = _people_for(events)
-        facts = FactsCache(LedgerFacts(ruleset, people))
+        facts = _facts_for(batch, version, LedgerFacts(ruleset, people))
         outcomes = [evaluate(ruleset, to_core_event(e), facts) for e in events]
         awards = _write_ledger(outcomes, events, people, facts, ruleset, batch, version)
         deltas = rebuild.award_deltas(ruleset, (
             (a.recipient.key, a.rule_id, a.points, a.occurred_at, a.channel, a.program, a.team, a.event_id) for a in awards
         ))
         apply_deltas(r, deltas, {p.key for p in people.values() if not p.public}, batch=batch)
+    _warm.update(batch=batch, version=version, facts=facts)
     report = BatchReport(batch, len(events), len(awards), time.perf_counter() - started)
     log.info("scored batch %s: %s events, %s awards in %.3fs", report.batch, report.events, report.awards, report.seconds)
     return report
+
+
+# The facts of the last batch this process committed. The next batch may reuse them when it
+# directly follows (no other scorer wrote in between) under the same ruleset version;
+# otherwise it starts cold and reads the ledger. Bounded, so memory stays flat.
+_warm: dict = {}
+WARM_FACTS_LIMIT = 500_000
+
+
+def _facts_for(batch: int, version: int, source: LedgerFacts) -> FactsCache:
+    facts = _warm.pop("facts", None)
+    follows = _warm.get("batch") == batch - 1 and _warm.get("version") == version
+    if facts is None or not follows or facts.size() > WARM_FACTS_LIMIT:
+        return FactsCache(source)
+    facts.next_batch(source)
+    return facts
 
 
 def _take_scorer_lock() -> int:
@@ -129,7 +146,6 @@ class LedgerFacts:
     def __init__(self, ruleset: Ruleset, people: dict[str, Person]):
         self.ruleset, self.people = ruleset, people
         self._ids = {p.id: key for key, p in people.items()}
-        self._caps: dict[tuple[str, str, str], dict[str, int]] = {}
         self._rule_counts: dict[tuple[str, str], int] | None = None
         self._event_counts: dict[tuple[str, str], int] | None = None
         self._tiers: dict[tuple[str, str], int] | None = None
@@ -137,17 +153,12 @@ class LedgerFacts:
     def _by_person(self, rows) -> dict[tuple[str, str], int]:
         return {(self._ids[person_id], other): n for person_id, other, n in rows}
 
-    def cap_count(self, rule_id, person, per, period):
-        group = (rule_id, per, period)
-        if group not in self._caps:
-            awards = Award.objects.filter(recipient_id__in=self._ids, rule_id=rule_id, capped=False,
-                                          reverses_event__isnull=True)
-            bounds = period_bounds(per, period, self.ruleset.tz)
-            if bounds:
-                awards = awards.filter(occurred_at__gte=bounds[0], occurred_at__lt=bounds[1])
-            rows = awards.values("recipient_id").annotate(n=Count("id")).values_list("recipient_id", "n")
-            self._caps[group] = {self._ids[person_id]: n for person_id, n in rows}
-        return self._caps[group].get(person, 0)
+    def cap_counts(self, rule_id, per, period):
+        awards = Award.objects.filter(rule_id=rule_id, capped=False, reverses_event__isnull=True)
+        bounds = period_bounds(per, period, self.ruleset.tz)
+        if bounds:
+            awards = awards.filter(occurred_at__gte=bounds[0], occurred_at__lt=bounds[1])
+        return dict(awards.values("recipient__key").annotate(n=Count("id")).values_list("recipient__key", "n"))
 
     def rule_count(self, person, rule_id):
         if self._rule_counts is None:
@@ -233,15 +244,18 @@ def _write_ledger(outcomes: list[Outcome], events: list[Event], people: dict[str
 
 
 def _write_people(facts: FactsCache, people: dict[str, Person], ruleset: Ruleset) -> None:
-    changed = []
+    rows = []
     for key in facts.changed_points:
         person = people[key]
         person.points = facts.points(key)
         level = ruleset.level_for(person.points)
         person.level = level.name if level else ""
-        changed.append(person)
-    if changed:
-        Person.objects.bulk_update(changed, ["points", "level"], batch_size=500)
+        rows.append((person.points, person.level, person.id))
+    if rows:
+        # executemany of one UPDATE: Django's bulk_update builds a CASE per row and costs far more.
+        table = Person._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.executemany(f"UPDATE {table} SET points = %s, level = %s WHERE id = %s", rows)
 
 
 def _write_event_counts(facts: FactsCache, people: dict[str, Person]) -> None:
@@ -259,4 +273,7 @@ def _write_event_counts(facts: FactsCache, people: dict[str, Person]) -> None:
             row.count = count
             updated.append(row)
     BadgeProgress.objects.bulk_create(created, batch_size=1000)
-    BadgeProgress.objects.bulk_update(updated, ["count"], batch_size=1000)
+    if updated:
+        with connection.cursor() as cursor:
+            cursor.executemany(f"UPDATE {BadgeProgress._meta.db_table} SET count = %s WHERE id = %s",
+                               [(row.count, row.id) for row in updated])

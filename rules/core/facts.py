@@ -13,8 +13,11 @@ from .model import PastAward
 
 
 class FactsSource(Protocol):
-    def cap_count(self, rule_id: str, person: str, per: str, period: str) -> int:
-        """Uncapped awards of the rule to the person in that period, compensations excluded."""
+    def cap_counts(self, rule_id: str, per: str, period: str) -> dict[str, int]:
+        """Uncapped awards of the rule in that period per recipient, compensations excluded.
+
+        Every recipient of the period at once: a period is read once, not once per person.
+        """
 
     def rule_count(self, person: str, rule_id: str) -> int:
         """Uncapped awards of the rule to the person that were not undone."""
@@ -35,8 +38,8 @@ class FactsSource(Protocol):
 class EmptySource:
     """A past with nothing in it: replays that start from the first event."""
 
-    def cap_count(self, rule_id, person, per, period):
-        return 0
+    def cap_counts(self, rule_id, per, period):
+        return {}
 
     def rule_count(self, person, rule_id):
         return 0
@@ -60,7 +63,7 @@ class EmptySource:
 class FactsCache:
     def __init__(self, source: FactsSource | None = None):
         self.source = source or EmptySource()
-        self._caps: dict[tuple, int] = {}
+        self._caps: dict[tuple[str, str, str], dict[str, int]] = {}
         self._rule_counts: dict[tuple, int] = {}
         self._event_counts: dict[tuple, int] = {}
         self._points: dict[str, int] = {}
@@ -71,11 +74,25 @@ class FactsCache:
         self.changed_points: set[str] = set()
         self.changed_event_counts: set[tuple[str, str]] = set()
 
+    def next_batch(self, source: FactsSource) -> None:
+        """Keep the counters for the next batch of a single, uninterrupted scorer; read misses from `source`."""
+        self.source = source
+        self.changed_points = set()
+        self.changed_event_counts = set()
+        self._awards.clear()
+        self._undone.clear()
+
+    def size(self) -> int:
+        return sum(map(len, self._caps.values())) + len(self._rule_counts) + len(self._event_counts) + len(self._points) + len(self._tiers)
+
+    def _cap_group(self, rule_id: str, per: str, period: str) -> dict[str, int]:
+        group = (rule_id, per, period)
+        if group not in self._caps:
+            self._caps[group] = dict(self.source.cap_counts(rule_id, per, period))
+        return self._caps[group]
+
     def cap_count(self, rule_id: str, person: str, per: str, period: str) -> int:
-        key = (rule_id, person, per, period)
-        if key not in self._caps:
-            self._caps[key] = self.source.cap_count(*key)
-        return self._caps[key]
+        return self._cap_group(rule_id, per, period).get(person, 0)
 
     def rule_count(self, person: str, rule_id: str) -> int:
         key = (person, rule_id)
@@ -113,7 +130,8 @@ class FactsCache:
     # -- updates made by evaluate() --------------------------------------------------
 
     def count_cap(self, rule_id: str, person: str, per: str, period: str) -> None:
-        self._caps[(rule_id, person, per, period)] = self.cap_count(rule_id, person, per, period) + 1
+        group = self._cap_group(rule_id, per, period)
+        group[person] = group.get(person, 0) + 1
 
     def add_rule_count(self, person: str, rule_id: str, delta: int) -> None:
         self._rule_counts[(person, rule_id)] = self.rule_count(person, rule_id) + delta

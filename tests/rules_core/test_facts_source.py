@@ -12,8 +12,8 @@ from .helpers import make_event
 class Ledger(EmptySource):
     """A past where ana already posted 5 times today (Berlin) and holds 95 points."""
 
-    def cap_count(self, rule_id, person, per, period):
-        return 5 if (rule_id, person, per, period) == ("original-post", "ana", "day", "2026-11-19") else 0
+    def cap_counts(self, rule_id, per, period):
+        return {"ana": 5} if (rule_id, per, period) == ("original-post", "day", "2026-11-19") else {}
 
     def points(self, person):
         return 95 if person == "ana" else 0

@@ -22,7 +22,7 @@ from .ingest import do_accept_events
 from .models import Award, Event, Person
 from .redis import get_redis
 
-router = Router()
+router = Router(tags=["events, people and health"])
 
 
 class AwardOut(Schema):

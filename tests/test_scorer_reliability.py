@@ -152,3 +152,29 @@ def test_boards_lost_in_redis_are_rebuilt_before_the_next_batch(db, redis):
     rebuild_boards(redis, ruleset, store.applied_batch(redis))
     assert board_snapshot(redis) == after
     assert after  # not vacuously equal
+
+
+@pytest.mark.worker
+def test_wait_true_answers_once_a_real_worker_has_scored_the_events(workers, client):
+    # given a ruleset, a running worker and an integration key
+    from engine.models import ApiKey
+
+    do_activate_ruleset(BASIC_RULESET)
+    workers.start()
+    _, key = ApiKey.issue(name="it", role="integration")
+    body = [{"id": "w1", "type": "post", "occurred_at": "2026-11-25T10:00:00+01:00", "actor": "ana@example.com"},
+            {"id": "w2", "type": "shoutout", "occurred_at": "2026-11-25T10:05:00+01:00", "actor": "bob@example.com",
+             "text": "@ana@example.com passed! #certified"}]
+
+    # when
+    response = client.post("/api/v1/events?wait=true", body, content_type="application/json",
+                           HTTP_AUTHORIZATION=f"Bearer {key}")
+
+    # then the answer carries the awards the worker wrote
+    assert response.status_code == 200, response.json()
+    result = response.json()
+    assert result["scored"] is True
+    awards = {(a["event"], a["person"], a["points"]) for e in result["events"] for a in e["awards"]}
+    assert awards == {("w1", "ana@example.com", 10), ("w2", "ana@example.com", 25), ("w2", "bob@example.com", 2)}
+    health = client.get("/api/v1/healthz").json()
+    assert health["workers"]["count"] >= 1 and health["pending_events"] == 0

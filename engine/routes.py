@@ -100,7 +100,7 @@ def post_events(request, wait: bool = False):
     awards: dict[str, list] = {i: [] for i in ids}
     for a in Award.objects.filter(event__source_id__in=ids).select_related("event", "recipient", "reverses_event").order_by("id"):
         awards[a.event.source_id].append(a)
-    events = [{"id": item["id"], "status": item["status"] if not scored else "scored",
+    events = [{"id": item["id"], "status": "scored" if scored and item["status"] == "accepted" else item["status"],
                "awards": _award_out(awards[item["id"]])} for item in result.items]
     return Status(200 if scored else 202, {"accepted": result.accepted, "duplicates": result.duplicates, "scored": scored, "events": events})
 

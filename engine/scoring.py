@@ -69,7 +69,9 @@ def score_next_batch(batch_size: int | None = None) -> BatchReport | None:
             return None
         people = _people_for(events)
         facts = _facts_for(batch, version, LedgerFacts(ruleset, people))
+        failures_before = dict(ruleset.failures.counts)
         outcomes = [evaluate(ruleset, to_core_event(e), facts) for e in events]
+        _log_expression_failures(ruleset, failures_before)
         awards = _write_ledger(outcomes, events, people, facts, ruleset, batch, version)
         deltas = rebuild.award_deltas(ruleset, (
             (a.recipient.key, a.rule_id, a.points, a.occurred_at, a.channel, a.program, a.team, a.event_id) for a in awards
@@ -95,6 +97,13 @@ def _facts_for(batch: int, version: int, source: LedgerFacts) -> FactsCache:
         return FactsCache(source)
     facts.next_batch(source)
     return facts
+
+
+def _log_expression_failures(ruleset: Ruleset, before: dict[str, int]) -> None:
+    for owner, count in ruleset.failures.counts.items():
+        if count > before.get(owner, 0):
+            log.warning("expression of %s did not hold on %s event(s) because it failed (%s failures so far); last: %s",
+                        owner, count - before.get(owner, 0), count, ruleset.failures.last_error.get(owner))
 
 
 def _take_scorer_lock() -> int:

@@ -16,9 +16,12 @@ import time
 from django.conf import settings
 from django.db import connections
 
+from leaderboards.keys import APPLIED_BATCH
+
 from .jobs import SCORING_PENDING_FLAG, enqueue_scoring
 from .models import Event
 from .redis import get_redis, stop_process
+from .scoring import ledger_batch
 
 log = logging.getLogger("plaudit.stack")
 RELAY_SECONDS = 2.0
@@ -64,7 +67,11 @@ def run_stack(port: int, web_workers: int = 2) -> None:
 
 def _relay() -> None:
     try:
-        if Event.objects.filter(scored_at__isnull=True).exists() and not get_redis().exists(SCORING_PENDING_FLAG):
+        r = get_redis()
+        pending = Event.objects.filter(scored_at__isnull=True).exists()
+        # Boards gone (Redis flushed or restarted empty): a scoring run rebuilds them from the ledger first.
+        boards_lost = not r.exists(APPLIED_BATCH) and ledger_batch() > 0
+        if (pending or boards_lost) and not r.exists(SCORING_PENDING_FLAG):
             enqueue_scoring()
     except Exception as exc:  # a passing database or Redis hiccup; try again next round
         log.warning("relay: %s", exc)

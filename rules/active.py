@@ -10,11 +10,12 @@ from rules.core import Ruleset, load_ruleset
 
 from .models import RulesetVersion
 
-_compiled: dict[int, Ruleset] = {}
+# Keyed by id and text hash: an id can come back after a rolled-back activation (SQLite reuses it).
+_compiled: dict[tuple[int, str], Ruleset] = {}
 
 
 def active_version() -> RulesetVersion | None:
-    return RulesetVersion.objects.filter(active=True).only("id").first()
+    return RulesetVersion.objects.filter(active=True).only("id", "sha256").first()
 
 
 def active_ruleset() -> tuple[Ruleset, int] | tuple[None, None]:
@@ -22,11 +23,12 @@ def active_ruleset() -> tuple[Ruleset, int] | tuple[None, None]:
     version = active_version()
     if version is None:
         return None, None
-    if version.id not in _compiled:
+    key = (version.id, version.sha256)
+    if key not in _compiled:
         text = RulesetVersion.objects.values_list("text", flat=True).get(pk=version.id)
         _compiled.clear()
-        _compiled[version.id] = load_ruleset(text, source=f"ruleset v{version.id}")
-    return _compiled[version.id], version.id
+        _compiled[key] = load_ruleset(text, source=f"ruleset v{version.id}")
+    return _compiled[key], version.id
 
 
 def do_activate_ruleset(text: str, *, activated_by: str = "", note: str = "", source: str = "ruleset.yaml") -> RulesetVersion:

@@ -130,3 +130,23 @@ def test_caps_and_badge_counts_carry_across_batches(admin, reader):
     assert person["points"] == 3 * 10 + 4 * 2
     assert [(b["id"], b["tier"]) for b in person["badges"]] == [("first-post", None), ("commenter", "Bronze"), ("commenter", "Silver")]
     assert person["level"]["name"] == "Contributor"
+
+
+def test_a_new_ruleset_takes_effect_even_when_its_version_id_was_used_before(admin, reader):
+    # given a ruleset activated and rolled back, so its version id is free again
+    from django.db import transaction
+
+    from rules.active import active_ruleset, do_activate_ruleset
+
+    try:
+        with transaction.atomic():
+            do_activate_ruleset(BASIC_RULESET)
+            assert active_ruleset()[0].name == "basic"
+            raise RuntimeError("roll back")
+    except RuntimeError:
+        pass
+    # when another ruleset is activated
+    other = BASIC_RULESET.replace("ruleset: basic", "ruleset: other")
+    assert admin.put_yaml("/ruleset", other).status_code == 200
+    # then it is the one in force
+    assert active_ruleset()[0].name == "other"

@@ -135,7 +135,7 @@ class EventOut(Schema):
     awards: list[AwardOut]
 
 
-@router.get("/events/{event_id}", auth=auth.reader, response=EventOut)
+@router.get("/events/{path:event_id}", auth=auth.reader, response=EventOut)
 def get_event(request, event_id: str):
     e = Event.objects.select_related("actor", "target_author").filter(source_id=event_id).first()
     if e is None:

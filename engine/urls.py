@@ -8,6 +8,10 @@ def not_found(request, exception=None):
     return JsonResponse({"error": "not_found", "message": f"no route {request.path}; the API lives under /api/v1 (docs at /api/v1/docs)"}, status=404)
 
 
+def server_error(request):
+    return JsonResponse({"error": "internal_error", "message": "something went wrong on our side; it was logged"}, status=500)
+
+
 def index(request):
     return JsonResponse({"name": "Plaudit", "api": "/api/v1/", "docs": "/api/v1/docs", "health": "/api/v1/healthz"})
 
@@ -17,3 +21,4 @@ urlpatterns = [
     path("api/v1/", api.urls),
 ]
 handler404 = not_found
+handler500 = server_error

@@ -253,3 +253,21 @@ def test_a_revoked_key_is_401(scored_world):
     body = assert_error(api.get("/leaderboards"), 401)
     assert body["error"]
     assert scored_world.get("/leaderboards").status_code == 200
+
+
+def test_a_wrong_method_answers_405_in_the_error_envelope(reader):
+    # when
+    response = reader.client.delete("/api/v1/leaderboards", HTTP_AUTHORIZATION=f"Bearer {reader.key}")
+    # then
+    assert response.status_code == 405
+    assert response.json()["error"] == "method_not_allowed" and "GET" in response["Allow"]
+
+
+def test_an_event_id_with_a_slash_can_be_read_back(admin):
+    # given
+    admin.post("/events", {"id": "lms/course/42", "type": "course_completed", "occurred_at": "2026-11-25T10:00:00Z",
+                           "actor": "ana@example.com"})
+    # when
+    response = admin.get("/events/lms/course/42")
+    # then
+    assert response.status_code == 200 and response.json()["id"] == "lms/course/42"

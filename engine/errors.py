@@ -27,6 +27,22 @@ class NotFound(ApiError):
         super().__init__(404, "not_found", what)
 
 
+def read_limited_body(request, limit: int, what: str) -> bytes:
+    """The raw body, or 413 with the limit when it is larger (whether or not Content-Length says so)."""
+    from django.core.exceptions import RequestDataTooBig
+
+    too_large = ApiError(413, "body_too_large", f"{what} is limited to {limit:,} bytes")
+    if int(request.headers.get("Content-Length") or 0) > limit:
+        raise too_large
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        raise too_large from None
+    if len(body) > limit:
+        raise too_large
+    return body
+
+
 def path_of(loc: Iterable) -> str:
     text = ""
     for part in loc:

@@ -81,7 +81,9 @@ def parse_hashtags(text: str) -> list[str]:
 
 
 def parse_mentions(text: str) -> list[str]:
-    return list(dict.fromkeys(m.rstrip(".-") for m in MENTION.findall(text)))
+    # A person id is at most 200 characters; a longer "@..." run in free text is not a mention.
+    found = (m.rstrip(".-") for m in MENTION.findall(text))
+    return list(dict.fromkeys(m for m in found if 0 < len(m) <= 200))
 
 
 @dataclass

@@ -17,7 +17,7 @@ from leaderboards.reads import person_standings, set_public
 from rules.active import active_ruleset
 
 from . import auth
-from .errors import ApiError, NotFound
+from .errors import ApiError, NotFound, read_limited_body
 from .ingest import do_accept_events
 from .models import Award, Event, Person
 from .redis import get_redis
@@ -58,12 +58,7 @@ def _award_out(rows) -> list[dict]:
 
 
 def _read_json_body(request: HttpRequest) -> Any:
-    length = int(request.headers.get("Content-Length") or 0)
-    if length > settings.MAX_EVENTS_BODY_BYTES:
-        raise ApiError(413, "body_too_large", f"the body is {length} bytes; send at most {settings.MAX_EVENTS_BODY_BYTES} (1 MB) per request")
-    body = request.body
-    if len(body) > settings.MAX_EVENTS_BODY_BYTES:
-        raise ApiError(413, "body_too_large", f"send at most {settings.MAX_EVENTS_BODY_BYTES} bytes (1 MB) per request")
+    body = read_limited_body(request, settings.MAX_EVENTS_BODY_BYTES, "a request to /events (1 MB)")
     try:
         return json.loads(body, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError) as exc:

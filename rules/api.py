@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from engine import auth
-from engine.errors import ApiError
+from engine.errors import ApiError, read_limited_body
 from rules.core import RulesetError, load_ruleset
 
 from .active import do_activate_ruleset
@@ -37,10 +37,9 @@ class ValidationOut(Schema):
 
 
 def _yaml_text(request: HttpRequest) -> str:
-    if len(request.body) > MAX_RULESET_BYTES:
-        raise ApiError(413, "body_too_large", f"a ruleset is at most {MAX_RULESET_BYTES // 1024} KB")
+    body = read_limited_body(request, MAX_RULESET_BYTES, "a ruleset (256 KB)")
     try:
-        return request.body.decode("utf-8")
+        return body.decode("utf-8")
     except UnicodeDecodeError:
         raise ApiError(400, "invalid_encoding", "send the ruleset as UTF-8 text") from None
 

@@ -457,3 +457,14 @@ def test_wait_times_out_with_202_when_no_worker_scores(admin, integration, reade
     assert result["accepted"] == 1
     assert [(e["id"], e["status"]) for e in result["events"]] == [(body["id"], "accepted")]
     assert reader.get(f"/events/{body['id']}").json()["status"] == "pending"
+
+
+def test_a_long_at_sign_run_in_text_is_not_taken_for_a_person(admin):
+    # given text with an "@..." run longer than any person id
+    long_handle = "x" * 300
+    # when
+    response = admin.post("/events", {"id": "m1", "type": "post", "occurred_at": "2026-11-25T10:00:00Z",
+                                       "actor": "ana@example.com", "text": f"hello @{long_handle} and @bob@example.com"})
+    # then only the real mention is kept
+    assert response.status_code == 202
+    assert admin.get("/events/m1").json()["mentions"] == ["bob@example.com"]

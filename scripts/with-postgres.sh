@@ -28,7 +28,8 @@ cleanup() {
 trap cleanup EXIT
 "${runas[@]}" "$bindir/initdb" -D "$tmp/data" -U plaudit --auth=trust -E UTF8 >/dev/null
 "${runas[@]}" "$bindir/pg_ctl" -D "$tmp/data" -o "-k $tmp -c listen_addresses='' -c fsync=off" -l "$tmp/log" -w start >/dev/null
-export DATABASE_URL="postgres://plaudit@/plaudit?host=$tmp"
+# The socket directory as the URL's host, percent-encoded, so Django's HOST names it.
+export DATABASE_URL="postgres://plaudit@$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$tmp")/plaudit"
 "${runas[@]}" "$bindir/createdb" -h "$tmp" -U plaudit plaudit
 echo "==> PostgreSQL at $tmp"
 "$@"

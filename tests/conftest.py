@@ -10,6 +10,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -110,11 +111,11 @@ def _database_url() -> str:
     s = connection.settings_dict
     if connection.vendor == "sqlite":
         return f"sqlite:///{s['NAME']}"
-    host = s.get("HOST") or "localhost"
+    host = s.get("HOST") or s.get("OPTIONS", {}).get("host") or "localhost"
     port = f":{s['PORT']}" if s.get("PORT") else ""
     password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
     if host.startswith("/"):
-        return f"postgres://{s['USER']}{password}@/{s['NAME']}?host={host}"
+        return f"postgres://{s['USER']}{password}@{quote(host, safe='')}/{s['NAME']}"
     return f"postgres://{s['USER']}{password}@{host}{port}/{s['NAME']}"
 
 

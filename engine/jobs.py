@@ -33,3 +33,15 @@ def score_pending_job() -> int:
     # Cleared before scoring, so events accepted while this job runs queue another one.
     get_redis().delete(SCORING_PENDING_FLAG)
     return do_score_pending()
+
+
+def recompute_job() -> dict:
+    """On the scoring queue, so it never runs beside a scoring job of this worker."""
+    from .recompute import do_recompute
+
+    report = do_recompute()
+    return {"events": report.events, "awards": report.awards, "points": report.points, "seconds": round(report.seconds, 2)}
+
+
+def enqueue_recompute():
+    return scoring_queue().enqueue(recompute_job, job_timeout=6 * 3600, result_ttl=7 * 86400, failure_ttl=7 * 86400)

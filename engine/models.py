@@ -7,6 +7,8 @@ import secrets
 
 from django.db import models
 
+from rules.core import Event as CoreEvent
+
 
 class Person(models.Model):
     key = models.CharField(max_length=200, unique=True)  # the person id events use (an email, a Slack id...)
@@ -57,6 +59,16 @@ class Event(models.Model):
     @property
     def status(self) -> str:
         return "scored" if self.scored_at else "pending"
+
+    def to_core(self) -> CoreEvent:
+        """The event as the rules core sees it (load with select_related("actor", "target_author"))."""
+        return CoreEvent(
+            seq=self.seq, id=self.source_id, type=self.type, occurred_at=self.occurred_at, actor=self.actor.key,
+            channel=self.channel or None, program=self.program or None, target_id=self.target_id or None,
+            target_author=self.target_author.key if self.target_author_id else None, text=self.text,
+            hashtags=frozenset(t.casefold() for t in self.hashtags), mentions=tuple(self.mentions),
+            attributes=self.attributes,
+        )
 
 
 class Award(models.Model):

@@ -267,3 +267,44 @@ def healthz(request):
     healthy = state["database"]["ok"] and state["redis"]["ok"]
     state["status"] = "ok" if healthy and state["workers"]["ok"] else ("degraded" if healthy else "down")
     return Status(200 if healthy else 503, state)
+
+
+class RecomputeOut(Schema):
+    job: str
+    status: str  # queued | started | finished | failed
+    result: dict | None = None
+    error: str | None = None
+
+
+def _job_out(job) -> dict:
+    status = job.get_status(refresh=True)
+    status = getattr(status, "value", status)
+    result = job.return_value() if status == "finished" else None
+    error = None
+    if status == "failed":
+        latest = job.latest_result()
+        error = (latest.exc_string or "").strip().splitlines()[-1][:300] if latest and latest.exc_string else "failed"
+    return {"job": job.id, "status": status, "result": result, "error": error}
+
+
+@router.post("/recompute", auth=auth.admin, response={202: RecomputeOut}, summary="Rescore the event log under the active ruleset")
+def recompute(request):
+    """Runs on the worker's scoring queue; poll GET /recompute/{job}. Points, badges, levels and boards
+    are replaced in one swap when it finishes; running it twice gives the same result."""
+    from .jobs import enqueue_recompute
+
+    if active_ruleset()[0] is None:
+        raise ApiError(409, "no_ruleset", "no ruleset is active; activate one before recomputing")
+    return Status(202, _job_out(enqueue_recompute()))
+
+
+@router.get("/recompute/{job_id}", auth=auth.admin, response=RecomputeOut)
+def recompute_status(request, job_id: str):
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    try:
+        job = Job.fetch(job_id, connection=get_redis())
+    except NoSuchJobError:
+        raise NotFound(f"no recompute job {job_id!r} (results are kept for 7 days)") from None
+    return _job_out(job)

@@ -51,7 +51,8 @@ def do_score_pending(max_batches: int | None = None) -> int:
     return scored
 
 
-def score_next_batch(batch_size: int | None = None) -> BatchReport | None:
+def score_next_batch(batch_size: int | None = None, *, boards: bool = True) -> BatchReport | None:
+    """Score the oldest pending events. `boards=False` leaves Redis alone (a recompute rebuilds it after)."""
     started = time.perf_counter()
     batch_size = batch_size or settings.SCORER_BATCH_SIZE
     r = get_redis()
@@ -61,7 +62,8 @@ def score_next_batch(batch_size: int | None = None) -> BatchReport | None:
         if ruleset is None:
             transaction.set_rollback(True)
             return None
-        rebuild.sync_boards(r, ruleset, batch - 1)
+        if boards:
+            rebuild.sync_boards(r, ruleset, batch - 1)
         events = list(Event.objects.filter(scored_at__isnull=True).order_by("seq")
                       .select_related("actor", "target_author")[:batch_size])
         if not events:
@@ -76,7 +78,8 @@ def score_next_batch(batch_size: int | None = None) -> BatchReport | None:
         deltas = rebuild.award_deltas(ruleset, (
             (a.recipient.key, a.rule_id, a.points, a.occurred_at, a.channel, a.program, a.team, a.event_id) for a in awards
         ))
-        apply_deltas(r, deltas, {p.key for p in people.values() if not p.public}, batch=batch)
+        if boards:
+            apply_deltas(r, deltas, {p.key for p in people.values() if not p.public}, batch=batch)
     _warm.update(batch=batch, version=version, facts=facts)
     report = BatchReport(batch, len(events), len(awards), time.perf_counter() - started)
     log.info("scored batch %s: %s events, %s awards in %.3fs", report.batch, report.events, report.awards, report.seconds)
@@ -119,12 +122,7 @@ def ledger_batch() -> int:
 
 
 def to_core_event(e: Event) -> CoreEvent:
-    return CoreEvent(
-        seq=e.seq, id=e.source_id, type=e.type, occurred_at=e.occurred_at, actor=e.actor.key,
-        channel=e.channel or None, program=e.program or None, target_id=e.target_id or None,
-        target_author=e.target_author.key if e.target_author_id else None, text=e.text,
-        hashtags=frozenset(t.casefold() for t in e.hashtags), mentions=tuple(e.mentions), attributes=e.attributes,
-    )
+    return e.to_core()
 
 
 def _people_for(events: list[Event]) -> dict[str, Person]:

@@ -12,8 +12,13 @@ LAYOUT = f"{PREFIX}:boards:layout"
 SEP = "|"
 
 
-def board_key(board_id: str, period: str, scope_value: str | None = None) -> str:
-    key = f"{PREFIX}:lb:{{{board_id}}}:{period}"
+BOARDS = f"{PREFIX}:lb"
+# A rebuild writes here first and renames into BOARDS in one MULTI: readers never see half a rebuild.
+STAGING = f"{PREFIX}:staging:lb"
+
+
+def board_key(board_id: str, period: str, scope_value: str | None = None, *, staged: bool = False) -> str:
+    key = f"{STAGING if staged else BOARDS}:{{{board_id}}}:{period}"
     return key if not scope_value else f"{key}:s:{scope_value}"
 
 
@@ -22,14 +27,18 @@ def hidden_key(key: str) -> str:
     return f"{key}:hidden"
 
 
-def registry_key(board_id: str) -> str:
+def registry_key(board_id: str, *, staged: bool = False) -> str:
     """A hash of `period|scope` -> board key: which boards of this id exist."""
-    return f"{PREFIX}:lb:{{{board_id}}}:registry"
+    return f"{STAGING if staged else BOARDS}:{{{board_id}}}:registry"
 
 
 def registry_field(period: str, scope_value: str | None) -> str:
     return f"{period}{SEP}{scope_value or ''}"
 
 
-def board_pattern() -> str:
-    return f"{PREFIX}:lb:*"
+def board_pattern(*, staged: bool = False) -> str:
+    return f"{STAGING if staged else BOARDS}:*"
+
+
+def live_name(staged_key: str) -> str:
+    return BOARDS + staged_key[len(STAGING):]

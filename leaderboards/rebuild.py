@@ -56,12 +56,11 @@ def sync_boards(r: redis.Redis, ruleset: Ruleset, ledger_batch: int) -> str:
 
 def rebuild_boards(r: redis.Redis, ruleset: Ruleset, ledger_batch: int) -> int:
     """Every board from the ledger alone; the same totals and tie order incremental scoring gives."""
-    store.clear_all(r)
     totals: dict[tuple[Placement, str], tuple[int, int]] = {}
     rows = Award.objects.filter(batch__lte=ledger_batch).exclude(points=0).order_by("batch", "event_id", "id").values_list(*AWARD_FIELDS)
     for delta in award_deltas(ruleset, rows.iterator(chunk_size=5000)):
         key = (delta.placement, delta.person)
         points, _ = totals.get(key, (0, 0))
         totals[key] = (points + delta.points, delta.seq)
-    store.write_totals(r, totals, hidden_people(), batch=ledger_batch, layout_id=layout_id(ruleset))
+    store.replace_all(r, totals, hidden_people(), batch=ledger_batch, layout_id=layout_id(ruleset))
     return len(totals)

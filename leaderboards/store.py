@@ -86,36 +86,45 @@ def layout(r: redis.Redis) -> str | None:
     return value.decode() if value is not None else None
 
 
-def clear_all(r: redis.Redis) -> None:
-    """Forget every board; the applied-batch marker goes first so a crash here means 'rebuild'."""
-    r.delete(keys.APPLIED_BATCH, keys.LAYOUT)
+def replace_all(r: redis.Redis, totals: dict[tuple[Placement, str], tuple[int, int]], hidden_people: set[str],
+                *, batch: int, layout_id: str) -> None:
+    """Replace every board with rebuilt totals, (placement, person) -> (points, seq).
+
+    The new boards are written under staging names, then swapped in with one MULTI that
+    also sets the batch marker: readers see the old boards until the swap, never half of one.
+    """
+    _delete_matching(r, keys.board_pattern(staged=True))  # left over from an interrupted rebuild
+    pipe = r.pipeline(transaction=False)
+    for n, ((placement, person), (points, seq)) in enumerate(totals.items(), 1):
+        live_key = _key(placement)
+        staged_key = keys.board_key(placement.board_id, placement.period, placement.scope_value, staged=True)
+        pipe.zadd(keys.hidden_key(staged_key) if person in hidden_people else staged_key, {person: encode(points, seq)})
+        pipe.hset(keys.registry_key(placement.board_id, staged=True),
+                  keys.registry_field(placement.period, placement.scope_value), live_key)
+        if n % 5000 == 0:
+            pipe.execute()
+    pipe.execute()
+    old = list(r.scan_iter(match=keys.board_pattern(), count=1000))
+    staged = list(r.scan_iter(match=keys.board_pattern(staged=True), count=1000))
+    swap = r.pipeline(transaction=True)
+    if old:
+        swap.delete(*old)
+    for key in staged:
+        swap.rename(key, keys.live_name(key.decode()))
+    swap.set(keys.LAYOUT, layout_id)
+    swap.set(keys.APPLIED_BATCH, batch)
+    swap.execute()
+
+
+def _delete_matching(r: redis.Redis, pattern: str) -> None:
     batch = []
-    for key in r.scan_iter(match=keys.board_pattern(), count=1000):
+    for key in r.scan_iter(match=pattern, count=1000):
         batch.append(key)
         if len(batch) >= 1000:
             r.delete(*batch)
             batch.clear()
     if batch:
         r.delete(*batch)
-
-
-def write_totals(r: redis.Redis, totals: dict[tuple[Placement, str], tuple[int, int]], hidden_people: set[str],
-                 *, batch: int, layout_id: str) -> None:
-    """Write rebuilt boards (placement, person) -> (points, seq), then mark them current."""
-    pipe = r.pipeline(transaction=False)
-    for n, ((placement, person), (points, seq)) in enumerate(totals.items(), 1):
-        key = _key(placement)
-        pipe.zadd(keys.hidden_key(key) if person in hidden_people else key, {person: encode(points, seq)})
-        pipe.hset(keys.registry_key(placement.board_id), keys.registry_field(placement.period, placement.scope_value), key)
-        if n % 5000 == 0:
-            pipe.execute()
-    pipe.set(keys.LAYOUT, layout_id)
-    pipe.set(keys.APPLIED_BATCH, batch)
-    pipe.execute()
-
-
-def set_layout(r: redis.Redis, layout_id: str) -> None:
-    r.set(keys.LAYOUT, layout_id)
 
 
 # -- reads ---------------------------------------------------------------------------

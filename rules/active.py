@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 
 from django.db import transaction
@@ -40,3 +41,17 @@ def do_activate_ruleset(text: str, *, activated_by: str = "", note: str = "", so
             name=ruleset.name, text=text, sha256=hashlib.sha256(text.encode()).hexdigest(), active=True,
             activated_by=activated_by[:100], note=note[:500],
         )
+
+
+def do_roll_back_ruleset(version_id: int, *, activated_by: str = "", note: str = "") -> RulesetVersion:
+    """Activate an earlier version's text again, as a new version, so the history stays a straight line."""
+    earlier = RulesetVersion.objects.get(pk=version_id)
+    return do_activate_ruleset(earlier.text, activated_by=activated_by,
+                               note=note or f"roll back to version {earlier.id}", source=f"ruleset v{earlier.id}")
+
+
+def diff_versions(old: RulesetVersion, new: RulesetVersion) -> str:
+    return "".join(difflib.unified_diff(
+        old.text.splitlines(keepends=True), new.text.splitlines(keepends=True),
+        fromfile=f"v{old.id}", tofile=f"v{new.id}",
+    ))

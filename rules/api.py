@@ -1,16 +1,18 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
+import pydantic
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from engine import auth
-from engine.errors import ApiError, read_limited_body
+from engine.errors import ApiError, NotFound, read_limited_body
 from rules.core import RulesetError, load_ruleset
 
-from .active import do_activate_ruleset
+from .active import diff_versions, do_activate_ruleset, do_roll_back_ruleset
 from .models import RulesetVersion
+from .simulate import run_simulation
 
 router = Router(tags=["rulesets"])
 MAX_RULESET_BYTES = 256 * 1024
@@ -85,3 +87,92 @@ def validate_ruleset(request):
         raise _invalid(exc) from None
     return {"valid": True, "name": ruleset.name, "rules": len(ruleset.rules), "badges": len(ruleset.badges),
             "leaderboards": len(ruleset.leaderboards)}
+
+
+class VersionOut(Schema):
+    version: int
+    name: str
+    sha256: str
+    active: bool
+    activated_at: datetime
+    activated_by: str
+    note: str
+
+
+def _version(version_id: int) -> RulesetVersion:
+    version = RulesetVersion.objects.filter(pk=version_id).first()
+    if version is None:
+        raise NotFound(f"no ruleset version {version_id}; GET /api/v1/rulesets lists them")
+    return version
+
+
+@router.get("/rulesets", auth=auth.reader, response=list[VersionOut], summary="Every activated version, newest first")
+def list_versions(request, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)):
+    rows = RulesetVersion.objects.order_by("-id")[offset:offset + limit]
+    return [{"version": v.id, "name": v.name, "sha256": v.sha256, "active": v.active, "activated_at": v.created_at,
+             "activated_by": v.activated_by, "note": v.note} for v in rows]
+
+
+@router.get("/rulesets/{int:version_id}", auth=auth.reader, response=RulesetOut)
+def show_version(request, version_id: int):
+    return _version_out(_version(version_id))
+
+
+class DiffOut(Schema):
+    old: int
+    new: int
+    diff: str
+
+
+@router.get("/rulesets/{int:old_id}/diff/{int:new_id}", auth=auth.reader, response=DiffOut,
+            summary="A unified diff between two versions' texts")
+def diff(request, old_id: int, new_id: int):
+    return {"old": old_id, "new": new_id, "diff": diff_versions(_version(old_id), _version(new_id))}
+
+
+@router.post("/rulesets/{int:version_id}/activate", auth=auth.admin, response=RulesetOut,
+             summary="Roll back: activate an earlier version again (as a new version)")
+def roll_back(request, version_id: int, note: str = ""):
+    try:
+        version = do_roll_back_ruleset(_version(version_id).id, activated_by=request.auth.name, note=note)
+    except RulesetError as exc:  # an old text the current validator no longer accepts
+        raise _invalid(exc) from None
+    from engine.jobs import enqueue_scoring
+
+    enqueue_scoring()
+    return _version_out(version)
+
+
+class SimulateIn(Schema):
+    ruleset: str
+    from_: date | None = Field(None, alias="from")
+    until: date | None = None
+
+
+SIMULATE_BODY = {"requestBody": {"required": True, "content": {
+    "application/yaml": {"schema": {"type": "string"}},
+    "application/json": {"schema": {"type": "object", "required": ["ruleset"], "properties": {
+        "ruleset": {"type": "string"}, "from": {"type": "string", "format": "date"},
+        "until": {"type": "string", "format": "date"}}}},
+}}}
+
+
+@router.post("/rulesets/simulate", auth=auth.admin, response=dict, openapi_extra=SIMULATE_BODY,
+             summary="Replay stored events against a draft and compare with the live ruleset")
+def simulate_draft(request, from_: date | None = Query(None, alias="from"), until: date | None = None):
+    """A YAML body with `?from=&until=` dates, or JSON {"ruleset", "from", "until"}. Writes nothing."""
+    if request.content_type == "application/json":
+        import json
+
+        try:
+            body = SimulateIn.model_validate(json.loads(read_limited_body(request, MAX_RULESET_BYTES * 2, "a simulation request")))
+        except (ValueError, pydantic.ValidationError) as exc:
+            raise ApiError(422, "validation_error", f"send {{\"ruleset\": \"<yaml>\", \"from\": \"2026-11-01\", \"until\": \"2026-12-01\"}}: {exc}") from None
+        text, from_, until = body.ruleset, body.from_ or from_, body.until or until
+    else:
+        text = _yaml_text(request)
+    try:
+        draft = load_ruleset(text)
+    except RulesetError as exc:
+        raise _invalid(exc) from None
+    return run_simulation(draft, from_, until)

@@ -1,0 +1,172 @@
+"""Replay stored events against a draft ruleset, in memory, and compare with the live one.
+
+Both rulesets replay the same events from an empty past, so the difference shows what the
+rule change does and nothing else. Nothing is written: no ledger rows, no boards.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Callable, Iterable
+
+from engine.errors import ApiError
+from engine.models import Event
+from leaderboards.placement import placements
+from rules.core import Event as CoreEvent
+from rules.core import FactsCache, Ruleset, evaluate
+from rules.core.periods import midnight
+
+from .active import active_ruleset
+
+TOP = 20
+
+
+@dataclass
+class Replay:
+    """What one ruleset gives over the replayed events."""
+
+    points: Counter = field(default_factory=Counter)
+    awards_by_rule: Counter = field(default_factory=Counter)
+    capped_by_rule: Counter = field(default_factory=Counter)
+    badges: set[tuple[str, str, str | None]] = field(default_factory=set)  # person, badge, tier
+    levels: dict[str, str] = field(default_factory=dict)
+    # board id -> (period, scope) -> person -> [points, seq of the last change]
+    boards: dict = field(default_factory=lambda: defaultdict(lambda: defaultdict(dict)))
+
+
+def replay(ruleset: Ruleset, events: Iterable[CoreEvent], teams: dict[str, str]) -> Replay:
+    facts, result = FactsCache(), Replay()
+    # Where each event's points count on boards; an undo's compensations count where the original did.
+    where: dict[str, CoreEvent] = {}
+    for event in events:
+        where[event.id] = event
+        outcome = evaluate(ruleset, event, facts)
+        for award in outcome.awards:
+            result.points[award.recipient] += award.points
+            result.awards_by_rule[award.rule_id] += 1
+            if award.capped:
+                result.capped_by_rule[award.rule_id] += 1
+            if award.points:
+                origin = where.get(award.reverses_event, event) if award.reverses_event else event
+                for p in placements(ruleset.leaderboards, ruleset.tz, rule_id=award.rule_id, occurred_at=origin.occurred_at,
+                                    channel=origin.channel or "", program=origin.program or "",
+                                    team=teams.get(award.recipient, "")):
+                    entry = result.boards[p.board_id][(p.period, p.scope_value)].setdefault(award.recipient, [0, 0])
+                    entry[0] += award.points
+                    entry[1] = event.seq
+        for badge in outcome.badges:
+            result.badges.add((badge.person, badge.badge_id, badge.tier_name))
+        for level in outcome.levels:
+            result.levels[level.person] = level.level
+    return result
+
+
+def load_events(since: datetime | None, until: datetime | None) -> tuple[list[CoreEvent], dict[str, str]]:
+    events = Event.objects.select_related("actor", "target_author").order_by("seq")
+    if since:
+        events = events.filter(occurred_at__gte=since)
+    if until:
+        events = events.filter(occurred_at__lt=until)
+    core, teams = [], {}
+    for e in events.iterator(chunk_size=2000):
+        core.append(e.to_core())
+        teams[e.actor.key] = e.actor.team
+    return core, teams
+
+
+def _ranks(board: dict[str, list[int]]) -> dict[str, int]:
+    ordered = sorted(board.items(), key=lambda item: (-item[1][0], item[1][1], item[0]))
+    return {person: i + 1 for i, (person, _) in enumerate(ordered)}
+
+
+def _board_changes(live: Replay | None, draft: Replay, draft_rules: Ruleset) -> list[dict]:
+    changes = []
+    for board in draft_rules.leaderboards:
+        keys = draft.boards.get(board.id, {})
+        latest: dict = {}
+        for period, scope in keys:  # periodic boards: the latest period replayed, per scope
+            if scope not in latest or period > latest[scope]:
+                latest[scope] = period
+        for scope, period in sorted(latest.items(), key=lambda kv: kv[0] or ""):
+            after = _ranks(keys[(period, scope)])
+            before = _ranks(live.boards.get(board.id, {}).get((period, scope), {})) if live else {}
+            moved = [{"person": p, "before": before.get(p), "after": rank} for p, rank in after.items()
+                     if before.get(p) != rank]
+            moved.sort(key=lambda m: m["after"])
+            changes.append({"board": board.id, "period": period, "scope": scope, "entries": len(after),
+                            "moved": len(moved), "top": moved[:TOP]})
+    return changes
+
+
+def compare(draft_rules: Ruleset, live_rules: Ruleset | None, events: list[CoreEvent], teams: dict[str, str],
+            progress: Callable[[str], None] | None = None) -> dict:
+    """The report both the API and the CLI show."""
+    if progress:
+        progress("live")
+    live = replay(live_rules, events, teams) if live_rules else None
+    if progress:
+        progress("draft")
+    draft = replay(draft_rules, events, teams)
+    before = live.points if live else Counter()
+    people = set(before) | set(draft.points)
+    deltas = sorted(((p, before.get(p, 0), draft.points.get(p, 0)) for p in people),
+                    key=lambda row: (-abs(row[2] - row[1]), row[0]))
+    live_badges = live.badges if live else set()
+    return {
+        "events": len(events),
+        "people": len(people),
+        "points": {"before": sum(before.values()), "after": sum(draft.points.values())},
+        "top_movers": [{"person": p, "before": b, "after": a, "change": a - b} for p, b, a in deltas[:TOP] if a != b],
+        "per_person": [{"person": p, "before": b, "after": a} for p, b, a in sorted(deltas)],
+        "rules": [
+            {"rule": rule, "awards_before": live.awards_by_rule.get(rule, 0) if live else 0,
+             "awards_after": draft.awards_by_rule.get(rule, 0),
+             "capped_before": live.capped_by_rule.get(rule, 0) if live else 0,
+             "capped_after": draft.capped_by_rule.get(rule, 0)}
+            for rule in sorted(set(draft.awards_by_rule) | set(live.awards_by_rule if live else ()))
+        ],
+        "badges": _badge_changes(live_badges, draft.badges),
+        "boards": _board_changes(live, draft, draft_rules),
+    }
+
+
+def _badge_changes(before: set, after: set) -> list[dict]:
+    label = lambda badge, tier: f"{badge}:{tier}" if tier else badge  # noqa: E731
+    gained, lost = Counter(), Counter()
+    gained_by, lost_by = defaultdict(list), defaultdict(list)
+    for person, badge, tier in sorted(after - before):
+        gained[label(badge, tier)] += 1
+        gained_by[label(badge, tier)].append(person)
+    for person, badge, tier in sorted(before - after):
+        lost[label(badge, tier)] += 1
+        lost_by[label(badge, tier)].append(person)
+    return [{"badge": b, "gained": gained[b], "lost": lost[b], "gained_by": gained_by[b][:TOP], "lost_by": lost_by[b][:TOP]}
+            for b in sorted(set(gained) | set(lost))]
+
+
+def period_range(ruleset: Ruleset, since: date | None, until: date | None) -> tuple[datetime, datetime]:
+    """Dates are midnights in the ruleset's timezone; by default the last 30 days up to tomorrow."""
+    today = datetime.now(ruleset.tz).date()
+    until = until or today + timedelta(days=1)
+    since = since or until - timedelta(days=30)
+    if since >= until:
+        raise ApiError(422, "invalid_range", f"`from` ({since}) must be before `until` ({until})")
+    if (until - since).days > 3660:
+        raise ApiError(422, "invalid_range", "simulate at most ten years at a time")
+    return midnight(since, ruleset.tz), midnight(until, ruleset.tz)
+
+
+def run_simulation(draft: Ruleset, since: date | None, until: date | None,
+                   progress: Callable[[str], None] | None = None) -> dict:
+    start, end = period_range(draft, since, until)
+    live, _ = active_ruleset()
+    if progress:
+        progress("loading events")
+    events, teams = load_events(start, end)
+    report = compare(draft, live, events, teams, progress)
+    report["range"] = {"from": start.isoformat(), "until": end.isoformat()}
+    report["live_ruleset"] = live.name if live else None
+    report["draft_ruleset"] = draft.name
+    return report

@@ -112,6 +112,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_000_000
 
 # Scorer: how many events one transaction scores.
 SCORER_BATCH_SIZE = int(os.environ.get("SCORER_BATCH_SIZE", "500"))
+# Boards of a day, week or month stay live in Redis this long after the period ends; older
+# periods are rebuilt from the ledger when someone reads them.
+LEADERBOARD_GRACE_DAYS = int(os.environ.get("LEADERBOARD_GRACE_DAYS", "62"))
 # `POST /events?wait=true` waits this long for scoring before answering 202 with events still pending.
 INGEST_WAIT_SECONDS = float(os.environ.get("INGEST_WAIT_SECONDS", "30"))
 

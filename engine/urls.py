@@ -2,6 +2,7 @@ from django.http import JsonResponse
 from django.urls import path
 
 from .api import api
+from .metrics import metrics_view
 
 
 def not_found(request, exception=None):
@@ -19,6 +20,7 @@ def index(request):
 urlpatterns = [
     path("", index),
     path("api/v1/", api.urls),
+    path("metrics", metrics_view),
 ]
 handler404 = not_found
 handler500 = server_error

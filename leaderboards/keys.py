@@ -9,6 +9,8 @@ PREFIX = "plaudit"
 APPLIED_BATCH = f"{PREFIX}:boards:applied-batch"
 # Fingerprint of the leaderboards section the boards were built for; a change means rebuild.
 LAYOUT = f"{PREFIX}:boards:layout"
+# The last drift check's result, for /metrics.
+DRIFT = f"{PREFIX}:boards:drift"
 SEP = "|"
 
 
@@ -38,6 +40,11 @@ def registry_field(period: str, scope_value: str | None) -> str:
 
 def board_pattern(*, staged: bool = False) -> str:
     return f"{STAGING if staged else BOARDS}:*"
+
+
+def built_marker(board_id: str, period: str) -> str:
+    """Set while a past period's boards, built on demand from the ledger, are in Redis."""
+    return f"{BOARDS}:{{{board_id}}}:{period}:built"
 
 
 def live_name(staged_key: str) -> str:

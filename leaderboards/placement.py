@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from rules.core import period_key
+from rules.core import period_bounds, period_key
 from rules.core.schema import Leaderboard
 
 # Exact in a double: |points| * 2**32 + seq stays below 2**53 for totals up to ±2,097,151 points
@@ -28,10 +28,16 @@ class Placement:
     board_id: str
     period: str
     scope_value: str | None
+    # When the board's keys may leave Redis (epoch seconds): the period's end plus a grace.
+    # None for all-time boards, and where no grace applies (simulations).
+    expires_at: int | None = None
 
 
 def placements(boards: list[Leaderboard], tz: ZoneInfo, *, rule_id: str, occurred_at: datetime,
-               channel: str, program: str, team: str) -> list[Placement]:
+               channel: str, program: str, team: str, grace: timedelta | None = None,
+               now: datetime | None = None) -> list[Placement]:
+    """The boards an award counts on. With a `grace`, periods that ended more than `grace` before
+    `now` are left out: such boards are not kept live, they are built from the ledger when read."""
     found = []
     for board in boards:
         if board.rules and rule_id not in board.rules:
@@ -41,5 +47,16 @@ def placements(boards: list[Leaderboard], tz: ZoneInfo, *, rule_id: str, occurre
             scope_value = {"channel": channel, "program": program, "team": team}[board.scope]
             if not scope_value:
                 continue
-        found.append(Placement(board.id, period_key(board.period, occurred_at, tz), scope_value))
+        label = period_key(board.period, occurred_at, tz)
+        expires_at = None
+        if grace is not None and board.period != "all":
+            expires_at = expiry(board.period, label, tz, grace)
+            if now is not None and expires_at <= now.timestamp():
+                continue
+        found.append(Placement(board.id, label, scope_value, expires_at))
     return found
+
+
+def expiry(period: str, label: str, tz: ZoneInfo, grace: timedelta) -> int:
+    _, end = period_bounds(period, label, tz)
+    return int((end + grace).timestamp())

@@ -16,6 +16,8 @@ from rules.core.periods import parse_period_key
 from rules.core.schema import Leaderboard
 
 from . import store
+from .placement import expiry
+from .rebuild import ensure_past_period, grace
 
 
 def resolve_period(board: Leaderboard, ruleset: Ruleset, requested: str | None, now: datetime | None = None) -> str:
@@ -48,6 +50,8 @@ def resolve_scope(r: redis.Redis, board: Leaderboard, period: str, scope: str | 
 def board_page(r: redis.Redis, ruleset: Ruleset, board: Leaderboard, *, period: str | None, scope: str | None,
                limit: int, offset: int, around: str | None) -> dict:
     period_label = resolve_period(board, ruleset, period)
+    if board.period != "all" and expiry(board.period, period_label, ruleset.tz, grace()) <= timezone.now().timestamp():
+        ensure_past_period(r, ruleset, board.id, period_label)
     scope_value = resolve_scope(r, board, period_label, scope)
     me = None
     if around:

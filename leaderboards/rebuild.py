@@ -1,18 +1,32 @@
-"""Keep Redis boards in step with the ledger: catch up missed batches, or rebuild from scratch."""
+"""Keep Redis boards in step with the ledger: catch up missed batches, rebuild, check for drift.
+
+Boards of periods that ended more than LEADERBOARD_GRACE_DAYS ago are not kept live: no
+update writes them and a rebuild leaves them out; a read builds them from the ledger on
+demand (see reads.py).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 
 import redis
+from django.conf import settings
 
 from engine.models import Award, Person
 from rules.core import Ruleset
 
-from . import store
-from .placement import Placement, placements
+from . import keys, store
+from .placement import Placement, decode, encode, expiry, placements
 from .store import BoardDelta
+
+AWARD_FIELDS = ("recipient__key", "rule_id", "points", "occurred_at", "channel", "program", "team", "event_id")
+
+
+def grace() -> timedelta:
+    return timedelta(days=settings.LEADERBOARD_GRACE_DAYS)
 
 
 def layout_id(ruleset: Ruleset) -> str:
@@ -25,19 +39,18 @@ def hidden_people() -> set[str]:
     return set(Person.objects.filter(public=False).values_list("key", flat=True))
 
 
-def award_deltas(ruleset: Ruleset, rows) -> list[BoardDelta]:
+def award_deltas(ruleset: Ruleset, rows, *, now: datetime | None = None) -> list[BoardDelta]:
     """rows: (recipient key, rule id, points, occurred_at, channel, program, team, event seq)."""
+    now = now or datetime.now(timezone.utc)
+    keep = grace()
     deltas = []
     for person, rule_id, points, occurred_at, channel, program, team, seq in rows:
         if not points:
             continue
         for placement in placements(ruleset.leaderboards, ruleset.tz, rule_id=rule_id, occurred_at=occurred_at,
-                                    channel=channel, program=program, team=team):
+                                    channel=channel, program=program, team=team, grace=keep, now=now):
             deltas.append(BoardDelta(placement, person, points, seq))
     return deltas
-
-
-AWARD_FIELDS = ("recipient__key", "rule_id", "points", "occurred_at", "channel", "program", "team", "event_id")
 
 
 def sync_boards(r: redis.Redis, ruleset: Ruleset, ledger_batch: int) -> str:
@@ -54,13 +67,107 @@ def sync_boards(r: redis.Redis, ruleset: Ruleset, ledger_batch: int) -> str:
     return "current"
 
 
-def rebuild_boards(r: redis.Redis, ruleset: Ruleset, ledger_batch: int) -> int:
-    """Every board from the ledger alone; the same totals and tie order incremental scoring gives."""
+def ledger_totals(ruleset: Ruleset, ledger_batch: int, awards=None) -> dict[tuple[Placement, str], tuple[int, int]]:
+    """(placement, person) -> (points, seq of the last change): what the boards must hold.
+
+    Walks the ledger in the order scoring applied it, so ties come out as incremental scoring
+    leaves them.
+    """
     totals: dict[tuple[Placement, str], tuple[int, int]] = {}
-    rows = Award.objects.filter(batch__lte=ledger_batch).exclude(points=0).order_by("batch", "event_id", "id").values_list(*AWARD_FIELDS)
+    awards = Award.objects.all() if awards is None else awards
+    rows = awards.filter(batch__lte=ledger_batch).exclude(points=0).order_by("batch", "event_id", "id").values_list(*AWARD_FIELDS)
     for delta in award_deltas(ruleset, rows.iterator(chunk_size=5000)):
         key = (delta.placement, delta.person)
         points, _ = totals.get(key, (0, 0))
         totals[key] = (points + delta.points, delta.seq)
+    return totals
+
+
+def rebuild_boards(r: redis.Redis, ruleset: Ruleset, ledger_batch: int) -> int:
+    """Every live board from the ledger alone, swapped in at once. Returns the entries written."""
+    totals = ledger_totals(ruleset, ledger_batch)
     store.replace_all(r, totals, hidden_people(), batch=ledger_batch, layout_id=layout_id(ruleset))
     return len(totals)
+
+
+@dataclass
+class DriftReport:
+    boards: int = 0
+    members: int = 0
+    drift: int = 0
+    examples: list[str] = field(default_factory=list)
+
+    def note(self, text: str) -> None:
+        self.drift += 1
+        if len(self.examples) < 20:
+            self.examples.append(text)
+
+
+def check_boards(r: redis.Redis, ruleset: Ruleset, ledger_batch: int) -> DriftReport:
+    """Compare every member of every live board with the ledger: points and tie order.
+
+    Run it under the scorer's lock (as `manage.py leaderboards check` does) so no batch lands
+    between the two reads. The result is kept in Redis for /metrics.
+    """
+    report = DriftReport()
+    expected: dict[str, dict[str, tuple[int, int]]] = {}
+    hidden = hidden_people()
+    for (placement, person), value in ledger_totals(ruleset, ledger_batch).items():
+        key = keys.board_key(placement.board_id, placement.period, placement.scope_value)
+        expected.setdefault(keys.hidden_key(key) if person in hidden else key, {})[person] = value
+    names = [k.decode() for k in r.scan_iter(match=keys.board_pattern(), count=1000)]
+    # Past periods built on demand are outside the live window the ledger totals cover.
+    on_demand = tuple(n[: -len(":built")] + ":" for n in names if n.endswith(":built"))
+    live_keys = {n for n in names if not n.endswith((":registry", ":built")) and not (n + ":").startswith(on_demand or ("\0",))}
+    for key in sorted(live_keys | set(expected)):
+        report.boards += 1
+        live = {m.decode(): int(s) for m, s in r.zrange(key, 0, -1, withscores=True)} if key in live_keys else {}
+        want = expected.get(key, {})
+        for person in sorted(set(live) | set(want)):
+            report.members += 1
+            if person not in live:
+                report.note(f"{key}: {person} is missing (ledger: {want[person][0]} points)")
+            elif person not in want:
+                report.note(f"{key}: {person} should not be there ({decode(live[person])} points)")
+            elif (decode(live[person]), live[person] % 2**32) != want[person]:
+                report.note(f"{key}: {person} has {decode(live[person])} points, the ledger {want[person][0]}"
+                            f" (or the tie order differs)")
+    if store.applied_batch(r) != ledger_batch:
+        report.note(f"boards were applied up to batch {store.applied_batch(r)}, the ledger is at {ledger_batch}")
+    r.set(keys.DRIFT, json.dumps({"drift": report.drift, "members": report.members,
+                                  "checked_at": datetime.now(timezone.utc).timestamp()}))
+    return report
+
+
+ON_DEMAND_TTL = 3600
+
+
+def ensure_past_period(r: redis.Redis, ruleset: Ruleset, board_id: str, period: str) -> None:
+    """Build one past period's boards (every scope) from the ledger, kept for an hour."""
+    marker = keys.built_marker(board_id, period)
+    if r.exists(marker):
+        return
+    from rules.core import period_bounds
+
+    board = ruleset.leaderboard(board_id)
+    start, end = period_bounds(board.period, period, ruleset.tz)
+    totals: dict[tuple[Placement, str], tuple[int, int]] = {}
+    rows = (Award.objects.filter(occurred_at__gte=start, occurred_at__lt=end).exclude(points=0)
+            .order_by("batch", "event_id", "id").values_list(*AWARD_FIELDS))
+    for person, rule_id, points, occurred_at, channel, program, team, seq in rows.iterator(chunk_size=5000):
+        for placement in placements([board], ruleset.tz, rule_id=rule_id, occurred_at=occurred_at,
+                                    channel=channel, program=program, team=team):
+            key = (placement, person)
+            total, _ = totals.get(key, (0, 0))
+            totals[key] = (total + points, seq)
+    hidden = hidden_people()
+    expires_at = int(datetime.now(timezone.utc).timestamp()) + ON_DEMAND_TTL
+    pipe = r.pipeline(transaction=True)
+    for (placement, person), (points, seq) in totals.items():
+        key = keys.board_key(board_id, period, placement.scope_value)
+        target = keys.hidden_key(key) if person in hidden else key
+        pipe.zadd(target, {person: encode(points, seq)})
+        pipe.expireat(target, expires_at)
+        pipe.hset(keys.registry_key(board_id), keys.registry_field(period, placement.scope_value), key)
+    pipe.set(marker, 1, exat=expires_at)
+    pipe.execute()

@@ -71,6 +71,8 @@ def apply_deltas(r: redis.Redis, deltas: Iterable[BoardDelta], hidden_people: se
         write.zadd(shown, {person: encode(points, seq)})
         write.zrem(other, person)
         write.hset(keys.registry_key(placement.board_id), keys.registry_field(placement.period, placement.scope_value), key)
+        if placement.expires_at:
+            write.expireat(shown, placement.expires_at)
     write.set(keys.APPLIED_BATCH, batch)
     write.execute()
     return len(changed)
@@ -98,9 +100,12 @@ def replace_all(r: redis.Redis, totals: dict[tuple[Placement, str], tuple[int, i
     for n, ((placement, person), (points, seq)) in enumerate(totals.items(), 1):
         live_key = _key(placement)
         staged_key = keys.board_key(placement.board_id, placement.period, placement.scope_value, staged=True)
-        pipe.zadd(keys.hidden_key(staged_key) if person in hidden_people else staged_key, {person: encode(points, seq)})
+        target = keys.hidden_key(staged_key) if person in hidden_people else staged_key
+        pipe.zadd(target, {person: encode(points, seq)})
         pipe.hset(keys.registry_key(placement.board_id, staged=True),
                   keys.registry_field(placement.period, placement.scope_value), live_key)
+        if placement.expires_at:
+            pipe.expireat(target, placement.expires_at)  # RENAME keeps the expiry
         if n % 5000 == 0:
             pipe.execute()
     pipe.execute()

@@ -1,0 +1,49 @@
+"""GET /metrics for Prometheus: scoring backlog, board freshness and the last drift check.
+
+Only counts and states, nothing about people, so it needs no key (scrape it from inside
+your network).
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.http import HttpResponse
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
+
+from leaderboards import keys, store
+
+from .models import Event
+from .redis import get_redis
+from .scoring import ledger_batch
+
+
+def metrics_view(request):
+    registry = CollectorRegistry()
+
+    def gauge(name: str, text: str, value: float) -> None:
+        Gauge(name, text, registry=registry).set(value)
+
+    gauge("plaudit_events_pending", "Accepted events not yet scored", Event.objects.filter(scored_at__isnull=True).count())
+    batch = ledger_batch()
+    gauge("plaudit_ledger_batch", "The last scoring batch committed to the ledger", batch)
+    try:
+        r = get_redis()
+        applied = store.applied_batch(r)
+        drift = json.loads(r.get(keys.DRIFT) or "null")
+        from rq import Worker
+
+        workers = len(Worker.all(connection=r))
+        redis_up = 1
+    except Exception:  # Redis down: report it rather than fail the scrape
+        applied, drift, workers, redis_up = None, None, 0, 0
+    gauge("plaudit_redis_up", "1 when Redis answers", redis_up)
+    gauge("plaudit_workers", "RQ workers registered in Redis", workers)
+    gauge("plaudit_boards_applied_batch", "The last scoring batch on the Redis boards (-1: none)",
+          -1 if applied is None else applied)
+    gauge("plaudit_boards_behind_batches", "Batches in the ledger not yet on the boards", max(0, batch - (applied or 0)))
+    gauge("plaudit_board_drift", "Board entries that differed from the ledger at the last check (-1: never checked)",
+          -1 if drift is None else drift["drift"])
+    gauge("plaudit_board_drift_checked_timestamp_seconds", "When the last drift check ran (0: never)",
+          0 if drift is None else drift["checked_at"])
+    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)

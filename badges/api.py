@@ -59,6 +59,8 @@ def criteria_text(badge) -> str:
         return f"awards from rule {c.rule}"
     if c.points is not None:
         return "all-time points"
+    if getattr(c, "streak", None):
+        return f"length of streak {c.streak}"
     return "qualifying events"
 
 

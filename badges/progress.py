@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django.db.models import Count, Q
+from django.utils import timezone
 
-from engine.models import Award, Person
-from rules.core import Ruleset
+from engine.models import Award, Person, StreakState
+from rules.core import Ruleset, StreakRun
+from rules.core.streaks import current_length
 
 from .models import BadgeGrant, BadgeProgress
 
@@ -21,6 +23,8 @@ def badge_progress(ruleset: Ruleset, person: Person) -> list[dict]:
             reversed=Count("id", filter=Q(reverses_event__isnull=False)))
     }
     event_counts = dict(BadgeProgress.objects.filter(person=person).values_list("badge_id", "count"))
+    runs = {row.streak_id: StreakRun(row.last_period, row.length, row.best) for row in StreakState.objects.filter(person=person)}
+    now = timezone.now()
     results = []
     for badge in ruleset.badges:
         criteria = badge.spec.criteria
@@ -28,6 +32,10 @@ def badge_progress(ruleset: Ruleset, person: Person) -> list[dict]:
             have = rule_counts.get(criteria.rule, 0)
         elif criteria.points is not None:
             have = person.points
+        elif criteria.streak:
+            streak = ruleset.streak(criteria.streak)
+            # A run that has already missed a period counts as 0: the next event would restart it at 1.
+            have = current_length(runs.get(criteria.streak, StreakRun()), streak.spec.per, now, ruleset.tz) if streak else 0
         else:
             have = event_counts.get(badge.id, 0)
         held = grants.get(badge.id, [])

@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
 from badges.api import router as badges_router
+from insights.api import router as insights_router
 from leaderboards.api import router as leaderboards_router
 from rules.api import router as rules_router
 
@@ -40,6 +41,7 @@ api.add_router("", engine_router)
 api.add_router("", leaderboards_router)
 api.add_router("", badges_router)
 api.add_router("", rules_router)
+api.add_router("", insights_router)
 
 
 def _envelope(request, status: int, code: str, message: str, details=None):

@@ -4,86 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Annotated, Any
+from typing import Any
 
 from django.db import IntegrityError, transaction
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import ValidationError
+
+from rules.core.eventschema import EventDoc, PersonDoc
+from rules.core.textparse import HASHTAG, MENTION, parse_hashtags, parse_mentions  # noqa: F401  (shared with rule tests)
 
 from .errors import ApiError, issues_from_pydantic
 from .models import Event, Person
 
 MAX_BATCH = 1000
-MAX_ATTRIBUTES_BYTES = 4096
-HASHTAG = re.compile(r"(?<![\w&])#(\w[\w-]*)")
-MENTION = re.compile(r"(?<![\w])@([\w.+-]+(?:@[\w-]+(?:\.[\w-]+)+)?)")
-
-
-def _person_object(value: Any) -> Any:
-    return {"id": value} if isinstance(value, str) else value
-
-
-class PersonIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    id: Annotated[str, Field(min_length=1, max_length=200)]
-    name: Annotated[str, Field(max_length=200)] | None = None
-    team: Annotated[str, Field(max_length=100)] | None = None
-
-
-PersonRef = Annotated[PersonIn, BeforeValidator(_person_object)]
-
-
-class TargetIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    id: Annotated[str, Field(min_length=1, max_length=200)]
-    author: PersonRef | None = None
-
-
-class EventIn(BaseModel):
-    """One thing a person did in a channel (contract section 2)."""
-
-    model_config = ConfigDict(extra="forbid")
-    id: Annotated[str, Field(min_length=1, max_length=200)]
-    type: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
-    occurred_at: AwareDatetime
-    actor: PersonRef
-    channel: Annotated[str, Field(max_length=200)] | None = None
-    program: Annotated[str, Field(max_length=200)] | None = None
-    target: TargetIn | None = None
-    text: Annotated[str, Field(max_length=10_000)] | None = None
-    hashtags: Annotated[list[Annotated[str, Field(min_length=1, max_length=100)]], Field(max_length=100)] | None = None
-    mentions: Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]], Field(max_length=100)] | None = None
-    attributes: dict[str, Any] | None = None
-
-    @field_validator("occurred_at")
-    @classmethod
-    def _plausible_time(cls, value: datetime) -> datetime:
-        try:
-            utc = value.astimezone(timezone.utc)
-        except OverflowError:
-            utc = None
-        if utc is None or not 1970 <= utc.year <= 9000:
-            raise ValueError("occurred_at must fall between the years 1970 and 9000")
-        return value
-
-    @field_validator("attributes")
-    @classmethod
-    def _attributes_small(cls, value: dict | None) -> dict | None:
-        if value is not None and len(json.dumps(value, separators=(",", ":"))) > MAX_ATTRIBUTES_BYTES:
-            raise ValueError(f"attributes are limited to {MAX_ATTRIBUTES_BYTES} bytes of JSON")
-        return value
-
-
-def parse_hashtags(text: str) -> list[str]:
-    return list(dict.fromkeys(HASHTAG.findall(text)))
-
-
-def parse_mentions(text: str) -> list[str]:
-    # A person id is at most 200 characters; a longer "@..." run in free text is not a mention.
-    found = (m.rstrip(".-") for m in MENTION.findall(text))
-    return list(dict.fromkeys(m for m in found if 0 < len(m) <= 200))
+# The event format is the rules core's, so rule tests accept exactly what ingest accepts.
+EventIn, PersonIn = EventDoc, PersonDoc
 
 
 @dataclass

@@ -110,6 +110,19 @@ class LevelChange(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
 
+class StreakState(models.Model):
+    """A person's latest run of a ruleset streak; the ledger alone cannot say which periods were consecutive."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    streak_id = models.CharField(max_length=64)
+    last_period = models.CharField(max_length=16)  # 2026-11-28 (day) or 2026-W48 (ISO week), ruleset timezone
+    length = models.IntegerField(default=0)
+    best = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "streak_id"], name="streak_state_once")]
+
+
 class ScorerState(models.Model):
     """One row. Scoring transactions start by bumping `last_batch`, which serialises scorers."""
 

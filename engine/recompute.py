@@ -19,7 +19,7 @@ from rules.active import active_ruleset
 
 from . import scoring
 from .errors import ApiError
-from .models import Award, Event, LevelChange, Person
+from .models import Award, Event, LevelChange, Person, StreakState
 from .redis import get_redis
 
 
@@ -66,9 +66,4 @@ def _forget_derived_state() -> None:
 
 
 def _derived_models() -> list:
-    from django.apps import apps
-
-    models = [Award, BadgeGrant, BadgeProgress, LevelChange]
-    # Streak counters are derived too, where the streaks feature defines them.
-    streak_state = next((m for m in apps.get_app_config("engine").get_models() if m.__name__ == "StreakState"), None)
-    return models + ([streak_state] if streak_state else [])
+    return [Award, BadgeGrant, BadgeProgress, LevelChange, StreakState]

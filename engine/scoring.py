@@ -23,9 +23,9 @@ from leaderboards import rebuild
 from leaderboards.store import apply_deltas
 from rules.active import active_ruleset
 from rules.core import Event as CoreEvent
-from rules.core import FactsCache, Outcome, PastAward, Ruleset, evaluate, period_bounds
+from rules.core import FactsCache, Outcome, PastAward, Ruleset, StreakRun, evaluate, period_bounds
 
-from .models import Award, Event, LevelChange, Person, ScorerState
+from .models import Award, Event, LevelChange, Person, ScorerState, StreakState
 from .redis import get_redis
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ def score_next_batch(batch_size: int | None = None, *, boards: bool = True) -> B
             transaction.set_rollback(True)
             return None
         people = _people_for(events)
-        facts = _facts_for(batch, version, LedgerFacts(ruleset, people))
+        facts = _facts_for(batch, version, LedgerFacts(ruleset, people, events))
         failures_before = dict(ruleset.failures.counts)
         outcomes = [evaluate(ruleset, to_core_event(e), facts) for e in events]
         _log_expression_failures(ruleset, failures_before)
@@ -150,12 +150,16 @@ class LedgerFacts:
     any of them is asked for: a batch costs a handful of queries, not a few per event.
     """
 
-    def __init__(self, ruleset: Ruleset, people: dict[str, Person]):
+    def __init__(self, ruleset: Ruleset, people: dict[str, Person], events: list[Event] | None = None):
         self.ruleset, self.people = ruleset, people
         self._ids = {p.id: key for key, p in people.items()}
+        # The batch's targets, so `once_per: target` is answered for all of them in one query.
+        self._targets = None if events is None else {e.target_id for e in events if e.target_id}
         self._rule_counts: dict[tuple[str, str], int] | None = None
         self._event_counts: dict[tuple[str, str], int] | None = None
         self._tiers: dict[tuple[str, str], int] | None = None
+        self._targeted: set[tuple[str, str, str]] | None = None
+        self._streaks: dict[tuple[str, str], StreakRun] | None = None
 
     def _by_person(self, rows) -> dict[tuple[str, str], int]:
         return {(self._ids[person_id], other): n for person_id, other, n in rows}
@@ -200,6 +204,27 @@ class LedgerFacts:
     def is_undone(self, event_id):
         return Event.objects.filter(type="undo", target_id=event_id, scored_at__isnull=False).exists()
 
+    def target_awarded(self, rule_id, person, target_id):
+        if self._targets is None or target_id not in self._targets:  # a caller that did not name the batch's events
+            return (rule_id, person, target_id) in self._awarded_on(Q(rule_id=rule_id, event__target_id=target_id))
+        if self._targeted is None:
+            once = [r.id for r in self.ruleset.rules if r.spec.once_per == "target"]
+            self._targeted = self._awarded_on(Q(rule_id__in=once, event__target_id__in=self._targets))
+        return (rule_id, person, target_id) in self._targeted
+
+    @staticmethod
+    def _awarded_on(where: Q) -> set[tuple[str, str, str]]:
+        # Undone awards included (reverses_event is only set on the compensations): once per target is never given back.
+        rows = Award.objects.filter(where, capped=False, reverses_event__isnull=True)
+        return set(rows.values_list("rule_id", "recipient__key", "event__target_id"))
+
+    def streak(self, person, streak_id):
+        if self._streaks is None:
+            rows = StreakState.objects.filter(person_id__in=self._ids).values_list(
+                "person_id", "streak_id", "last_period", "length", "best")
+            self._streaks = {(self._ids[pid], sid): StreakRun(last, length, best) for pid, sid, last, length, best in rows}
+        return self._streaks.get((person, streak_id), StreakRun())
+
 
 def _write_ledger(outcomes: list[Outcome], events: list[Event], people: dict[str, Person], facts: FactsCache,
                   ruleset: Ruleset, batch: int, version: int) -> list[Award]:
@@ -242,6 +267,7 @@ def _write_ledger(outcomes: list[Outcome], events: list[Event], people: dict[str
     LevelChange.objects.bulk_create(levels, batch_size=1000)
     _write_people(facts, people, ruleset)
     _write_event_counts(facts, people)
+    _write_streaks(facts, people)
     now = timezone.now()
     Event.objects.filter(seq__in=[e.seq for e in events]).update(scored_at=now)
     for o in outcomes:
@@ -284,3 +310,24 @@ def _write_event_counts(facts: FactsCache, people: dict[str, Person]) -> None:
         with connection.cursor() as cursor:
             cursor.executemany(f"UPDATE {BadgeProgress._meta.db_table} SET count = %s WHERE id = %s",
                                [(row.count, row.id) for row in updated])
+
+
+def _write_streaks(facts: FactsCache, people: dict[str, Person]) -> None:
+    if not facts.changed_streaks:
+        return
+    wanted = {(people[key].id, streak_id): facts.streak(key, streak_id) for key, streak_id in facts.changed_streaks}
+    existing = {(row.person_id, row.streak_id): row for row in
+                StreakState.objects.filter(person_id__in={pid for pid, _ in wanted}, streak_id__in={s for _, s in wanted})}
+    created, updated = [], []
+    for (person_id, streak_id), run in wanted.items():
+        row = existing.get((person_id, streak_id))
+        if row is None:
+            created.append(StreakState(person_id=person_id, streak_id=streak_id, last_period=run.last_period,
+                                       length=run.length, best=run.best))
+        else:
+            updated.append((run.last_period, run.length, run.best, row.id))
+    StreakState.objects.bulk_create(created, batch_size=1000)
+    if updated:
+        with connection.cursor() as cursor:
+            cursor.executemany(f"UPDATE {StreakState._meta.db_table} SET last_period = %s, length = %s, best = %s WHERE id = %s",
+                               updated)

@@ -9,6 +9,7 @@ from ninja import Field, Query, Router, Schema
 from engine import auth
 from engine.errors import ApiError, NotFound, read_limited_body
 from rules.core import RulesetError, load_ruleset
+from rules.core.jsonschema import ruleset_json_schema
 
 from .active import diff_versions, do_activate_ruleset, do_roll_back_ruleset
 from .models import RulesetVersion
@@ -87,6 +88,12 @@ def validate_ruleset(request):
         raise _invalid(exc) from None
     return {"valid": True, "name": ruleset.name, "rules": len(ruleset.rules), "badges": len(ruleset.badges),
             "leaderboards": len(ruleset.leaderboards)}
+
+
+@router.get("/rulesets/schema.json", auth=None, response=dict, summary="JSON Schema of the ruleset format, for editors")
+def ruleset_schema(request):
+    """Point a YAML language server at it: `# yaml-language-server: $schema=<base>/api/v1/rulesets/schema.json`."""
+    return ruleset_json_schema()
 
 
 class VersionOut(Schema):

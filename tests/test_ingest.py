@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from engine.ingest import MAX_ATTRIBUTES_BYTES, MAX_BATCH
+from engine.ingest import MAX_BATCH
+from rules.core.eventschema import MAX_ATTRIBUTES_BYTES
 from engine.scoring import do_score_pending
 from tests.helpers import BASIC_RULESET, event
 

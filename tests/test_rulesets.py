@@ -220,3 +220,30 @@ def test_cli_validate_lists_problems_with_positions(tmp_path):
     with pytest.raises(CommandError) as error:
         call_command("rules", "validate", str(broken))
     assert f"{broken}:5:5" in str(error.value)
+
+
+def test_the_json_schema_of_the_format_is_served_without_a_key(anonymous):
+    # when
+    response = anonymous.get("/rulesets/schema.json")
+    # then it describes the format's top-level keys and forbids others
+    assert response.status_code == 200
+    schema = response.json()
+    assert {"ruleset", "rules", "badges", "leaderboards", "streaks", "tests"} <= set(schema["properties"])
+    assert schema["additionalProperties"] is False
+
+
+def test_cli_rule_tests_pass_for_the_example_and_fail_with_a_message(tmp_path, capsys):
+    # given the example ruleset, and a copy whose first test expects too much
+    out = io.StringIO()
+    call_command("rules", "test", "rules/examples/social-learning.yaml", stdout=out)
+    assert "6 passed, 0 failed" in out.getvalue()
+    broken = tmp_path / "broken.yaml"
+    text = open("rules/examples/social-learning.yaml").read()
+    broken.write_text(text.replace("ana@example.com: 30", "ana@example.com: 31", 1))
+    # when
+    out = io.StringIO()
+    with pytest.raises(SystemExit) as exit_:
+        call_command("rules", "test", str(broken), stdout=out)
+    # then
+    assert exit_.value.code == 1
+    assert "FAIL" in out.getvalue() and "expected ana@example.com to have 31 points, got 30" in out.getvalue()

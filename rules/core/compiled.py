@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from . import schema
 from .conditions import ExpressionError, ExpressionFailures, Predicate, compile_condition
-from .loading import Issue, RulesetError, parse_yaml, position, validate_document
+from .checks import check_document, ruleset_timezone
+from .loading import Issue, RulesetError, in_order, parse_yaml, path_text, plain, position, validate_shape
+from .ruletests_schema import check_tests
 
 
 @dataclass(frozen=True)
@@ -16,6 +18,17 @@ class CompiledRule:
     spec: schema.Rule
     order: int
     holds: Predicate
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+
+@dataclass(frozen=True)
+class CompiledStreak:
+    spec: schema.Streak
+    holds: Predicate
+    bonus: dict[int, int]  # length reached -> points
 
     @property
     def id(self) -> str:
@@ -61,6 +74,8 @@ class Ruleset:
     points_badges: list[CompiledBadge]
     levels: list[schema.Level]
     failures: ExpressionFailures = field(default_factory=ExpressionFailures)
+    streaks: list[CompiledStreak] = field(default_factory=list)
+    badges_by_streak: dict[str, list[CompiledBadge]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -79,6 +94,9 @@ class Ruleset:
 
     def badge(self, badge_id: str) -> CompiledBadge | None:
         return next((b for b in self.badges if b.id == badge_id), None)
+
+    def streak(self, streak_id: str) -> CompiledStreak | None:
+        return next((s for s in self.streaks if s.id == streak_id), None)
 
     def rules_for(self, event_type: str) -> list[CompiledRule]:
         typed = self.rules_by_type.get(event_type, ())
@@ -102,55 +120,34 @@ class Ruleset:
 def load_ruleset(text: str, source: str = "ruleset.yaml") -> Ruleset:
     """Parse, validate and compile; raises RulesetError listing every problem."""
     root = parse_yaml(text, source)
-    doc = validate_document(root, source)
-    issues: list[Issue] = []
+    data = plain(root)
+    # The shape and the cross-references are checked independently, on the same plain data,
+    # so one upload reports both kinds of problem together.
+    doc, issues = validate_shape(root, data)
 
     def problem(loc: tuple, message: str) -> None:
         line, column = position(root, loc)
-        path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
-        issues.append(Issue(line, column, path, message))
+        issues.append(Issue(line, column, path_text(loc), message))
 
-    try:
-        tz = ZoneInfo(doc.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        problem(("timezone",), f"unknown timezone {doc.timezone!r}; use an IANA name like Europe/Berlin or UTC")
-        tz = ZoneInfo("UTC")
+    check_document(data, problem)
+    if doc is not None:
+        check_tests(doc, problem)
+    if issues:
+        raise RulesetError(in_order(issues), source)
 
-    _check_ids(doc, problem)
-    _check_levels(doc, problem)
-    rule_ids = {r.id for r in doc.rules}
-    for i, badge in enumerate(doc.badges):
-        if badge.criteria.rule and badge.criteria.rule not in rule_ids:
-            problem(("badges", i, "criteria", "rule"), f"no rule has the id {badge.criteria.rule!r}")
-        for j, tier in enumerate(badge.tiers or ()):
-            unit = "points" if badge.criteria.points is not None else "count"
-            other = "count" if unit == "points" else "points"
-            if getattr(tier, unit) is None or getattr(tier, other) is not None:
-                problem(("badges", i, "tiers", j), f"each tier of this badge needs `{unit}` (and not `{other}`)")
-        thresholds = _thresholds(badge)
-        needs = [t.need for t in thresholds if t.need is not None]
-        if needs != sorted(set(needs)):
-            problem(("badges", i, "tiers"), "tiers must ask for strictly more at each step")
-    for i, board in enumerate(doc.leaderboards):
-        for j, rule_id in enumerate(board.rules or ()):
-            if rule_id not in rule_ids:
-                problem(("leaderboards", i, "rules", j), f"no rule has the id {rule_id!r}")
-    for i, note in enumerate(doc.notifications):
-        if note.on == "digest" and not note.schedule:
-            problem(("notifications", i), "a digest needs a `schedule` (cron, e.g. \"0 9 * * MON\")")
-        if note.on == "leaderboard_top" and note.board and note.board not in {b.id for b in doc.leaderboards}:
-            problem(("notifications", i, "board"), f"no leaderboard has the id {note.board!r}")
-
+    tz = ruleset_timezone(data)
     failures = ExpressionFailures()
 
     def condition(cond: schema.Condition, loc: tuple, owner: str):
         try:
             return compile_condition(cond, tz, owner, failures)
-        except ExpressionError as exc:
+        except ExpressionError as exc:  # check_document compiled it already; kept as a safety net
             problem((*loc, "expr"), f"CEL: {exc}")
             return lambda e: False
 
     rules = [CompiledRule(r, i, condition(r.when, ("rules", i, "when"), r.id)) for i, r in enumerate(doc.rules)]
+    streaks = [CompiledStreak(s, condition(s.when, ("streaks", i, "when"), s.id), {b.length: b.points for b in s.bonus})
+               for i, s in enumerate(doc.streaks)]
     boosts = [CompiledBoost(b, condition(b.when, ("boosts", i, "when"), b.id)) for i, b in enumerate(doc.boosts)]
     badges = []
     for i, badge in enumerate(doc.badges):
@@ -160,8 +157,7 @@ def load_ruleset(text: str, source: str = "ruleset.yaml") -> Ruleset:
         badges.append(CompiledBadge(badge, _thresholds(badge), holds))
 
     if issues:
-        issues.sort(key=lambda issue: (issue.line, issue.column))
-        raise RulesetError(issues, source)
+        raise RulesetError(in_order(issues), source)
 
     by_type: dict[str, list[CompiledRule]] = {}
     untyped = []
@@ -172,15 +168,18 @@ def load_ruleset(text: str, source: str = "ruleset.yaml") -> Ruleset:
         else:
             untyped.append(rule)
     badges_by_rule: dict[str, list[CompiledBadge]] = {}
+    badges_by_streak: dict[str, list[CompiledBadge]] = {}
     for badge in badges:
         if badge.spec.criteria.rule:
             badges_by_rule.setdefault(badge.spec.criteria.rule, []).append(badge)
+        if badge.spec.criteria.streak:
+            badges_by_streak.setdefault(badge.spec.criteria.streak, []).append(badge)
     return Ruleset(
         doc=doc, text=text, tz=tz, rules=rules, rules_by_type=by_type, untyped_rules=untyped,
         boosts=boosts, badges=badges, badges_by_rule=badges_by_rule,
         event_badges=[b for b in badges if b.event_holds is not None],
         points_badges=[b for b in badges if b.spec.criteria.points is not None],
-        levels=list(doc.levels), failures=failures,
+        levels=list(doc.levels), failures=failures, streaks=streaks, badges_by_streak=badges_by_streak,
     )
 
 
@@ -192,26 +191,3 @@ def _thresholds(badge: schema.Badge) -> tuple[Threshold, ...]:
     if criteria.points is not None:
         return tuple(Threshold(i, t.name, t.points) for i, t in enumerate(badge.tiers))
     return tuple(Threshold(i, t.name, t.count) for i, t in enumerate(badge.tiers))
-
-
-def _check_ids(doc: schema.RulesetDoc, problem) -> None:
-    for section in ("rules", "boosts", "badges", "leaderboards"):
-        seen: dict[str, int] = {}
-        for i, item in enumerate(getattr(doc, section)):
-            if item.id in seen:
-                problem((section, i, "id"), f"the id {item.id!r} is already used by {section}[{seen[item.id]}]")
-            seen.setdefault(item.id, i)
-
-
-def _check_levels(doc: schema.RulesetDoc, problem) -> None:
-    if not doc.levels:
-        return
-    if doc.levels[0].min_points != 0:
-        problem(("levels", 0, "min_points"), "the first level starts at min_points: 0")
-    for i in range(1, len(doc.levels)):
-        if doc.levels[i].min_points <= doc.levels[i - 1].min_points:
-            problem(("levels", i, "min_points"), "levels go in ascending order of min_points")
-    names = [level.name for level in doc.levels]
-    for i, name in enumerate(names):
-        if names.index(name) != i:
-            problem(("levels", i, "name"), f"the level name {name!r} is used twice")

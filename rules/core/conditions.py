@@ -65,7 +65,8 @@ def event_as_cel(event: Event) -> dict[str, Any]:
     }
 
 
-def _moment(value: date | datetime, tz: ZoneInfo) -> datetime:
+def moment(value: date | datetime, tz: ZoneInfo) -> datetime:
+    """A `between` bound as an instant: a date is midnight, a time without offset is local, in `tz`."""
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=tz)
     return midnight(value, tz)
@@ -97,8 +98,8 @@ def compile_condition(cond: Condition, tz: ZoneInfo, owner: str, failures: Expre
         length = cond.text_min_length
         checks.append(lambda e: len(e.text.strip()) >= length)
     if cond.between:
-        start = _moment(cond.between.from_, tz) if cond.between.from_ else None
-        end = _moment(cond.between.until, tz) if cond.between.until else None
+        start = moment(cond.between.from_, tz) if cond.between.from_ else None
+        end = moment(cond.between.until, tz) if cond.between.until else None
         checks.append(lambda e: (start is None or e.occurred_at >= start) and (end is None or e.occurred_at < end))
     if cond.expr:
         program = compile_expression(cond.expr)

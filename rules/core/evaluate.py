@@ -1,17 +1,19 @@
 """evaluate(ruleset, event, facts): what one event earns, given what came before.
 
 Contract section 3, in order: every matching rule fires; awards go to their recipients;
-limits cap per rule, recipient and period; boosts multiply; then badges and levels.
+`once_per` and limits cap per rule and recipient; boosts multiply; streaks advance and pay
+their bonuses; then badges and levels.
 """
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from .compiled import CompiledBadge, CompiledRule, Ruleset
+from .compiled import CompiledBadge, CompiledRule, CompiledStreak, Ruleset
 from .facts import FactsCache
 from .model import AwardOutcome, BadgeOutcome, Event, LevelOutcome, Outcome, PastAward
 from .periods import period_key
+from .streaks import extend
 
 UNDO = "undo"
 
@@ -25,6 +27,7 @@ def evaluate(ruleset: Ruleset, event: Event, facts: FactsCache) -> Outcome:
         if points:
             facts.add_points(person, points)
 
+    streaks: list[tuple[CompiledStreak, int]] = []
     if event.type == UNDO:
         _undo(event, facts, outcome, add_points)
     else:
@@ -32,9 +35,10 @@ def evaluate(ruleset: Ruleset, event: Event, facts: FactsCache) -> Outcome:
         for rule in ruleset.rules_for(event.type):
             if rule.holds(event):
                 _fire(rule, event, factor, ruleset, facts, outcome, add_points)
+        streaks = _advance_streaks(ruleset, event, factor, facts, outcome, add_points)
         facts.remember_awards(event.id, [PastAward(a.rule_id, a.recipient, a.points, a.capped) for a in outcome.awards])
 
-    _grant_badges(ruleset, event, facts, outcome)
+    _grant_badges(ruleset, event, facts, outcome, streaks)
     _change_levels(ruleset, facts, outcome, points_before)
     return outcome
 
@@ -72,15 +76,42 @@ def _fire(rule: CompiledRule, event: Event, factor: Decimal, ruleset: Ruleset, f
             base_by_person[person] = base_by_person.get(person, 0) + award.points
     limit = rule.spec.limit
     period = period_key(limit.per, event.occurred_at, ruleset.tz) if limit else None
+    # Without a target there is nothing to be once per: such events are scored as usual.
+    target = event.target_id if rule.spec.once_per == "target" else None
     for person, base in base_by_person.items():
-        capped = bool(limit) and facts.cap_count(rule.id, person, limit.per, period) >= limit.max
+        capped = ((target is not None and facts.target_awarded(rule.id, person, target))
+                  or (bool(limit) and facts.cap_count(rule.id, person, limit.per, period) >= limit.max))
         points = 0 if capped else round_half_up(Decimal(base) * factor)
         outcome.awards.append(AwardOutcome(rule.id, person, points, base, float(factor), capped))
         if not capped:
             if limit:
                 facts.count_cap(rule.id, person, limit.per, period)
+            if target is not None:
+                facts.mark_target_awarded(rule.id, person, target)
             facts.add_rule_count(person, rule.id, 1)
         add_points(person, points)
+
+
+def _advance_streaks(ruleset: Ruleset, event: Event, factor: Decimal, facts: FactsCache, outcome: Outcome,
+                     add_points) -> list[tuple[CompiledStreak, int]]:
+    """Extend the actor's runs; a bonus pays when a run first reaches its length. Returns (streak, new length)."""
+    advanced = []
+    for streak in ruleset.streaks:
+        if not streak.holds(event):
+            continue
+        run = extend(facts.streak(event.actor, streak.id), streak.spec.per, event.occurred_at, ruleset.tz)
+        if run is None:
+            continue
+        facts.set_streak(event.actor, streak.id, run)
+        advanced.append((streak, run.length))
+        # A run passes each length once (it grows by one or restarts at 1), so a bonus pays once per run.
+        base = streak.bonus.get(run.length)
+        if base is not None:
+            points = round_half_up(Decimal(base) * factor)
+            outcome.awards.append(AwardOutcome(streak.id, event.actor, points, base, float(factor)))
+            facts.add_rule_count(event.actor, streak.id, 1)
+            add_points(event.actor, points)
+    return advanced
 
 
 def _undo(event: Event, facts: FactsCache, outcome: Outcome, add_points) -> None:
@@ -99,12 +130,16 @@ def _undo(event: Event, facts: FactsCache, outcome: Outcome, add_points) -> None
         add_points(past.recipient, -past.points)
 
 
-def _grant_badges(ruleset: Ruleset, event: Event, facts: FactsCache, outcome: Outcome) -> None:
+def _grant_badges(ruleset: Ruleset, event: Event, facts: FactsCache, outcome: Outcome,
+                  streaks: list[tuple[CompiledStreak, int]]) -> None:
     if event.type != UNDO:
         for badge in ruleset.event_badges:
             if badge.event_holds(event):
                 count = facts.add_event_count(event.actor, badge.id)
                 _reach(badge, event.actor, count, facts, outcome)
+    for streak, length in streaks:
+        for badge in ruleset.badges_by_streak.get(streak.id, ()):
+            _reach(badge, event.actor, length, facts, outcome)
     for award in outcome.awards:
         if award.capped or award.reverses_event:
             continue

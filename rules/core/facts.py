@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from .model import PastAward
+from .model import PastAward, StreakRun
 
 
 class FactsSource(Protocol):
@@ -33,6 +33,15 @@ class FactsSource(Protocol):
     def awards_of(self, event_id: str) -> list[PastAward]: ...
 
     def is_undone(self, event_id: str) -> bool: ...
+
+    def target_awarded(self, rule_id: str, person: str, target_id: str) -> bool:
+        """Whether the rule already gave the person an uncapped award for an event on this target.
+
+        Undone awards count too: `once_per: target` is never given back, like caps.
+        """
+
+    def streak(self, person: str, streak_id: str) -> StreakRun:
+        """The person's latest run of the streak (an empty run when there was none)."""
 
 
 class EmptySource:
@@ -59,6 +68,12 @@ class EmptySource:
     def is_undone(self, event_id):
         return False
 
+    def target_awarded(self, rule_id, person, target_id):
+        return False
+
+    def streak(self, person, streak_id):
+        return StreakRun()
+
 
 class FactsCache:
     def __init__(self, source: FactsSource | None = None):
@@ -70,20 +85,25 @@ class FactsCache:
         self._tiers: dict[tuple, int] = {}
         self._awards: dict[str, list[PastAward]] = {}
         self._undone: dict[str, bool] = {}
+        self._targets: dict[tuple[str, str, str], bool] = {}
+        self._streaks: dict[tuple[str, str], StreakRun] = {}
         # What changed since the cache was made, for the caller to persist.
         self.changed_points: set[str] = set()
         self.changed_event_counts: set[tuple[str, str]] = set()
+        self.changed_streaks: set[tuple[str, str]] = set()
 
     def next_batch(self, source: FactsSource) -> None:
         """Keep the counters for the next batch of a single, uninterrupted scorer; read misses from `source`."""
         self.source = source
         self.changed_points = set()
         self.changed_event_counts = set()
+        self.changed_streaks = set()
         self._awards.clear()
         self._undone.clear()
 
     def size(self) -> int:
-        return sum(map(len, self._caps.values())) + len(self._rule_counts) + len(self._event_counts) + len(self._points) + len(self._tiers)
+        return (sum(map(len, self._caps.values())) + len(self._rule_counts) + len(self._event_counts) + len(self._points)
+                + len(self._tiers) + len(self._targets) + len(self._streaks))
 
     def _cap_group(self, rule_id: str, per: str, period: str) -> dict[str, int]:
         group = (rule_id, per, period)
@@ -127,6 +147,18 @@ class FactsCache:
             self._undone[event_id] = self.source.is_undone(event_id)
         return self._undone[event_id]
 
+    def target_awarded(self, rule_id: str, person: str, target_id: str) -> bool:
+        key = (rule_id, person, target_id)
+        if key not in self._targets:
+            self._targets[key] = self.source.target_awarded(*key)
+        return self._targets[key]
+
+    def streak(self, person: str, streak_id: str) -> StreakRun:
+        key = (person, streak_id)
+        if key not in self._streaks:
+            self._streaks[key] = self.source.streak(*key)
+        return self._streaks[key]
+
     # -- updates made by evaluate() --------------------------------------------------
 
     def count_cap(self, rule_id: str, person: str, per: str, period: str) -> None:
@@ -154,3 +186,10 @@ class FactsCache:
 
     def mark_undone(self, event_id: str) -> None:
         self._undone[event_id] = True
+
+    def mark_target_awarded(self, rule_id: str, person: str, target_id: str) -> None:
+        self._targets[(rule_id, person, target_id)] = True
+
+    def set_streak(self, person: str, streak_id: str, run: StreakRun) -> None:
+        self._streaks[(person, streak_id)] = run
+        self.changed_streaks.add((person, streak_id))

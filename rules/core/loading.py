@@ -50,6 +50,11 @@ class RulesetError(ValueError):
         super().__init__("\n".join(issue.format(source) for issue in issues))
 
 
+def in_order(issues: list[Issue]) -> list[Issue]:
+    """By position, each problem once (the schema and the checks may find the same one)."""
+    return sorted(dict.fromkeys(issues), key=lambda issue: (issue.line, issue.column))
+
+
 def parse_yaml(text: str, source: str = "ruleset.yaml") -> Any:
     """Parse with limits; returns ruamel's position-carrying maps and lists."""
     if len(text.encode("utf-8")) > MAX_BYTES:
@@ -145,20 +150,25 @@ def _message(error: dict) -> str:
         return "unknown key; check its spelling against docs/rules.md"
     if kind == "missing":
         return "this key is required"
+    if kind == "string_pattern_mismatch" and error["loc"][-1:] == ("type",):
+        return "an event type is 1 to 64 letters, digits and `_ . : -`, as at ingest"
     if kind == "string_pattern_mismatch":
         return "ids are lower-case letters, digits and dashes ([a-z0-9-]+), at most 64 characters"
     if kind == "literal_error":
         return msg.replace("Input should be", "must be")
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return "must be a mapping (`key: value` lines or `{key: value}`)"
     return msg.removeprefix("Value error, ")
 
 
-def validate_document(root: Any, source: str = "ruleset.yaml") -> RulesetDoc:
+def validate_shape(root: Any, data: Any) -> tuple[RulesetDoc | None, list[Issue]]:
+    """The document as models, or None and every shape problem (types, required and unknown keys)."""
     try:
-        return RulesetDoc.model_validate(plain(root))
+        return RulesetDoc.model_validate(data), []
     except ValidationError as exc:
         issues = []
         for error in exc.errors():
             loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
             line, column = position(root, loc)
             issues.append(Issue(line, column, path_text(loc), _message(error)))
-        raise RulesetError(issues, source) from None
+        return None, issues

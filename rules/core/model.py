@@ -74,3 +74,12 @@ class PastAward:
     recipient: str
     points: int
     capped: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StreakRun:
+    """A person's latest run of a streak: its last period's label, its length, and the best length ever."""
+
+    last_period: str | None = None  # 2026-11-28 or 2026-W48; None before the first qualifying event
+    length: int = 0
+    best: int = 0

@@ -1,7 +1,8 @@
 """The YAML ruleset format as pydantic models: types, required keys, unknown keys.
 
 Cross-references (a badge naming an unknown rule, levels out of order...) are checked
-in `checks.py`, after these models accept the shape.
+in `checks.py`, on the plain data, so they are reported even when these models refuse it.
+The `description`s here also end up in the JSON Schema editors use (`jsonschema.py`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, field_validator, model_validator
+
+from .ruletests_schema import RuleTest
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 Id = Annotated[str, Field(pattern=ID_PATTERN)]
@@ -34,8 +37,12 @@ def _as_moment(value: Any) -> Any:
     raise ValueError("write a date (2026-12-01) or a time with an offset (2026-12-01T09:00:00+01:00)")
 
 
-Strings = Annotated[list[Annotated[str, Field(min_length=1, max_length=200)]], BeforeValidator(_as_list)]
-Moment = Annotated[date | datetime, BeforeValidator(_as_moment)]
+Text = Annotated[str, Field(min_length=1, max_length=200)]
+# json_schema_input_type: the JSON Schema shows what authors may write (one value or a list),
+# not the list the validator turns it into.
+Strings = Annotated[list[Text], BeforeValidator(_as_list, json_schema_input_type=Text | list[Text])]
+Moment = Annotated[date | datetime, BeforeValidator(_as_moment, json_schema_input_type=date | datetime)]
+Points = Annotated[StrictInt, Field(ge=-1_000_000, le=1_000_000)]
 
 
 class Strict(BaseModel):
@@ -43,8 +50,10 @@ class Strict(BaseModel):
 
 
 class Between(Strict):
-    from_: Moment | None = Field(default=None, alias="from")
-    until: Moment | None = None
+    """A time window: `from` inclusive, `until` exclusive; a date is midnight in the ruleset's timezone."""
+
+    from_: Moment | None = Field(default=None, alias="from", description="Start, inclusive: a date or a time.")
+    until: Moment | None = Field(default=None, description="End, exclusive: a date or a time; after `from`.")
 
     @model_validator(mode="after")
     def _one_bound(self):
@@ -54,34 +63,45 @@ class Between(Strict):
 
 
 class Condition(Strict):
-    type: Strings | None = None
-    channel: Strings | None = None
-    program: Strings | None = None
-    hashtags_any: Strings | None = None
-    hashtags_all: Strings | None = None
-    mentions_any: Strings | None = None
-    not_self: bool | None = None
-    text_min_length: Annotated[StrictInt, Field(ge=0, le=100_000)] | None = None
+    """Every condition given must hold; an empty mapping holds for every event."""
+
+    type: Strings | None = Field(default=None, description="The event type is one of these.")
+    channel: Strings | None = Field(default=None, description="The event's channel is one of these.")
+    program: Strings | None = Field(default=None, description="The event's program is one of these.")
+    hashtags_any: Strings | None = Field(default=None, description="The event has at least one of these hashtags (any case, `#` optional).")
+    hashtags_all: Strings | None = Field(default=None, description="The event has all of these hashtags.")
+    mentions_any: Strings | None = Field(default=None, description="The event mentions at least one of these person ids.")
+    not_self: bool | None = Field(default=None, description="true: the actor is not the target's author.")
+    text_min_length: Annotated[StrictInt, Field(ge=0, le=100_000)] | None = Field(
+        default=None, description="The trimmed text has at least this many characters.")
     between: Between | None = None
-    expr: Annotated[str, Field(min_length=1, max_length=2000)] | None = None
+    expr: Annotated[str, Field(min_length=1, max_length=2000)] | None = Field(
+        default=None, description="A CEL expression over `event`, e.g. event.attributes.score >= 80.")
 
 
 class Award(Strict):
-    to: Literal["actor", "target_author", "mentioned"]
-    points: Annotated[StrictInt, Field(ge=-1_000_000, le=1_000_000)]
+    to: Literal["actor", "target_author", "mentioned"] = Field(description="Who receives the points.")
+    points: Points = Field(description="Whole points; negative is allowed.")
 
 
 class Limit(Strict):
-    max: Annotated[StrictInt, Field(ge=0)]
-    per: Literal["day", "week", "month", "ever"]
+    """At most `max` awards per recipient and period give points; later ones are capped at 0."""
+
+    # 0 passes the shape so the checks can say why it is refused; editors flag it already.
+    max: Annotated[StrictInt, Field(ge=0)] = Field(description="Awards per recipient and period that give points; at least 1.",
+                                                   json_schema_extra={"minimum": 1})
+    per: Literal["day", "week", "month", "ever"] = Field(description="The period, in the ruleset's timezone.")
 
 
 class Rule(Strict):
-    id: Id
+    id: Id = Field(description="Unique among rules and streaks: lower-case letters, digits and dashes.")
     description: str | None = None
-    when: Condition = Condition()
-    award: Annotated[list[Award], BeforeValidator(_as_list), Field(min_length=1)]
+    when: Condition = Field(default_factory=Condition, description="Which events the rule fires on; every event when left out.")
+    award: Annotated[list[Award], BeforeValidator(_as_list, json_schema_input_type=Award | list[Award]),
+                     Field(min_length=1)] = Field(description="One award or a list, at most one per `to`.")
     limit: Limit | None = None
+    once_per: Literal["target"] | None = Field(
+        default=None, description="target: a recipient scores this rule at most once per target id, even after an undo.")
 
     @field_validator("award")
     @classmethod
@@ -96,33 +116,51 @@ class Rule(Strict):
 class Boost(Strict):
     id: Id
     description: str | None = None
-    when: Condition = Condition()
-    factor: Annotated[float, Field(gt=0, le=100)]
+    when: Condition = Field(default_factory=Condition, description="Events whose awards are multiplied.")
+    factor: Annotated[float, Field(gt=0, le=100)] = Field(description="Multiplies the points of every award of the event.")
+
+
+class StreakBonus(Strict):
+    length: Annotated[StrictInt, Field(ge=1, le=10_000)] = Field(description="Consecutive days or weeks that earn the bonus.")
+    points: Points
+
+
+class Streak(Strict):
+    """Consecutive days or ISO weeks in which the person was the actor of an event meeting `when`."""
+
+    id: Id = Field(description="Unique among rules and streaks; the rule id of the bonus awards.")
+    description: str | None = None
+    when: Condition = Field(default_factory=Condition, description="Which of the actor's events keep the streak going.")
+    per: Literal["day", "week"] = Field(description="Count consecutive days or ISO weeks (ruleset timezone).")
+    bonus: list[StreakBonus] = Field(default=[], description="Points given when the streak reaches each length.")
 
 
 class Level(Strict):
     name: Name
-    min_points: StrictInt
+    min_points: StrictInt = Field(description="All-time points needed; the first level has 0, then ascending.")
 
 
 class Criteria(Strict):
-    rule: Id | None = None
-    event: Condition | None = None
-    points: StrictInt | None = None
-    count: Annotated[StrictInt, Field(ge=1)] = 1
+    """Exactly one of `rule`, `event`, `points` or `streak`."""
+
+    rule: Id | None = Field(default=None, description="Counts the person's awards from this rule.")
+    event: Condition | None = Field(default=None, description="Counts events with the person as actor that meet this.")
+    points: StrictInt | None = Field(default=None, description="The person's all-time points.")
+    streak: Id | None = Field(default=None, description="The person's current length of this streak.")
+    count: Annotated[StrictInt, Field(ge=1)] = Field(default=1, description="The threshold for rule, event and streak criteria.")
 
     @model_validator(mode="after")
     def _exactly_one_kind(self):
-        given = [k for k in ("rule", "event", "points") if getattr(self, k) is not None]
+        given = [k for k in ("rule", "event", "points", "streak") if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("criteria need exactly one of `rule`, `event` or `points`")
+            raise ValueError("criteria need exactly one of `rule`, `event`, `points` or `streak`")
         return self
 
 
 class Tier(Strict):
     name: Name
-    count: Annotated[StrictInt, Field(ge=1)] | None = None
-    points: StrictInt | None = None
+    count: Annotated[StrictInt, Field(ge=1)] | None = Field(default=None, description="The threshold of rule, event and streak badges.")
+    points: StrictInt | None = Field(default=None, description="The threshold of points badges.")
 
 
 class Badge(Strict):
@@ -131,15 +169,17 @@ class Badge(Strict):
     description: str | None = None
     image: str | None = None
     criteria: Criteria
-    tiers: Annotated[list[Tier], Field(min_length=1)] | None = None
+    tiers: Annotated[list[Tier], Field(min_length=1)] | None = Field(
+        default=None, description="Ascending thresholds, each granted once; replaces `criteria.count`.")
 
 
 class Leaderboard(Strict):
     id: Id
     name: Name | None = None
-    period: Literal["day", "week", "month", "all"] = "all"
-    scope: Literal["channel", "team", "program"] | None = None
-    rules: Annotated[list[Id], BeforeValidator(_as_list)] | None = None
+    period: Literal["day", "week", "month", "all"] = Field(default="all", description="Sums points of events in this period.")
+    scope: Literal["channel", "team", "program"] | None = Field(default=None, description="One board per value of this.")
+    rules: Annotated[list[Id], BeforeValidator(_as_list, json_schema_input_type=Id | list[Id])] | None = Field(
+        default=None, description="Only these rules' (and streaks') points count; every rule when left out.")
 
 
 class Notification(Strict):
@@ -152,12 +192,14 @@ class Notification(Strict):
 
 
 class RulesetDoc(Strict):
-    ruleset: Id
+    ruleset: Id = Field(description="The ruleset's name.")
     description: str | None = None
-    timezone: str = "UTC"
+    timezone: str = Field(default="UTC", description="IANA zone (Europe/Berlin) in which days, weeks and months are counted.")
     levels: list[Level] = []
     rules: list[Rule] = []
+    streaks: list[Streak] = []
     boosts: list[Boost] = []
     badges: list[Badge] = []
     leaderboards: list[Leaderboard] = []
     notifications: list[Notification] = []
+    tests: list[RuleTest] = []  # test cases, run by ruletests.run_tests

@@ -313,22 +313,6 @@ def test_limit_weeks_run_monday_to_sunday():
     assert [o.awards[0].capped for o in (monday, sunday, next_monday)] == [False, True, False]
 
 
-def test_limit_max_zero_caps_every_award():
-    # given
-    ruleset = load_ruleset(dedent("""\
-        ruleset: t
-        rules:
-          - id: paused
-            when: {type: post}
-            award: {to: actor, points: 10}
-            limit: {max: 0, per: ever}
-    """))
-    # when
-    outcome = evaluate(ruleset, make_event("post", "ana"), FactsCache())
-    # then
-    assert [(a.points, a.capped) for a in outcome.awards] == [(0, True)]
-
-
 # -- boosts -------------------------------------------------------------------------
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
 from textwrap import dedent
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rules.core import FactsCache, RulesetError, evaluate, load_ruleset
-from rules.core.loading import MAX_ALIASES, MAX_BYTES, MAX_DEPTH
+from rules.core.checks import check_document
+from rules.core.loading import MAX_ALIASES, MAX_BYTES, MAX_DEPTH, Issue, in_order
 
 from .helpers import make_event
 
@@ -543,3 +547,174 @@ def test_the_contract_example_loads_and_scores():
     assert ruleset.leaderboard("all-time").period == "all"
     assert [(a.rule_id, a.points) for a in post.awards] == [("original-post", 20)]
     assert [(b.badge_id, b.person) for b in post.badges] == [("first-post", "ana")]
+
+
+# -- every problem at once ------------------------------------------------------------
+
+
+def test_shape_and_cross_reference_problems_are_reported_together_in_position_order():
+    # given: misspelt keys and wrong types (the shape) next to an unknown zone, levels out of order,
+    # a duplicate id, impossible limits, a broken expression and unknown rules (the meaning)
+    text = dedent("""\
+        ruleset: t
+        timezone: Mars/Olympus
+        levels:
+          - {name: Newcomer, min_points: 10}
+        rules:
+          - id: post
+            when: {typ: post}
+            award: {to: actor, points: 10}
+            limit: {max: 0, per: day}
+          - id: post
+            award: {to: actor, points: ten}
+        boosts:
+          - id: week
+            when: {between: {from: 2026-12-08, until: 2026-12-01}, expr: 'event.type =='}
+            factor: 2
+        badges:
+          - id: chatty
+            name: Chatty
+            criteria: {rule: comment}
+        leaderboards:
+          - {id: learning, rules: [post, missing]}
+    """)
+    # when
+    errors = errors_of(text)
+    # then
+    assert [e.split(": ")[:2] for e in errors] == [
+        ["rules.yaml:2:1", "timezone"],
+        ["rules.yaml:4:22", "levels[0].min_points"],
+        ["rules.yaml:7:12", "rules[0].when.typ"],
+        ["rules.yaml:9:13", "rules[0].limit.max"],
+        ["rules.yaml:10:5", "rules[1].id"],
+        ["rules.yaml:11:24", "rules[1].award[0].points"],
+        ["rules.yaml:14:40", "boosts[0].when.between.until"],
+        ["rules.yaml:14:60", "boosts[0].when.expr"],
+        ["rules.yaml:19:16", "badges[0].criteria.rule"],
+        ["rules.yaml:21:34", "leaderboards[0].rules[1]"],
+    ]
+    assert "unknown key" in errors[2] and "valid integer" in errors[5]
+    assert errors[4].endswith("the id 'post' is already used by rules[0]")
+    assert errors[8].endswith("no rule has the id 'comment'")
+    assert len(errors) == len(set(errors))
+
+
+def test_cross_references_are_checked_where_the_shape_around_them_is_broken():
+    # given: rules that are not mappings, a badge with a wrongly typed name, boards with odd values
+    text = dedent("""\
+        ruleset: t
+        rules:
+          - just a string
+          - id: post
+            award: {to: actor, points: 1}
+          - id: 7
+            award: {to: actor, points: 1}
+        badges:
+          - id: b
+            name: [not, a, name]
+            criteria: {rule: comment}
+            tiers: [{name: Bronze, count: 3}, oops, {name: Silver, count: 2}]
+        leaderboards:
+          - {id: one, rules: missing}
+          - {id: two, rules: {a: b}}
+    """)
+    # when
+    errors = errors_of(text)
+    # then
+    assert "rules.yaml:11:16: badges[0].criteria.rule: no rule has the id 'comment'" in errors
+    assert "rules.yaml:12:5: badges[0].tiers: tiers must ask for strictly more at each step" in errors
+    assert "rules.yaml:14:15: leaderboards[0].rules[0]: no rule has the id 'missing'" in errors
+    assert "rules.yaml:3:5: rules[0]: must be a mapping (`key: value` lines or `{key: value}`)" in errors
+    assert "rules.yaml:10:5: badges[0].name: Input should be a valid string" in errors
+    positions = [tuple(map(int, e.split(": ")[0].split(":")[1:])) for e in errors]
+    assert positions == sorted(positions)
+
+
+def test_a_problem_found_twice_is_listed_once():
+    # given: the same problem from two sources
+    issue = Issue(3, 5, "rules[0].id", "the id 'post' is already used by rules[0]")
+    # when
+    listed = in_order([Issue(9, 1, "x", "later"), issue, issue])
+    # then
+    assert listed == [issue, Issue(9, 1, "x", "later")]
+
+
+def test_limit_max_zero_is_refused_because_the_rule_could_never_give_points():
+    # given
+    text = dedent("""\
+        ruleset: t
+        rules:
+          - id: paused
+            when: {type: post}
+            award: {to: actor, points: 10}
+            limit: {max: 0, per: ever}
+    """)
+    # when / then
+    assert errors_of(text) == [
+        "rules.yaml:6:13: rules[0].limit.max: max: 0 caps every award, so this rule can never give points; "
+        "use max: 1 or more, or remove the rule"]
+
+
+@pytest.mark.parametrize(
+    ("between", "refused"),
+    [
+        ("{from: 2026-12-08, until: 2026-12-01}", True),
+        ("{from: 2026-12-01, until: 2026-12-01}", True),
+        # midnight in Berlin is 23:00 UTC the day before: the window is empty
+        ("{from: 2026-12-01, until: '2026-11-30T23:00:00+00:00'}", True),
+        ("{from: 2026-12-01, until: '2026-11-30T23:00:01+00:00'}", False),
+        ("{from: 2026-12-01, until: 2026-12-01T00:00:01}", False),
+        ("{from: 2026-12-01}", False),
+    ],
+)
+def test_between_whose_until_is_not_after_from_is_refused(between, refused):
+    # given: boosts, rules and badge events all use conditions
+    text = dedent(f"""\
+        ruleset: t
+        timezone: Europe/Berlin
+        rules:
+          - id: post
+            when: {{between: {between}}}
+            award: {{to: actor, points: 1}}
+        badges:
+          - id: b
+            name: B
+            criteria: {{event: {{between: {between}}}}}
+    """)
+    # when
+    if not refused:
+        load_ruleset(text)
+        return
+    errors = errors_of(text)
+    # then
+    assert [e.split(": ")[1] for e in errors] == ["rules[0].when.between.until", "badges[0].criteria.event.between.until"]
+    assert all(e.endswith("`until` must be after `from`; this window is empty, so the condition never holds") for e in errors)
+
+
+@pytest.mark.parametrize("zone", ["Europe", "Europe/", "x" * 300, "../../etc/passwd"])
+def test_timezones_that_are_paths_rather_than_zones_are_refused_not_crashed_on(zone):
+    # when
+    errors = errors_of(f"ruleset: t\ntimezone: '{zone}'\n")
+    # then
+    assert len(errors) == 1
+    assert errors[0].startswith("rules.yaml:2:1: timezone: unknown timezone")
+
+
+def test_the_cross_reference_checks_survive_any_shape():
+    # given: documents of every shape, built from the format's own keys so the checks reach deep
+    keys = st.sampled_from(["ruleset", "timezone", "levels", "rules", "streaks", "boosts", "badges", "leaderboards",
+                            "notifications", "id", "name", "min_points", "when", "award", "limit", "max", "per",
+                            "bonus", "length", "criteria", "rule", "streak", "points", "count", "tiers", "between",
+                            "from", "until", "expr", "on", "schedule", "board", "type"])
+    scalars = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from(["post", "x", "", "UTC", "Europe"]),
+                        st.dates(min_value=date(2026, 1, 1), max_value=date(2026, 1, 3)))
+    documents = st.dictionaries(keys, st.recursive(scalars, lambda inner: st.lists(inner, max_size=3)
+                                                   | st.dictionaries(keys, inner, max_size=4), max_leaves=20))
+
+    @settings(max_examples=300, deadline=None, database=None)
+    @given(documents)
+    def check(document):
+        # when / then: problems may be found, nothing is raised
+        check_document(document, lambda loc, message: None)
+
+    check()

@@ -1,0 +1,202 @@
+"""Cross-references and meaning, checked on the plain YAML data rather than the validated models.
+
+Walking the plain dicts means these checks run even when the shape is wrong somewhere else, so
+one upload lists every problem at once. Anything of an unexpected type is skipped here: the
+schema already reports it. Each check yields (location, message); the caller adds line and column.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterator
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .conditions import ExpressionError, compile_expression, moment
+from .schema import _as_moment
+
+Problem = Callable[[tuple, str], None]
+# Rules and streaks both write awards under their id, so they share one id space.
+ID_SECTIONS = (("rules", "streaks"), ("boosts",), ("badges",), ("leaderboards",))
+
+
+def check_document(data: Any, problem: Problem) -> None:
+    if not isinstance(data, dict):
+        return
+    tz = ruleset_timezone(data, problem)
+    _check_ids(data, problem)
+    _check_levels(data, problem)
+    _check_rules(data, problem)
+    _check_streaks(data, problem)
+    _check_badges(data, problem)
+    _check_leaderboards(data, problem)
+    _check_notifications(data, problem)
+    for loc, condition in _conditions(data):
+        _check_condition(condition, loc, tz, problem)
+
+
+def ruleset_timezone(data: dict, problem: Problem | None = None) -> ZoneInfo:
+    name = data.get("timezone", "UTC")
+    if not isinstance(name, str):
+        return ZoneInfo("UTC")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "Europe" is a directory, a name too long...
+        if problem:
+            problem(("timezone",), f"unknown timezone {name!r}; use an IANA name like Europe/Berlin or UTC")
+        return ZoneInfo("UTC")
+
+
+def _items(data: dict, section: str) -> Iterator[tuple[int, dict]]:
+    value = data.get(section)
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            if isinstance(item, dict):
+                yield i, item
+
+
+def _listed(value: Any) -> list:
+    """A value the schema accepts alone or in a list (`rules: post` or `rules: [post]`)."""
+    return value if isinstance(value, list) else [value]
+
+
+def _ids(data: dict, section: str) -> set[str]:
+    return {item["id"] for _, item in _items(data, section) if isinstance(item.get("id"), str)}
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_ids(data: dict, problem: Problem) -> None:
+    for sections in ID_SECTIONS:
+        seen: dict[str, str] = {}
+        for section in sections:
+            for i, item in _items(data, section):
+                item_id = item.get("id")
+                if not isinstance(item_id, str):
+                    continue
+                if item_id in seen:
+                    problem((section, i, "id"), f"the id {item_id!r} is already used by {seen[item_id]}")
+                seen.setdefault(item_id, f"{section}[{i}]")
+
+
+def _check_levels(data: dict, problem: Problem) -> None:
+    levels = list(_items(data, "levels"))
+    minimums = [(i, level.get("min_points")) for i, level in levels if _is_int(level.get("min_points"))]
+    if minimums and minimums[0][0] == 0 and minimums[0][1] != 0:
+        problem(("levels", 0, "min_points"), "the first level starts at min_points: 0")
+    for (_, before), (i, after) in zip(minimums, minimums[1:]):
+        if after <= before:
+            problem(("levels", i, "min_points"), "levels go in ascending order of min_points")
+    names: dict[str, int] = {}
+    for i, level in levels:
+        name = level.get("name")
+        if isinstance(name, str):
+            if name in names:
+                problem(("levels", i, "name"), f"the level name {name!r} is used twice")
+            names.setdefault(name, i)
+
+
+def _check_rules(data: dict, problem: Problem) -> None:
+    for i, rule in _items(data, "rules"):
+        limit = rule.get("limit")
+        if isinstance(limit, dict) and _is_int(limit.get("max")) and limit["max"] == 0:
+            problem(("rules", i, "limit", "max"),
+                    "max: 0 caps every award, so this rule can never give points; use max: 1 or more, or remove the rule")
+
+
+def _check_streaks(data: dict, problem: Problem) -> None:
+    for i, streak in _items(data, "streaks"):
+        bonus = streak.get("bonus")
+        if not isinstance(bonus, list):
+            continue
+        # Lengths below 1 are the schema's to report.
+        lengths = [(j, b["length"]) for j, b in enumerate(bonus)
+                   if isinstance(b, dict) and _is_int(b.get("length")) and b["length"] >= 1]
+        for (_, before), (j, after) in zip(lengths, lengths[1:]):
+            if after <= before:
+                problem(("streaks", i, "bonus", j, "length"),
+                        "bonus lengths go in ascending order, each once (a run reaches each length once)")
+
+
+def _check_badges(data: dict, problem: Problem) -> None:
+    rule_ids, streak_ids = _ids(data, "rules"), _ids(data, "streaks")
+    for i, badge in _items(data, "badges"):
+        criteria = badge.get("criteria")
+        if not isinstance(criteria, dict):
+            continue
+        rule, streak = criteria.get("rule"), criteria.get("streak")
+        if isinstance(rule, str) and rule not in rule_ids:
+            if rule in streak_ids:
+                problem(("badges", i, "criteria", "rule"), f"{rule!r} is a streak; count its length with `streak: {rule}`")
+            else:
+                problem(("badges", i, "criteria", "rule"), f"no rule has the id {rule!r}")
+        if isinstance(streak, str) and streak not in streak_ids:
+            problem(("badges", i, "criteria", "streak"), f"no streak has the id {streak!r}")
+        _check_tiers(badge, criteria, i, problem)
+
+
+def _check_tiers(badge: dict, criteria: dict, i: int, problem: Problem) -> None:
+    tiers = badge.get("tiers")
+    if not isinstance(tiers, list):
+        return
+    unit = "points" if criteria.get("points") is not None else "count"
+    other = "count" if unit == "points" else "points"
+    needs = []
+    for j, tier in enumerate(tiers):
+        if not isinstance(tier, dict):
+            continue
+        if tier.get(unit) is None or tier.get(other) is not None:
+            problem(("badges", i, "tiers", j), f"each tier of this badge needs `{unit}` (and not `{other}`)")
+        if _is_int(tier.get(unit)):
+            needs.append(tier[unit])
+    if needs != sorted(set(needs)):
+        problem(("badges", i, "tiers"), "tiers must ask for strictly more at each step")
+
+
+def _check_leaderboards(data: dict, problem: Problem) -> None:
+    known = _ids(data, "rules") | _ids(data, "streaks")
+    for i, board in _items(data, "leaderboards"):
+        if "rules" not in board or board["rules"] is None:
+            continue
+        for j, rule_id in enumerate(_listed(board["rules"])):
+            if isinstance(rule_id, str) and rule_id not in known:
+                problem(("leaderboards", i, "rules", j), f"no rule has the id {rule_id!r}")
+
+
+def _check_notifications(data: dict, problem: Problem) -> None:
+    boards = _ids(data, "leaderboards")
+    for i, note in _items(data, "notifications"):
+        if note.get("on") == "digest" and not note.get("schedule"):
+            problem(("notifications", i), "a digest needs a `schedule` (cron, e.g. \"0 9 * * MON\")")
+        board = note.get("board")
+        if note.get("on") == "leaderboard_top" and isinstance(board, str) and board and board not in boards:
+            problem(("notifications", i, "board"), f"no leaderboard has the id {board!r}")
+
+
+def _conditions(data: dict) -> Iterator[tuple[tuple, dict]]:
+    """Every condition mapping in the document, with its location."""
+    for section in ("rules", "streaks", "boosts"):
+        for i, item in _items(data, section):
+            if isinstance(item.get("when"), dict):
+                yield (section, i, "when"), item["when"]
+    for i, badge in _items(data, "badges"):
+        criteria = badge.get("criteria")
+        if isinstance(criteria, dict) and isinstance(criteria.get("event"), dict):
+            yield ("badges", i, "criteria", "event"), criteria["event"]
+
+
+def _check_condition(condition: dict, loc: tuple, tz: ZoneInfo, problem: Problem) -> None:
+    expr = condition.get("expr")
+    if isinstance(expr, str) and expr:
+        try:
+            compile_expression(expr)
+        except ExpressionError as exc:
+            problem((*loc, "expr"), f"CEL: {exc}")
+    between = condition.get("between")
+    if isinstance(between, dict) and between.get("from") is not None and between.get("until") is not None:
+        try:
+            start, end = (moment(_as_moment(between[k]), tz) for k in ("from", "until"))
+        except ValueError:
+            return  # not a date or time: the schema says so
+        if end <= start:
+            problem((*loc, "between", "until"), "`until` must be after `from`; this window is empty, so the condition never holds")

@@ -11,15 +11,19 @@ from typing import Any, Iterable
 
 from pydantic import ValidationError
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, NodeEvent
+from ruamel.yaml.composer import Composer
+from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent
+from ruamel.yaml.parser import Parser as ParserInPython
 
 from .schema import RulesetDoc
 
 MAX_BYTES = 256 * 1024
 MAX_DEPTH = 32
 MAX_ALIASES = 100
+# Values after aliases are expanded: a 256 KB document written out has far fewer.
+MAX_NODES = 200_000
 # Tags YAML itself resolves; anything else (python/object, custom tags) is refused.
 ALLOWED_TAGS = {None, "!", "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
                 "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:map",
@@ -55,15 +59,101 @@ def in_order(issues: list[Issue]) -> list[Issue]:
     return sorted(dict.fromkeys(issues), key=lambda issue: (issue.line, issue.column))
 
 
-def parse_yaml(text: str, source: str = "ruleset.yaml") -> Any:
-    """Parse with limits; returns ruamel's position-carrying maps and lists."""
+@dataclass(frozen=True)
+class Document:
+    """A parsed ruleset: the plain data, and the node tree that knows where each value was written."""
+
+    root: MappingNode
+    data: dict
+
+
+class _TooMuch(MarkedYAMLError):
+    """A limit against hostile YAML, met while composing: reported at the node that broke it."""
+
+
+class _LimitedComposer(Composer):
+    """Composes the node graph in one pass over the text, refusing deep nesting and many aliases
+    as it goes. Aliases stay shared nodes here; their expansion is measured before construction."""
+
+    collections = aliases = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.parser.check_event(AliasEvent):
+            self.aliases += 1
+            if self.aliases > MAX_ALIASES:
+                raise _TooMuch(problem=f"more than {MAX_ALIASES} aliases; write the values out",
+                               problem_mark=self.parser.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        opens = self.parser.check_event(CollectionStartEvent)
+        if opens:
+            self.collections += 1
+            if self.collections > MAX_DEPTH:
+                raise _TooMuch(problem=f"nested deeper than {MAX_DEPTH} levels",
+                               problem_mark=self.parser.peek_event().start_mark)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            if opens:
+                self.collections -= 1
+
+
+def _yaml(pure: bool) -> YAML:
+    yaml = YAML(typ="safe", pure=pure)
+    yaml.allow_duplicate_keys = False
+    if pure:
+        yaml.Composer = _LimitedComposer
+    return yaml
+
+
+def _compose(text: str) -> tuple[YAML, Node | None]:
+    """libyaml when it is installed and agrees; the pure parser otherwise.
+
+    libyaml is several times faster, but stricter than YAML 1.2 in places (an unquoted
+    `2026-11-10T09:00:00+01:00` inside a flow mapping), so any error it raises is left to the
+    pure parser to confirm or accept. Its events are checked for the limits before it
+    composes anything, since its composer cannot be limited from Python.
+    """
+    fast = _yaml(pure=False)
+    if fast.Parser is not ParserInPython:
+        try:
+            _check_events(fast.parse(text))
+            return fast, fast.compose(text)
+        except _TooMuch:
+            raise
+        except YAMLError:
+            pass
+    slow = _yaml(pure=True)
+    return slow, slow.compose(text)
+
+
+def _check_events(events) -> None:
+    depth = aliases = 0
+    for event in events:
+        if isinstance(event, AliasEvent):
+            aliases += 1
+            if aliases > MAX_ALIASES:
+                raise _TooMuch(problem=f"more than {MAX_ALIASES} aliases; write the values out", problem_mark=event.start_mark)
+        elif isinstance(event, CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _TooMuch(problem=f"nested deeper than {MAX_DEPTH} levels", problem_mark=event.start_mark)
+        elif isinstance(event, CollectionEndEvent):
+            depth -= 1
+
+
+def parse_yaml(text: str, source: str = "ruleset.yaml") -> Document:
+    """Parse with limits: size first, depth and aliases while composing, tags and alias expansion
+    before any value is built."""
     if len(text.encode("utf-8")) > MAX_BYTES:
         raise RulesetError([Issue(0, 0, "", f"the ruleset is larger than {MAX_BYTES // 1024} KB")], source)
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
     try:
-        _check_event_stream(yaml.parse(text), source)
-        data = yaml.load(text)
+        yaml, root = _compose(text)
+        if root is not None:
+            _check_nodes(root, source)
+        data = yaml.constructor.construct_document(root) if root is not None else None
+    except _TooMuch as exc:
+        mark = exc.problem_mark
+        raise RulesetError([Issue(mark.line + 1, mark.column + 1, "", exc.problem)], source) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
@@ -71,68 +161,73 @@ def parse_yaml(text: str, source: str = "ruleset.yaml") -> Any:
         raise RulesetError([Issue(line, column, "", f"YAML syntax: {problem}")], source) from None
     except YAMLError as exc:
         raise RulesetError([Issue(0, 0, "", f"YAML syntax: {exc}")], source) from None
-    if not isinstance(data, CommentedMap):
+    if not isinstance(root, MappingNode) or not isinstance(data, dict):
         raise RulesetError([Issue(1, 1, "", "a ruleset is a mapping that starts with `ruleset: <id>`")], source)
-    return data
+    return Document(root, data)
 
 
-def _check_event_stream(events: Iterable, source: str) -> None:
-    depth = aliases = 0
-    for event in events:
-        if isinstance(event, AliasEvent):
-            aliases += 1
-            if aliases > MAX_ALIASES:
-                raise _at(event, f"more than {MAX_ALIASES} aliases; write the values out", source)
-        if isinstance(event, NodeEvent) and getattr(event, "tag", None) not in ALLOWED_TAGS:
-            raise _at(event, f"the tag {event.tag!r} is not allowed in a ruleset", source)
-        if isinstance(event, CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                raise _at(event, f"nested deeper than {MAX_DEPTH} levels", source)
-        elif isinstance(event, CollectionEndEvent):
-            depth -= 1
+def _check_nodes(root: Node, source: str) -> None:
+    """Every node's tag is one YAML resolves by itself, and aliases do not expand past MAX_NODES."""
+    sizes: dict[int, int] = {}
+
+    def size(node: Node) -> int:  # recursion is bounded by MAX_DEPTH
+        if id(node) in sizes:
+            return sizes[id(node)]
+        tag = str(getattr(node.tag, "value", node.tag))
+        if tag not in ALLOWED_TAGS:
+            mark = node.start_mark
+            raise RulesetError([Issue(mark.line + 1, mark.column + 1, "", f"the tag {tag!r} is not allowed in a ruleset")], source)
+        if isinstance(node, MappingNode):
+            total = 1 + sum(size(k) + size(v) for k, v in node.value)
+        elif isinstance(node, SequenceNode):
+            total = 1 + sum(size(item) for item in node.value)
+        else:
+            total = 1
+        sizes[id(node)] = total
+        return total
+
+    if size(root) > MAX_NODES:
+        raise RulesetError([Issue(1, 1, "", f"the aliases expand to more than {MAX_NODES:,} values; write less")], source)
 
 
-def _at(event, message: str, source: str) -> RulesetError:
-    mark = event.start_mark
-    return RulesetError([Issue(mark.line + 1, mark.column + 1, "", message)], source)
+def plain(document: Document) -> Any:
+    """The document's values as plain Python (str keys) for pydantic."""
+    return _plain(document.data)
 
 
-def plain(node: Any) -> Any:
-    """ruamel's containers and scalars as plain Python values for pydantic."""
-    if isinstance(node, dict):
-        return {str(k): plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [plain(v) for v in node]
-    if isinstance(node, str):
-        return str(node)
-    if isinstance(node, bool) or node is None:
-        return node
-    if isinstance(node, int):
-        return int(node)
-    if isinstance(node, float):
-        return float(node)
-    return node
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
 
 
-def position(root: Any, loc: tuple) -> tuple[int, int]:
+def _child(node: Node, part) -> tuple[Node, Node] | None:
+    """(the node that marks `part`, its value): a mapping's key node, or a sequence's item."""
+    if isinstance(node, MappingNode):
+        for key, value in node.value:
+            if isinstance(key, ScalarNode) and key.value == str(part):
+                return key, value
+    elif isinstance(node, SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
+        return node.value[part], node.value[part]
+    return None
+
+
+def position(document: Document, loc: tuple) -> tuple[int, int]:
     """The line and column (1-based) of the deepest node on `loc` that exists in the YAML."""
-    node, line, column = root, 1, 1
+    node, line, column = document.root, 1, 1
     for part in loc:
-        if isinstance(node, CommentedMap) and part in node:
-            line, column = node.lc.key(part)
-            line, column = line + 1, column + 1
-            node = node[part]
-        elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
-            line, column = node.lc.item(part)
-            line, column = line + 1, column + 1
-            node = node[part]
-        elif isinstance(part, int) and not isinstance(node, CommentedSeq):
+        found = _child(node, part)
+        if found is not None:
+            mark_node, node = found
+            line, column = mark_node.start_mark.line + 1, mark_node.start_mark.column + 1
+        elif isinstance(part, int) and not isinstance(node, SequenceNode):
             continue  # a single value the schema wraps into a list (`award: {to: actor, ...}`)
         else:
-            if isinstance(node, (CommentedMap, CommentedSeq)) and part not in (node or {}) and hasattr(node, "lc"):
+            if isinstance(node, (MappingNode, SequenceNode)):
                 # a missing key: point at the mapping that should hold it
-                line, column = node.lc.line + 1, node.lc.col + 1
+                line, column = node.start_mark.line + 1, node.start_mark.column + 1
             break
     return line, column
 

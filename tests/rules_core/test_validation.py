@@ -718,3 +718,27 @@ def test_the_cross_reference_checks_survive_any_shape():
         check_document(document, lambda loc, message: None)
 
     check()
+
+
+def test_an_alias_bomb_under_the_alias_limit_is_refused_before_it_expands():
+    # given nine levels of ten aliases each: 90 aliases, a billion values once expanded
+    lines = ["ruleset: t", 'a0: &a0 ["lol"]']
+    for level in range(1, 10):
+        lines.append(f"a{level}: &a{level} [" + ", ".join([f"*a{level - 1}"] * 10) + "]")
+    # when
+    errors = errors_of("\n".join(lines) + "\n")
+    # then
+    assert errors == ["rules.yaml:1:1: the aliases expand to more than 200,000 values; write less"]
+
+
+def test_a_flow_mapping_with_an_unquoted_time_loads_although_libyaml_refuses_it():
+    # given a test event written the way admins write them (libyaml rejects the ':' inside the flow)
+    text = (
+        "ruleset: t\n"
+        "rules:\n"
+        "  - {id: p, when: {type: post, between: {from: 2026-11-01T00:00:00+01:00}}, award: {to: actor, points: 1}}\n"
+    )
+    # when
+    ruleset = load_ruleset(text, "rules.yaml")
+    # then
+    assert ruleset.rules[0].spec.when.between.from_.isoformat() == "2026-11-01T00:00:00+01:00"

@@ -21,6 +21,7 @@ from django.utils import timezone
 from badges.models import BadgeGrant, BadgeProgress
 from leaderboards import rebuild
 from leaderboards.store import apply_deltas
+from rules import failures as expression_failures
 from rules.active import active_ruleset
 from rules.core import Event as CoreEvent
 from rules.core import FactsCache, Outcome, PastAward, Ruleset, StreakRun, evaluate, period_bounds
@@ -73,7 +74,7 @@ def score_next_batch(batch_size: int | None = None, *, boards: bool = True) -> B
         facts = _facts_for(batch, version, LedgerFacts(ruleset, people, events))
         failures_before = dict(ruleset.failures.counts)
         outcomes = [evaluate(ruleset, to_core_event(e), facts) for e in events]
-        _log_expression_failures(ruleset, failures_before)
+        _report_expression_failures(r, ruleset, version, failures_before)
         awards = _write_ledger(outcomes, events, people, facts, ruleset, batch, version)
         deltas = rebuild.award_deltas(ruleset, (
             (a.recipient.key, a.rule_id, a.points, a.occurred_at, a.channel, a.program, a.team, a.event_id) for a in awards
@@ -102,11 +103,14 @@ def _facts_for(batch: int, version: int, source: LedgerFacts) -> FactsCache:
     return facts
 
 
-def _log_expression_failures(ruleset: Ruleset, before: dict[str, int]) -> None:
-    for owner, count in ruleset.failures.counts.items():
-        if count > before.get(owner, 0):
-            log.warning("expression of %s did not hold on %s event(s) because it failed (%s failures so far); last: %s",
-                        owner, count - before.get(owner, 0), count, ruleset.failures.last_error.get(owner))
+def _report_expression_failures(r, ruleset: Ruleset, version: int, before: dict[str, int]) -> None:
+    """Log this batch's failed expressions and add them to the counts admins see (GET /ruleset)."""
+    new = {owner: count - before.get(owner, 0) for owner, count in ruleset.failures.counts.items()
+           if count > before.get(owner, 0)}
+    for owner, count in new.items():
+        log.warning("expression of %s did not hold on %s event(s) because it failed; last: %s",
+                    owner, count, ruleset.failures.last_error.get(owner))
+    expression_failures.record(r, version, new, ruleset.failures.last_error)
 
 
 def _take_scorer_lock() -> int:

@@ -11,6 +11,7 @@ from engine.errors import ApiError, NotFound, read_limited_body
 from rules.core import RulesetError, load_ruleset
 from rules.core.jsonschema import ruleset_json_schema
 
+from . import failures as expression_failures
 from .active import diff_versions, do_activate_ruleset, do_roll_back_ruleset
 from .models import RulesetVersion
 from .simulate import run_simulation
@@ -21,6 +22,12 @@ MAX_RULESET_BYTES = 256 * 1024
 YAML_BODY = {"requestBody": {"required": True, "content": {"application/yaml": {"schema": {"type": "string"}}}}}
 
 
+class ExpressionFailureOut(Schema):
+    owner: str  # the rule, boost, badge or streak whose `expr` failed
+    failures: int
+    last_error: str
+
+
 class RulesetOut(Schema):
     version: int
     name: str
@@ -29,6 +36,7 @@ class RulesetOut(Schema):
     activated_by: str
     note: str
     text: str
+    expression_failures: list[ExpressionFailureOut]
 
 
 class ValidationOut(Schema):
@@ -53,8 +61,11 @@ def _invalid(exc: RulesetError) -> ApiError:
 
 
 def _version_out(v: RulesetVersion) -> dict:
+    from engine.redis import get_redis
+
     return {"version": v.id, "name": v.name, "sha256": v.sha256, "activated_at": v.created_at,
-            "activated_by": v.activated_by, "note": v.note, "text": v.text}
+            "activated_by": v.activated_by, "note": v.note, "text": v.text,
+            "expression_failures": expression_failures.read(get_redis(), v.id)}
 
 
 @router.put("/ruleset", auth=auth.admin, response=RulesetOut, openapi_extra=YAML_BODY,

@@ -247,3 +247,21 @@ def test_cli_rule_tests_pass_for_the_example_and_fail_with_a_message(tmp_path, c
     # then
     assert exit_.value.code == 1
     assert "FAIL" in out.getvalue() and "expected ana@example.com to have 31 points, got 30" in out.getvalue()
+
+
+def test_failing_expressions_are_counted_for_admins(admin, redis):
+    # given a rule whose expression needs an attribute some events lack
+    ruleset = BASIC_RULESET.replace(
+        "  - id: liked\n", "  - id: high-score\n    when: {type: course_completed, expr: 'event.attributes.score >= 80'}\n"
+        "    award: {to: actor, points: 5}\n  - id: liked\n")
+    assert "high-score" in ruleset
+    assert admin.put_yaml("/ruleset", ruleset).status_code == 200
+    # when two events lack the attribute and one has it
+    admin.post("/events", [event("course_completed", "ana@example.com"), event("course_completed", "bob@example.com"),
+                           event("course_completed", "cy@example.com", attributes={"score": 90})])
+    do_score_pending()
+    # then the failures are visible with the last reason, and the good event scored
+    failures = admin.get("/ruleset").json()["expression_failures"]
+    assert [(f["owner"], f["failures"]) for f in failures] == [("high-score", 2)]
+    assert "score" in failures[0]["last_error"]
+    assert points(admin, "cy@example.com") == 5 and points(admin, "ana@example.com") == 0

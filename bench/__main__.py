@@ -38,6 +38,9 @@ def main() -> None:
     from engine.scoring import do_score_pending, to_core_event
     from rules.active import active_ruleset, do_activate_ruleset
     from rules.core import FactsCache, evaluate
+    from rules.simulate import compare, load_events
+
+    from . import rules_cost
 
     call_command("migrate", verbosity=0)
     results = {}
@@ -55,6 +58,12 @@ def main() -> None:
         score_s = time.perf_counter() - started
 
         ruleset, _ = active_ruleset()
+        # Simulation: the same stored events replayed in memory against a draft (here the live text)
+        # and the live ruleset, the report included, as POST /rulesets/simulate does.
+        started = time.perf_counter()
+        stored, teams = load_events(None, None)
+        compare(ruleset, ruleset, stored, teams)
+        simulate_s = time.perf_counter() - started
         core_events = [to_core_event(e) for e in Event.objects.select_related("actor", "target_author").order_by("seq")]
         started = time.perf_counter()
         facts = FactsCache()
@@ -85,6 +94,9 @@ def main() -> None:
         "board_writes": board_writes,
         "raw_zadd_per_s": round(board_writes / zadd_s),
         "scoring_time_s": round(score_s, 2),
+        "simulation_time_s": round(simulate_s, 2),
+        "simulation_vs_scoring_speedup": round(score_s / simulate_s, 2),
+        **rules_cost.run(),
     }
     (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))

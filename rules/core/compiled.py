@@ -101,7 +101,7 @@ class Ruleset:
     def rules_for(self, event_type: str) -> list[CompiledRule]:
         typed = self.rules_by_type.get(event_type, ())
         if not self.untyped_rules:
-            return list(typed)
+            return typed
         if not typed:
             return self.untyped_rules
         return sorted((*typed, *self.untyped_rules), key=lambda r: r.order)
@@ -138,14 +138,15 @@ def load_ruleset(text: str, source: str = "ruleset.yaml") -> Ruleset:
     tz = ruleset_timezone(data)
     failures = ExpressionFailures()
 
-    def condition(cond: schema.Condition, loc: tuple, owner: str):
+    def condition(cond: schema.Condition, loc: tuple, owner: str, type_known: bool = False):
         try:
-            return compile_condition(cond, tz, owner, failures)
+            return compile_condition(cond, tz, owner, failures, type_known=type_known)
         except ExpressionError as exc:  # check_document compiled it already; kept as a safety net
             problem((*loc, "expr"), f"CEL: {exc}")
             return lambda e: False
 
-    rules = [CompiledRule(r, i, condition(r.when, ("rules", i, "when"), r.id)) for i, r in enumerate(doc.rules)]
+    # Rules are looked up by event type (rules_for), so their own type check would be redundant.
+    rules = [CompiledRule(r, i, condition(r.when, ("rules", i, "when"), r.id, type_known=True)) for i, r in enumerate(doc.rules)]
     streaks = [CompiledStreak(s, condition(s.when, ("streaks", i, "when"), s.id), {b.length: b.points for b in s.bonus})
                for i, s in enumerate(doc.streaks)]
     boosts = [CompiledBoost(b, condition(b.when, ("boosts", i, "when"), b.id)) for i, b in enumerate(doc.boosts)]

@@ -15,6 +15,7 @@ class Person(models.Model):
     name = models.CharField(max_length=200, blank=True)
     team = models.CharField(max_length=100, blank=True)
     public = models.BooleanField(default=True)  # False: left out of every public board
+    role = models.CharField(max_length=100, blank=True)  # e.g. facilitator: boards may exclude roles
     # Derived from the ledger in the scoring transaction; read models only.
     points = models.BigIntegerField(default=0)
     level = models.CharField(max_length=200, blank=True)

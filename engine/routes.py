@@ -10,10 +10,10 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from badges.models import BadgeGrant
-from leaderboards.reads import person_standings, set_public
+from leaderboards.reads import do_update_person, person_standings
 from rules.active import active_ruleset
 
 from . import auth
@@ -175,6 +175,7 @@ class PersonOut(Schema):
     id: str
     name: str
     team: str | None
+    role: str | None
     public: bool
     points: int
     level: LevelOut | None
@@ -198,7 +199,8 @@ def get_person(request, person_id: str):
     upcoming = ruleset.next_level(person.points) if ruleset else None
     grants = BadgeGrant.objects.filter(person=person).order_by("granted_at", "id")
     return {
-        "id": person.key, "name": person.display_name, "team": person.team or None, "public": person.public,
+        "id": person.key, "name": person.display_name, "team": person.team or None, "role": person.role or None,
+        "public": person.public,
         "points": person.points,
         "level": {"name": level.name, "min_points": level.min_points} if level else None,
         "next_level": {"name": upcoming.name, "min_points": upcoming.min_points,
@@ -210,8 +212,9 @@ def get_person(request, person_id: str):
 
 class PersonPatch(Schema):
     public: bool | None = None
-    name: str | None = None
-    team: str | None = None
+    name: str | None = Field(None, max_length=200)
+    team: str | None = Field(None, max_length=100)
+    role: str | None = Field(None, max_length=100, description="e.g. facilitator; boards can exclude roles; \"\" clears it")
 
 
 @router.patch("/people/{person_id}", auth=auth.admin, response=PersonOut)
@@ -222,8 +225,8 @@ def patch_person(request, person_id: str, patch: PersonPatch):
             name=patch.name if patch.name is not None else person.name,
             team=patch.team if patch.team is not None else person.team,
         )
-    if patch.public is not None:
-        set_public(person, patch.public)
+    if patch.public is not None or patch.role is not None:
+        do_update_person(person, public=patch.public, role=patch.role)
     return get_person(request, person_id)
 
 

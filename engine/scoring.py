@@ -21,6 +21,7 @@ from django.utils import timezone
 from badges.models import BadgeGrant, BadgeProgress
 from leaderboards import rebuild
 from leaderboards.store import apply_deltas
+from leaderboards.visibility import Visibility
 from rules import failures as expression_failures
 from rules.active import active_ruleset
 from rules.core import Event as CoreEvent
@@ -80,7 +81,8 @@ def score_next_batch(batch_size: int | None = None, *, boards: bool = True) -> B
             (a.recipient.key, a.rule_id, a.points, a.occurred_at, a.channel, a.program, a.team, a.event_id) for a in awards
         ))
         if boards:
-            apply_deltas(r, deltas, {p.key for p in people.values() if not p.public}, batch=batch)
+            visibility = Visibility(ruleset, ((p.key, p.public, p.role) for p in people.values()))
+            apply_deltas(r, deltas, visibility.hidden, batch=batch)
     _warm.update(batch=batch, version=version, facts=facts)
     report = BatchReport(batch, len(events), len(awards), time.perf_counter() - started)
     log.info("scored batch %s: %s events, %s awards in %.3fs", report.batch, report.events, report.awards, report.seconds)

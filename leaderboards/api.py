@@ -19,6 +19,9 @@ class BoardOut(Schema):
     period: str
     scope: str | None
     rules: list[str] | None
+    aggregate: str | None
+    rank_by: str
+    exclude_roles: list[str] | None
     current_period: str
     scopes: list[str]
 
@@ -28,6 +31,13 @@ class EntryOut(Schema):
     person: str
     name: str
     points: int
+
+
+class TeamEntryOut(EntryOut):
+    """On boards of teams (`aggregate: team`): `person` and `name` are the team's."""
+
+    members: int
+    per_member: float
 
 
 class MeOut(EntryOut):
@@ -42,7 +52,7 @@ class BoardPageOut(Schema):
     total: int
     offset: int
     limit: int
-    entries: list[EntryOut]
+    entries: list[TeamEntryOut | EntryOut]
     me: MeOut | None
 
 
@@ -61,7 +71,8 @@ def list_boards(request):
     for board in ruleset.leaderboards:
         period = resolve_period(board, ruleset, None)
         boards.append({"id": board.id, "name": board.name or board.id, "period": board.period, "scope": board.scope,
-                       "rules": board.rules, "current_period": period,
+                       "rules": board.rules, "aggregate": board.aggregate, "rank_by": board.rank_by,
+                       "exclude_roles": board.exclude_roles, "current_period": period,
                        "scopes": store.scopes(r, board.id, period) if board.scope else []})
     return boards
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Sequence
 from zoneinfo import ZoneInfo
 
 from rules.core import period_bounds, period_key
+from rules.core.compiled import SeasonSpan
 from rules.core.schema import Leaderboard
 
 # Exact in a double: |points| * 2**32 + seq stays below 2**53 for totals up to ±2,097,151 points
@@ -35,9 +37,10 @@ class Placement:
 
 def placements(boards: list[Leaderboard], tz: ZoneInfo, *, rule_id: str, occurred_at: datetime,
                channel: str, program: str, team: str, grace: timedelta | None = None,
-               now: datetime | None = None) -> list[Placement]:
+               now: datetime | None = None, seasons: Sequence[SeasonSpan] = ()) -> list[Placement]:
     """The boards an award counts on. With a `grace`, periods that ended more than `grace` before
-    `now` are left out: such boards are not kept live, they are built from the ledger when read."""
+    `now` are left out: such boards are not kept live, they are built from the ledger when read.
+    Seasons are kept for good: they are the archive."""
     found = []
     for board in boards:
         if board.rules and rule_id not in board.rules:
@@ -47,6 +50,14 @@ def placements(boards: list[Leaderboard], tz: ZoneInfo, *, rule_id: str, occurre
             scope_value = {"channel": channel, "program": program, "team": team}[board.scope]
             if not scope_value:
                 continue
+        if board.aggregate == "team" and not team:
+            continue  # a board of teams has no place for someone without one
+        if board.period == "season":
+            label = season_of(seasons, occurred_at)
+            if label is None:
+                continue
+            found.append(Placement(board.id, label, scope_value))
+            continue
         label = period_key(board.period, occurred_at, tz)
         expires_at = None
         if grace is not None and board.period != "all":
@@ -55,6 +66,10 @@ def placements(boards: list[Leaderboard], tz: ZoneInfo, *, rule_id: str, occurre
                 continue
         found.append(Placement(board.id, label, scope_value, expires_at))
     return found
+
+
+def season_of(seasons: Sequence[SeasonSpan], moment: datetime) -> str | None:
+    return next((s.id for s in seasons if s.start <= moment < s.end), None)
 
 
 def expiry(period: str, label: str, tz: ZoneInfo, grace: timedelta) -> int:

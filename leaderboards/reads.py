@@ -6,6 +6,7 @@ from datetime import datetime
 
 import redis
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from engine.errors import ApiError, NotFound
@@ -18,6 +19,7 @@ from rules.core.schema import Leaderboard
 from . import store
 from .placement import expiry
 from .rebuild import ensure_past_period, grace
+from .visibility import Visibility
 
 
 def resolve_period(board: Leaderboard, ruleset: Ruleset, requested: str | None, now: datetime | None = None) -> str:
@@ -26,6 +28,8 @@ def resolve_period(board: Leaderboard, ruleset: Ruleset, requested: str | None, 
         if requested not in (None, "", "current", "all"):
             raise ApiError(422, "invalid_period", f"board {board.id!r} counts all time; use period=current or leave it out")
         return "all"
+    if board.period == "season":
+        return _season(board, ruleset, requested, now or timezone.now())
     if requested in (None, "", "current"):
         return period_key(board.period, now or timezone.now(), ruleset.tz)
     try:
@@ -33,6 +37,20 @@ def resolve_period(board: Leaderboard, ruleset: Ruleset, requested: str | None, 
     except ValueError as exc:
         raise ApiError(422, "invalid_period", f"board {board.id!r} is per {board.period}: {exc}") from None
     return requested
+
+
+def _season(board: Leaderboard, ruleset: Ruleset, requested: str | None, now: datetime) -> str:
+    """`current`: the season under way, else the last one that ended, else the next to come."""
+    seasons = ruleset.seasons
+    if requested not in (None, "", "current"):
+        if requested not in {s.id for s in seasons}:
+            raise ApiError(422, "invalid_period", f"board {board.id!r} is per season; seasons are: "
+                           f"{', '.join(s.id for s in seasons)}")
+        return requested
+    under_way = [s for s in seasons if s.start <= now < s.end]
+    ended = sorted((s for s in seasons if s.end <= now), key=lambda s: s.end)
+    upcoming = sorted((s for s in seasons if s.start > now), key=lambda s: s.start)
+    return (under_way or ended[-1:] or upcoming)[0].id
 
 
 def resolve_scope(r: redis.Redis, board: Leaderboard, period: str, scope: str | None) -> str | None:
@@ -50,7 +68,7 @@ def resolve_scope(r: redis.Redis, board: Leaderboard, period: str, scope: str | 
 def board_page(r: redis.Redis, ruleset: Ruleset, board: Leaderboard, *, period: str | None, scope: str | None,
                limit: int, offset: int, around: str | None) -> dict:
     period_label = resolve_period(board, ruleset, period)
-    if board.period != "all" and expiry(board.period, period_label, ruleset.tz, grace()) <= timezone.now().timestamp():
+    if board.period in ("day", "week", "month") and expiry(board.period, period_label, ruleset.tz, grace()) <= timezone.now().timestamp():
         ensure_past_period(r, ruleset, board.id, period_label)
     scope_value = resolve_scope(r, board, period_label, scope)
     me = None
@@ -64,6 +82,11 @@ def board_page(r: redis.Redis, ruleset: Ruleset, board: Leaderboard, *, period: 
                   "public": standing.public}
             # Centre the page on the person (or on where they would stand, if they opted out).
             offset = max(0, standing.rank - 1 - limit // 2)
+    if board.aggregate == "team":
+        entries = _team_entries(r, board, period_label, scope_value, offset, limit)
+        return {"board": board.id, "name": board.name or board.id, "period": period_label, "scope": scope_value,
+                "total": store.size(r, board.id, period_label, scope_value), "offset": offset, "limit": limit,
+                "entries": entries, "me": None}
     rows = store.page(r, board.id, period_label, scope_value, offset, limit)
     names = dict(Person.objects.filter(key__in=[p for p, _ in rows]).values_list("key", "name"))
     entries = [{"rank": offset + i + 1, "person": p, "name": names.get(p) or p, "points": pts} for i, (p, pts) in enumerate(rows)]
@@ -74,11 +97,33 @@ def board_page(r: redis.Redis, ruleset: Ruleset, board: Leaderboard, *, period: 
     }
 
 
+MAX_TEAMS = 10_000
+
+
+def _team_entries(r: redis.Redis, board: Leaderboard, period: str, scope_value: str | None,
+                  offset: int, limit: int) -> list[dict]:
+    """Teams by total, or by points per member so a small team can win (ties: who got there first)."""
+    teams = store.page(r, board.id, period, scope_value, 0, MAX_TEAMS)
+    members = dict(Person.objects.filter(team__in=[t for t, _ in teams]).values("team")
+                   .annotate(n=Count("id")).values_list("team", "n"))
+    rows = [{"person": team, "name": team, "points": points, "members": members.get(team, 0),
+             "per_member": round(points / members[team], 2) if members.get(team) else float(points)}
+            for team, points in teams]
+    if board.rank_by == "per_member":
+        rows.sort(key=lambda row: -row["per_member"])  # stable: equal shares keep the tie order
+    page = rows[offset:offset + limit]
+    for i, row in enumerate(page):
+        row["rank"] = offset + i + 1
+    return page
+
+
 def person_standings(r: redis.Redis, ruleset: Ruleset, person: Person) -> list[dict]:
     """The person's rank on every board's current period (their team's board for team scope)."""
     results = []
     now = timezone.now()
     for board in ruleset.leaderboards:
+        if board.aggregate:
+            continue  # teams are ranked there, not people
         period_label = resolve_period(board, ruleset, None, now)
         if board.scope == "team":
             scope_values = [person.team] if person.team else []
@@ -94,15 +139,21 @@ def person_standings(r: redis.Redis, ruleset: Ruleset, person: Person) -> list[d
     return results
 
 
-def set_public(person: Person, public: bool) -> None:
-    """Take a person off every public board, or put them back; their points stay in the ledger."""
+def do_update_person(person: Person, *, public: bool | None = None, role: str | None = None) -> None:
+    """Change whether a person is shown, or their role, and move their entries on every board to match."""
     from rules.active import active_ruleset
 
     with transaction.atomic():
         # Same row the scorer locks: no batch can write this person's board entries meanwhile.
         ScorerState.objects.select_for_update().get_or_create(pk=1)
-        Person.objects.filter(pk=person.pk).update(public=public)
+        changes = {k: v for k, v in (("public", public), ("role", role)) if v is not None}
+        Person.objects.filter(pk=person.pk).update(**changes)
+        for field_name, value in changes.items():
+            setattr(person, field_name, value)
         ruleset, _ = active_ruleset()
         if ruleset is not None:
-            store.set_visibility(get_redis(), [b.id for b in ruleset.leaderboards], person.key, public)
-    person.public = public
+            visibility = Visibility(ruleset, [(person.key, person.public, person.role)])
+            r = get_redis()
+            for board in ruleset.leaderboards:
+                if not board.aggregate:
+                    store.set_visibility(r, [board.id], person.key, not visibility.hidden(board.id, person.key))

@@ -15,12 +15,13 @@ from datetime import datetime, timedelta, timezone
 import redis
 from django.conf import settings
 
-from engine.models import Award, Person
+from engine.models import Award
 from rules.core import Ruleset
 
 from . import keys, store
-from .placement import Placement, decode, encode, expiry, placements
+from .placement import Placement, decode, encode, placements
 from .store import BoardDelta
+from .visibility import Visibility
 
 AWARD_FIELDS = ("recipient__key", "rule_id", "points", "occurred_at", "channel", "program", "team", "event_id")
 
@@ -35,21 +36,24 @@ def layout_id(ruleset: Ruleset) -> str:
     return hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
-def hidden_people() -> set[str]:
-    return set(Person.objects.filter(public=False).values_list("key", flat=True))
+def hidden_on_boards(ruleset: Ruleset):
+    return Visibility.from_database(ruleset).hidden
 
 
 def award_deltas(ruleset: Ruleset, rows, *, now: datetime | None = None) -> list[BoardDelta]:
     """rows: (recipient key, rule id, points, occurred_at, channel, program, team, event seq)."""
     now = now or datetime.now(timezone.utc)
     keep = grace()
+    team_boards = {b.id for b in ruleset.leaderboards if b.aggregate == "team"}
     deltas = []
     for person, rule_id, points, occurred_at, channel, program, team, seq in rows:
         if not points:
             continue
         for placement in placements(ruleset.leaderboards, ruleset.tz, rule_id=rule_id, occurred_at=occurred_at,
-                                    channel=channel, program=program, team=team, grace=keep, now=now):
-            deltas.append(BoardDelta(placement, person, points, seq))
+                                    channel=channel, program=program, team=team, grace=keep, now=now,
+                                    seasons=ruleset.seasons):
+            member = team if placement.board_id in team_boards else person
+            deltas.append(BoardDelta(placement, member, points, seq))
     return deltas
 
 
@@ -62,7 +66,8 @@ def sync_boards(r: redis.Redis, ruleset: Ruleset, ledger_batch: int) -> str:
     if applied < ledger_batch:
         rows = (Award.objects.filter(batch__gt=applied, batch__lte=ledger_batch)
                 .order_by("batch", "event_id", "id").values_list(*AWARD_FIELDS))
-        store.apply_deltas(r, award_deltas(ruleset, rows.iterator(chunk_size=5000)), hidden_people(), batch=ledger_batch)
+        store.apply_deltas(r, award_deltas(ruleset, rows.iterator(chunk_size=5000)), hidden_on_boards(ruleset),
+                           batch=ledger_batch)
         return "caught up"
     return "current"
 
@@ -86,7 +91,7 @@ def ledger_totals(ruleset: Ruleset, ledger_batch: int, awards=None) -> dict[tupl
 def rebuild_boards(r: redis.Redis, ruleset: Ruleset, ledger_batch: int) -> int:
     """Every live board from the ledger alone, swapped in at once. Returns the entries written."""
     totals = ledger_totals(ruleset, ledger_batch)
-    store.replace_all(r, totals, hidden_people(), batch=ledger_batch, layout_id=layout_id(ruleset))
+    store.replace_all(r, totals, hidden_on_boards(ruleset), batch=ledger_batch, layout_id=layout_id(ruleset))
     return len(totals)
 
 
@@ -111,10 +116,10 @@ def check_boards(r: redis.Redis, ruleset: Ruleset, ledger_batch: int) -> DriftRe
     """
     report = DriftReport()
     expected: dict[str, dict[str, tuple[int, int]]] = {}
-    hidden = hidden_people()
+    hidden = hidden_on_boards(ruleset)
     for (placement, person), value in ledger_totals(ruleset, ledger_batch).items():
         key = keys.board_key(placement.board_id, placement.period, placement.scope_value)
-        expected.setdefault(keys.hidden_key(key) if person in hidden else key, {})[person] = value
+        expected.setdefault(keys.hidden_key(key) if hidden(placement.board_id, person) else key, {})[person] = value
     names = [k.decode() for k in r.scan_iter(match=keys.board_pattern(), count=1000)]
     # Past periods built on demand are outside the live window the ledger totals cover.
     on_demand = tuple(n[: -len(":built")] + ":" for n in names if n.endswith(":built"))
@@ -157,15 +162,15 @@ def ensure_past_period(r: redis.Redis, ruleset: Ruleset, board_id: str, period: 
     for person, rule_id, points, occurred_at, channel, program, team, seq in rows.iterator(chunk_size=5000):
         for placement in placements([board], ruleset.tz, rule_id=rule_id, occurred_at=occurred_at,
                                     channel=channel, program=program, team=team):
-            key = (placement, person)
+            key = (placement, team if board.aggregate == "team" else person)
             total, _ = totals.get(key, (0, 0))
             totals[key] = (total + points, seq)
-    hidden = hidden_people()
+    hidden = hidden_on_boards(ruleset)
     expires_at = int(datetime.now(timezone.utc).timestamp()) + ON_DEMAND_TTL
     pipe = r.pipeline(transaction=True)
     for (placement, person), (points, seq) in totals.items():
         key = keys.board_key(board_id, period, placement.scope_value)
-        target = keys.hidden_key(key) if person in hidden else key
+        target = keys.hidden_key(key) if hidden(board_id, person) else key
         pipe.zadd(target, {person: encode(points, seq)})
         pipe.expireat(target, expires_at)
         pipe.hset(keys.registry_key(board_id), keys.registry_field(period, placement.scope_value), key)

@@ -9,7 +9,7 @@ ledger can always rebuild them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Callable, Iterable
 
 import redis
 
@@ -36,7 +36,10 @@ def _key(p: Placement) -> str:
     return keys.board_key(p.board_id, p.period, p.scope_value)
 
 
-def apply_deltas(r: redis.Redis, deltas: Iterable[BoardDelta], hidden_people: set[str], *, batch: int) -> int:
+Hidden = Callable[[str, str], bool]  # (board id, member) -> kept off the public board
+
+
+def apply_deltas(r: redis.Redis, deltas: Iterable[BoardDelta], hidden: Hidden, *, batch: int) -> int:
     """Add a scoring batch's points to the boards and record the batch, atomically.
 
     Totals are read first and written back as absolute scores in one MULTI, together with
@@ -67,7 +70,7 @@ def apply_deltas(r: redis.Redis, deltas: Iterable[BoardDelta], hidden_people: se
     for placement, person in changed:
         points, seq, _ = current[(placement, person)]
         key = _key(placement)
-        shown, other = (keys.hidden_key(key), key) if person in hidden_people else (key, keys.hidden_key(key))
+        shown, other = (keys.hidden_key(key), key) if hidden(placement.board_id, person) else (key, keys.hidden_key(key))
         write.zadd(shown, {person: encode(points, seq)})
         write.zrem(other, person)
         write.hset(keys.registry_key(placement.board_id), keys.registry_field(placement.period, placement.scope_value), key)
@@ -88,7 +91,7 @@ def layout(r: redis.Redis) -> str | None:
     return value.decode() if value is not None else None
 
 
-def replace_all(r: redis.Redis, totals: dict[tuple[Placement, str], tuple[int, int]], hidden_people: set[str],
+def replace_all(r: redis.Redis, totals: dict[tuple[Placement, str], tuple[int, int]], hidden: Hidden,
                 *, batch: int, layout_id: str) -> None:
     """Replace every board with rebuilt totals, (placement, person) -> (points, seq).
 
@@ -100,7 +103,7 @@ def replace_all(r: redis.Redis, totals: dict[tuple[Placement, str], tuple[int, i
     for n, ((placement, person), (points, seq)) in enumerate(totals.items(), 1):
         live_key = _key(placement)
         staged_key = keys.board_key(placement.board_id, placement.period, placement.scope_value, staged=True)
-        target = keys.hidden_key(staged_key) if person in hidden_people else staged_key
+        target = keys.hidden_key(staged_key) if hidden(placement.board_id, person) else staged_key
         pipe.zadd(target, {person: encode(points, seq)})
         pipe.hset(keys.registry_key(placement.board_id, staged=True),
                   keys.registry_field(placement.period, placement.scope_value), live_key)

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Callable, Iterable
 
 from engine.errors import ApiError
-from engine.models import Event
+from engine.models import Event, Person
 from leaderboards.placement import placements
 from rules.core import Event as CoreEvent
 from rules.core import FactsCache, Ruleset, evaluate
@@ -40,6 +40,7 @@ def replay(ruleset: Ruleset, events: Iterable[CoreEvent], teams: dict[str, str])
     facts, result = FactsCache(), Replay()
     # Where each event's points count on boards; an undo's compensations count where the original did.
     where: dict[str, CoreEvent] = {}
+    team_boards = {b.id for b in ruleset.leaderboards if b.aggregate == "team"}
     for event in events:
         where[event.id] = event
         outcome = evaluate(ruleset, event, facts)
@@ -50,10 +51,12 @@ def replay(ruleset: Ruleset, events: Iterable[CoreEvent], teams: dict[str, str])
                 result.capped_by_rule[award.rule_id] += 1
             if award.points:
                 origin = where.get(award.reverses_event, event) if award.reverses_event else event
+                team = teams.get(award.recipient, "")
                 for p in placements(ruleset.leaderboards, ruleset.tz, rule_id=award.rule_id, occurred_at=origin.occurred_at,
-                                    channel=origin.channel or "", program=origin.program or "",
-                                    team=teams.get(award.recipient, "")):
-                    entry = result.boards[p.board_id][(p.period, p.scope_value)].setdefault(award.recipient, [0, 0])
+                                    channel=origin.channel or "", program=origin.program or "", team=team,
+                                    seasons=ruleset.seasons):
+                    member = team if p.board_id in team_boards else award.recipient
+                    entry = result.boards[p.board_id][(p.period, p.scope_value)].setdefault(member, [0, 0])
                     entry[0] += award.points
                     entry[1] = event.seq
         for badge in outcome.badges:
@@ -69,10 +72,8 @@ def load_events(since: datetime | None, until: datetime | None) -> tuple[list[Co
         events = events.filter(occurred_at__gte=since)
     if until:
         events = events.filter(occurred_at__lt=until)
-    core, teams = [], {}
-    for e in events.iterator(chunk_size=2000):
-        core.append(e.to_core())
-        teams[e.actor.key] = e.actor.team
+    core = [e.to_core() for e in events.iterator(chunk_size=2000)]
+    teams = dict(Person.objects.exclude(team="").values_list("key", "team"))
     return core, teams
 
 

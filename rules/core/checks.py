@@ -15,7 +15,7 @@ from .schema import _as_moment
 
 Problem = Callable[[tuple, str], None]
 # Rules and streaks both write awards under their id, so they share one id space.
-ID_SECTIONS = (("rules", "streaks"), ("boosts",), ("badges",), ("leaderboards",))
+ID_SECTIONS = (("rules", "streaks"), ("boosts",), ("badges",), ("leaderboards",), ("seasons",))
 
 
 def check_document(data: Any, problem: Problem) -> None:
@@ -28,6 +28,7 @@ def check_document(data: Any, problem: Problem) -> None:
     _check_streaks(data, problem)
     _check_badges(data, problem)
     _check_leaderboards(data, problem)
+    _check_seasons(data, problem)
     _check_notifications(data, problem)
     for loc, condition in _conditions(data):
         _check_condition(condition, loc, tz, problem)
@@ -156,11 +157,45 @@ def _check_tiers(badge: dict, criteria: dict, i: int, problem: Problem) -> None:
 def _check_leaderboards(data: dict, problem: Problem) -> None:
     known = _ids(data, "rules") | _ids(data, "streaks")
     for i, board in _items(data, "leaderboards"):
+        if board.get("period") == "season" and not _ids(data, "seasons"):
+            problem(("leaderboards", i, "period"), "a `period: season` board needs `seasons:` in the ruleset")
+        if board.get("aggregate") == "team" and board.get("scope") == "team":
+            problem(("leaderboards", i, "scope"), "a board of teams cannot also be scoped by team; drop `scope: team`")
+        if board.get("rank_by", "total") != "total" and board.get("aggregate") is None:
+            problem(("leaderboards", i, "rank_by"), "`rank_by` applies to boards with `aggregate: team`")
         if "rules" not in board or board["rules"] is None:
             continue
         for j, rule_id in enumerate(_listed(board["rules"])):
             if isinstance(rule_id, str) and rule_id not in known:
                 problem(("leaderboards", i, "rules", j), f"no rule has the id {rule_id!r}")
+
+
+def _check_seasons(data: dict, problem: Problem) -> None:
+    spans = []
+    for i, season in _items(data, "seasons"):
+        start, end = _as_date(season.get("from")), _as_date(season.get("until"))
+        if start and end:
+            if end <= start:
+                problem(("seasons", i, "until"), "`until` must be after `from` (it is the day after the season's last)")
+            else:
+                spans.append((start, end, i, season.get("id")))
+    spans.sort()
+    for (_, end, _, first), (start, _, i, second) in zip(spans, spans[1:]):
+        if start < end:
+            problem(("seasons", i, "from"), f"season {second!r} overlaps season {first!r}; an event belongs to one season")
+
+
+def _as_date(value: Any):
+    from datetime import date
+
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return None
+    return None
 
 
 def _check_notifications(data: dict, problem: Problem) -> None:

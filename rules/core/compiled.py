@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from . import schema
 from .conditions import ExpressionError, ExpressionFailures, Predicate, compile_condition
 from .checks import check_document, ruleset_timezone
+from .periods import midnight
 from .loading import Issue, RulesetError, in_order, parse_yaml, path_text, plain, position, validate_shape
 from .ruletests_schema import check_tests
+
+
+@dataclass(frozen=True)
+class SeasonSpan:
+    id: str
+    start: datetime
+    end: datetime  # exclusive
 
 
 @dataclass(frozen=True)
@@ -88,6 +98,10 @@ class Ruleset:
     @property
     def leaderboards(self) -> list[schema.Leaderboard]:
         return self.doc.leaderboards
+
+    @cached_property
+    def seasons(self) -> list[SeasonSpan]:
+        return [SeasonSpan(s.id, midnight(s.from_, self.tz), midnight(s.until, self.tz)) for s in self.doc.seasons]
 
     def leaderboard(self, board_id: str) -> schema.Leaderboard | None:
         return next((b for b in self.doc.leaderboards if b.id == board_id), None)

@@ -176,10 +176,25 @@ class Badge(Strict):
 class Leaderboard(Strict):
     id: Id
     name: Name | None = None
-    period: Literal["day", "week", "month", "all"] = Field(default="all", description="Sums points of events in this period.")
+    period: Literal["day", "week", "month", "all", "season"] = Field(
+        default="all", description="Sums points of events in this period; `season` uses the ruleset's `seasons`.")
     scope: Literal["channel", "team", "program"] | None = Field(default=None, description="One board per value of this.")
     rules: Annotated[list[Id], BeforeValidator(_as_list, json_schema_input_type=Id | list[Id])] | None = Field(
         default=None, description="Only these rules' (and streaks') points count; every rule when left out.")
+    aggregate: Literal["team"] | None = Field(default=None, description="Rank teams instead of people.")
+    rank_by: Literal["total", "per_member"] = Field(
+        default="total", description="With `aggregate: team`: a team's total, or its points per member.")
+    exclude_roles: Annotated[list[Name], BeforeValidator(_as_list, json_schema_input_type=Name | list[Name])] | None = Field(
+        default=None, description="People with these roles (set by an admin) are kept off this board.")
+
+
+class Season(Strict):
+    """A named stretch of time with boards of its own, kept as an archive once it ends."""
+
+    id: Id
+    name: Name | None = None
+    from_: date = Field(alias="from", description="The first day (midnight in the ruleset's timezone).")
+    until: date = Field(description="The day after the last (exclusive).")
 
 
 class Notification(Strict):
@@ -201,5 +216,6 @@ class RulesetDoc(Strict):
     boosts: list[Boost] = []
     badges: list[Badge] = []
     leaderboards: list[Leaderboard] = []
+    seasons: list[Season] = []
     notifications: list[Notification] = []
     tests: list[RuleTest] = []  # test cases, run by ruletests.run_tests

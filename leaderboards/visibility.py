@@ -1,0 +1,38 @@
+"""Who is shown on which board: not people who opted out, not roles a board excludes.
+
+Hidden people are kept in each board's hidden twin set, so they can still see where they would
+stand. Boards of teams hide no one.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from django.db.models import Q
+
+from engine.models import Person
+from rules.core import Ruleset
+
+
+class Visibility:
+    def __init__(self, ruleset: Ruleset, people: Iterable[tuple[str, bool, str]]):
+        """people: (person id, public, role) of at least everyone who is private or has a role."""
+        self.excluded = {b.id: frozenset(b.exclude_roles or ()) for b in ruleset.leaderboards}
+        self.team_boards = {b.id for b in ruleset.leaderboards if b.aggregate}
+        self.private: set[str] = set()
+        self.roles: dict[str, str] = {}
+        for key, public, role in people:
+            if not public:
+                self.private.add(key)
+            if role:
+                self.roles[key] = role
+
+    @classmethod
+    def from_database(cls, ruleset: Ruleset) -> "Visibility":
+        rows = Person.objects.filter(Q(public=False) | ~Q(role="")).values_list("key", "public", "role")
+        return cls(ruleset, rows.iterator(chunk_size=5000))
+
+    def hidden(self, board_id: str, member: str) -> bool:
+        if board_id in self.team_boards:
+            return False
+        return member in self.private or self.roles.get(member) in self.excluded.get(board_id, ())

@@ -112,3 +112,24 @@ def test_current_period_boards_expire_after_their_grace(admin, redis):
     week = next(k for k in redis.scan_iter(match="plaudit:lb:{weekly}:*") if not k.endswith(b"registry"))
     assert redis.ttl(week) > 62 * 86400 - 60
     assert redis.ttl("plaudit:lb:{all-time}:all") == -1  # all-time never expires
+
+
+def test_the_drift_check_finds_nothing_on_a_seeded_month_of_demo_activity(db, redis, settings):
+    # given a generated month (60 people) scored under the example ruleset, in batches of 200
+    from engine.demo_data import generate_month
+    from engine.ingest import do_accept_events
+    from rules.active import do_activate_ruleset
+
+    settings.SCORER_BATCH_SIZE = 200
+    do_activate_ruleset(open("rules/examples/social-learning.yaml").read())
+    _, events = generate_month(seed=3, people=60)
+    for start in range(0, len(events), 1000):
+        do_accept_events(events[start:start + 1000])
+    do_score_pending()
+    # when
+    out = io.StringIO()
+    code = check(out)
+    # then every entry of every live board matches the ledger
+    assert code == 0, out.getvalue()
+    checked = int(out.getvalue().split("checked ")[1].split(" ")[0])
+    assert checked > 100

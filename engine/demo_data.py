@@ -99,7 +99,9 @@ def generate_month(*, seed: int = 7, people: int = 300, end: datetime | None = N
         sim.run_follow_ups(until=moment)
         sim.act(moment)
     sim.run_follow_ups(until=end)
-    records = [{"id": p["id"], "name": p["name"], "team": p["team"]} for p in crowd]
+    # Facilitators carry their role, so boards that exclude it can be shown working.
+    records = [{"id": p["id"], "name": p["name"], "team": p["team"], **({"role": "facilitator"} if p["facilitator"] else {})}
+               for p in crowd]
     return records, sim.events
 
 
@@ -121,7 +123,8 @@ def _people(rng: random.Random, count: int) -> list[dict]:
         engagement = rng.uniform(2, 4) if facilitator else min(rng.paretovariate(1.4), 12.0)
         crowd.append({"id": f"{first}.{last}@example.com".lower(), "name": f"{first} {last}", "team": team, "channels": channels,
                       "weights": {kind: engagement * w for kind, w in ROLE_WEIGHTS[role].items()},
-                      "new_joiner": role != "inactive" and rng.random() < 0.08, "joined": False})
+                      "new_joiner": role != "inactive" and rng.random() < 0.08, "joined": False,
+                      "facilitator": bool(facilitator)})
     return crowd
 
 

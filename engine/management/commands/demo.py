@@ -8,7 +8,7 @@ from rich.progress import Progress
 
 from engine.demo_data import generate_month
 from engine.ingest import do_accept_events
-from engine.models import ApiKey, Event
+from engine.models import ApiKey, Event, Person
 from engine.redis import embedded_redis
 from engine.scoring import score_next_batch
 from engine.stack import run_stack
@@ -42,11 +42,14 @@ class Command(BaseCommand):
     def _load_month(self, people: int) -> None:
         with Progress() as progress:
             task = progress.add_task("Generating a month of activity", total=None)
-            _, events = generate_month(people=people)
+            records, events = generate_month(people=people)
             progress.update(task, total=len(events), completed=0, description="Accepting events")
             for start in range(0, len(events), CHUNK):
                 do_accept_events(events[start:start + CHUNK])
                 progress.advance(task, min(CHUNK, len(events) - start))
+        # Before scoring, so the boards that exclude facilitators never show them.
+        facilitators = [r["id"] for r in records if r.get("role") == "facilitator"]
+        Person.objects.filter(key__in=facilitators).update(role="facilitator")
 
     def _score(self) -> None:
         pending = Event.objects.filter(scored_at__isnull=True).count()

@@ -40,7 +40,7 @@ def main() -> None:
     from rules.core import FactsCache, evaluate
     from rules.simulate import compare, load_events
 
-    from . import rules_cost
+    from . import boards, rules_cost
 
     call_command("migrate", verbosity=0)
     results = {}
@@ -83,6 +83,7 @@ def main() -> None:
         pipe.execute()
         zadd_s = time.perf_counter() - started
         r.delete(*[f"bench:{{b}}:{i}" for i in range(50)])
+        board_reads = boards.run(r, ruleset)
 
     results = {
         "machine": {"python": platform.python_version(), "cpu_count": os.cpu_count(), "platform": platform.platform()},
@@ -97,6 +98,7 @@ def main() -> None:
         "simulation_time_s": round(simulate_s, 2),
         "simulation_vs_scoring_speedup": round(score_s / simulate_s, 2),
         **rules_cost.run(),
+        **board_reads,
     }
     (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))

@@ -13,8 +13,11 @@ from pydantic import ValidationError
 from rules.core.eventschema import EventDoc, PersonDoc
 from rules.core.textparse import HASHTAG, MENTION, parse_hashtags, parse_mentions  # noqa: F401  (shared with rule tests)
 
+from leaderboards.names import forget as forget_names
+
 from .errors import ApiError, issues_from_pydantic
 from .models import Event, Person
+from .redis import get_redis
 
 MAX_BATCH = 1000
 # The event format is the rules core's, so rule tests accept exactly what ingest accepts.
@@ -191,6 +194,8 @@ def upsert_people(events: list[Normalized]) -> dict[str, Person]:
             changed.append(person)
     if changed:
         Person.objects.bulk_update(changed, ["name", "team"], batch_size=500)
+        renamed = [p.key for p in changed]
+        transaction.on_commit(lambda: forget_names(get_redis(), renamed))
     return existing
 
 

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from badges.models import BadgeGrant
+from leaderboards.names import forget as forget_names
 from leaderboards.reads import do_update_person, person_standings
 from rules.active import active_ruleset
 
@@ -225,6 +226,7 @@ def patch_person(request, person_id: str, patch: PersonPatch):
             name=patch.name if patch.name is not None else person.name,
             team=patch.team if patch.team is not None else person.team,
         )
+        forget_names(get_redis(), [person.key])
     if patch.public is not None or patch.role is not None:
         do_update_person(person, public=patch.public, role=patch.role)
     return get_person(request, person_id)

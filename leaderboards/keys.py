@@ -11,6 +11,8 @@ APPLIED_BATCH = f"{PREFIX}:boards:applied-batch"
 LAYOUT = f"{PREFIX}:boards:layout"
 # The last drift check's result, for /metrics.
 DRIFT = f"{PREFIX}:boards:drift"
+# Person id -> display name, for board pages (see names.py).
+NAMES = f"{PREFIX}:people:names"
 SEP = "|"
 
 

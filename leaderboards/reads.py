@@ -18,6 +18,7 @@ from rules.core.schema import Leaderboard
 
 from . import store
 from .placement import expiry
+from .names import names_for
 from .rebuild import ensure_past_period, grace
 from .visibility import Visibility
 
@@ -73,13 +74,12 @@ def board_page(r: redis.Redis, ruleset: Ruleset, board: Leaderboard, *, period: 
     scope_value = resolve_scope(r, board, period_label, scope)
     me = None
     if around:
-        person = Person.objects.filter(key=around).first()
-        if person is None:
-            raise NotFound(f"no person with id {around!r}")
         standing = store.standing(r, board.id, period_label, scope_value, around)
+        if standing is None and not Person.objects.filter(key=around).exists():
+            raise NotFound(f"no person with id {around!r}")
         if standing:
-            me = {"rank": standing.rank, "person": around, "name": person.display_name, "points": standing.points,
-                  "public": standing.public}
+            me = {"rank": standing.rank, "person": around, "name": names_for(r, [around]).get(around, around),
+                  "points": standing.points, "public": standing.public}
             # Centre the page on the person (or on where they would stand, if they opted out).
             offset = max(0, standing.rank - 1 - limit // 2)
     if board.aggregate == "team":
@@ -87,13 +87,12 @@ def board_page(r: redis.Redis, ruleset: Ruleset, board: Leaderboard, *, period: 
         return {"board": board.id, "name": board.name or board.id, "period": period_label, "scope": scope_value,
                 "total": store.size(r, board.id, period_label, scope_value), "offset": offset, "limit": limit,
                 "entries": entries, "me": None}
-    rows = store.page(r, board.id, period_label, scope_value, offset, limit)
-    names = dict(Person.objects.filter(key__in=[p for p, _ in rows]).values_list("key", "name"))
+    rows, total = store.page_and_size(r, board.id, period_label, scope_value, offset, limit)
+    names = names_for(r, [p for p, _ in rows])
     entries = [{"rank": offset + i + 1, "person": p, "name": names.get(p) or p, "points": pts} for i, (p, pts) in enumerate(rows)]
     return {
         "board": board.id, "name": board.name or board.id, "period": period_label, "scope": scope_value,
-        "total": store.size(r, board.id, period_label, scope_value), "offset": offset, "limit": limit,
-        "entries": entries, "me": me,
+        "total": total, "offset": offset, "limit": limit, "entries": entries, "me": me,
     }
 
 

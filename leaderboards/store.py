@@ -144,6 +144,17 @@ def page(r: redis.Redis, board_id: str, period: str, scope_value: str | None, of
     return [(member.decode(), decode(score)) for member, score in rows]
 
 
+def page_and_size(r: redis.Redis, board_id: str, period: str, scope_value: str | None, offset: int,
+                  limit: int) -> tuple[list[tuple[str, int]], int]:
+    """A page and the board's size in one round trip."""
+    key = keys.board_key(board_id, period, scope_value)
+    pipe = r.pipeline(transaction=False)
+    pipe.zrange(key, offset, offset + limit - 1, withscores=True)
+    pipe.zcard(key)
+    rows, total = pipe.execute()
+    return [(member.decode(), decode(score)) for member, score in rows], total
+
+
 def size(r: redis.Redis, board_id: str, period: str, scope_value: str | None) -> int:
     return r.zcard(keys.board_key(board_id, period, scope_value))
 

@@ -150,3 +150,18 @@ def test_a_new_ruleset_takes_effect_even_when_its_version_id_was_used_before(adm
     assert admin.put_yaml("/ruleset", other).status_code == 200
     # then it is the one in force
     assert active_ruleset()[0].name == "other"
+
+
+def test_a_new_display_name_shows_on_the_board(admin, reader, django_capture_on_commit_callbacks):
+    # given ana on the board under her first name
+    setup_ruleset(admin)
+    send(admin, event("post", {"id": "ana@example.com", "name": "Ana"}))
+    assert reader.get("/leaderboards/all-time").json()["entries"][0]["name"] == "Ana"
+    # when an event carries her new name (its cached name is dropped once the batch commits)
+    with django_capture_on_commit_callbacks(execute=True):
+        send(admin, event("post", {"id": "ana@example.com", "name": "Ana Ruiz"}))
+    # then the board shows it
+    assert reader.get("/leaderboards/all-time").json()["entries"][0]["name"] == "Ana Ruiz"
+    # and when an admin changes it
+    admin.patch("/people/ana@example.com", {"name": "Ana R."})
+    assert reader.get("/leaderboards/all-time").json()["entries"][0]["name"] == "Ana R."

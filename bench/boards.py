@@ -1,0 +1,64 @@
+"""Board reads at 1,000,000 members: the API's read path against raw redis-py calls, p99 latency.
+
+Runs inside bench/__main__.py's setup (Django configured, a private Redis, a migrated database).
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+
+MEMBERS = 1_000_000
+SAMPLES = 2000
+
+
+def _p99(timings: list[float]) -> float:
+    return statistics.quantiles(timings, n=100)[98]
+
+
+def _timed(call, samples: int = SAMPLES) -> list[float]:
+    timings = []
+    for i in range(samples):
+        started = time.perf_counter()
+        call(i)
+        timings.append(time.perf_counter() - started)
+    return timings
+
+
+def run(r, ruleset) -> dict:
+    from engine.models import Person
+    from leaderboards import keys
+    from leaderboards.placement import encode
+    from leaderboards.reads import board_page
+
+    board = ruleset.leaderboard("all-time")
+    key = keys.board_key(board.id, "all")
+    rng = random.Random(1)
+    pipe = r.pipeline(transaction=False)
+    for i in range(MEMBERS):
+        pipe.zadd(key, {f"m{i:07d}@example.com": encode(rng.randrange(100_000), i + 1)})
+        if i % 20_000 == 19_999:
+            pipe.execute()
+    pipe.execute()
+    # The people the around-me reads ask for exist in the database, as they would.
+    probes = [f"m{rng.randrange(MEMBERS):07d}@example.com" for _ in range(200)]
+    Person.objects.bulk_create([Person(key=p, name=p) for p in set(probes)], ignore_conflicts=True)
+
+    raw_top = _timed(lambda i: r.zrange(key, 0, 9, withscores=True))
+    api_top = _timed(lambda i: board_page(r, ruleset, board, period=None, scope=None, limit=10, offset=0, around=None))
+    raw_around = _timed(lambda i: (r.zrevrank(key, probes[i % len(probes)]), r.zrange(key, 0, 9, withscores=True)))
+    api_around = _timed(lambda i: board_page(r, ruleset, board, period=None, scope=None, limit=10, offset=0,
+                                             around=probes[i % len(probes)]))
+    memory = r.memory_usage(key, samples=0)
+    r.delete(key)
+    return {
+        "board_members": MEMBERS,
+        "raw_top10_p99_ms": round(_p99(raw_top) * 1000, 3),
+        "api_top10_p99_ms": round(_p99(api_top) * 1000, 3),
+        "top10_p99_ratio": round(_p99(api_top) / _p99(raw_top), 2),
+        "raw_around_p99_ms": round(_p99(raw_around) * 1000, 3),
+        "api_around_p99_ms": round(_p99(api_around) * 1000, 3),
+        "around_p99_ratio": round(_p99(api_around) / _p99(raw_around), 2),
+        "board_bytes_per_member": round(memory / MEMBERS, 1),
+    }

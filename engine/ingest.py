@@ -194,7 +194,8 @@ def upsert_people(events: list[Normalized]) -> dict[str, Person]:
             changed.append(person)
     if changed:
         Person.objects.bulk_update(changed, ["name", "team"], batch_size=500)
-        renamed = [p.key for p in changed]
+    renamed = [p.key for p in changed] + [p.key for p in missing]
+    if renamed:
         transaction.on_commit(lambda: forget_names(get_redis(), renamed))
     return existing
 

@@ -23,8 +23,9 @@ def names_for(r: redis.Redis, people: list[str]) -> dict[str, str]:
     missing = [p for p in people if p not in found]
     if missing:
         loaded = {key: name or key for key, name in Person.objects.filter(key__in=missing).values_list("key", "name")}
-        if loaded:
-            r.hset(keys.NAMES, mapping=loaded)
+        # Someone not known (yet) is shown by id; creating them drops this entry, as a rename does.
+        loaded.update({key: key for key in missing if key not in loaded})
+        r.hset(keys.NAMES, mapping=loaded)
         found.update(loaded)
     return found
 

@@ -75,8 +75,6 @@ class Ruleset:
     text: str
     tz: ZoneInfo
     rules: list[CompiledRule]
-    rules_by_type: dict[str, list[CompiledRule]]
-    untyped_rules: list[CompiledRule]
     boosts: list[CompiledBoost]
     badges: list[CompiledBadge]
     badges_by_rule: dict[str, list[CompiledBadge]]
@@ -86,6 +84,8 @@ class Ruleset:
     failures: ExpressionFailures = field(default_factory=ExpressionFailures)
     streaks: list[CompiledStreak] = field(default_factory=list)
     badges_by_streak: dict[str, list[CompiledBadge]] = field(default_factory=dict)
+    # (event type, channel) -> the rules that may fire, in file order; filled as events come.
+    _candidates: dict[tuple[str, str | None], tuple[CompiledRule, ...]] = field(default_factory=dict, repr=False)
 
     @property
     def name(self) -> str:
@@ -112,13 +112,29 @@ class Ruleset:
     def streak(self, streak_id: str) -> CompiledStreak | None:
         return next((s for s in self.streaks if s.id == streak_id), None)
 
-    def rules_for(self, event_type: str) -> list[CompiledRule]:
-        typed = self.rules_by_type.get(event_type, ())
-        if not self.untyped_rules:
-            return typed
-        if not typed:
-            return self.untyped_rules
-        return sorted((*typed, *self.untyped_rules), key=lambda r: r.order)
+    def rules_for(self, event_type: str, channel: str | None = None) -> tuple[CompiledRule, ...]:
+        """The rules whose `type` and `channel` admit the event, in file order.
+
+        Found once per (type, channel) and remembered, so an event meets only the rules that can
+        fire for it however many there are; their own type and channel checks are left out.
+        """
+        key = (event_type, channel)
+        found = self._candidates.get(key)
+        if found is None:
+            of_type = sorted((*self._by_type.get(event_type, ()), *self._by_type.get(None, ())), key=lambda r: r.order)
+            found = tuple(rule for rule in of_type if _admits(rule.spec.when, event_type, channel))
+            if len(self._candidates) < MAX_CANDIDATE_KEYS:
+                self._candidates[key] = found
+        return found
+
+    @cached_property
+    def _by_type(self) -> dict[str | None, list[CompiledRule]]:
+        """Rules per event type they name; None holds the rules that name no type."""
+        index: dict[str | None, list[CompiledRule]] = {}
+        for rule in self.rules:
+            for event_type in rule.spec.when.type or (None,):
+                index.setdefault(event_type, []).append(rule)
+        return index
 
     def level_for(self, points: int) -> schema.Level | None:
         current = None
@@ -129,6 +145,13 @@ class Ruleset:
 
     def next_level(self, points: int) -> schema.Level | None:
         return next((level for level in self.levels if level.min_points > points), None)
+
+
+MAX_CANDIDATE_KEYS = 100_000
+
+
+def _admits(when: schema.Condition, event_type: str, channel: str | None) -> bool:
+    return (not when.type or event_type in when.type) and (not when.channel or channel in when.channel)
 
 
 def load_ruleset(text: str, source: str = "ruleset.yaml") -> Ruleset:
@@ -152,15 +175,15 @@ def load_ruleset(text: str, source: str = "ruleset.yaml") -> Ruleset:
     tz = ruleset_timezone(data)
     failures = ExpressionFailures()
 
-    def condition(cond: schema.Condition, loc: tuple, owner: str, type_known: bool = False):
+    def condition(cond: schema.Condition, loc: tuple, owner: str, known: bool = False):
         try:
-            return compile_condition(cond, tz, owner, failures, type_known=type_known)
+            return compile_condition(cond, tz, owner, failures, type_and_channel_known=known)
         except ExpressionError as exc:  # check_document compiled it already; kept as a safety net
             problem((*loc, "expr"), f"CEL: {exc}")
             return lambda e: False
 
-    # Rules are looked up by event type (rules_for), so their own type check would be redundant.
-    rules = [CompiledRule(r, i, condition(r.when, ("rules", i, "when"), r.id, type_known=True)) for i, r in enumerate(doc.rules)]
+    # Rules are looked up by event type and channel (rules_for): their own checks of those would be redundant.
+    rules = [CompiledRule(r, i, condition(r.when, ("rules", i, "when"), r.id, known=True)) for i, r in enumerate(doc.rules)]
     streaks = [CompiledStreak(s, condition(s.when, ("streaks", i, "when"), s.id), {b.length: b.points for b in s.bonus})
                for i, s in enumerate(doc.streaks)]
     boosts = [CompiledBoost(b, condition(b.when, ("boosts", i, "when"), b.id)) for i, b in enumerate(doc.boosts)]
@@ -174,14 +197,6 @@ def load_ruleset(text: str, source: str = "ruleset.yaml") -> Ruleset:
     if issues:
         raise RulesetError(in_order(issues), source)
 
-    by_type: dict[str, list[CompiledRule]] = {}
-    untyped = []
-    for rule in rules:
-        if rule.spec.when.type:
-            for event_type in rule.spec.when.type:
-                by_type.setdefault(event_type, []).append(rule)
-        else:
-            untyped.append(rule)
     badges_by_rule: dict[str, list[CompiledBadge]] = {}
     badges_by_streak: dict[str, list[CompiledBadge]] = {}
     for badge in badges:
@@ -190,7 +205,7 @@ def load_ruleset(text: str, source: str = "ruleset.yaml") -> Ruleset:
         if badge.spec.criteria.streak:
             badges_by_streak.setdefault(badge.spec.criteria.streak, []).append(badge)
     return Ruleset(
-        doc=doc, text=text, tz=tz, rules=rules, rules_by_type=by_type, untyped_rules=untyped,
+        doc=doc, text=text, tz=tz, rules=rules,
         boosts=boosts, badges=badges, badges_by_rule=badges_by_rule,
         event_badges=[b for b in badges if b.event_holds is not None],
         points_badges=[b for b in badges if b.spec.criteria.points is not None],

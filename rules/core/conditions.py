@@ -73,14 +73,14 @@ def moment(value: date | datetime, tz: ZoneInfo) -> datetime:
 
 
 def compile_condition(cond: Condition, tz: ZoneInfo, owner: str, failures: ExpressionFailures,
-                      *, type_known: bool = False) -> Predicate:
-    """`type_known`: the caller only asks about events of the condition's types (rules are indexed
-    by type), so that check can be left out."""
+                      *, type_and_channel_known: bool = False) -> Predicate:
+    """`type_and_channel_known`: the caller only asks about events of the condition's types and
+    channels (Ruleset.rules_for picks rules that way), so those checks can be left out."""
     checks: list[Predicate] = []
-    if cond.type and not type_known:
+    if cond.type and not type_and_channel_known:
         types = frozenset(cond.type)
         checks.append(lambda e: e.type in types)
-    if cond.channel:
+    if cond.channel and not type_and_channel_known:
         channels = frozenset(cond.channel)
         checks.append(lambda e: e.channel in channels)
     if cond.program:

@@ -32,7 +32,7 @@ def evaluate(ruleset: Ruleset, event: Event, facts: FactsCache) -> Outcome:
         _undo(event, facts, outcome, add_points)
     else:
         factor = _boost_factor(ruleset, event)
-        for rule in ruleset.rules_for(event.type):
+        for rule in ruleset.rules_for(event.type, event.channel):
             if rule.holds(event):
                 _fire(rule, event, factor, ruleset, facts, outcome, add_points)
         streaks = _advance_streaks(ruleset, event, factor, facts, outcome, add_points)

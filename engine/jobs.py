@@ -35,13 +35,15 @@ def score_pending_job() -> int:
     return do_score_pending()
 
 
-def recompute_job() -> dict:
+def recompute_job(since: str | None = None) -> dict:
     """On the scoring queue, so it never runs beside a scoring job of this worker."""
+    from datetime import datetime
+
     from .recompute import do_recompute
 
-    report = do_recompute()
+    report = do_recompute(since=datetime.fromisoformat(since) if since else None)
     return {"events": report.events, "awards": report.awards, "points": report.points, "seconds": round(report.seconds, 2)}
 
 
-def enqueue_recompute():
-    return scoring_queue().enqueue(recompute_job, job_timeout=6 * 3600, result_ttl=7 * 86400, failure_ttl=7 * 86400)
+def enqueue_recompute(since: str | None = None):
+    return scoring_queue().enqueue(recompute_job, since, job_timeout=6 * 3600, result_ttl=7 * 86400, failure_ttl=7 * 86400)

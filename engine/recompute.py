@@ -1,21 +1,31 @@
-"""Rescore the whole event log under the active ruleset and replace everything derived from it.
+"""Rescore the event log under the active ruleset and replace what was derived from it.
 
 One database transaction holds the scorer's lock throughout: readers see the old ledger
 until it commits, and the boards are rebuilt under staging names and swapped in at the
 end. Running it twice gives the same result as running it once.
+
+With `since`, only events that occurred from that moment on are rescored. Everything the
+ledger says about earlier events stands: their awards, badges and levels, and the points,
+caps and badge counts that follow from them. The counters that the ledger cannot tell
+(badge `event` criteria and streak runs) are counted again over the earlier events, in
+acceptance order, under the active ruleset. The rescored events are then scored after all
+of the earlier ones, in their own acceptance order.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Callable
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Sum
 
 from badges.models import BadgeGrant, BadgeProgress
 from leaderboards.rebuild import rebuild_boards
 from rules.active import active_ruleset
+from rules.core import FactsCache, Ruleset, evaluate
 
 from . import scoring
 from .errors import ApiError
@@ -31,7 +41,7 @@ class RecomputeReport:
     seconds: float
 
 
-def do_recompute(progress: Callable[[int, int], None] | None = None) -> RecomputeReport:
+def do_recompute(progress: Callable[[int, int], None] | None = None, *, since: datetime | None = None) -> RecomputeReport:
     started = time.perf_counter()
     ruleset, _ = active_ruleset()
     if ruleset is None:
@@ -39,31 +49,64 @@ def do_recompute(progress: Callable[[int, int], None] | None = None) -> Recomput
     try:
         with transaction.atomic():
             scoring._take_scorer_lock()  # held until commit: live scoring waits for the swap
-            _forget_derived_state()
-            total = Event.objects.count()
+            if since is None:
+                _forget_everything()
+            else:
+                _forget_since(ruleset, since)
+            total = Event.objects.filter(scored_at__isnull=True).count()
             done = 0
             scoring._warm.clear()
             while (report := scoring.score_next_batch(boards=False)) is not None:
                 done += report.events
                 if progress:
                     progress(done, total)
-            last_batch = scoring.ledger_batch()
-            rebuild_boards(get_redis(), ruleset, last_batch)
+            rebuild_boards(get_redis(), ruleset, scoring.ledger_batch())
             awards = Award.objects.count()
-            points = sum(Person.objects.values_list("points", flat=True))
+            points = Person.objects.aggregate(total=Sum("points"))["total"] or 0
     finally:
         # The warm facts may describe a transaction that never committed.
         scoring._warm.clear()
     return RecomputeReport(done, awards, points, time.perf_counter() - started)
 
 
-def _forget_derived_state() -> None:
+def _forget_everything() -> None:
     """Everything scoring wrote; the event log itself stays."""
-    for model in _derived_models():
+    for model in (Award, BadgeGrant, BadgeProgress, LevelChange, StreakState):
         model.objects.all().delete()
     Person.objects.update(points=0, level="")
     Event.objects.update(scored_at=None, scoring_note="")
 
 
-def _derived_models() -> list:
-    return [Award, BadgeGrant, BadgeProgress, LevelChange, StreakState]
+def _forget_since(ruleset: Ruleset, since: datetime) -> None:
+    rescored = Event.objects.filter(occurred_at__gte=since)
+    for model in (Award, BadgeGrant, LevelChange):
+        model.objects.filter(event__in=rescored).delete()
+    _recount_people(ruleset)
+    _recount_counters(ruleset, Event.objects.filter(occurred_at__lt=since))
+    rescored.update(scored_at=None, scoring_note="")
+
+
+def _recount_people(ruleset: Ruleset) -> None:
+    """Points and levels as the kept ledger has them."""
+    Person.objects.update(points=0, level="")
+    totals = Award.objects.values("recipient_id").annotate(total=Sum("points")).values_list("recipient_id", "total")
+    rows = []
+    for person_id, total in totals.iterator(chunk_size=5000):
+        level = ruleset.level_for(total)
+        rows.append((total, level.name if level else "", person_id))
+    if rows:
+        with connection.cursor() as cursor:
+            cursor.executemany(f"UPDATE {Person._meta.db_table} SET points = %s, level = %s WHERE id = %s", rows)
+
+
+def _recount_counters(ruleset: Ruleset, kept) -> None:
+    """Badge event counts and streak runs over the kept events, replayed in memory in acceptance order."""
+    BadgeProgress.objects.all().delete()
+    StreakState.objects.all().delete()
+    facts = FactsCache()
+    for event in kept.select_related("actor", "target_author").order_by("seq").iterator(chunk_size=2000):
+        evaluate(ruleset, event.to_core(), facts)
+    keys = {key for key, _ in facts.changed_event_counts} | {key for key, _ in facts.changed_streaks}
+    people = {p.key: p for p in Person.objects.filter(key__in=keys)}
+    scoring._write_event_counts(facts, people)
+    scoring._write_streaks(facts, people)

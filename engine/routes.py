@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -293,14 +293,19 @@ def _job_out(job) -> dict:
 
 
 @router.post("/recompute", auth=auth.admin, response={202: RecomputeOut}, summary="Rescore the event log under the active ruleset")
-def recompute(request):
+def recompute(request, since: date | None = None):
     """Runs on the worker's scoring queue; poll GET /recompute/{job}. Points, badges, levels and boards
-    are replaced in one swap when it finishes; running it twice gives the same result."""
+    are replaced in one swap when it finishes; running it twice gives the same result. `since` (a date,
+    midnight in the ruleset's timezone) rescores only the events that occurred from then on."""
+    from rules.core.periods import midnight
+
     from .jobs import enqueue_recompute
 
-    if active_ruleset()[0] is None:
+    ruleset, _ = active_ruleset()
+    if ruleset is None:
         raise ApiError(409, "no_ruleset", "no ruleset is active; activate one before recomputing")
-    return Status(202, _job_out(enqueue_recompute()))
+    start = midnight(since, ruleset.tz).isoformat() if since else None
+    return Status(202, _job_out(enqueue_recompute(start)))
 
 
 @router.get("/recompute/{job_id}", auth=auth.admin, response=RecomputeOut)

@@ -265,3 +265,30 @@ def test_failing_expressions_are_counted_for_admins(admin, redis):
     assert [(f["owner"], f["failures"]) for f in failures] == [("high-score", 2)]
     assert "score" in failures[0]["last_error"]
     assert points(admin, "cy@example.com") == 5 and points(admin, "ana@example.com") == 0
+
+
+def test_recompute_since_a_date_rescores_only_what_happened_from_then_on(admin, reader, redis):
+    # given posts before and after 25 November, scored under the basic ruleset (10 a post)
+    seed(admin, *[event("post", "ana@example.com", at=f"2026-11-20T1{i}:00:00+00:00") for i in range(3)],
+         event("post", "ana@example.com", at="2026-11-26T10:00:00+00:00"),
+         event("post", "bob@example.com", at="2026-11-26T10:00:00+00:00"),
+         event("comment", "bob@example.com", at="2026-11-20T12:00:00+00:00",
+               target={"id": "x", "author": "cy@example.com"}, text="one"))
+    admin.put_yaml("/ruleset", DOUBLE_POSTS)
+
+    # when only the events since 25 November are rescored, twice
+    from datetime import datetime, timezone as tz
+
+    since = datetime(2026, 11, 25, tzinfo=tz.utc)
+    first = do_recompute(since=since)
+    do_recompute(since=since)
+
+    # then the earlier posts keep their 10 points, the later ones earn the new 20
+    assert first.events == 2
+    assert points(reader, "ana@example.com") == 30 + 20
+    assert points(reader, "bob@example.com") == 20 + 2
+    board = reader.get("/leaderboards/all-time").json()["entries"]
+    assert [(e["person"], e["points"]) for e in board][:2] == [("ana@example.com", 50), ("bob@example.com", 22)]
+    # and the badge counts built from earlier events stand
+    badges = {b["id"]: b for b in reader.get("/people/ana@example.com/badges").json()}
+    assert badges["first-post"]["earned"]

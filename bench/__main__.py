@@ -40,7 +40,7 @@ def main() -> None:
     from rules.core import FactsCache, evaluate
     from rules.simulate import compare, load_events
 
-    from . import boards, rules_cost
+    from . import boards, rebuild, rules_cost
 
     call_command("migrate", verbosity=0)
     results = {}
@@ -84,6 +84,7 @@ def main() -> None:
         zadd_s = time.perf_counter() - started
         r.delete(*[f"bench:{{b}}:{i}" for i in range(50)])
         board_reads = boards.run(r, ruleset)
+        board_rebuild = rebuild.run(r)
 
     results = {
         "machine": {"python": platform.python_version(), "cpu_count": os.cpu_count(), "platform": platform.platform()},
@@ -99,6 +100,7 @@ def main() -> None:
         "simulation_vs_scoring_speedup": round(score_s / simulate_s, 2),
         **rules_cost.run(),
         **board_reads,
+        **board_rebuild,
     }
     (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))

@@ -298,42 +298,17 @@ def _write_people(facts: FactsCache, people: dict[str, Person], ruleset: Ruleset
 
 
 def _write_event_counts(facts: FactsCache, people: dict[str, Person]) -> None:
-    if not facts.changed_event_counts:
-        return
-    wanted = {(people[key].id, badge_id): facts.event_count(key, badge_id) for key, badge_id in facts.changed_event_counts}
-    existing = {(row.person_id, row.badge_id): row for row in
-                BadgeProgress.objects.filter(person_id__in={pid for pid, _ in wanted}, badge_id__in={b for _, b in wanted})}
-    updated, created = [], []
-    for (person_id, badge_id), count in wanted.items():
-        row = existing.get((person_id, badge_id))
-        if row is None:
-            created.append(BadgeProgress(person_id=person_id, badge_id=badge_id, count=count))
-        else:
-            row.count = count
-            updated.append(row)
-    BadgeProgress.objects.bulk_create(created, batch_size=1000)
-    if updated:
-        with connection.cursor() as cursor:
-            cursor.executemany(f"UPDATE {BadgeProgress._meta.db_table} SET count = %s WHERE id = %s",
-                               [(row.count, row.id) for row in updated])
+    rows = [BadgeProgress(person_id=people[key].id, badge_id=badge_id, count=facts.event_count(key, badge_id))
+            for key, badge_id in facts.changed_event_counts]
+    BadgeProgress.objects.bulk_create(rows, batch_size=1000, update_conflicts=True,
+                                      unique_fields=["person", "badge_id"], update_fields=["count"])
 
 
 def _write_streaks(facts: FactsCache, people: dict[str, Person]) -> None:
-    if not facts.changed_streaks:
-        return
-    wanted = {(people[key].id, streak_id): facts.streak(key, streak_id) for key, streak_id in facts.changed_streaks}
-    existing = {(row.person_id, row.streak_id): row for row in
-                StreakState.objects.filter(person_id__in={pid for pid, _ in wanted}, streak_id__in={s for _, s in wanted})}
-    created, updated = [], []
-    for (person_id, streak_id), run in wanted.items():
-        row = existing.get((person_id, streak_id))
-        if row is None:
-            created.append(StreakState(person_id=person_id, streak_id=streak_id, last_period=run.last_period,
-                                       length=run.length, best=run.best))
-        else:
-            updated.append((run.last_period, run.length, run.best, row.id))
-    StreakState.objects.bulk_create(created, batch_size=1000)
-    if updated:
-        with connection.cursor() as cursor:
-            cursor.executemany(f"UPDATE {StreakState._meta.db_table} SET last_period = %s, length = %s, best = %s WHERE id = %s",
-                               updated)
+    rows = []
+    for key, streak_id in facts.changed_streaks:
+        run = facts.streak(key, streak_id)
+        rows.append(StreakState(person_id=people[key].id, streak_id=streak_id, last_period=run.last_period,
+                                length=run.length, best=run.best))
+    StreakState.objects.bulk_create(rows, batch_size=1000, update_conflicts=True, unique_fields=["person", "streak_id"],
+                                    update_fields=["last_period", "length", "best"])

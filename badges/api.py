@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
-from django.db.models import Count
+from django.http import HttpResponse, HttpResponseNotModified
 from ninja import Router, Schema
 
 from engine import auth
@@ -10,8 +11,9 @@ from engine.errors import ApiError, NotFound
 from engine.models import Person
 from rules.active import active_ruleset
 
-from .models import BadgeGrant
-from .progress import badge_progress
+from .images import badge_svg
+from .progress import badge_progress, holder_counts, visible
+from .words import criteria_words
 
 router = Router(tags=["badges"])
 
@@ -19,6 +21,8 @@ router = Router(tags=["badges"])
 class TierOut(Schema):
     name: str
     need: int
+    criteria: str
+    image: str
 
 
 class BadgeOut(Schema):
@@ -27,13 +31,16 @@ class BadgeOut(Schema):
     description: str | None
     criteria: str
     tiers: list[TierOut]
+    image: str
     holders: int
+    secret: bool
 
 
 class EarnedOut(Schema):
     tier: str | None
     granted_at: datetime
     event: str | None
+    evidence: list[str]
 
 
 class ProgressOut(Schema):
@@ -43,6 +50,7 @@ class ProgressOut(Schema):
     next_tier: str | None
     have: int
     need: int | None
+    progress: str | None
     complete: bool
 
 
@@ -53,31 +61,64 @@ def _ruleset():
     return ruleset
 
 
-def criteria_text(badge) -> str:
-    c = badge.spec.criteria
-    if c.rule:
-        return f"awards from rule {c.rule}"
-    if c.points is not None:
-        return "all-time points"
-    if getattr(c, "streak", None):
-        return f"length of streak {c.streak}"
-    return "qualifying events"
+def criteria_text(ruleset, badge) -> str:
+    """The requirement of the badge's first step, in plain words."""
+    return criteria_words(ruleset, badge.spec.criteria, badge.thresholds[0].need)
+
+
+def image_url(request, badge, tier: str | None = None) -> str:
+    """The ruleset's image when it names one, else the generated SVG (per tier)."""
+    given = badge.spec.image
+    if given:
+        return request.build_absolute_uri(given) if given.startswith("/") else given
+    path = f"/api/v1/badges/{badge.id}/image.svg"
+    url = request.build_absolute_uri(path)
+    if tier:
+        from urllib.parse import urlencode
+
+        url += "?" + urlencode({"tier": tier})
+    return url
 
 
 @router.get("/badges", auth=auth.reader, response=list[BadgeOut])
 def list_badges(request):
+    """Secret badges are left out until someone holds them."""
     ruleset = _ruleset()
-    holders = dict(BadgeGrant.objects.filter(step=0).values("badge_id").annotate(n=Count("person", distinct=True))
-                   .values_list("badge_id", "n"))
+    holders = holder_counts()
     return [
-        {"id": b.id, "name": b.spec.name, "description": b.spec.description, "criteria": criteria_text(b),
-         "tiers": [{"name": t.name, "need": t.need} for t in b.thresholds if t.name], "holders": holders.get(b.id, 0)}
-        for b in ruleset.badges
+        {"id": b.id, "name": b.spec.name, "description": b.spec.description, "criteria": criteria_text(ruleset, b),
+         "tiers": [{"name": t.name, "need": t.need, "criteria": criteria_words(ruleset, b.spec.criteria, t.need),
+                    "image": image_url(request, b, t.name)} for t in b.thresholds if t.name],
+         "image": image_url(request, b), "holders": holders.get(b.id, 0), "secret": b.spec.secret}
+        for b in ruleset.badges if visible(b, holders)
     ]
+
+
+@router.get("/badges/{badge_id}/image.svg", auth=None, summary="A generated image of the badge (or of one tier)")
+def badge_image(request, badge_id: str, tier: str | None = None):
+    """Deterministic SVG, anonymous, cacheable; 404 for an unknown badge or tier, and for a secret badge nobody holds."""
+    ruleset = _ruleset()
+    badge = ruleset.badge(badge_id)
+    if badge is None or not visible(badge, holder_counts([badge_id])):
+        raise NotFound(f"no badge with id {badge_id!r}")
+    if tier is not None and tier not in [t.name for t in badge.thresholds if t.name]:
+        raise NotFound(f"badge {badge_id!r} has no tier {tier!r}")
+    body = badge_svg(badge.spec.name, tier).encode("utf-8")
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    if request.headers.get("If-None-Match") == etag:
+        response = HttpResponseNotModified()
+    else:
+        response = HttpResponse(body, content_type="image/svg+xml")
+    response["Cache-Control"] = "public, max-age=3600"
+    response["ETag"] = etag
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
 
 
 @router.get("/people/{person_id}/badges", auth=auth.reader, response=list[ProgressOut])
 def person_badges(request, person_id: str):
+    """Earned steps with evidence; for the next step have/need and a sentence. Secret badges nobody holds are left out."""
     person = Person.objects.filter(key=person_id).first()
     if person is None:
         raise NotFound(f"no person with id {person_id!r}")

@@ -10,6 +10,34 @@ from rules.core import Ruleset, StreakRun
 from rules.core.streaks import current_length
 
 from .models import BadgeGrant, BadgeProgress
+from .words import progress_words
+
+EVIDENCE_EVENTS = 5
+
+
+def holder_counts(badge_ids: list[str] | None = None) -> dict[str, int]:
+    """How many people hold each badge's first step."""
+    rows = BadgeGrant.objects.filter(step=0)
+    if badge_ids is not None:
+        rows = rows.filter(badge_id__in=badge_ids)
+    return dict(rows.values("badge_id").annotate(n=Count("person", distinct=True)).values_list("badge_id", "n"))
+
+
+def visible(badge, holders: dict[str, int]) -> bool:
+    """A secret badge is shown once anyone holds it; every other badge always."""
+    return not badge.spec.secret or holders.get(badge.id, 0) > 0
+
+
+def rule_evidence(person: Person, rule_id: str, grant: BadgeGrant) -> list[str]:
+    """Up to 5 most recent events whose awards from the rule counted, up to and including the granting one."""
+    if grant.event_id is None:
+        return []
+    undone = set(Award.objects.filter(recipient=person, rule_id=rule_id, reverses_event__isnull=False)
+                 .values_list("reverses_event_id", flat=True))
+    rows = (Award.objects.filter(recipient=person, rule_id=rule_id, capped=False, reverses_event__isnull=True,
+                                 event_id__lte=grant.event_id)
+            .exclude(event_id__in=undone).order_by("-event_id").values_list("event__source_id", flat=True))
+    return list(rows[:EVIDENCE_EVENTS])
 
 
 def badge_progress(ruleset: Ruleset, person: Person) -> list[dict]:
@@ -25,8 +53,11 @@ def badge_progress(ruleset: Ruleset, person: Person) -> list[dict]:
     event_counts = dict(BadgeProgress.objects.filter(person=person).values_list("badge_id", "count"))
     runs = {row.streak_id: StreakRun(row.last_period, row.length, row.best) for row in StreakState.objects.filter(person=person)}
     now = timezone.now()
+    holders = holder_counts()
     results = []
     for badge in ruleset.badges:
+        if not visible(badge, holders):
+            continue
         criteria = badge.spec.criteria
         if criteria.rule:
             have = rule_counts.get(criteria.rule, 0)
@@ -43,8 +74,12 @@ def badge_progress(ruleset: Ruleset, person: Person) -> list[dict]:
         results.append({
             "id": badge.id, "name": badge.spec.name,
             "earned": [{"tier": g.tier_name or None, "granted_at": g.granted_at,
-                        "event": g.event.source_id if g.event_id else None} for g in held],
+                        "event": g.event.source_id if g.event_id else None,
+                        "evidence": rule_evidence(person, criteria.rule, g) if criteria.rule else
+                        ([g.event.source_id] if g.event_id else [])} for g in held],
             "next_tier": upcoming.name if upcoming else None,
-            "have": have, "need": upcoming.need if upcoming else None, "complete": upcoming is None,
+            "have": have, "need": upcoming.need if upcoming else None,
+            "progress": progress_words(ruleset, criteria, have, upcoming.need) if upcoming else None,
+            "complete": upcoming is None,
         })
     return results

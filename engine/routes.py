@@ -154,6 +154,7 @@ class LevelOut(Schema):
 
 class NextLevelOut(LevelOut):
     points_needed: int
+    progress: float  # 0..1: the way from the current level's min_points to this one's
 
 
 class PersonBadgeOut(Schema):
@@ -185,6 +186,15 @@ class PersonOut(Schema):
     ranks: list[RankOut]
 
 
+def level_progress(points: int, level, upcoming) -> float:
+    """0..1 of the way from the current level's minimum (0 below the first level) to the next level's."""
+    start = level.min_points if level else min(0, points)
+    span = upcoming.min_points - start
+    if span <= 0:
+        return 0.0
+    return round(min(1.0, max(0.0, (points - start) / span)), 4)
+
+
 def _person(person_id: str) -> Person:
     person = Person.objects.filter(key=person_id).first()
     if person is None:
@@ -205,7 +215,8 @@ def get_person(request, person_id: str):
         "points": person.points,
         "level": {"name": level.name, "min_points": level.min_points} if level else None,
         "next_level": {"name": upcoming.name, "min_points": upcoming.min_points,
-                       "points_needed": upcoming.min_points - person.points} if upcoming else None,
+                       "points_needed": upcoming.min_points - person.points,
+                       "progress": level_progress(person.points, level, upcoming)} if upcoming else None,
         "badges": [{"id": g.badge_id, "name": g.badge_name, "tier": g.tier_name or None, "granted_at": g.granted_at} for g in grants],
         "ranks": person_standings(get_redis(), ruleset, person) if ruleset else [],
     }

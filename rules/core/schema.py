@@ -167,7 +167,8 @@ class Badge(Strict):
     id: Id
     name: Name
     description: str | None = None
-    image: str | None = None
+    image: str | None = Field(default=None, description="A URL or path of the badge's image; a generated SVG when left out.")
+    secret: bool = Field(default=False, description="true: hidden from the catalog, and from people's unearned badges, until someone holds it.")
     criteria: Criteria
     tiers: Annotated[list[Tier], Field(min_length=1)] | None = Field(
         default=None, description="Ascending thresholds, each granted once; replaces `criteria.count`.")

@@ -4,13 +4,15 @@ import hashlib
 from datetime import datetime
 
 from django.http import HttpResponse, HttpResponseNotModified
-from ninja import Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from engine import auth
 from engine.errors import ApiError, NotFound
 from engine.models import Person
 from rules.active import active_ruleset
 
+from . import openbadges
+from .grants import do_grant_badge, do_revoke_badge
 from .images import badge_svg
 from .progress import badge_progress, holder_counts, visible
 from .words import criteria_words
@@ -39,8 +41,17 @@ class BadgeOut(Schema):
 class EarnedOut(Schema):
     tier: str | None
     granted_at: datetime
+    earned_at: datetime  # the time of the event that earned it (the grant's time for a manual award)
+    expires_at: datetime | None  # badges with `valid_for_days`
+    expired: bool
     event: str | None
     evidence: list[str]
+
+
+class WindowOut(Schema):
+    opens_at: datetime | None
+    closes_at: datetime | None  # exclusive
+    open: bool
 
 
 class ProgressOut(Schema):
@@ -52,6 +63,7 @@ class ProgressOut(Schema):
     need: int | None
     progress: str | None
     complete: bool
+    available: WindowOut | None  # time-boxed badges: when they can be earned
 
 
 def _ruleset():
@@ -122,4 +134,54 @@ def person_badges(request, person_id: str):
     person = Person.objects.filter(key=person_id).first()
     if person is None:
         raise NotFound(f"no person with id {person_id!r}")
-    return badge_progress(_ruleset(), person)
+    ruleset = _ruleset()
+    # badge_progress counts every grant row; revoked ones are taken out here.
+    return badge_progress(ruleset, person)
+
+
+class GrantIn(Schema):
+    badge: str
+    tier: str | None = None
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class RevokeIn(Schema):
+    tier: str | None = None
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class GrantOut(Schema):
+    person: str
+    badge: str
+    tier: str | None
+    manual: bool
+    granted_by: str | None
+    reason: str | None
+    granted_at: datetime
+    revoked_at: datetime | None
+    revocation_reason: str | None
+    revoked_by: str | None
+    assertion: str
+
+
+def grant_out(grant) -> dict:
+    return {"person": grant.person.key, "badge": grant.badge_id, "tier": grant.tier_name or None, "manual": grant.manual,
+            "granted_by": grant.granted_by or None, "reason": grant.reason or None, "granted_at": grant.granted_at,
+            "revoked_at": grant.revoked_at, "revocation_reason": grant.revocation_reason or None,
+            "revoked_by": grant.revoked_by or None, "assertion": openbadges.assertion_url(grant)}
+
+
+@router.post("/people/{person_id}/badges", auth=auth.admin, response={201: GrantOut},
+             summary="Grant a badge (or tier) by hand, with a reason")
+def grant_badge(request, person_id: str, body: GrantIn):
+    grant = do_grant_badge(person_key=person_id, badge_id=body.badge, tier=body.tier, reason=body.reason,
+                           by=request.api_key.name)
+    return Status(201, grant_out(grant))
+
+
+@router.post("/people/{person_id}/badges/{badge_id}/revoke", auth=auth.admin, response=GrantOut,
+             summary="Revoke a badge (or tier), with a reason; the grant is kept, marked revoked")
+def revoke_badge(request, person_id: str, badge_id: str, body: RevokeIn):
+    grant = do_revoke_badge(person_key=person_id, badge_id=badge_id, tier=body.tier, reason=body.reason,
+                            by=request.api_key.name)
+    return grant_out(grant)

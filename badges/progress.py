@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from engine.models import Award, Person, StreakState
 from rules.core import Ruleset, StreakRun
+from rules.core.conditions import moment
 from rules.core.streaks import current_length
 
 from .models import BadgeGrant, BadgeProgress
@@ -16,8 +19,8 @@ EVIDENCE_EVENTS = 5
 
 
 def holder_counts(badge_ids: list[str] | None = None) -> dict[str, int]:
-    """How many people hold each badge's first step."""
-    rows = BadgeGrant.objects.filter(step=0)
+    """How many people hold each badge's first step; a revoked grant is not held."""
+    rows = BadgeGrant.objects.filter(step=0, revoked_at__isnull=True)
     if badge_ids is not None:
         rows = rows.filter(badge_id__in=badge_ids)
     return dict(rows.values("badge_id").annotate(n=Count("person", distinct=True)).values_list("badge_id", "n"))
@@ -40,10 +43,33 @@ def rule_evidence(person: Person, rule_id: str, grant: BadgeGrant) -> list[str]:
     return list(rows[:EVIDENCE_EVENTS])
 
 
+def validity(badge, grant: BadgeGrant, now: datetime) -> dict:
+    """When a grant was earned (its event's time) and, for a badge with `valid_for_days`, until when."""
+    earned_at = grant.event.occurred_at if grant.event_id else grant.granted_at
+    days = badge.spec.valid_for_days
+    expires_at = earned_at + timedelta(days=days) if days else None
+    return {"earned_at": earned_at, "expires_at": expires_at, "expired": bool(expires_at and now >= expires_at)}
+
+
+def window(badge, ruleset: Ruleset, now: datetime) -> dict | None:
+    """A time-boxed badge's window, and whether it can be earned right now."""
+    spec = badge.spec.available
+    if spec is None:
+        return None
+    start = moment(spec.from_, ruleset.tz) if spec.from_ else None
+    end = moment(spec.until, ruleset.tz) if spec.until else None
+    return {"opens_at": start, "closes_at": end, "open": (start is None or start <= now) and (end is None or now < end)}
+
+
 def badge_progress(ruleset: Ruleset, person: Person) -> list[dict]:
+    # Every grant row takes a step, revoked ones too (scoring never gives a revoked step back);
+    # only those not revoked are shown as earned.
+    steps: dict[str, int] = {}
     grants: dict[str, list[BadgeGrant]] = {}
     for g in BadgeGrant.objects.filter(person=person).select_related("event").order_by("step"):
-        grants.setdefault(g.badge_id, []).append(g)
+        steps[g.badge_id] = steps.get(g.badge_id, 0) + 1
+        if g.revoked_at is None:
+            grants.setdefault(g.badge_id, []).append(g)
     rule_counts = {
         row["rule_id"]: row["given"] - row["reversed"]
         for row in Award.objects.filter(recipient=person, capped=False).values("rule_id").annotate(
@@ -70,13 +96,16 @@ def badge_progress(ruleset: Ruleset, person: Person) -> list[dict]:
         else:
             have = event_counts.get(badge.id, 0)
         held = grants.get(badge.id, [])
-        upcoming = badge.thresholds[len(held)] if len(held) < len(badge.thresholds) else None
+        taken = steps.get(badge.id, 0)
+        upcoming = badge.thresholds[taken] if taken < len(badge.thresholds) else None
         results.append({
             "id": badge.id, "name": badge.spec.name,
             "earned": [{"tier": g.tier_name or None, "granted_at": g.granted_at,
                         "event": g.event.source_id if g.event_id else None,
                         "evidence": rule_evidence(person, criteria.rule, g) if criteria.rule else
-                        ([g.event.source_id] if g.event_id else [])} for g in held],
+                        ([g.event.source_id] if g.event_id else []),
+                        **validity(badge, g, now)} for g in held],
+            "available": window(badge, ruleset, now),
             "next_tier": upcoming.name if upcoming else None,
             "have": have, "need": upcoming.need if upcoming else None,
             "progress": progress_words(ruleset, criteria, have, upcoming.need) if upcoming else None,

@@ -208,7 +208,7 @@ def get_person(request, person_id: str):
     ruleset, _ = active_ruleset()
     level = ruleset.level_for(person.points) if ruleset else None
     upcoming = ruleset.next_level(person.points) if ruleset else None
-    grants = BadgeGrant.objects.filter(person=person).order_by("granted_at", "id")
+    grants = BadgeGrant.objects.filter(person=person, revoked_at__isnull=True).order_by("granted_at", "id")
     return {
         "id": person.key, "name": person.display_name, "team": person.team or None, "role": person.role or None,
         "public": person.public,

@@ -1,5 +1,6 @@
 """Settings come from the environment; every variable is optional (see docs/operations.md)."""
 
+import hashlib
 import os
 import secrets
 from pathlib import Path
@@ -117,6 +118,17 @@ SCORER_BATCH_SIZE = int(os.environ.get("SCORER_BATCH_SIZE", "500"))
 LEADERBOARD_GRACE_DAYS = int(os.environ.get("LEADERBOARD_GRACE_DAYS", "62"))
 # `POST /events?wait=true` waits this long for scoring before answering 202 with events still pending.
 INGEST_WAIT_SECONDS = float(os.environ.get("INGEST_WAIT_SECONDS", "30"))
+
+# Open Badges 2.0 (docs/badges.md#open-badges): the issuer named in every BadgeClass, and the public
+# address hosted assertions are built on. The URLs end up inside baked images people keep, so set
+# PUBLIC_BASE_URL to the address that will stay reachable, not whatever host a request came in on.
+BADGE_ISSUER_NAME = os.environ.get("BADGE_ISSUER_NAME") or "Plaudit"
+BADGE_ISSUER_URL = os.environ.get("BADGE_ISSUER_URL") or "http://127.0.0.1:8000"
+BADGE_ISSUER_EMAIL = os.environ.get("BADGE_ISSUER_EMAIL") or "badges@example.com"
+PUBLIC_BASE_URL = (os.environ.get("PUBLIC_BASE_URL") or f"http://127.0.0.1:{PORT}").rstrip("/")
+# Salts recipient hashes. Derived from SECRET_KEY by default so it is stable across restarts; rotating
+# either changes every published hash, so set it explicitly before issuing badges people keep.
+BADGE_SALT = os.environ.get("BADGE_SALT") or hashlib.sha256(f"plaudit-badge-salt:{SECRET_KEY}".encode()).hexdigest()[:32]
 
 LOGGING = {
     "version": 1,

@@ -1,5 +1,5 @@
 from django.http import JsonResponse
-from django.urls import path
+from django.urls import include, path
 
 from .api import api
 from .metrics import metrics_view
@@ -21,6 +21,8 @@ urlpatterns = [
     path("", index),
     path("api/v1/", api.urls),
     path("metrics", metrics_view),
+    # Open Badges hosted verification: public, stable URLs outside the versioned API.
+    path("openbadges/", include("badges.hosted")),
 ]
 handler404 = not_found
 handler500 = server_error

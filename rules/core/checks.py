@@ -32,6 +32,7 @@ def check_document(data: Any, problem: Problem) -> None:
     _check_notifications(data, problem)
     for loc, condition in _conditions(data):
         _check_condition(condition, loc, tz, problem)
+    _check_windows(data, tz, problem)
 
 
 def ruleset_timezone(data: dict, problem: Problem | None = None) -> ZoneInfo:
@@ -218,6 +219,19 @@ def _conditions(data: dict) -> Iterator[tuple[tuple, dict]]:
         criteria = badge.get("criteria")
         if isinstance(criteria, dict) and isinstance(criteria.get("event"), dict):
             yield ("badges", i, "criteria", "event"), criteria["event"]
+
+
+def _check_windows(data: dict, tz: ZoneInfo, problem: Problem) -> None:
+    """A badge's `available` window must not be empty."""
+    for i, badge in _items(data, "badges"):
+        window = badge.get("available")
+        if isinstance(window, dict) and window.get("from") is not None and window.get("until") is not None:
+            try:
+                start, end = (moment(_as_moment(window[k]), tz) for k in ("from", "until"))
+            except (ValueError, TypeError):
+                continue  # the schema reports the bad value
+            if end <= start:
+                problem(("badges", i, "available", "until"), "`until` must be after `from`; in an empty window the badge can never be earned")
 
 
 def _check_condition(condition: dict, loc: tuple, tz: ZoneInfo, problem: Problem) -> None:

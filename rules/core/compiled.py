@@ -63,6 +63,8 @@ class CompiledBadge:
     spec: schema.Badge
     thresholds: tuple[Threshold, ...]  # ascending
     event_holds: Predicate | None = None
+    # `available`: only events it holds for can grant the badge.
+    available: Predicate | None = None
 
     @property
     def id(self) -> str:
@@ -192,7 +194,10 @@ def load_ruleset(text: str, source: str = "ruleset.yaml") -> Ruleset:
         holds = None
         if badge.criteria.event is not None:
             holds = condition(badge.criteria.event, ("badges", i, "criteria", "event"), badge.id)
-        badges.append(CompiledBadge(badge, _thresholds(badge), holds))
+        window = None
+        if badge.available is not None:
+            window = condition(schema.Condition(between=badge.available), ("badges", i, "available"), badge.id)
+        badges.append(CompiledBadge(badge, _thresholds(badge), holds, window))
 
     if issues:
         raise RulesetError(in_order(issues), source)

@@ -132,26 +132,31 @@ def _undo(event: Event, facts: FactsCache, outcome: Outcome, add_points) -> None
 
 def _grant_badges(ruleset: Ruleset, event: Event, facts: FactsCache, outcome: Outcome,
                   streaks: list[tuple[CompiledStreak, int]]) -> None:
+    def reach(badge: CompiledBadge, person: str, have: int) -> None:
+        # A time-boxed badge is granted only by an event inside its window; counting goes on regardless.
+        if badge.available is None or badge.available(event):
+            _reach_threshold(badge, person, have, facts, outcome)
+
     if event.type != UNDO:
         for badge in ruleset.event_badges:
             if badge.event_holds(event):
                 count = facts.add_event_count(event.actor, badge.id)
-                _reach(badge, event.actor, count, facts, outcome)
+                reach(badge, event.actor, count)
     for streak, length in streaks:
         for badge in ruleset.badges_by_streak.get(streak.id, ()):
-            _reach(badge, event.actor, length, facts, outcome)
+            reach(badge, event.actor, length)
     for award in outcome.awards:
         if award.capped or award.reverses_event:
             continue
         for badge in ruleset.badges_by_rule.get(award.rule_id, ()):
-            _reach(badge, award.recipient, facts.rule_count(award.recipient, award.rule_id), facts, outcome)
+            reach(badge, award.recipient, facts.rule_count(award.recipient, award.rule_id))
     if ruleset.points_badges:
         for person in dict.fromkeys(a.recipient for a in outcome.awards if a.points):
             for badge in ruleset.points_badges:
-                _reach(badge, person, facts.points(person), facts, outcome)
+                reach(badge, person, facts.points(person))
 
 
-def _reach(badge: CompiledBadge, person: str, have: int, facts: FactsCache, outcome: Outcome) -> None:
+def _reach_threshold(badge: CompiledBadge, person: str, have: int, facts: FactsCache, outcome: Outcome) -> None:
     held = facts.badge_tiers(person, badge.id)
     reached = held
     while reached < len(badge.thresholds) and have >= badge.thresholds[reached].need:

@@ -169,6 +169,10 @@ class Badge(Strict):
     description: str | None = None
     image: str | None = Field(default=None, description="A URL or path of the badge's image; a generated SVG when left out.")
     secret: bool = Field(default=False, description="true: hidden from the catalog, and from people's unearned badges, until someone holds it.")
+    available: Between | None = Field(
+        default=None, description="Only events in this window (from inclusive, until exclusive) can grant the badge.")
+    valid_for_days: Annotated[StrictInt, Field(ge=1, le=36_500)] | None = Field(
+        default=None, description="A grant is shown as expired this many days after the event that earned it.")
     criteria: Criteria
     tiers: Annotated[list[Tier], Field(min_length=1)] | None = Field(
         default=None, description="Ascending thresholds, each granted once; replaces `criteria.count`.")

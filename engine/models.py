@@ -29,6 +29,21 @@ class Person(models.Model):
         return self.name or self.key
 
 
+class PersonAlias(models.Model):
+    """Who a source's user id is: a Slack, Teams or Viva Engage user (or an email) mapped to one person."""
+
+    source = models.CharField(max_length=32)  # slack | teams | viva | email ...
+    external_id = models.CharField(max_length=200)  # the id as that source spells it (Slack: TEAM:USER)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="aliases")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "external_id"], name="person_alias_once")]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.external_id} -> {self.person_id}"
+
+
 class Event(models.Model):
     """The log: every accepted event, in acceptance order (`seq`), scored exactly once."""
 

@@ -79,14 +79,28 @@ def embedded_redis():
     if settings.REDIS_URL:
         yield settings.REDIS_URL
         return
-    process = start_redis_server(settings.DATA_DIR, settings.EMBEDDED_REDIS_SOCKET)
     url = f"unix://{settings.EMBEDDED_REDIS_SOCKET}"
+    if _answers(settings.EMBEDDED_REDIS_SOCKET):
+        # `make serve` already runs it: use it, and leave it to its owner.
+        os.environ["REDIS_URL"] = settings.REDIS_URL = url
+        yield url
+        return
+    process = start_redis_server(settings.DATA_DIR, settings.EMBEDDED_REDIS_SOCKET)
     os.environ["REDIS_URL"] = url
     settings.REDIS_URL = url
     try:
         yield url
     finally:
         stop_process(process)
+
+
+def _answers(socket_path: Path) -> bool:
+    if not socket_path.exists():
+        return False
+    try:
+        return bool(redis.Redis(unix_socket_path=str(socket_path), socket_connect_timeout=1).ping())
+    except redis.ConnectionError:
+        return False
 
 
 def stop_process(process: subprocess.Popen, timeout: float = 10) -> None:

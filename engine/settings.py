@@ -130,6 +130,11 @@ PUBLIC_BASE_URL = (os.environ.get("PUBLIC_BASE_URL") or f"http://127.0.0.1:{PORT
 # either changes every published hash, so set it explicitly before issuing badges people keep.
 BADGE_SALT = os.environ.get("BADGE_SALT") or hashlib.sha256(f"plaudit-badge-salt:{SECRET_KEY}".encode()).hexdigest()[:32]
 
+# Inbound adapters (docs/integrations.md). Unset means the adapter refuses every request with 401:
+# an unsigned endpoint would let anyone award points.
+SLACK_SIGNING_SECRET = os.environ.get("SLACK_SIGNING_SECRET") or ""
+TEAMS_HMAC_SECRET = os.environ.get("TEAMS_HMAC_SECRET") or ""  # base64, as Teams shows it when the webhook is created
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

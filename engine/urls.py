@@ -2,6 +2,8 @@ from django.http import JsonResponse
 from django.urls import include, path
 
 from .api import api
+from .integrations import xapi
+from .integrations import slack, teams, viva
 from .metrics import metrics_view
 
 
@@ -23,6 +25,12 @@ urlpatterns = [
     path("metrics", metrics_view),
     # Open Badges hosted verification: public, stable URLs outside the versioned API.
     path("openbadges/", include("badges.hosted")),
+    # xAPI (an LRS subset) for learning systems: outside /api/v1, its clients speak the xAPI spec.
+    path("integrations/xapi/statements", xapi.statements),
+    # Inbound chat adapters: signed by each platform, outside the versioned API (docs/integrations.md).
+    path("integrations/slack/events", slack.events_view),
+    path("integrations/teams/messages", teams.messages_view),
+    path("integrations/viva/messages", viva.messages_view),
 ]
 handler404 = not_found
 handler500 = server_error

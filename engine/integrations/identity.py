@@ -1,0 +1,76 @@
+"""One identity per person across sources: a Slack, Teams or Viva Engage user id resolves to a person id.
+
+When a source tells us the user's email, the email *is* the person id. That is what lets a Slack
+comment, a Viva Engage praise and an LMS completion (xAPI `mbox`, or an event sent with the email as
+actor) land on the same person without anyone maintaining a mapping. Without an email the person
+is `{source}:{external_id}` until an admin merges or renames them.
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+
+from ..models import Person, PersonAlias
+
+
+def normalize_email(email: str | None) -> str | None:
+    # Emails are compared lowercased: mail systems treat the local part case-insensitively in
+    # practice, and one person must not split into two over "Ana@" vs "ana@".
+    email = (email or "").strip().removeprefix("mailto:").lower()
+    return email if "@" in email else None
+
+
+def resolve(source: str, external_id: str, email: str | None = None, name: str | None = None,
+            also: tuple[tuple[str, str], ...] = ()) -> str:
+    """The person id for a source's user; creates the person and records the aliases on first sight.
+
+    `also` names further aliases of the same user (Teams: both the AAD object id and the channel
+    user id, because mentions carry one and senders the other).
+    """
+    external_id = str(external_id)
+    known = PersonAlias.objects.filter(source=source, external_id=external_id).select_related("person").first()
+    email = normalize_email(email)
+    if known is not None:
+        person = known.person
+        # An alias seen first without an email keeps its person; a later email is recorded as an
+        # alias of that person rather than silently splitting their history. Merging is an admin act.
+        if email:
+            _alias(("email", email), person)
+    else:
+        key = email or f"{source}:{external_id}"
+        if email:
+            by_email = PersonAlias.objects.filter(source="email", external_id=email).select_related("person").first()
+            if by_email is not None:
+                key = by_email.person.key
+        person = _person(key, name)
+        _alias((source, external_id), person)
+        if email:
+            _alias(("email", email), person)
+    for extra in also:
+        _alias((extra[0], str(extra[1])), person)
+    if name and not person.name:
+        Person.objects.filter(pk=person.pk).update(name=name)
+    return person.key
+
+
+def lookup(source: str, external_id: str) -> str | None:
+    """The person id of a known alias, or None; never creates anyone."""
+    alias = PersonAlias.objects.filter(source=source, external_id=str(external_id)).select_related("person").first()
+    return alias.person.key if alias else None
+
+
+def _person(key: str, name: str | None) -> Person:
+    try:
+        with transaction.atomic():
+            person, _ = Person.objects.get_or_create(key=key, defaults={"name": name or ""})
+    except IntegrityError:  # created by a concurrent request between the read and the insert
+        person = Person.objects.get(key=key)
+    return person
+
+
+def _alias(alias: tuple[str, str], person: Person) -> None:
+    try:
+        with transaction.atomic():
+            PersonAlias.objects.get_or_create(source=alias[0], external_id=alias[1], defaults={"person": person})
+    except IntegrityError:
+        pass  # a concurrent request recorded it; the first mapping wins

@@ -173,12 +173,18 @@ class RankOut(Schema):
     public: bool
 
 
+class AliasOut(Schema):
+    source: str
+    id: str
+
+
 class PersonOut(Schema):
     id: str
     name: str
     team: str | None
     role: str | None
     public: bool
+    aliases: list[AliasOut]
     points: int
     level: LevelOut | None
     next_level: NextLevelOut | None
@@ -212,6 +218,7 @@ def get_person(request, person_id: str):
     return {
         "id": person.key, "name": person.display_name, "team": person.team or None, "role": person.role or None,
         "public": person.public,
+        "aliases": [{"source": a.source, "id": a.external_id} for a in person.aliases.order_by("source", "external_id")],
         "points": person.points,
         "level": {"name": level.name, "min_points": level.min_points} if level else None,
         "next_level": {"name": upcoming.name, "min_points": upcoming.min_points,
@@ -240,6 +247,36 @@ def patch_person(request, person_id: str, patch: PersonPatch):
         forget_names(get_redis(), [person.key])
     if patch.public is not None or patch.role is not None:
         do_update_person(person, public=patch.public, role=patch.role)
+    return get_person(request, person_id)
+
+
+class AliasIn(Schema):
+    source: str = Field(..., min_length=1, max_length=50, description="slack, teams, viva, lms, email...")
+    id: str = Field(..., min_length=1, max_length=200)
+
+
+class PersonPut(Schema):
+    name: str | None = Field(None, max_length=200)
+    team: str | None = Field(None, max_length=100)
+    role: str | None = Field(None, max_length=100)
+    public: bool | None = None
+    email: str | None = Field(None, max_length=200)
+    aliases: list[AliasIn] = Field(default_factory=list, max_length=50)
+
+
+@router.put("/people/{person_id}", auth=auth.admin, response=PersonOut, summary="A people-directory entry")
+def put_person(request, person_id: str, body: PersonPut):
+    """Create or update a person and record the ids other sources know them by, so every source
+    resolves to this one person. 409 when an alias already belongs to someone else."""
+    from .integrations.identity import do_put_person
+
+    if not 1 <= len(person_id) <= 200:
+        raise ApiError(422, "validation_error", "a person id is 1 to 200 characters")
+    person = do_put_person(person_id, name=body.name, team=body.team, email=body.email,
+                           aliases=[(a.source, a.id) for a in body.aliases])
+    forget_names(get_redis(), [person.key])
+    if body.public is not None or body.role is not None:
+        do_update_person(person, public=body.public, role=body.role)
     return get_person(request, person_id)
 
 

@@ -74,3 +74,34 @@ def _alias(alias: tuple[str, str], person: Person) -> None:
             PersonAlias.objects.get_or_create(source=alias[0], external_id=alias[1], defaults={"person": person})
     except IntegrityError:
         pass  # a concurrent request recorded it; the first mapping wins
+
+
+def do_put_person(key: str, *, name: str | None = None, team: str | None = None, email: str | None = None,
+                  aliases: list[tuple[str, str]] = ()) -> Person:
+    """A people-directory entry: create or update the person, and record the ids other sources know them by.
+
+    An alias that already names someone else is refused (409): moving history between people is a
+    merge, which is not built yet.
+    """
+    from ..errors import ApiError
+
+    wanted = [(source, str(external_id)) for source, external_id in aliases]
+    if email:
+        if normalize_email(email) is None:
+            raise ApiError(422, "validation_error", f"{email!r} is not an email address")
+        wanted.append(("email", normalize_email(email)))
+    with transaction.atomic():
+        person, _ = Person.objects.get_or_create(key=key)
+        taken = [(a.source, a.external_id, a.person.key) for a in PersonAlias.objects.select_related("person").filter(
+            source__in={s for s, _ in wanted}, external_id__in={e for _, e in wanted}) if a.person_id != person.pk
+            and (a.source, a.external_id) in wanted]
+        if taken:
+            raise ApiError(409, "alias_taken", "; ".join(f"{s}:{e} already belongs to {owner!r}" for s, e, owner in taken)
+                           + " (merging two people is not supported yet)")
+        changes = {k: v for k, v in (("name", name), ("team", team)) if v is not None}
+        if changes:
+            Person.objects.filter(pk=person.pk).update(**changes)
+        for alias in wanted:
+            PersonAlias.objects.get_or_create(source=alias[0], external_id=alias[1], defaults={"person": person})
+    person.refresh_from_db()
+    return person

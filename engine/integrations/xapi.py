@@ -25,6 +25,7 @@ from .. import auth
 from ..errors import ApiError, read_limited_body
 from ..ingest import MAX_BATCH, do_accept_events
 from ..models import Event
+from .identity import lookup
 
 XAPI_VERSION = "1.0.3"
 CHANNEL = "lms"
@@ -252,8 +253,10 @@ def _actor(actor: Any, path: str, problems: list[dict]) -> dict | None:
     person_id = None
     mbox, account, openid = actor.get("mbox"), actor.get("account"), actor.get("openid")
     if isinstance(mbox, str) and mbox.startswith("mailto:") and len(mbox) > 7:
-        # Lower-cased like the chat adapters' emails, so one person is one id across sources.
-        person_id = mbox.removeprefix("mailto:").strip().lower()
+        # Lower-cased like the chat adapters' emails, so one person is one id across sources; a
+        # people-directory entry that lists this email wins (PUT /api/v1/people/{id}).
+        email = mbox.removeprefix("mailto:").strip().lower()
+        person_id = lookup("email", email) or email
     elif mbox is not None:
         problems.append({"path": f"{path}.mbox", "message": "mbox is a mailto: IRI, like mailto:ana@example.com"})
         return None

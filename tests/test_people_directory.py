@@ -1,0 +1,55 @@
+"""The people directory: one person, known by many ids, across every source."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from engine.integrations.identity import resolve
+from engine.models import ApiKey
+from engine.scoring import do_score_pending
+from tests.helpers import BASIC_RULESET
+
+
+def test_a_directory_entry_makes_every_source_resolve_to_one_person(admin, reader, client):
+    # given a directory entry for an employee known by a staff id, with their Slack id and email
+    response = admin.client.put("/api/v1/people/emp-0042", json.dumps({
+        "name": "Ana Ruiz", "team": "Data", "email": "Ana.Ruiz@example.com",
+        "aliases": [{"source": "slack", "id": "T1:U042"}, {"source": "lms", "id": "https://lms.example.com:ana"}]}),
+        content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {admin.key}")
+    assert response.status_code == 200, response.json()
+    person = response.json()
+    assert person["name"] == "Ana Ruiz" and {"source": "slack", "id": "T1:U042"} in person["aliases"]
+    assert {"source": "email", "id": "ana.ruiz@example.com"} in person["aliases"]
+
+    # when Slack names that user, and the LMS sends a certification for the email
+    assert resolve("slack", "T1:U042") == "emp-0042"
+    ruleset = BASIC_RULESET.replace(
+        "badges:\n", "badges:\n  - id: certified\n    name: Certified\n    criteria: {event: {type: certification_earned}}\n")
+    assert admin.put_yaml("/ruleset", ruleset).status_code == 200
+    _, key = ApiKey.issue(name="lms", role="integration")
+    statement = {"id": "6f1c6a40-0a4b-4c2f-9f2e-0a8e2d3f9b11", "actor": {"mbox": "mailto:ana.ruiz@example.com"},
+                 "verb": {"id": "http://adlnet.gov/expapi/verbs/earned"},
+                 "object": {"id": "https://lms.example.com/certs/aws"}, "timestamp": "2026-11-25T10:00:00+01:00"}
+    sent = client.post("/integrations/xapi/statements", json.dumps(statement), content_type="application/json",
+                       HTTP_X_EXPERIENCE_API_VERSION="1.0.3",
+                       HTTP_AUTHORIZATION="Basic " + base64.b64encode(f"lms:{key}".encode()).decode())
+    assert sent.status_code == 200, sent.content
+    do_score_pending()
+
+    # then the certification landed on the directory's person, not on a second one
+    badges = [b["id"] for b in reader.get("/people/emp-0042").json()["badges"]]
+    assert badges == ["certified"]
+    assert reader.get("/people/ana.ruiz@example.com").status_code == 404
+
+
+def test_an_alias_that_belongs_to_someone_else_is_refused(admin):
+    # given
+    put = lambda key, body: admin.client.put(f"/api/v1/people/{key}", json.dumps(body),  # noqa: E731
+                                             content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {admin.key}")
+    assert put("emp-1", {"aliases": [{"source": "slack", "id": "T1:U1"}]}).status_code == 200
+    # when another person claims the same Slack id
+    response = put("emp-2", {"aliases": [{"source": "slack", "id": "T1:U1"}]})
+    # then
+    assert response.status_code == 409 and "emp-1" in response.json()["message"]
+    assert put("emp-2", {"email": "not-an-email"}).status_code == 422

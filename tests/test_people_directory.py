@@ -53,3 +53,31 @@ def test_an_alias_that_belongs_to_someone_else_is_refused(admin):
     # then
     assert response.status_code == 409 and "emp-1" in response.json()["message"]
     assert put("emp-2", {"email": "not-an-email"}).status_code == 422
+
+
+def test_a_csv_directory_is_imported_whole_or_not_at_all(db, redis, tmp_path):
+    # given a directory file, and one with a clash on its third line
+    import io
+
+    import pytest
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from engine.models import Person, PersonAlias
+
+    good = tmp_path / "people.csv"
+    good.write_text("id,name,email,team,role,aliases\n"
+                    "emp-1,Ana Ruiz,ana@example.com,Data,,slack=T1:U1 teams=29:a\n"
+                    "emp-2,Bob Li,bob@example.com,Sales,facilitator,\n")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,name,email,team,role,aliases\nemp-3,Cy,cy@example.com,Data,,\nemp-4,Dee,,Data,,slack=T1:U1\n")
+    # when
+    call_command("people", "import", str(good), stdout=io.StringIO())
+    # then
+    assert Person.objects.get(key="emp-2").role == "facilitator"
+    assert resolve("teams", "29:a") == "emp-1" and resolve("email", "bob@example.com") == "emp-2"
+    with pytest.raises(CommandError) as error:
+        call_command("people", "import", str(bad), stdout=io.StringIO())
+    assert "3:" in str(error.value) and "emp-1" in str(error.value)
+    assert not Person.objects.filter(key="emp-3").exists()
+    assert PersonAlias.objects.filter(person__key="emp-1").count() == 3

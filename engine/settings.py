@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "engine.middleware.ApiErrorEnvelopeMiddleware",
+    "engine.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "engine.urls"

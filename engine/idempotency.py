@@ -1,0 +1,70 @@
+"""Idempotency-Key on the API's POST, PUT and PATCH: a request repeated with the same key has one effect.
+
+The first request with a key runs; until it finishes, repeats wait for it; afterwards they get its
+answer. The same key with another body is refused (422). Keys are scoped to the caller's
+credentials and kept for a day. Answers of 5xx are not kept, so a retry runs again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+
+from django.http import HttpResponse, JsonResponse
+
+from .redis import get_redis
+
+HEADER = "Idempotency-Key"
+TTL_SECONDS = 24 * 3600
+WAIT_SECONDS = 30
+METHODS = {"POST", "PUT", "PATCH"}
+
+
+class IdempotencyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        raw_key = request.headers.get(HEADER)
+        if raw_key is None or request.method not in METHODS or not request.path.startswith("/api/"):
+            return self.get_response(request)
+        if not 1 <= len(raw_key) <= 200:
+            return _error(422, "invalid_idempotency_key", f"{HEADER} is 1 to 200 characters")
+        try:
+            body = request.body
+        except Exception:  # too large: let the view answer with its own message
+            return self.get_response(request)
+        scope = hashlib.sha256("\n".join([request.headers.get("Authorization", ""), request.method, request.path,
+                                          raw_key]).encode()).hexdigest()
+        fingerprint = hashlib.sha256(request.get_full_path().encode() + b"\n" + body).hexdigest()
+        r = get_redis()
+        key = f"plaudit:idempotency:{scope}"
+        if r.set(key, json.dumps({"state": "running", "request": fingerprint}), nx=True, ex=TTL_SECONDS):
+            response = self.get_response(request)
+            if response.status_code >= 500 or getattr(response, "streaming", False):
+                r.delete(key)
+            else:
+                r.set(key, json.dumps({"state": "done", "request": fingerprint, "status": response.status_code,
+                                       "type": response.get("Content-Type", ""), "body": response.content.decode("utf-8", "replace")}),
+                      ex=TTL_SECONDS)
+            return response
+        deadline = time.monotonic() + WAIT_SECONDS
+        while True:
+            stored = r.get(key)
+            if stored is None:  # the first attempt failed with a 5xx: this one runs
+                return self.__call__(request)
+            record = json.loads(stored)
+            if record["request"] != fingerprint:
+                return _error(422, "idempotency_key_reused", f"this {HEADER} was used with a different request")
+            if record["state"] == "done":
+                replay = HttpResponse(record["body"], status=record["status"], content_type=record["type"])
+                replay["Idempotent-Replayed"] = "true"
+                return replay
+            if time.monotonic() > deadline:
+                return _error(409, "idempotency_key_in_use", f"a request with this {HEADER} is still running; retry later")
+            time.sleep(0.05)
+
+
+def _error(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse({"error": code, "message": message}, status=status)

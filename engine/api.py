@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.db import OperationalError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
@@ -85,6 +86,17 @@ def _http_error(request, exc: HttpError):
 @api.exception_handler(Http404)
 def _not_found(request, exc):
     return _envelope(request, 404, "not_found", str(exc) or "not found")
+
+
+@api.exception_handler(OperationalError)
+def _database_busy(request, exc: OperationalError):
+    # SQLite answers "database is locked" when a long write (a recompute, say) outlasts the wait;
+    # nothing of this request was stored, so the client can simply retry.
+    if "locked" in str(exc) or "busy" in str(exc):
+        response = _envelope(request, 503, "database_busy", "the database is busy with a long write; retry in a few seconds")
+        response["Retry-After"] = "5"
+        return response
+    return _unexpected(request, exc)
 
 
 @api.exception_handler(Exception)

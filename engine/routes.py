@@ -286,7 +286,7 @@ class AwardsPage(Schema):
 
 
 @router.get("/people/{person_id}/awards", auth=auth.reader, response=AwardsPage)
-def person_awards(request, person_id: str, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)):
+def person_awards(request, person_id: str, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=10_000_000)):
     person = _person(person_id)
     rows = Award.objects.filter(recipient=person).select_related("event", "recipient", "reverses_event").order_by("-event_id", "-id")
     return {"total": rows.count(), "awards": _award_out(rows[offset:offset + limit])}
@@ -363,6 +363,6 @@ def recompute_status(request, job_id: str):
 
     try:
         job = Job.fetch(job_id, connection=get_redis())
-    except NoSuchJobError:
+    except (NoSuchJobError, ValueError):  # ValueError: not even shaped like a job id
         raise NotFound(f"no recompute job {job_id!r} (results are kept for 7 days)") from None
     return _job_out(job)

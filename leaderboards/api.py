@@ -79,7 +79,7 @@ def list_boards(request):
 
 @router.get("/leaderboards/{board_id}", auth=auth.reader, response=BoardPageOut)
 def get_board(request, board_id: str, scope: str | None = None, period: str | None = None,
-              limit: int = Query(10, ge=1, le=1000), offset: int = Query(0, ge=0), around: str | None = None):
+              limit: int = Query(10, ge=1, le=1000), offset: int = Query(0, ge=0, le=10_000_000), around: str | None = None):
     ruleset = _ruleset()
     board = ruleset.leaderboard(board_id)
     if board is None:

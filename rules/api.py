@@ -125,7 +125,7 @@ def _version(version_id: int) -> RulesetVersion:
 
 
 @router.get("/rulesets", auth=auth.reader, response=list[VersionOut], summary="Every activated version, newest first")
-def list_versions(request, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)):
+def list_versions(request, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=10_000_000)):
     rows = RulesetVersion.objects.order_by("-id")[offset:offset + limit]
     return [{"version": v.id, "name": v.name, "sha256": v.sha256, "active": v.active, "activated_at": v.created_at,
              "activated_by": v.activated_by, "note": v.note} for v in rows]

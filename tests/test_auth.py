@@ -271,3 +271,9 @@ def test_an_event_id_with_a_slash_can_be_read_back(admin):
     response = admin.get("/events/lms/course/42")
     # then
     assert response.status_code == 200 and response.json()["id"] == "lms/course/42"
+
+
+def test_malformed_ids_and_huge_offsets_are_4xx_not_500(admin):
+    # found by schemathesis: an offset past SQLite's integers, a job id of any characters
+    assert admin.get("/people/ana@example.com/awards", offset=10**30).status_code == 422
+    assert admin.get("/recompute/\u00d3\u00f1\u00da").status_code == 404

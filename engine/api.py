@@ -7,6 +7,7 @@ import logging
 from django.db import OperationalError
 from django.http import Http404
 from ninja import NinjaAPI
+from redis import RedisError
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
 from badges.api import router as badges_router
@@ -97,6 +98,16 @@ def _database_busy(request, exc: OperationalError):
         response["Retry-After"] = "5"
         return response
     return _unexpected(request, exc)
+
+
+@api.exception_handler(RedisError)
+def _redis_down(request, exc: RedisError):
+    # Nothing this request wrote was committed (Redis work runs inside the transaction, or after
+    # the commit where it cannot fail the request); the client can retry once Redis is back.
+    log.warning("redis unavailable on %s %s: %s", request.method, request.path, exc)
+    response = _envelope(request, 503, "redis_unavailable", "the leaderboard store is unavailable; retry shortly")
+    response["Retry-After"] = "5"
+    return response
 
 
 @api.exception_handler(Exception)

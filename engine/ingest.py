@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import redis
 from django.db import IntegrityError, transaction
 from pydantic import ValidationError
 
@@ -18,6 +20,8 @@ from leaderboards.names import forget as forget_names
 from .errors import ApiError, issues_from_pydantic
 from .models import Event, Person
 from .redis import get_redis
+
+log = logging.getLogger(__name__)
 
 MAX_BATCH = 1000
 # The event format is the rules core's, so rule tests accept exactly what ingest accepts.
@@ -196,7 +200,7 @@ def upsert_people(events: list[Normalized]) -> dict[str, Person]:
         Person.objects.bulk_update(changed, ["name", "team"], batch_size=500)
     renamed = [p.key for p in changed] + [p.key for p in missing]
     if renamed:
-        transaction.on_commit(lambda: forget_names(get_redis(), renamed))
+        transaction.on_commit(lambda: _after_commit("drop cached names", lambda: forget_names(get_redis(), renamed)))
     return existing
 
 
@@ -204,3 +208,12 @@ def _enqueue_scoring() -> None:
     from .jobs import enqueue_scoring
 
     enqueue_scoring()
+
+
+def _after_commit(what: str, action) -> None:
+    """Redis work after the events are committed must not turn their acceptance into an error:
+    the events are stored, and a worker starting or the serve relay scores pending events anyway."""
+    try:
+        action()
+    except redis.RedisError as exc:
+        log.warning("accepted events, but could not %s: %s", what, exc)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from redis import RedisError
 from rq import Queue
 
 from .redis import get_redis
@@ -21,10 +22,18 @@ def scoring_queue() -> Queue:
 
 
 def enqueue_scoring() -> None:
-    """Ask a worker to score pending events; a no-op while a request is already queued."""
-    r = get_redis()
-    if r.set(SCORING_PENDING_FLAG, 1, nx=True, ex=60):
-        scoring_queue().enqueue(score_pending_job, job_timeout=3600, result_ttl=60, failure_ttl=86400)
+    """Ask a worker to score pending events; a no-op while a request is already queued.
+
+    Only a nudge: pending events stay in the database, and a worker starting or the serve relay
+    queues scoring for them too. So Redis being away is logged here, not raised to the caller,
+    whose events or ruleset are already committed.
+    """
+    try:
+        r = get_redis()
+        if r.set(SCORING_PENDING_FLAG, 1, nx=True, ex=60):
+            scoring_queue().enqueue(score_pending_job, job_timeout=3600, result_ttl=60, failure_ttl=86400)
+    except RedisError as exc:
+        log.warning("could not queue scoring (pending events wait for a worker or the relay): %s", exc)
 
 
 def score_pending_job() -> int:

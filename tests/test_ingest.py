@@ -469,3 +469,24 @@ def test_a_long_at_sign_run_in_text_is_not_taken_for_a_person(admin):
     # then only the real mention is kept
     assert response.status_code == 202
     assert admin.get("/events/m1").json()["mentions"] == ["bob@example.com"]
+
+
+def test_events_are_accepted_and_kept_while_redis_is_down(admin, settings, django_capture_on_commit_callbacks):
+    # given an active ruleset, then Redis unreachable (the key check needs only the database)
+    from engine import redis as engine_redis
+    from engine.models import Event
+
+    assert admin.put_yaml("/ruleset", BASIC_RULESET).status_code == 200
+    settings.REDIS_URL = "unix:///nonexistent/redis.sock"
+    engine_redis._client.cache_clear()
+    try:
+        # when
+        with django_capture_on_commit_callbacks(execute=True):
+            response = admin.post("/events", [event("post", "ana@example.com", id="kept-1")])
+        board = admin.get("/leaderboards/all-time")
+    finally:
+        engine_redis._client.cache_clear()
+    # then the event is stored, pending, and the board read says Redis is down rather than failing
+    assert response.status_code == 202, response.content
+    assert Event.objects.get(source_id="kept-1").scored_at is None
+    assert board.status_code == 503 and board.json()["error"] == "redis_unavailable"

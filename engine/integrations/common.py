@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
 from django.db import transaction
@@ -17,6 +18,17 @@ MAX_ADAPTER_BODY_BYTES = 256_000
 
 def error(status: int, code: str, message: str) -> JsonResponse:
     return JsonResponse({"error": code, "message": message}, status=status)
+
+
+def json_object(body: bytes, what: str) -> dict:
+    """The body as a JSON object, or an ApiError (400) that says which."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(400, "invalid_json", "the body is not JSON") from None
+    if not isinstance(payload, dict):
+        raise ApiError(400, "invalid_body", f"{what} is a JSON object")
+    return payload
 
 
 def accept(events: list[dict]) -> dict:
@@ -47,4 +59,5 @@ def atomic():
     return transaction.atomic()
 
 
-__all__ = ["ApiError", "MAX_ADAPTER_BODY_BYTES", "accept", "atomic", "error", "is_stored", "stored_author", "utc_from_epoch"]
+__all__ = ["ApiError", "MAX_ADAPTER_BODY_BYTES", "accept", "atomic", "error", "is_stored", "json_object", "stored_author",
+           "utc_from_epoch"]

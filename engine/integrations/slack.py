@@ -8,7 +8,6 @@ scored twice. See docs/integrations.md#slack for the mapping table.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 
@@ -47,11 +46,9 @@ def events_view(request):
     if problem:
         return common.error(401, "invalid_signature", problem)
     try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return common.error(400, "invalid_json", "the body is not JSON")
-    if not isinstance(payload, dict):
-        return common.error(400, "invalid_body", "a Slack event payload is a JSON object")
+        payload = common.json_object(body, "a Slack event payload")
+    except ApiError as exc:
+        return JsonResponse(exc.body(), status=exc.status)
     if payload.get("type") == "url_verification":
         return JsonResponse({"challenge": payload.get("challenge", "")})
     if payload.get("type") != "event_callback" or not isinstance(payload.get("event"), dict):

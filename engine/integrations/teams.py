@@ -13,7 +13,6 @@ import binascii
 import hashlib
 import hmac
 import html
-import json
 import re
 
 from django.conf import settings
@@ -42,11 +41,9 @@ def messages_view(request):
     if problem:
         return common.error(401, "invalid_signature", problem)
     try:
-        activity = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return common.error(400, "invalid_json", "the body is not JSON")
-    if not isinstance(activity, dict):
-        return common.error(400, "invalid_body", "a Teams activity is a JSON object")
+        activity = common.json_object(body, "a Teams activity")
+    except ApiError as exc:
+        return JsonResponse(exc.body(), status=exc.status)
     if activity.get("type") != "message":
         return _reply("Plaudit only records messages.")
     try:

@@ -4,7 +4,7 @@ PY := .venv/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: setup demo serve test test-postgres bench clean
+.PHONY: setup demo serve test test-postgres reliability bench clean
 
 setup:
 	@scripts/bootstrap.sh
@@ -22,6 +22,10 @@ test: setup
 
 test-postgres: setup
 	DATA_DIR=$(CURDIR)/var/test scripts/with-postgres.sh $(PY) -m pytest $(PYTEST_ARGS)
+
+# The reliability suite at full size (100,000 events, 500+ generated API cases): slow, run on purpose.
+reliability: setup
+	RELIABILITY=full DATA_DIR=$(CURDIR)/var/reliability $(PY) -m pytest tests/reliability $(PYTEST_ARGS)
 
 bench: setup
 	$(PY) -m bench

@@ -4,6 +4,7 @@ import hashlib
 from datetime import datetime
 
 from django.http import HttpResponse, HttpResponseNotModified
+from engine.schemas import BodyIn
 from ninja import Field, Router, Schema, Status
 
 from engine import auth
@@ -139,13 +140,13 @@ def person_badges(request, person_id: str):
     return badge_progress(ruleset, person)
 
 
-class GrantIn(Schema):
+class GrantIn(BodyIn):
     badge: str
     tier: str | None = None
     reason: str = Field(min_length=1, max_length=500)
 
 
-class RevokeIn(Schema):
+class RevokeIn(BodyIn):
     tier: str | None = None
     reason: str = Field(min_length=1, max_length=500)
 

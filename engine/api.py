@@ -29,7 +29,29 @@ class PlauditAPI(NinjaAPI):
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components.update(defs.pop("$defs", {}))
         components["EventIn"] = defs
+        # Every operation can answer with the one error envelope (bad input, auth, limits, a busy
+        # store); say so once per operation instead of listing each status everywhere.
+        components["Error"] = ERROR_SCHEMA
+        for path in schema.get("paths", {}).values():
+            for operation in path.values():
+                operation.setdefault("responses", {}).setdefault("default", {
+                    "description": "An error: the status says which kind, the message what to fix",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                })
         return schema
+
+
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "required": ["error", "message"],
+    "properties": {
+        "error": {"type": "string", "description": "A stable code, e.g. validation_error, not_found, unauthorized"},
+        "message": {"type": "string", "description": "What went wrong and what to fix, in words"},
+        "details": {"type": "array", "items": {"type": "object", "properties": {
+            "path": {"type": "string"}, "message": {"type": "string"}}}},
+    },
+}
 
 
 api = PlauditAPI(
@@ -63,7 +85,9 @@ def _validation_error(request, exc: ValidationError):
     details = []
     for error in exc.errors:
         loc = list(error.get("loc", ()))
-        if loc and loc[0] in ("query", "path", "body", "header", "form"):
+        if loc and loc[0] == "body" and len(loc) > 1:
+            loc = loc[2:]  # "body", then the view's parameter name: neither is in the client's JSON
+        elif loc and loc[0] in ("query", "path", "header", "form"):
             loc = loc[1:]
         details.append({"path": path_of(loc), "message": error.get("msg", "invalid")})
     return _envelope(request, 422, "validation_error", "the request is not valid", details)

@@ -10,7 +10,9 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest
+from engine.schemas import BodyIn, IsoDate
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import StrictBool
 
 from badges.models import BadgeGrant
 from leaderboards.names import forget as forget_names
@@ -229,8 +231,8 @@ def get_person(request, person_id: str):
     }
 
 
-class PersonPatch(Schema):
-    public: bool | None = None
+class PersonPatch(BodyIn):
+    public: StrictBool | None = None  # a JSON boolean: 0 or "no" is refused, not guessed at
     name: str | None = Field(None, max_length=200)
     team: str | None = Field(None, max_length=100)
     role: str | None = Field(None, max_length=100, description="e.g. facilitator; boards can exclude roles; \"\" clears it")
@@ -250,16 +252,16 @@ def patch_person(request, person_id: str, patch: PersonPatch):
     return get_person(request, person_id)
 
 
-class AliasIn(Schema):
+class AliasIn(BodyIn):
     source: str = Field(..., min_length=1, max_length=50, description="slack, teams, viva, lms, email...")
     id: str = Field(..., min_length=1, max_length=200)
 
 
-class PersonPut(Schema):
+class PersonPut(BodyIn):
     name: str | None = Field(None, max_length=200)
     team: str | None = Field(None, max_length=100)
     role: str | None = Field(None, max_length=100)
-    public: bool | None = None
+    public: StrictBool | None = None
     email: str | None = Field(None, max_length=200)
     aliases: list[AliasIn] = Field(default_factory=list, max_length=50)
 
@@ -341,7 +343,7 @@ def _job_out(job) -> dict:
 
 
 @router.post("/recompute", auth=auth.admin, response={202: RecomputeOut}, summary="Rescore the event log under the active ruleset")
-def recompute(request, since: date | None = None):
+def recompute(request, since: IsoDate | None = None):
     """Runs on the worker's scoring queue; poll GET /recompute/{job}. Points, badges, levels and boards
     are replaced in one swap when it finishes; running it twice gives the same result. `since` (a date,
     midnight in the ruleset's timezone) rescores only the events that occurred from then on."""

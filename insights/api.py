@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone as dt_timezone
 
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Sum
+from engine.schemas import IsoDate
 from ninja import Query, Router
 
 from engine import auth
@@ -50,7 +51,7 @@ def counted_awards(start: datetime, end: datetime):
 
 @router.get("/insights/integrity", auth=auth.admin, response=dict,
             summary="Reciprocal rings: pairs or small groups whose points mostly come from each other")
-def integrity(request, from_: date | None = Query(None, alias="from"), until: date | None = None,
+def integrity(request, from_: IsoDate | None = Query(None, alias="from"), until: IsoDate | None = None,
               min_share: float = Query(0.5, ge=0, le=1), min_awards: int = Query(5, ge=1, le=1_000_000)):
     """Lists rings with the evidence for an admin to review; nothing is penalised automatically."""
     ruleset, _ = active_ruleset()

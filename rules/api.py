@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 import pydantic
 from django.http import HttpRequest
+from engine.schemas import BodyIn, IsoDate
 from ninja import Field, Query, Router, Schema
 
 from engine import auth
@@ -161,10 +162,10 @@ def roll_back(request, version_id: int, note: str = ""):
     return _version_out(version)
 
 
-class SimulateIn(Schema):
+class SimulateIn(BodyIn):
     ruleset: str
-    from_: date | None = Field(None, alias="from")
-    until: date | None = None
+    from_: IsoDate | None = Field(None, alias="from")
+    until: IsoDate | None = None
 
 
 SIMULATE_BODY = {"requestBody": {"required": True, "content": {

@@ -81,3 +81,16 @@ def test_a_csv_directory_is_imported_whole_or_not_at_all(db, redis, tmp_path):
     assert "3:" in str(error.value) and "emp-1" in str(error.value)
     assert not Person.objects.filter(key="emp-3").exists()
     assert PersonAlias.objects.filter(person__key="emp-1").count() == 3
+
+
+def test_bodies_that_are_not_objects_or_guess_at_types_are_refused(admin):
+    # given an admin editing a person
+    # when the body is an array, or `public` is a number rather than a boolean, or a date is a Unix time
+    as_array = admin.client.put("/api/v1/people/ana@example.com", "[null, null]", content_type="application/json",
+                                **admin._headers())
+    as_number = admin.patch("/people/ana@example.com", {"public": 0})
+    unix_time = admin.post("/recompute?since=1700000000", {})
+    # then each is a 422 that says what a valid value looks like
+    assert as_array.status_code == 422 and "must be a JSON object, not an array" in as_array.content.decode()
+    assert as_number.status_code == 422 and as_number.json()["details"][0]["path"] == "public"
+    assert unix_time.status_code == 422 and "YYYY-MM-DD" in unix_time.content.decode()

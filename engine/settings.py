@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "engine.middleware.ApiErrorEnvelopeMiddleware",
+    # Before idempotency: a 429 is not an answer to remember for the key's day.
+    "engine.ratelimit.RateLimitMiddleware",
     "engine.idempotency.IdempotencyMiddleware",
 ]
 
@@ -118,6 +120,9 @@ SCORER_BATCH_SIZE = int(os.environ.get("SCORER_BATCH_SIZE", "500"))
 # periods are rebuilt from the ledger when someone reads them.
 LEADERBOARD_GRACE_DAYS = int(os.environ.get("LEADERBOARD_GRACE_DAYS", "62"))
 # `POST /events?wait=true` waits this long for scoring before answering 202 with events still pending.
+# Requests a minute for each caller (API key, signed-in person or address); 0 switches a limit off.
+RATE_LIMIT_INGEST_PER_MINUTE = int(os.environ.get("RATE_LIMIT_INGEST_PER_MINUTE", "1200"))
+RATE_LIMIT_READS_PER_MINUTE = int(os.environ.get("RATE_LIMIT_READS_PER_MINUTE", "6000"))
 INGEST_WAIT_SECONDS = float(os.environ.get("INGEST_WAIT_SECONDS", "30"))
 
 # Open Badges 2.0 (docs/badges.md#open-badges): the issuer named in every BadgeClass, and the public

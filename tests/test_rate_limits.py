@@ -1,0 +1,49 @@
+"""Rate limits: each caller has its own budget; past it, 429 with Retry-After; ingest and reads apart."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import BASIC_RULESET, event
+
+
+@pytest.fixture
+def small_budgets(settings):
+    settings.RATE_LIMIT_INGEST_PER_MINUTE = 3
+    settings.RATE_LIMIT_READS_PER_MINUTE = 5
+
+
+def test_reads_past_the_budget_get_429_with_retry_after_and_other_callers_are_unaffected(small_budgets, admin, reader):
+    # given a reader who has used the five reads of this minute
+    admin.put_yaml("/ruleset", BASIC_RULESET)
+    answers = [reader.get("/leaderboards") for _ in range(5)]
+    assert {a.status_code for a in answers} == {200}
+    assert answers[-1]["RateLimit-Remaining"] == "0"
+    # when the reader asks once more
+    refused = reader.get("/leaderboards")
+    # then the answer is 429 with a wait in seconds, while another key still reads
+    assert refused.status_code == 429
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    assert "at most 5 reads a minute" in refused.json()["message"]
+    assert admin.get("/leaderboards").status_code == 200
+
+
+def test_ingest_has_its_own_budget_and_refused_events_are_not_stored(small_budgets, admin, integration):
+    # given an integration key that sent three requests this minute
+    admin.put_yaml("/ruleset", BASIC_RULESET)
+    for i in range(3):
+        assert integration.post("/events", event(id=f"rl:{i}")).status_code in (200, 202)
+    # when it sends a fourth
+    refused = integration.post("/events", event(id="rl:over"))
+    # then it is refused with 429, the event is not stored, and reads with the same key's budget are separate
+    assert refused.status_code == 429 and refused["Retry-After"]
+    assert admin.get("/events/rl:over").status_code == 404
+    assert admin.get("/events/rl:0").status_code == 200
+
+
+def test_a_limit_of_zero_switches_it_off(small_budgets, settings, admin, reader):
+    # given reads limited to 5 a minute, then switched off
+    admin.put_yaml("/ruleset", BASIC_RULESET)
+    settings.RATE_LIMIT_READS_PER_MINUTE = 0
+    # then twenty reads in a row all succeed
+    assert [reader.get("/leaderboards").status_code for _ in range(20)] == [200] * 20

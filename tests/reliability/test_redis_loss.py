@@ -2,97 +2,32 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
 import threading
 import time
-from pathlib import Path
 
 import pytest
-import redis as redis_py
 import requests
 
-from engine import redis as engine_redis
 from engine.models import ApiKey, Event
 from engine.scoring import ledger_batch
 from leaderboards.keys import APPLIED_BATCH
 from leaderboards.rebuild import check_boards, rebuild_boards
 from rules.active import active_ruleset
-from tests.conftest import ROOT, _database_url, wait_for
+from tests.conftest import wait_for
 from tests.helpers import BASIC_RULESET
 from tests.test_scorer_reliability import board_snapshot, generate_events, replayed_ledger, stored_ledger
 
 from .conftest import size
+from .stack import running_stack
 
 EVENTS = size(3_000, 30_000)
 PER_REQUEST = 250
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class OwnRedis:
-    """A redis-server of this test's own (AOF on), which it may flush, kill and restart."""
-
-    def __init__(self):
-        self.dir = Path(tempfile.mkdtemp(prefix="plaudit-redis-loss-"))
-        self.socket = self.dir / "redis.sock"
-        self.process = engine_redis.start_redis_server(self.dir)
-        self.url = f"unix://{self.socket}"
-
-    def client(self) -> redis_py.Redis:
-        return redis_py.Redis(unix_socket_path=str(self.socket))
-
-    def kill(self, keep_data: bool) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait()
-        if not keep_data:
-            for path in self.dir.glob("appendonly*"):
-                shutil.rmtree(path) if path.is_dir() else path.unlink()
-
-    def restart(self) -> None:
-        self.process = engine_redis.start_redis_server(self.dir)
-
-    def stop(self) -> None:
-        engine_redis.stop_process(self.process)
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-
 @pytest.fixture
 def stack(transactional_db, redis):
-    """`manage.py serve` (gunicorn, a worker and the relay) against the test database and OwnRedis."""
-    own = OwnRedis()
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": _database_url(), "REDIS_URL": own.url, "LOG_LEVEL": "ERROR", "PORT": str(port)}
-    process = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "serve", "--port", str(port)], cwd=ROOT,
-                               env=env, start_new_session=True, stdout=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}/api/v1"
-
-    def healthy():
-        try:
-            return requests.get(f"{base}/healthz", timeout=2).status_code == 200
-        except requests.ConnectionError:
-            return False
-
-    try:
-        wait_for(healthy, timeout=60, what="the stack to serve")
-        yield own, base
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        own.stop()
+    with running_stack() as running:
+        yield running
 
 
 @pytest.mark.worker

@@ -15,12 +15,7 @@ def server_error(request):
     return JsonResponse({"error": "internal_error", "message": "something went wrong on our side; it was logged"}, status=500)
 
 
-def index(request):
-    return JsonResponse({"name": "Plaudit", "api": "/api/v1/", "docs": "/api/v1/docs", "health": "/api/v1/healthz"})
-
-
 urlpatterns = [
-    path("", index),
     path("api/v1/", api.urls),
     path("metrics", metrics_view),
     # Open Badges hosted verification: public, stable URLs outside the versioned API.
@@ -31,6 +26,8 @@ urlpatterns = [
     path("integrations/slack/events", slack.events_view),
     path("integrations/teams/messages", teams.messages_view),
     path("integrations/viva/messages", viva.messages_view),
+    # The web pages (web/): the home page, boards, profiles, badges and the admin area.
+    path("", include("web.urls")),
 ]
 handler404 = not_found
 handler500 = server_error

@@ -77,7 +77,7 @@ def test_an_admin_sees_a_rule_error_at_its_line_simulates_the_fix_and_activates_
     # then the report shows who gains points, and nothing changed yet
     simulation = page.locator(".simulation")
     expect(simulation).to_contain_text("Replayed 14 events")
-    expect(simulation.locator("table.movers tr", has_text="ana@example.com")).to_contain_text("+50")
+    expect(simulation.locator("table.movers tr", has_text="Ana Ruiz")).to_contain_text("+50")
     expect(page.get_by_label("Ruleset (YAML)")).to_have_value(fixed)
     # when the admin activates it without a note, then with one
     page.get_by_role("button", name="Activate").click()

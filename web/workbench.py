@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from engine.errors import ApiError
+from engine.models import Person
 from rules.active import diff_versions, do_activate_ruleset, do_roll_back_ruleset
 from rules.core import RulesetError, load_ruleset
 from rules.core.ruletests import run_tests
@@ -49,6 +50,14 @@ def _simulation_range(form: WorkbenchForm, tz) -> tuple:
     return tomorrow - timedelta(days=days), tomorrow
 
 
+def _names(report: dict) -> dict[str, str]:
+    """Display names of the people a simulation report mentions (the report itself carries ids)."""
+    keys = {m["person"] for m in report["top_movers"]}
+    keys |= {p for b in report["badges"] for p in b["gained_by"] + b["lost_by"]}
+    keys |= {m["person"] for b in report["boards"] for m in b["top"]}
+    return {k: n or k for k, n in Person.objects.filter(key__in=keys).values_list("key", "name")}
+
+
 @require_http_methods(["GET", "POST"])
 @admin_only
 def workbench(request):
@@ -75,6 +84,7 @@ def workbench(request):
         since, until = _simulation_range(form, ruleset.tz)
         try:
             context["simulation"] = run_simulation(ruleset, since, until)
+            context["names"] = _names(context["simulation"])
         except ApiError as exc:
             form.add_error("until", exc.message)
             return page(request, "web/workbench.html", context, status=422)

@@ -15,6 +15,7 @@ from leaderboards.reads import do_update_person, person_standings
 from rules.active import active_ruleset
 
 from .access import signed_in
+from .badge_pages import with_images
 from .forms import SearchForm
 from .pages import forbidden, not_found, page, viewer
 
@@ -67,7 +68,7 @@ def person_page(request, key: str):
     show_ranks = person.public or own
     ranks = person_standings(get_redis(), ruleset, person) if ruleset and show_ranks else []
     names = {b.id: b.name or b.id for b in ruleset.leaderboards} if ruleset else {}
-    badges = badge_progress(ruleset, person) if ruleset else []
+    badges = with_images(ruleset, badge_progress(ruleset, person)) if ruleset else []
     return page(request, "web/person.html", {
         "person": person, "own": own, "level": level, "next_level": upcoming,
         "progress": level_progress(person.points, level, upcoming) if upcoming else 1.0,

@@ -262,3 +262,18 @@ def signed_in_as(logins: dict, username: str) -> Client:
     client = Client()
     client.login(username=username, password=logins[username])
     return client
+
+
+def test_the_signin_command_creates_employees_for_known_people_only(world, capsys):
+    from django.core.management import CommandError, call_command
+
+    call_command("signin", "add", "carol@example.com")
+    password = capsys.readouterr().out.strip().splitlines()[-1]
+    assert Client().login(username="carol@example.com", password=password)
+    with pytest.raises(CommandError, match="no person has the id"):
+        call_command("signin", "add", "stranger@example.com")
+    call_command("signin", "add", "ops", "--admin")
+    password = capsys.readouterr().out.strip().splitlines()[-1]
+    client = Client()
+    assert client.login(username="ops", password=password)
+    assert client.get("/admin-area/keys").status_code == 200

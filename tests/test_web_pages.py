@@ -277,3 +277,12 @@ def test_the_signin_command_creates_employees_for_known_people_only(world, capsy
     client = Client()
     assert client.login(username="ops", password=password)
     assert client.get("/admin-area/keys").status_code == 200
+
+
+def test_the_pages_call_services_not_the_api_or_the_scorer():
+    from tests.test_architecture import imported_modules
+
+    api_modules = {"engine.api", "engine.routes", "engine.scoring", "badges.api", "leaderboards.api", "rules.api",
+                   "insights.api"}
+    offenders = {path: sorted(names & api_modules) for path, names in imported_modules("web").items() if names & api_modules}
+    assert offenders == {}

@@ -7,10 +7,9 @@ from urllib.parse import urlencode
 from django.views.decorators.http import require_safe
 
 from badges import openbadges
-from badges.api import criteria_text
 from badges.models import BadgeGrant
 from badges.progress import badge_progress, holder_counts, visible
-from badges.words import criteria_words
+from badges.words import criteria_text, criteria_words
 from rules.active import active_ruleset
 
 from .access import signed_in

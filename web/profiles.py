@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST, require_safe
 from badges.progress import badge_progress
 from engine.models import Award, Person
 from engine.redis import get_redis
-from engine.routes import level_progress
+from engine.levels import level_progress
 from leaderboards.reads import do_update_person, person_standings
 from rules.active import active_ruleset
 

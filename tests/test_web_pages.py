@@ -286,3 +286,19 @@ def test_the_pages_call_services_not_the_api_or_the_scorer():
                    "insights.api"}
     offenders = {path: sorted(names & api_modules) for path, names in imported_modules("web").items() if names & api_modules}
     assert offenders == {}
+
+
+def test_a_browser_asking_for_a_missing_page_gets_a_page_and_the_api_keeps_json(world):
+    ana = signed_in("ana@example.com")
+    response = ana.get("/boardz", HTTP_ACCEPT="text/html,application/xhtml+xml")
+    assert response.status_code == 404 and "There is no page at /boardz." in text(response)
+    response = ana.get("/api/v1/nope", HTTP_ACCEPT="text/html")
+    assert response.status_code == 404 and response.json()["error"] == "not_found"
+
+
+def test_the_navigation_marks_the_page_you_are_on(world):
+    ana = signed_in("ana@example.com")
+    current = lambda path: re.findall(r'<a href="([^"]+)" aria-current="page">', text(ana.get(path)))  # noqa: E731
+    assert current("/people/ana@example.com") == ["/me"]
+    assert current("/people/bob@example.com") == ["/people"]
+    assert current("/badges/first-post") == ["/badges"]

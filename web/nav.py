@@ -39,6 +39,15 @@ def nav_for(request) -> list[dict]:
     if user is None or not user.is_authenticated:
         return []
     items = EMPLOYEE_PAGES + (ADMIN_PAGES if user.is_staff else [])
-    return [{"label": item.label, "url": reverse(item.url_name), "admin": item in ADMIN_PAGES,
-             "current": request.path.startswith(item.prefix) or (item.url_name == "web:home" and request.path == "/")}
+    own_profile = reverse("web:person", args=[user.username])
+    path = request.path
+
+    def current(item: NavItem) -> bool:
+        if item.url_name == "web:me":
+            return path == own_profile
+        if item.url_name == "web:home" and path == "/":
+            return True
+        return path.startswith(item.prefix) and path != own_profile
+
+    return [{"label": item.label, "url": reverse(item.url_name), "admin": item in ADMIN_PAGES, "current": current(item)}
             for item in items]

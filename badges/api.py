@@ -16,7 +16,7 @@ from . import openbadges
 from .grants import do_grant_badge, do_revoke_badge
 from .images import badge_svg
 from .progress import badge_progress, holder_counts, visible
-from .words import criteria_words
+from .words import criteria_text, criteria_words
 
 router = Router(tags=["badges"])
 
@@ -72,11 +72,6 @@ def _ruleset():
     if ruleset is None:
         raise ApiError(409, "no_ruleset", "no ruleset is active yet; PUT /api/v1/ruleset first")
     return ruleset
-
-
-def criteria_text(ruleset, badge) -> str:
-    """The requirement of the badge's first step, in plain words."""
-    return criteria_words(ruleset, badge.spec.criteria, badge.thresholds[0].need)
 
 
 def image_url(request, badge, tier: str | None = None) -> str:

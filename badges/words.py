@@ -89,6 +89,11 @@ def criteria_words(ruleset: Ruleset, criteria: schema.Criteria, need: int) -> st
     return f"{events}: {condition_words(criteria.event)}"
 
 
+def criteria_text(ruleset: Ruleset, badge) -> str:
+    """The requirement of the badge's first step, in plain words."""
+    return criteria_words(ruleset, badge.spec.criteria, badge.thresholds[0].need)
+
+
 def progress_words(ruleset: Ruleset, criteria: schema.Criteria, have: int, need: int) -> str:
     """How far a person is, with the catalog's words, e.g. "7 of 10 times: Earn points from 'Comment'"."""
     if criteria.rule:

@@ -21,6 +21,7 @@ from rules.active import active_ruleset
 
 from . import auth
 from .errors import ApiError, NotFound, read_limited_body
+from .levels import level_progress
 from .ingest import do_accept_events
 from .models import Award, Event, Person
 from .redis import get_redis
@@ -192,15 +193,6 @@ class PersonOut(Schema):
     next_level: NextLevelOut | None
     badges: list[PersonBadgeOut]
     ranks: list[RankOut]
-
-
-def level_progress(points: int, level, upcoming) -> float:
-    """0..1 of the way from the current level's minimum (0 below the first level) to the next level's."""
-    start = level.min_points if level else min(0, points)
-    span = upcoming.min_points - start
-    if span <= 0:
-        return 0.0
-    return round(min(1.0, max(0.0, (points - start) / span)), 4)
 
 
 def _person(person_id: str) -> Person:

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "leaderboards",
     "notifications",
     "insights",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -79,6 +80,12 @@ TEMPLATES = [
         },
     }
 ]
+# The pages employees and admins use (web/): Jinja2 templates from each app's jinja2/ folder.
+TEMPLATES += [{"BACKEND": "django.template.backends.jinja2.Jinja2", "DIRS": [], "APP_DIRS": True,
+               "OPTIONS": {"environment": "web.jinja.environment", "autoescape": True}}]
+LOGIN_URL = "/login"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 
 DATABASES = {
     "default": dj_database_url.parse(

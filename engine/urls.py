@@ -8,19 +8,24 @@ from .metrics import metrics_view
 
 
 def not_found(request, exception=None):
+    if _wants_page(request):
+        from web.pages import not_found as page_not_found
+
+        return page_not_found(request, f"There is no page at {request.path}.")
     return JsonResponse({"error": "not_found", "message": f"no route {request.path}; the API lives under /api/v1 (docs at /api/v1/docs)"}, status=404)
+
+
+def _wants_page(request) -> bool:
+    """A browser asking for a page (not the API, Open Badges or an adapter) gets the 404 page, not JSON."""
+    machine = request.path.startswith(("/api/", "/openbadges/", "/integrations/", "/metrics"))
+    return not machine and "text/html" in request.headers.get("Accept", "")
 
 
 def server_error(request):
     return JsonResponse({"error": "internal_error", "message": "something went wrong on our side; it was logged"}, status=500)
 
 
-def index(request):
-    return JsonResponse({"name": "Plaudit", "api": "/api/v1/", "docs": "/api/v1/docs", "health": "/api/v1/healthz"})
-
-
 urlpatterns = [
-    path("", index),
     path("api/v1/", api.urls),
     path("metrics", metrics_view),
     # Open Badges hosted verification: public, stable URLs outside the versioned API.
@@ -31,6 +36,8 @@ urlpatterns = [
     path("integrations/slack/events", slack.events_view),
     path("integrations/teams/messages", teams.messages_view),
     path("integrations/viva/messages", viva.messages_view),
+    # The web pages (web/): the home page, boards, profiles, badges and the admin area.
+    path("", include("web.urls")),
 ]
 handler404 = not_found
 handler500 = server_error

@@ -33,3 +33,14 @@ if ! command -v redis-server >/dev/null 2>&1; then
     [ -n "${REDIS_URL:-}" ] || exit 1
   fi
 fi
+
+# The browser tests drive Debian's chromium through Playwright; no browser is ever downloaded at run time.
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "==> installing Debian's chromium (for the browser tests)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "chromium is missing: the browser tests need it (Debian: 'sudo apt-get install chromium')." >&2
+  fi
+fi

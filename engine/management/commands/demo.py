@@ -13,6 +13,7 @@ from engine.redis import embedded_redis
 from engine.scoring import score_next_batch
 from engine.stack import run_stack
 from rules.active import active_version, do_activate_ruleset
+from web.demo_logins import print_demo_logins
 
 EXAMPLE_RULESET = settings.BASE_DIR / "rules" / "examples" / "social-learning.yaml"
 CHUNK = 1000
@@ -36,6 +37,7 @@ class Command(BaseCommand):
                 self._load_month(people)
             self._score()
             self._print_keys(port)
+            print_demo_logins(self.stdout, port)
             if not seed_only:
                 run_stack(port)
 

@@ -1,0 +1,44 @@
+"""Playwright driving Debian's chromium against a live server: headless, a fresh profile, no downloads."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+
+
+@pytest.fixture
+def browser(live_server, transactional_db, redis, tmp_path, monkeypatch):
+    """A new browser per test, pointed at the live server; yields a factory of pages (one per person)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("chromium is missing: `make setup` installs Debian's chromium (apt-get install chromium)")
+    # Playwright's sync API keeps an event loop in this thread; the test's own ORM calls are still synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        contexts = []
+
+        def new_page(name: str = "default"):
+            context = playwright.chromium.launch_persistent_context(
+                str(tmp_path / f"profile-{name}"), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+                base_url=live_server.url, viewport={"width": 1280, "height": 800})
+            context.set_default_timeout(20_000)
+            contexts.append(context)
+            return context.pages[0] if context.pages else context.new_page()
+
+        yield new_page
+        for context in contexts:
+            context.close()
+
+
+def sign_in(page, username: str, password: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Your id (email)").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()

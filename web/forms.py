@@ -1,0 +1,68 @@
+"""The pages' forms. Every error is tied to its field, and a form shown again keeps what was typed."""
+
+from __future__ import annotations
+
+from django import forms
+
+from engine.models import ApiKey
+
+MAX_RULESET_CHARS = 256 * 1024  # as the API's PUT /ruleset
+
+
+class SignInForm(forms.Form):
+    username = forms.CharField(label="Your id (email)", max_length=200,
+                               error_messages={"required": "Enter the id you sign in with, usually your email."})
+    password = forms.CharField(label="Password", max_length=200, strip=False,
+                               error_messages={"required": "Enter your password."})
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label="Name, id or team", min_length=2, max_length=100, required=False,
+                        error_messages={"min_length": "Type at least 2 characters.",
+                                        "max_length": "Keep it under 100 characters."})
+
+
+class WorkbenchForm(forms.Form):
+    ACTIONS = [("validate", "Check"), ("test", "Run tests"), ("simulate", "Simulate"), ("activate", "Activate")]
+    RANGES = [("7", "Last 7 days"), ("30", "Last 30 days"), ("custom", "From … until …")]
+
+    ruleset = forms.CharField(label="Ruleset (YAML)", max_length=MAX_RULESET_CHARS, strip=False,
+                              widget=forms.Textarea,
+                              error_messages={"required": "The ruleset is empty; write or paste one.",
+                                              "max_length": f"A ruleset is limited to {MAX_RULESET_CHARS:,} characters."})
+    action = forms.ChoiceField(choices=ACTIONS, initial="validate")
+    range = forms.ChoiceField(label="Replay", choices=RANGES, initial="30", required=False)
+    since = forms.DateField(label="From", required=False,
+                            error_messages={"invalid": "Write a date like 2026-11-01."})
+    until = forms.DateField(label="Until (not included)", required=False,
+                            error_messages={"invalid": "Write a date like 2026-12-01."})
+    note = forms.CharField(label="Note for the version history", max_length=500, required=False,
+                           error_messages={"max_length": "Keep the note under 500 characters."})
+
+    def clean(self):
+        data = super().clean()
+        action = data.get("action")
+        if action == "activate" and not (data.get("note") or "").strip():
+            self.add_error("note", "Say in a few words what this change does; the note stays with the version.")
+        if action == "simulate" and data.get("range") == "custom":
+            since, until = data.get("since"), data.get("until")
+            if since is None and "since" not in self.errors:
+                self.add_error("since", "Choose the first day to replay.")
+            if until is None and "until" not in self.errors:
+                self.add_error("until", "Choose the day after the last one to replay.")
+            if since and until and since >= until:
+                self.add_error("until", f"Until must be after {since.isoformat()}.")
+        return data
+
+
+class RollBackForm(forms.Form):
+    note = forms.CharField(label="Why roll back?", max_length=500, required=False,
+                           error_messages={"max_length": "Keep the note under 500 characters."})
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=100,
+                           error_messages={"required": "Name the key after who uses it, e.g. \"Slack bridge\".",
+                                           "max_length": "Keep the name under 100 characters."})
+    role = forms.ChoiceField(label="Role", choices=ApiKey.ROLES, initial="reader",
+                             error_messages={"invalid_choice": "Choose admin, integration or reader."})

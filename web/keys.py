@@ -1,0 +1,47 @@
+"""API keys: the list, issuing one (its secret is shown once, never stored), revoking."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from engine.models import ApiKey
+
+from .access import admin_only
+from .forms import ApiKeyForm
+from .pages import not_found, page
+
+KEYS_SHOWN = 200
+
+
+def _page(request, form: ApiKeyForm, secret: str | None = None, issued: ApiKey | None = None, status: int = 200):
+    keys = ApiKey.objects.order_by("revoked_at", "-created_at")[:KEYS_SHOWN]
+    return page(request, "web/keys.html", {"form": form, "keys": keys, "secret": secret, "issued": issued}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@admin_only
+def keys(request):
+    if request.method == "GET":
+        return _page(request, ApiKeyForm())
+    form = ApiKeyForm(request.POST)
+    if not form.is_valid():
+        return _page(request, form, status=422)
+    key, raw = ApiKey.issue(name=form.cleaned_data["name"].strip(), role=form.cleaned_data["role"])
+    response = _page(request, ApiKeyForm(), secret=raw, issued=key)
+    response["Cache-Control"] = "no-store"  # the secret must not stay in a cache
+    return response
+
+
+@require_POST
+@admin_only
+def revoke(request, key_id: int):
+    key = ApiKey.objects.filter(pk=key_id).first()
+    if key is None:
+        return not_found(request, f"There is no API key {key_id}.")
+    if key.revoked_at is None:
+        ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        messages.success(request, f"Revoked “{key.name}” ({key.prefix}…). Calls with it are refused from now on.")
+    return redirect("web:keys")

@@ -1,0 +1,35 @@
+"""Rendering a page: every template gets the viewer, their person and the navigation."""
+
+from __future__ import annotations
+
+from django.shortcuts import render
+
+from .access import person_of
+from .nav import nav_for
+
+
+def viewer(request):
+    """The signed-in person (None for an admin who is no one on the boards), read once per request."""
+    if not hasattr(request, "_viewer_person"):
+        request._viewer_person = person_of(request.user)
+    return request._viewer_person
+
+
+def page(request, template: str, context: dict | None = None, status: int = 200):
+    base = {"user": request.user, "viewer": viewer(request), "nav": nav_for(request)}
+    return render(request, template, {**base, **(context or {})}, status=status, using="jinja2")
+
+
+def not_found(request, message: str):
+    return page(request, "web/problem.html", {"title": "Not found", "message": message}, status=404)
+
+
+def forbidden(request, message: str):
+    return page(request, "web/problem.html", {"title": "Not for you", "message": message}, status=403)
+
+
+def no_ruleset(request):
+    return page(request, "web/problem.html", {
+        "title": "No ruleset yet",
+        "message": "No ruleset is active, so there are no boards or badges yet. An admin can write one in the rules workbench.",
+    }, status=200)

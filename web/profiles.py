@@ -1,0 +1,109 @@
+"""A person's page: points, level, badge wall, recent awards with the reason, ranks; and the opt-out switch."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db.models import Q
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST, require_safe
+
+from badges.progress import badge_progress
+from engine.models import Award, Person
+from engine.redis import get_redis
+from engine.levels import level_progress
+from leaderboards.reads import do_update_person, person_standings
+from rules.active import active_ruleset
+
+from .access import signed_in
+from .badge_pages import with_images
+from .forms import SearchForm
+from .pages import forbidden, not_found, page, viewer
+
+RECENT_AWARDS = 15
+SEARCH_RESULTS = 25
+
+
+def may_change(request, person: Person) -> bool:
+    me = viewer(request)
+    return request.user.is_staff or (me is not None and me.pk == person.pk)
+
+
+def award_reason(ruleset, award: Award) -> str:
+    """Why the points came: the rule's own description, else its id in words."""
+    rule = next((r for r in ruleset.rules if r.id == award.rule_id), None) if ruleset else None
+    words = (rule.spec.description or "").strip() if rule else ""
+    return words or award.rule_id.replace("-", " ").replace("_", " ").capitalize()
+
+
+def recent_awards(ruleset, person: Person) -> list[dict]:
+    rows = (Award.objects.filter(recipient=person).select_related("event", "reverses_event")
+            .order_by("-event_id", "-id")[:RECENT_AWARDS])
+    return [{"points": a.points, "capped": a.capped, "undo": a.reverses_event_id is not None, "rule": a.rule_id,
+             "reason": award_reason(ruleset, a), "at": a.occurred_at, "type": a.event.type,
+             "channel": a.channel, "text": (a.event.text or "")[:140]} for a in rows]
+
+
+@require_safe
+@signed_in
+def me(request):
+    person = viewer(request)
+    if person is None:
+        return page(request, "web/problem.html", {
+            "title": "No profile", "message": f"The sign-in {request.user.username!r} is not a person on the boards; "
+                                             "admins without activity have no profile."})
+    return redirect("web:person", person.key)
+
+
+@require_safe
+@signed_in
+def person_page(request, key: str):
+    person = Person.objects.filter(key=key).first()
+    if person is None:
+        return not_found(request, f"There is no one with the id {key!r}. Search for people by name instead.")
+    ruleset, _ = active_ruleset()
+    own = may_change(request, person)
+    level = ruleset.level_for(person.points) if ruleset else None
+    upcoming = ruleset.next_level(person.points) if ruleset else None
+    # Someone who opted out keeps their ranks to themselves (and admins).
+    show_ranks = person.public or own
+    ranks = person_standings(get_redis(), ruleset, person) if ruleset and show_ranks else []
+    names = {b.id: b.name or b.id for b in ruleset.leaderboards} if ruleset else {}
+    badges = with_images(ruleset, badge_progress(ruleset, person)) if ruleset else []
+    return page(request, "web/person.html", {
+        "person": person, "own": own, "level": level, "next_level": upcoming,
+        "progress": level_progress(person.points, level, upcoming) if upcoming else 1.0,
+        "ranks": ranks, "show_ranks": show_ranks, "names": names,
+        "earned": [b for b in badges if b["earned"]], "available": [b for b in badges if not b["earned"]],
+        "awards": recent_awards(ruleset, person),
+    })
+
+
+@require_POST
+@signed_in
+def set_visibility(request, key: str):
+    person = Person.objects.filter(key=key).first()
+    if person is None:
+        return not_found(request, f"There is no one with the id {key!r}.")
+    if not may_change(request, person):
+        return forbidden(request, "Only the person themselves (or an admin) can change whether they appear on boards.")
+    choice = request.POST.get("public")
+    if choice not in ("yes", "no"):
+        messages.error(request, "Choose whether to appear on public boards.")
+        return redirect("web:person", person.key)
+    do_update_person(person, public=choice == "yes")
+    messages.success(request, "You appear on public boards again." if choice == "yes" else
+                     "You left every public board. Your points and badges are kept, and you still see where you stand.")
+    return redirect("web:person", person.key)
+
+
+@require_safe
+@signed_in
+def people(request):
+    form = SearchForm(request.GET or None)
+    results = None
+    if form.is_bound and form.is_valid() and form.cleaned_data["q"]:
+        q = form.cleaned_data["q"].strip()
+        results = list(Person.objects.filter(Q(name__icontains=q) | Q(key__icontains=q) | Q(team__icontains=q))
+                       .order_by("name", "key")[:SEARCH_RESULTS])
+    return page(request, "web/people.html", {"form": form, "results": results, "limit": SEARCH_RESULTS},
+                status=422 if form.errors else 200)

@@ -1,0 +1,49 @@
+"""Signing in and out with Django sessions. Logging out is a POST, so a link elsewhere cannot do it."""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate, login, logout
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from .access import forget_failures, locked_for, note_failure
+from .forms import SignInForm
+from .pages import page
+
+
+def _next(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return "/"
+    return target
+
+
+@require_http_methods(["GET", "POST"])
+def sign_in(request):
+    if request.method == "GET":
+        if request.user.is_authenticated:
+            return redirect(_next(request))
+        return page(request, "web/signin.html", {"form": SignInForm(), "next": _next(request)})
+    form = SignInForm(request.POST)
+    if form.is_valid():
+        username = form.cleaned_data["username"].strip()
+        wait = locked_for(username)
+        if wait:
+            form.add_error("password", f"Too many wrong passwords for this id. Try again in {max(1, wait // 60)} minute(s).")
+        else:
+            user = authenticate(request, username=username, password=form.cleaned_data["password"])
+            if user is None:
+                note_failure(username)
+                form.add_error("password", "That id and password do not match. Check both and try again.")
+            else:
+                forget_failures(username)
+                login(request, user)
+                return redirect(_next(request))
+    return page(request, "web/signin.html", {"form": form, "next": _next(request)}, status=400)
+
+
+@require_POST
+def sign_out(request):
+    logout(request)
+    return redirect("web:signin")

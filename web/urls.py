@@ -1,0 +1,26 @@
+from django.urls import path
+
+from . import badge_pages, boards, keys, profiles, signin, workbench
+
+app_name = "web"
+
+urlpatterns = [
+    path("", boards.home, name="home"),
+    path("login", signin.sign_in, name="signin"),
+    path("logout", signin.sign_out, name="signout"),
+    path("boards/<str:board_id>", boards.board, name="board"),
+    path("me", profiles.me, name="me"),
+    path("people", profiles.people, name="people"),
+    # Person ids can hold slashes (ids of other sources); the POST route comes first.
+    path("people/<path:key>/visibility", profiles.set_visibility, name="visibility"),
+    path("people/<path:key>", profiles.person_page, name="person"),
+    path("badges", badge_pages.catalog, name="badges"),
+    path("badges/<str:badge_id>", badge_pages.badge_page, name="badge"),
+    # The admin area (admins only). Channels, the outbox and insights are added here later.
+    path("admin-area/rules", workbench.workbench, name="rules"),
+    path("admin-area/versions", workbench.versions, name="versions"),
+    path("admin-area/versions/<int:version_id>", workbench.version, name="version"),
+    path("admin-area/versions/<int:version_id>/rollback", workbench.roll_back, name="rollback"),
+    path("admin-area/keys", keys.keys, name="keys"),
+    path("admin-area/keys/<int:key_id>/revoke", keys.revoke, name="revoke"),
+]

@@ -1,0 +1,159 @@
+"""The rules workbench: edit the YAML, check it, run its tests, simulate it on past events, activate it;
+and the versions, with diffs and roll back. The same service functions as the API (rules/)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from engine.errors import ApiError
+from engine.models import Person
+from rules.active import diff_versions, do_activate_ruleset, do_roll_back_ruleset
+from rules.core import RulesetError, load_ruleset
+from rules.core.ruletests import run_tests
+from rules.models import RulesetVersion
+from rules.simulate import run_simulation
+
+from .access import admin_only
+from .forms import RollBackForm, WorkbenchForm
+from .pages import not_found, page
+
+VERSIONS_SHOWN = 100
+
+
+def _active_text() -> str:
+    version = RulesetVersion.objects.filter(active=True).only("text").first()
+    return version.text if version else ""
+
+
+def issues_view(exc: RulesetError, text: str) -> tuple[list[dict], set[int]]:
+    """Each problem with the line it points at, and the set of lines to mark beside the text."""
+    lines = text.splitlines()
+    issues = []
+    for issue in exc.issues:
+        excerpt = lines[issue.line - 1] if 0 < issue.line <= len(lines) else ""
+        issues.append({"line": issue.line, "column": issue.column, "path": issue.path, "message": issue.message,
+                       "excerpt": excerpt})
+    return issues, {i["line"] for i in issues if i["line"]}
+
+
+def _simulation_range(form: WorkbenchForm, tz) -> tuple:
+    """(since, until) dates for run_simulation: the last N days up to today, or the chosen dates."""
+    data = form.cleaned_data
+    if data.get("range") == "custom":
+        return data["since"], data["until"]
+    days = int(data.get("range") or 30)
+    tomorrow = datetime.now(tz).date() + timedelta(days=1)
+    return tomorrow - timedelta(days=days), tomorrow
+
+
+def _names(report: dict) -> dict[str, str]:
+    """Display names of the people a simulation report mentions (the report itself carries ids)."""
+    keys = {m["person"] for m in report["top_movers"]}
+    keys |= {p for b in report["badges"] for p in b["gained_by"] + b["lost_by"]}
+    keys |= {m["person"] for b in report["boards"] for m in b["top"]}
+    return {k: n or k for k, n in Person.objects.filter(key__in=keys).values_list("key", "name")}
+
+
+@require_http_methods(["GET", "POST"])
+@admin_only
+def workbench(request):
+    if request.method == "GET":
+        form = WorkbenchForm(initial={"ruleset": _active_text(), "range": "30"})
+        return page(request, "web/workbench.html", {"form": form, "lines": _active_text().splitlines() or [""],
+                                                    "bad_lines": set()})
+    form = WorkbenchForm(request.POST)
+    text = (request.POST.get("ruleset") or "").replace("\r\n", "\n")
+    context: dict = {"form": form, "lines": text.splitlines() or [""], "bad_lines": set(), "issues": []}
+    if not form.is_valid():
+        return page(request, "web/workbench.html", context, status=422)
+    action = form.cleaned_data["action"]
+    try:
+        ruleset = load_ruleset(text, source="draft")
+    except RulesetError as exc:
+        context["issues"], context["bad_lines"] = issues_view(exc, text)
+        return page(request, "web/workbench.html", context, status=422)
+    context["summary"] = {"name": ruleset.name, "rules": len(ruleset.rules), "badges": len(ruleset.badges),
+                          "boards": len(ruleset.leaderboards), "tests": len(ruleset.doc.tests)}
+    if action == "test":
+        context["tests"] = run_tests(ruleset)
+    elif action == "simulate":
+        since, until = _simulation_range(form, ruleset.tz)
+        try:
+            context["simulation"] = run_simulation(ruleset, since, until)
+            context["names"] = _names(context["simulation"])
+        except ApiError as exc:
+            form.add_error("until", exc.message)
+            return page(request, "web/workbench.html", context, status=422)
+    elif action == "activate":
+        version = do_activate_ruleset(text, activated_by=request.user.username, note=form.cleaned_data["note"].strip(),
+                                      source="draft")
+        from engine.jobs import enqueue_scoring
+
+        enqueue_scoring()  # events that waited for a ruleset can be scored now
+        messages.success(request, f"Version {version.id} is active for events scored from now on.")
+        return redirect("web:version", version.id)
+    return page(request, "web/workbench.html", context)
+
+
+@require_safe
+@admin_only
+def versions(request):
+    rows = list(RulesetVersion.objects.order_by("-id").only("id", "name", "active", "activated_by", "note", "created_at")[:VERSIONS_SHOWN])
+    return page(request, "web/versions.html", {"versions": rows})
+
+
+def _diff_lines(diff: str) -> list[tuple[str, str]]:
+    kinds = []
+    for line in diff.splitlines():
+        kind = "meta" if line.startswith(("---", "+++", "@@")) else "add" if line.startswith("+") else \
+            "del" if line.startswith("-") else "same"
+        kinds.append((kind, line))
+    return kinds
+
+
+@require_safe
+@admin_only
+def version(request, version_id: int):
+    return _version_page(request, version_id, RollBackForm())
+
+
+def _version_page(request, version_id: int, form: RollBackForm, status: int = 200):
+    current = RulesetVersion.objects.filter(pk=version_id).first()
+    if current is None:
+        return not_found(request, f"There is no ruleset version {version_id}.")
+    against_id = request.GET.get("against")
+    against = None
+    if against_id and against_id.isdigit():
+        against = RulesetVersion.objects.filter(pk=int(against_id)).first()
+    if against is None:
+        against = RulesetVersion.objects.filter(pk__lt=current.pk).order_by("-pk").first()
+    diff = _diff_lines(diff_versions(against, current)) if against else []
+    return page(request, "web/version.html", {
+        "version": current, "against": against, "diff": diff, "form": form,
+        "others": RulesetVersion.objects.exclude(pk=current.pk).order_by("-id").values_list("id", flat=True)[:VERSIONS_SHOWN],
+    }, status=status)
+
+
+@require_POST
+@admin_only
+def roll_back(request, version_id: int):
+    earlier = RulesetVersion.objects.filter(pk=version_id).first()
+    if earlier is None:
+        return not_found(request, f"There is no ruleset version {version_id}.")
+    form = RollBackForm(request.POST)
+    if not form.is_valid():
+        return _version_page(request, version_id, form, status=422)
+    try:
+        new = do_roll_back_ruleset(earlier.id, activated_by=request.user.username, note=form.cleaned_data["note"].strip())
+    except RulesetError as exc:
+        form.add_error("note", f"Version {earlier.id} no longer passes validation: {exc.issues[0].message if exc.issues else exc}")
+        return _version_page(request, version_id, form, status=422)
+    from engine.jobs import enqueue_scoring
+
+    enqueue_scoring()
+    messages.success(request, f"Rolled back: version {new.id} has the text of version {earlier.id} and is active now.")
+    return redirect("web:version", new.id)

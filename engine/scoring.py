@@ -22,6 +22,7 @@ from badges.models import BadgeGrant, BadgeProgress
 from leaderboards import rebuild
 from leaderboards.store import apply_deltas
 from leaderboards.visibility import Visibility
+from notifications import board_tops
 from notifications.triggers import record_for_batch as record_notifications
 from rules import failures as expression_failures
 from rules.active import active_ruleset
@@ -86,7 +87,9 @@ def score_next_batch(batch_size: int | None = None, *, boards: bool = True, anno
         ))
         if boards:
             visibility = Visibility(ruleset, ((p.key, p.public, p.role) for p in people.values()))
+            tops = board_tops.tops_before(r, ruleset, deltas) if announce else None
             apply_deltas(r, deltas, visibility.hidden, batch=batch)
+            board_tops.record_entries(r, ruleset, tops, deltas, events)  # who entered a board's top N
     _warm.update(batch=batch, version=version, facts=facts)
     report = BatchReport(batch, len(events), len(awards), time.perf_counter() - started)
     log.info("scored batch %s: %s events, %s awards in %.3fs", report.batch, report.events, report.awards, report.seconds)

@@ -475,3 +475,24 @@ def test_a_killed_delivery_worker_loses_nothing(admin, workers, receiver, settin
     # then
     wait_for(lambda: Notification.objects.get(id=n.id).status == "delivered", timeout=60, what="redelivery")
     assert Notification.objects.get(id=n.id).attempts == 2
+
+
+def test_entering_a_board_top_n_is_announced_once(admin, receiver, allow_local):
+    # given: a top-2 announcement on the all-time board
+    _activate(admin, RULESET.replace("  - {on: level_up, to: origin, template: level_up}\n",
+                                     "  - {on: level_up, to: origin, template: level_up}\n"
+                                     "  - {on: leaderboard_top, board: all-time, top: 2, to: origin}\n"))
+    assert _put_channel(admin, "learning-python", kind="slack", url=f"{receiver.url}/slack").status_code == 201
+    _score(admin, event("post", "a@example.com", channel="x"), event("post", "a@example.com", channel="x"),
+           event("post", "b@example.com", channel="x"))
+    assert Notification.objects.filter(trigger="leaderboard_top").count() == 0  # channel x is not configured
+    # when: c passes b with three comments in the configured channel
+    _score(admin, *[event("comment", {"id": "c@example.com", "name": "Cleo"}, channel="learning-python")
+                    for _ in range(6)])
+    _score(admin, event("comment", "c@example.com", channel="learning-python"))
+    # then
+    [top] = Notification.objects.filter(trigger="leaderboard_top")
+    assert top.data["person"]["name"] == "Cleo" and top.data["rank"] == 2 and top.data["board"]["id"] == "all-time"
+    _deliver_all()
+    text = next(r.json()["text"] for r in receiver.received if "top 2" in r.json()["text"])
+    assert text == "*Cleo* entered the top 2 of *all-time* at rank 2 with 12 points."

@@ -249,11 +249,13 @@ def test_unconfigured_channels_and_recomputes_announce_nothing(admin, receiver, 
     _score(admin, event("post", "dee@example.com", channel="learning-python"))
     assert Notification.objects.count() == 1
     # when
-    assert admin.post("/recompute?wait=true", {}).status_code in (200, 202)
     from engine.recompute import do_recompute
 
     do_recompute()
     # then: the badges were granted again, announced never again
+    from badges.models import BadgeGrant
+
+    assert BadgeGrant.objects.filter(badge_id="first-post").count() == 2
     assert Notification.objects.count() == 1
 
 
@@ -496,3 +498,22 @@ def test_entering_a_board_top_n_is_announced_once(admin, receiver, allow_local):
     _deliver_all()
     text = next(r.json()["text"] for r in receiver.received if "top 2" in r.json()["text"])
     assert text == "*Cleo* entered the top 2 of *all-time* at rank 2 with 12 points."
+
+
+def test_the_demo_live_events_earn_badges_announced_on_slack_and_the_webhook(admin, receiver, allow_local):
+    # given: the example ruleset and the channels make demo configures
+    from django.conf import settings as django_settings
+
+    from notifications.demo import SLACK_CHANNEL, WEBHOOK_CHANNEL, live_events
+
+    _activate(admin, (django_settings.BASE_DIR / "rules" / "examples" / "social-learning.yaml").read_text())
+    assert _put_channel(admin, SLACK_CHANNEL, kind="slack", url=f"{receiver.url}/slack").status_code == 201
+    assert _put_channel(admin, WEBHOOK_CHANNEL, kind="webhook", url=f"{receiver.url}/webhook", secret=SECRET).status_code == 201
+    # when
+    _score(admin, *live_events(datetime.now(dt_timezone.utc).replace(microsecond=0)))
+    _deliver_all()
+    # then
+    slack = next(r for r in receiver.received if r.path == "/slack")
+    hook = next(r for r in receiver.received if r.path == "/webhook")
+    assert slack.problem == "" and "*Sam Rivera* earned *First Post*" in slack.json()["text"]
+    assert hook.verified is True and {b["id"] for b in hook.json()["data"]["badges"]} >= {"first-post", "lifelong-learner"}

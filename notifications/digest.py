@@ -69,8 +69,12 @@ def digest_data(channel: str, until: datetime, tz) -> dict:
         awards = awards.filter(channel=channel)
     top = (awards.values("recipient__key", "recipient__name").annotate(points=Sum("points"))
            .filter(points__gt=0).order_by("-points", "recipient__key")[:TOP_CONTRIBUTORS])
-    grants = BadgeGrant.objects.filter(granted_at__gte=start, granted_at__lt=until, revoked_at__isnull=True,
-                                       person__public=True).select_related("person").order_by("granted_at", "id")
+    # A badge counts in the week of the event that earned it (a backfill scored today is not news);
+    # a manual grant, which has no event, in the week it was granted.
+    earned = Q(event__occurred_at__gte=start, event__occurred_at__lt=until) | \
+        Q(event__isnull=True, granted_at__gte=start, granted_at__lt=until)
+    grants = BadgeGrant.objects.filter(earned, revoked_at__isnull=True, person__public=True) \
+        .select_related("person").order_by("id")
     if scoped:
         grants = grants.filter(event__channel=channel)
     posts = list(events.filter(type="post", occurred_at__gte=start, occurred_at__lt=until)

@@ -429,7 +429,8 @@ def test_the_weekly_digest_tells_the_channel_story_once_per_slot(admin, receiver
     assert [c["name"] for c in data["top_contributors"]] == ["Ana", "bob@example.com"]
     assert data["top_posts"][0]["reactions"] == 1 and data["top_posts"][0]["comments"] == 1
     assert data["top_posts"][0]["quote"].endswith("…") and len(data["top_posts"][0]["quote"]) <= 141
-    assert [b["badge"] for b in data["new_badges"]] == ["First Post", "Talker"] or data["new_badges"]
+    assert data["new_badges"] == [{"person": "Ana", "badge": "First Post", "tier": None},
+                                  {"person": "bob@example.com", "badge": "Talker", "tier": None}]
     _deliver_all()
     [message] = receiver.received
     assert "*The week in learning-python* (23 Nov to 29 Nov 2026)" in message.json()["text"]

@@ -518,3 +518,59 @@ def test_the_demo_live_events_earn_badges_announced_on_slack_and_the_webhook(adm
     hook = next(r for r in receiver.received if r.path == "/webhook")
     assert slack.problem == "" and "*Sam Rivera* earned *First Post*" in slack.json()["text"]
     assert hook.verified is True and {b["id"] for b in hook.json()["data"]["badges"]} >= {"first-post", "lifelong-learner"}
+
+
+def test_a_disabled_channel_gets_nothing_and_says_why(admin, receiver, allow_local):
+    _activate(admin)
+    assert _put_channel(admin, "learning-python", kind="slack", url=f"{receiver.url}/slack").status_code == 201
+    _score(admin, event("post", "kai@example.com", channel="learning-python"))
+    assert _put_channel(admin, "learning-python", kind="slack", url=f"{receiver.url}/slack", enabled=False).status_code == 200
+    # when
+    _deliver_all()
+    # then
+    n = Notification.objects.get()
+    assert n.status == "dead" and "not configured or disabled" in n.last_error and receiver.received == []
+
+
+def test_a_digest_slot_missed_by_more_than_an_hour_is_skipped(admin, receiver, allow_local):
+    from notifications.digest import publish_due
+    from rules.active import active_ruleset
+
+    _activate(admin)
+    assert _put_channel(admin, "learning-python", kind="slack", url=f"{receiver.url}/slack").status_code == 201
+    ruleset, _ = active_ruleset()
+    # Monday 09:00 Berlin was 08:00 UTC; at 09:30 UTC the slot is 90 minutes old
+    assert publish_due(ruleset, now=datetime(2026, 11, 30, 9, 30, tzinfo=dt_timezone.utc)) == []
+    assert publish_due(ruleset, now=datetime(2026, 11, 30, 8, 59, tzinfo=dt_timezone.utc)) != []
+
+
+def test_the_checked_address_is_the_one_connected_to_with_the_original_host(receiver, settings, monkeypatch):
+    from notifications import outbound
+
+    # given: a name that resolves to the receiver's address, allowed by name
+    settings.OUTBOUND_ALLOW = ["hooks.example.test"]
+    real = outbound.socket.getaddrinfo
+    lookups = []
+
+    def resolve(host, *args, **kwargs):
+        lookups.append(host)
+        return real("127.0.0.1" if host == "hooks.example.test" else host, *args, **kwargs)
+
+    monkeypatch.setattr(outbound.socket, "getaddrinfo", resolve)
+    port = receiver.server_address[1]
+    # when
+    response = outbound.post(f"http://hooks.example.test:{port}/teams", b"{}", {"Content-Type": "application/json"})
+    # then: the name was looked up once (by the check); the connection went to the checked address
+    assert response.status == 200 and lookups == ["hooks.example.test", "127.0.0.1"]
+    assert receiver.received[0].headers["host"] == f"hooks.example.test:{port}"
+
+
+def test_retry_after_takes_seconds_or_a_date_and_is_bounded():
+    from email.utils import format_datetime
+
+    from notifications.delivery import retry_after
+
+    assert retry_after("12") == 12
+    assert retry_after("999999") == 3600
+    assert 55 <= retry_after(format_datetime(datetime.now(dt_timezone.utc) + timedelta(seconds=60), usegmt=True)) <= 60
+    assert retry_after("soon") is None

@@ -3,7 +3,8 @@
 Called inside the batch's transaction. Flood control starts here: everything one person earned
 in one batch (several badges, tiers, a level) becomes one message per channel. Events stored by
 a backfill (QuietEvent) announce nothing, and neither does a recompute (the scorer passes
-announce=False). Only channels an admin configured receive anything.
+announce=False). Only channels an admin configured receive anything, and people who opted out of
+the public boards are announced only to webhooks (systems, not colleagues).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def record_for_batch(ruleset, events: list[Event]) -> list[int]:
     if not grants and not levels:
         return []
     quiet = set(QuietEvent.objects.filter(event_id__in=seqs).values_list("event_id", flat=True))
-    channels = set(Channel.objects.filter(enabled=True).values_list("id", flat=True))
+    channels = dict(Channel.objects.filter(enabled=True).values_list("id", "kind"))
     by_seq = {e.seq: e for e in events}
     people = {p.id: p for p in Person.objects.filter(id__in={g.person_id for g in grants} | {lv.person_id for lv in levels})}
     groups: dict[tuple[str, int], _Group] = {}
@@ -62,6 +63,8 @@ def record_for_batch(ruleset, events: list[Event]) -> list[int]:
             destination = event.channel if (rule.to in (None, "origin")) else rule.to
             if not destination or destination not in channels:
                 continue
+            if not people[person_id].public and channels[destination] != "webhook":
+                continue  # opted out of public boards: not announced where colleagues read either
             group = groups.setdefault((destination, person_id), _Group(people[person_id], event))
             group.template_for.setdefault(trigger, rule.template or trigger)
             yield group

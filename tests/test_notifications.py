@@ -574,3 +574,15 @@ def test_retry_after_takes_seconds_or_a_date_and_is_bounded():
     assert retry_after("999999") == 3600
     assert 55 <= retry_after(format_datetime(datetime.now(dt_timezone.utc) + timedelta(seconds=60), usegmt=True)) <= 60
     assert retry_after("soon") is None
+
+
+def test_people_who_opted_out_are_announced_to_webhooks_only(admin, receiver, allow_local):
+    _activate(admin)
+    _channels(admin, receiver)
+    _score(admin, event("post", "quiet@example.com", channel="x"))
+    assert admin.patch("/people/quiet@example.com", {"public": False}).status_code == 200
+    # when: a badge earned after opting out
+    _score(admin, event("comment", "quiet@example.com", channel="learning-python"))
+    # then
+    assert list(Notification.objects.filter(data__person__id="quiet@example.com").values_list("channel_id", flat=True)) \
+        == ["hr-webhook", "hr-webhook"]

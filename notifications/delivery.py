@@ -62,6 +62,8 @@ def _request(notification: Notification, channel: Channel) -> tuple[bytes, dict[
     if channel.kind == "webhook":
         return webhook.request(notification.id, notification.trigger, notification.data, channel.secrets)
     text = render(channel.kind, template_text(channel.kind, notification.template), notification.data)
+    if not text:
+        raise RenderError("it rendered nothing for this notification")
     if channel.kind == "slack":
         return slack.request(text)
     return teams.request(title(notification.trigger, notification.data), text)

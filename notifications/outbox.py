@@ -35,7 +35,7 @@ MAX_ATTEMPTS = 8
 MAX_RATE_LIMITED = 30  # 429s are waited out longer before giving up
 BACKOFF_BASE = 5.0
 BACKOFF_CAP = 3600.0
-LEASE = timedelta(minutes=2)
+LEASE = timedelta(minutes=5)  # well past a job's worst case (pacing wait, connect and read timeouts)
 REQUEUE_AFTER = timedelta(seconds=60)  # a queued row with no outcome by then gets another job
 PACE_SECONDS = 1.0
 PACE_WAIT_LIMIT = 20.0
@@ -57,8 +57,10 @@ def record(rows: list[Notification]) -> list[int]:
     for row in rows:
         row.next_attempt_at = row.next_attempt_at or now
     Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
-    ids = list(Notification.objects.filter(dedupe_key__in=[r.dedupe_key for r in rows], status="pending",
-                                           queued_at__isnull=True).values_list("id", flat=True))
+    keys, ids = [r.dedupe_key for r in rows], []
+    for start in range(0, len(keys), 900):  # SQLite's limit on query parameters
+        ids += Notification.objects.filter(dedupe_key__in=keys[start:start + 900], status="pending",
+                                           queued_at__isnull=True).values_list("id", flat=True)
     transaction.on_commit(lambda: enqueue(ids))
     return ids
 

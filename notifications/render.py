@@ -8,7 +8,8 @@
   longer than MAX_RENDER_SECONDS is stopped mid-loop (a tracer on the template's own frames).
 - Escaped per channel kind by `finalize`, which every `{{ ... }}` passes through and `|safe`
   cannot skip: Slack's &, <, > (so a display name like `<!channel>` cannot ping anyone), HTML
-  for email; Teams text goes into a card built as data (kinds/teams.py), never into JSON text.
+  for email, markdown links for Teams, whose text goes into a card built as data (kinds/teams.py),
+  never into JSON text.
 """
 
 from __future__ import annotations
@@ -40,7 +41,12 @@ def slack_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-ESCAPES = {"slack": slack_escape, "email": html.escape, "teams": None, "text": None}
+def teams_escape(text: str) -> str:
+    # A TextBlock's markdown makes `[text](url)` a link: a zero-width space keeps a name from becoming one.
+    return text.replace("](", "]\u200b(")
+
+
+ESCAPES = {"slack": slack_escape, "email": html.escape, "teams": teams_escape, "text": None}
 
 
 def _check_numbers(values) -> None:

@@ -135,7 +135,9 @@ def test_display_names_cannot_ping_a_slack_channel_or_inject_html():
     slack_text = render("slack", "{{ person.name }} earned it", data)
     email_html = render("email", "{{ person.name }} earned it", data)
     email_bypass = render("email", "{{ person.name|safe }}", data)
+    teams_text = render("teams", "{{ link }}", {"link": "[click me](https://evil.example.com)"})
     # then
     assert slack_text == "&lt;!channel&gt; &amp; &lt;@U123|boss&gt; &lt;script&gt;x&lt;/script&gt; earned it"
     assert "<" not in email_html and "&lt;script&gt;" in email_html
     assert "<script>" not in email_bypass  # |safe does not skip the channel's escaping
+    assert "](" not in teams_text and "click me" in teams_text  # no markdown link in a Teams card

@@ -155,7 +155,7 @@ def _finish(notification: Notification, *, status: str, error: str = "", code: i
 
 
 def _enqueue_later(notification_id: int, delay: float) -> None:
-    """A short wait (pacing, a brief Retry-After) needs no relay round: queue it now; the claim waits for the time."""
+    """A short wait (pacing, a brief Retry-After) needs no relay round: wait here, then queue it again."""
     time.sleep(delay)
     enqueue([notification_id])
 

@@ -13,6 +13,7 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Val
 from badges.api import router as badges_router
 from insights.api import router as insights_router
 from leaderboards.api import router as leaderboards_router
+from notifications.api import router as notifications_router
 from rules.api import router as rules_router
 
 from .errors import ApiError, path_of
@@ -66,6 +67,7 @@ api.add_router("", leaderboards_router)
 api.add_router("", badges_router)
 api.add_router("", rules_router)
 api.add_router("", insights_router)
+api.add_router("", notifications_router)
 
 
 def _envelope(request, status: int, code: str, message: str, details=None):

@@ -56,7 +56,7 @@ def do_recompute(progress: Callable[[int, int], None] | None = None, *, since: d
             total = Event.objects.filter(scored_at__isnull=True).count()
             done = 0
             scoring._warm.clear()
-            while (report := scoring.score_next_batch(boards=False)) is not None:
+            while (report := scoring.score_next_batch(boards=False, announce=False)) is not None:
                 done += report.events
                 if progress:
                     progress(done, total)

@@ -22,6 +22,8 @@ from badges.models import BadgeGrant, BadgeProgress
 from leaderboards import rebuild
 from leaderboards.store import apply_deltas
 from leaderboards.visibility import Visibility
+from notifications import board_tops
+from notifications.triggers import record_for_batch as record_notifications
 from rules import failures as expression_failures
 from rules.active import active_ruleset
 from rules.core import Event as CoreEvent
@@ -53,8 +55,9 @@ def do_score_pending(max_batches: int | None = None) -> int:
     return scored
 
 
-def score_next_batch(batch_size: int | None = None, *, boards: bool = True) -> BatchReport | None:
-    """Score the oldest pending events. `boards=False` leaves Redis alone (a recompute rebuilds it after)."""
+def score_next_batch(batch_size: int | None = None, *, boards: bool = True, announce: bool = True) -> BatchReport | None:
+    """Score the oldest pending events. `boards=False` leaves Redis alone (a recompute rebuilds it after);
+    `announce=False` records no notifications (a recompute or a backfill must not flood the channels)."""
     started = time.perf_counter()
     batch_size = batch_size or settings.SCORER_BATCH_SIZE
     r = get_redis()
@@ -77,12 +80,16 @@ def score_next_batch(batch_size: int | None = None, *, boards: bool = True) -> B
         outcomes = [evaluate(ruleset, to_core_event(e), facts) for e in events]
         _report_expression_failures(r, ruleset, version, failures_before)
         awards = _write_ledger(outcomes, events, people, facts, ruleset, batch, version)
+        if announce:
+            record_notifications(ruleset, events)  # outbox rows in this transaction; sent after commit
         deltas = rebuild.award_deltas(ruleset, (
             (a.recipient.key, a.rule_id, a.points, a.occurred_at, a.channel, a.program, a.team, a.event_id) for a in awards
         ))
         if boards:
             visibility = Visibility(ruleset, ((p.key, p.public, p.role) for p in people.values()))
+            tops = board_tops.tops_before(r, ruleset, deltas) if announce else None
             apply_deltas(r, deltas, visibility.hidden, batch=batch)
+            board_tops.record_entries(r, ruleset, tops, deltas, events)  # who entered a board's top N
     _warm.update(batch=batch, version=version, facts=facts)
     report = BatchReport(batch, len(events), len(awards), time.perf_counter() - started)
     log.info("scored batch %s: %s events, %s awards in %.3fs", report.batch, report.events, report.awards, report.seconds)

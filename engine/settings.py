@@ -148,6 +148,20 @@ BADGE_SALT = os.environ.get("BADGE_SALT") or hashlib.sha256(f"plaudit-badge-salt
 SLACK_SIGNING_SECRET = os.environ.get("SLACK_SIGNING_SECRET") or ""
 TEAMS_HMAC_SECRET = os.environ.get("TEAMS_HMAC_SECRET") or ""  # base64, as Teams shows it when the webhook is created
 
+# Outbound notifications (docs/notifications.md). Only public addresses are reachable unless
+# OUTBOUND_ALLOW lists the host or a CIDR (comma-separated); plain http only reaches those.
+OUTBOUND_ALLOW = [h.strip() for h in os.environ.get("OUTBOUND_ALLOW", "").split(",") if h.strip()]
+OUTBOUND_HTTPS_ONLY = os.environ.get("OUTBOUND_HTTPS_ONLY", "1").lower() not in {"0", "false", "no"}
+# The email channel uses Django's email backend: SMTP at EMAIL_HOST:EMAIL_PORT by default.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = os.environ.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT") or "25")
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER") or ""
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "").lower() in {"1", "true", "yes"}
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL") or "plaudit@localhost"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

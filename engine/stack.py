@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import connections
 
 from leaderboards.keys import APPLIED_BATCH
+from notifications.relay import relay_notifications
 
 from .jobs import SCORING_PENDING_FLAG, enqueue_scoring
 from .models import Event
@@ -73,6 +74,7 @@ def _relay() -> None:
         boards_lost = not r.exists(APPLIED_BATCH) and ledger_batch() > 0
         if (pending or boards_lost) and not r.exists(SCORING_PENDING_FLAG):
             enqueue_scoring()
+        relay_notifications()  # digests whose slot came; deliveries due again or left by a killed worker
     except Exception as exc:  # a passing database or Redis hiccup; try again next round
         log.warning("relay: %s", exc)
     finally:

@@ -204,9 +204,27 @@ def _check_notifications(data: dict, problem: Problem) -> None:
     for i, note in _items(data, "notifications"):
         if note.get("on") == "digest" and not note.get("schedule"):
             problem(("notifications", i), "a digest needs a `schedule` (cron, e.g. \"0 9 * * MON\")")
+        schedule = note.get("schedule")
+        if isinstance(schedule, str) and schedule and not _valid_cron(schedule):
+            problem(("notifications", i, "schedule"), f"{schedule!r} is not a cron schedule; use five fields: "
+                    "minute hour day-of-month month day-of-week, e.g. \"0 9 * * MON\"")
+        if note.get("on") == "digest" and note.get("to") in (None, "origin"):
+            problem(("notifications", i, "to"), "a digest needs `to`: the channel it is posted to (a digest has no origin event)")
+        template = note.get("template")
+        if isinstance(template, str) and template not in NOTIFICATION_TEMPLATES:
+            problem(("notifications", i, "template"), f"unknown template {template!r}; use one of {', '.join(NOTIFICATION_TEMPLATES)}")
         board = note.get("board")
         if note.get("on") == "leaderboard_top" and isinstance(board, str) and board and board not in boards:
             problem(("notifications", i, "board"), f"no leaderboard has the id {board!r}")
+
+
+NOTIFICATION_TEMPLATES = ("badge_awarded", "level_up", "leaderboard_top", "weekly_digest")
+
+
+def _valid_cron(schedule: str) -> bool:
+    from croniter import croniter  # pure Python, like the rest of the core
+
+    return len(schedule.split()) == 5 and croniter.is_valid(schedule)
 
 
 def _conditions(data: dict) -> Iterator[tuple[tuple, dict]]:

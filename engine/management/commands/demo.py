@@ -12,6 +12,7 @@ from engine.models import ApiKey, Event, Person
 from engine.redis import embedded_redis
 from engine.scoring import score_next_batch
 from engine.stack import run_stack
+from notifications.demo import demo_notifications
 from rules.active import active_version, do_activate_ruleset
 from web.demo_logins import print_demo_logins
 
@@ -39,7 +40,8 @@ class Command(BaseCommand):
             self._print_keys(port)
             print_demo_logins(self.stdout, port)
             if not seed_only:
-                run_stack(port)
+                with demo_notifications(self.stdout):  # a receiver, channels pointing at it, live badges for it
+                    run_stack(port)
 
     def _load_month(self, people: int) -> None:
         with Progress() as progress:
@@ -59,7 +61,7 @@ class Command(BaseCommand):
             return
         with Progress() as progress:
             task = progress.add_task("Scoring", total=pending)
-            while (report := score_next_batch()) is not None:
+            while (report := score_next_batch(announce=False)) is not None:  # a seeded month is a backfill
                 progress.advance(task, report.events)
 
     def _print_keys(self, port: int) -> None:

@@ -7,11 +7,13 @@ from datetime import date, datetime, time, timezone
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from rich.progress import Progress
 
 from engine.ingest import MAX_BATCH, do_accept_events
 from engine.integrations.importer import check_events, read_file
 from engine.redis import embedded_redis
+from notifications.quiet import mark_quiet
 
 
 class Command(BaseCommand):
@@ -25,13 +27,15 @@ class Command(BaseCommand):
         importing.add_argument("file")
         importing.add_argument("--format", choices=["jsonl", "csv"], help="default: from the file's extension")
         importing.add_argument("--batch", type=int, default=MAX_BATCH, help=f"events per transaction (1..{MAX_BATCH})")
+        importing.add_argument("--announce", action="store_true",
+                               help="let badges and levels these events earn be announced (a backfill announces nothing by default)")
         exporting = sub.add_parser("export", help="write the event log as JSONL")
         exporting.add_argument("--output", "-o", default="-", help="a file (default: standard output)")
         exporting.add_argument("--since", default=None, help="only events that occurred from this date on (UTC)")
 
     def handle(self, *args, action, **options):
         if action == "import":
-            self._import(options["file"], options["format"], options["batch"])
+            self._import(options["file"], options["format"], options["batch"], options["announce"])
         else:
             self._export(options["output"], options["since"])
 
@@ -56,7 +60,7 @@ class Command(BaseCommand):
                 stream.close()
         self.stderr.write(f"exported {count} event(s)")
 
-    def _import(self, file: str, format: str | None, batch: int) -> None:
+    def _import(self, file: str, format: str | None, batch: int, announce: bool = False) -> None:
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"no such file: {file}")
@@ -82,7 +86,10 @@ class Command(BaseCommand):
             for start in range(0, len(items), batch):
                 # Each batch is one transaction: a crash loses at most the batch in flight, and a re-run
                 # acknowledges what was stored as duplicates.
-                result = do_accept_events(items[start:start + batch])
+                with transaction.atomic():  # the quiet marks commit with the events, before any scoring
+                    result = do_accept_events(items[start:start + batch])
+                    if not announce:
+                        mark_quiet([i["id"] for i in result.items if i["status"] == "accepted"])
                 accepted, duplicates = accepted + result.accepted, duplicates + result.duplicates
                 progress.advance(task, len(result.items))
         self.stdout.write(f"{accepted} accepted, {duplicates} already stored, from {len(items)} event(s) in {file}")

@@ -1,0 +1,296 @@
+"""Channels, the outbox and templates over /api/v1; admin only. Everything is checked when it is
+configured, so a bad URL, secret or template is a 4xx now rather than a dead delivery later."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from ninja import Field, Query, Router, Schema, Status
+
+from engine import auth
+from engine.errors import ApiError, NotFound
+
+from . import outbound
+from .delivery import title
+from .kinds import slack, teams, webhook
+from .kinds.email import html_body
+from .models import KINDS, Channel, Notification, TemplateOverride
+from .outbox import do_requeue
+from .render import TEMPLATE_NAMES, RenderError, render
+from .templates import SAMPLES, TEMPLATED_KINDS, check_template, template_text
+
+router = Router(tags=["notifications"], auth=auth.admin)
+MAX_RECIPIENTS = 50
+
+
+class ChannelIn(Schema):
+    kind: str = Field(description="slack | teams | webhook | email")
+    url: str | None = Field(None, description="the incoming-webhook (Slack), Workflows (Teams) or receiver URL")
+    secret: str | None = Field(None, description="webhook: whsec_ secret; never returned")
+    secrets: list[str] | None = Field(None, description="webhook: up to two secrets while rotating, newest first")
+    recipients: list[str] | None = Field(None, description="email: addresses")
+    enabled: bool = True
+
+
+class ChannelOut(Schema):
+    id: str
+    kind: str
+    url: str | None  # scheme and host only: an incoming-webhook URL is a credential
+    recipients: list[str]
+    secrets: int  # how many signing secrets are set; their values are never shown
+    enabled: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+def _channel_out(channel: Channel) -> dict:
+    shown = None
+    if channel.url:
+        parts = urlsplit(channel.url)
+        shown = f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}/…"
+    return {"id": channel.id, "kind": channel.kind, "url": shown, "recipients": channel.recipients,
+            "secrets": len(channel.secrets), "enabled": channel.enabled, "created_at": channel.created_at,
+            "updated_at": channel.updated_at}
+
+
+def _invalid(path: str, message: str) -> ApiError:
+    return ApiError(422, "invalid_channel", message, [{"path": path, "message": message}])
+
+
+def _check_channel(channel_id: str, body: ChannelIn, existing: Channel | None) -> dict:
+    if not 1 <= len(channel_id) <= 200:
+        raise _invalid("id", "a channel id has 1 to 200 characters")
+    if body.kind not in KINDS:
+        raise _invalid("kind", f"unknown channel kind {body.kind!r}; use one of {', '.join(KINDS)}")
+    fields: dict[str, Any] = {"kind": body.kind, "enabled": body.enabled, "url": "", "recipients": [], "secrets": []}
+    if body.kind == "email":
+        recipients = body.recipients or []
+        if not 1 <= len(recipients) <= MAX_RECIPIENTS:
+            raise _invalid("recipients", f"an email channel needs 1 to {MAX_RECIPIENTS} recipient addresses")
+        for i, address in enumerate(recipients):
+            try:
+                validate_email(address)
+            except DjangoValidationError:
+                raise _invalid(f"recipients[{i}]", f"{address!r} is not an email address") from None
+        fields["recipients"] = recipients
+        return fields
+    if not body.url:
+        raise _invalid("url", f"a {body.kind} channel needs a `url`")
+    try:
+        outbound.check_reachable(body.url)
+    except outbound.OutboundRefused as exc:
+        raise _invalid("url", str(exc)) from None
+    fields["url"] = body.url
+    if body.kind == "webhook":
+        given = body.secrets if body.secrets is not None else ([body.secret] if body.secret else None)
+        if given is None and existing is not None and existing.kind == "webhook":
+            given = existing.secrets  # changing the URL keeps the secrets
+        if not given or len(given) > webhook.MAX_SECRETS:
+            raise _invalid("secret", "a webhook channel needs a `secret` (or `secrets`: at most two while rotating, newest first)")
+        for i, secret in enumerate(given):
+            problem = webhook.check_secret(secret)
+            if problem:
+                raise _invalid(f"secrets[{i}]" if body.secrets is not None else "secret", problem)
+        fields["secrets"] = list(given)
+    elif body.secret or body.secrets:
+        raise _invalid("secret", f"a {body.kind} channel takes no secret: its URL is the credential")
+    return fields
+
+
+@router.put("/channels/{channel_id}", response={200: ChannelOut, 201: ChannelOut})
+def put_channel(request, channel_id: str, body: ChannelIn):
+    existing = Channel.objects.filter(id=channel_id).first()
+    fields = _check_channel(channel_id, body, existing)
+    with transaction.atomic():
+        channel, created = Channel.objects.update_or_create(id=channel_id, defaults=fields)
+    return Status(201 if created else 200, _channel_out(channel))
+
+
+@router.get("/channels", response=list[ChannelOut])
+def list_channels(request):
+    return [_channel_out(c) for c in Channel.objects.order_by("id")]
+
+
+@router.get("/channels/{channel_id}", response=ChannelOut)
+def get_channel(request, channel_id: str):
+    channel = Channel.objects.filter(id=channel_id).first()
+    if channel is None:
+        raise NotFound(f"no channel {channel_id!r}; PUT /api/v1/channels/{channel_id} configures it")
+    return _channel_out(channel)
+
+
+@router.delete("/channels/{channel_id}", response={204: None})
+def delete_channel(request, channel_id: str):
+    if not Channel.objects.filter(id=channel_id).delete()[0]:
+        raise NotFound(f"no channel {channel_id!r}")
+    return Status(204, None)
+
+
+class NotificationOut(Schema):
+    id: int
+    channel: str
+    trigger: str
+    template: str
+    status: str
+    attempts: int
+    last_error: str
+    last_status_code: int | None
+    next_attempt_at: datetime
+    created_at: datetime
+    delivered_at: datetime | None
+    data: dict
+
+
+class NotificationPage(Schema):
+    total: int
+    limit: int
+    offset: int
+    items: list[NotificationOut]
+
+
+def _notification_out(n: Notification) -> dict:
+    return {"id": n.id, "channel": n.channel_id, "trigger": n.trigger, "template": n.template, "status": n.status,
+            "attempts": n.attempts, "last_error": n.last_error, "last_status_code": n.last_status_code,
+            "next_attempt_at": n.next_attempt_at, "created_at": n.created_at, "delivered_at": n.delivered_at,
+            "data": n.data}
+
+
+@router.get("/notifications", response=NotificationPage)
+def list_notifications(request, status: str | None = None, channel: str | None = None, trigger: str | None = None,
+                       limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=10_000_000)):
+    rows = Notification.objects.order_by("-id")
+    if status is not None:
+        if status not in Notification.STATUSES:
+            raise ApiError(422, "invalid_status", f"status is one of {', '.join(Notification.STATUSES)}")
+        rows = rows.filter(status=status)
+    if channel is not None:
+        rows = rows.filter(channel_id=channel)
+    if trigger is not None:
+        rows = rows.filter(trigger=trigger)
+    return {"total": rows.count(), "limit": limit, "offset": offset,
+            "items": [_notification_out(n) for n in rows[offset:offset + limit]]}
+
+
+@router.get("/notifications/{notification_id}", response=NotificationOut)
+def get_notification(request, notification_id: int):
+    n = Notification.objects.filter(id=notification_id).first()
+    if n is None:
+        raise NotFound(f"no notification {notification_id}")
+    return _notification_out(n)
+
+
+@router.post("/notifications/{notification_id}/requeue", response={202: NotificationOut})
+def requeue_notification(request, notification_id: int):
+    with transaction.atomic():
+        n = Notification.objects.select_for_update().filter(id=notification_id).first()
+        if n is None:
+            raise NotFound(f"no notification {notification_id}")
+        if n.status in ("delivered", "delivering"):
+            raise ApiError(409, "not_requeueable", f"notification {notification_id} is {n.status}; only pending, "
+                           "retrying or dead ones can be requeued")
+        n = do_requeue(n)
+    return Status(202, _notification_out(n))
+
+
+class TemplateIn(Schema):
+    text: str = Field(max_length=20_000)
+
+
+class TemplateOut(Schema):
+    kind: str
+    name: str
+    text: str
+    overridden: bool
+    updated_at: datetime | None = None
+
+
+class PreviewIn(Schema):
+    kind: str = Field(description="slack | teams | webhook | email")
+    name: str = Field(description="badge_awarded | level_up | leaderboard_top | weekly_digest")
+    text: str | None = Field(None, max_length=20_000, description="a draft; default: the saved or shipped template")
+    data: dict | None = Field(None, description="data to render instead of the sample")
+
+
+class PreviewOut(Schema):
+    kind: str
+    name: str
+    text: str | None  # the rendered template (None for a webhook, which sends data, not text)
+    payload: Any  # what the channel would receive: Block Kit, an Adaptive Card message, the webhook body, the email
+
+
+def _check_kind_name(kind: str, name: str, *, templated: bool = True) -> None:
+    kinds = TEMPLATED_KINDS if templated else KINDS
+    if kind not in kinds:
+        raise ApiError(422, "unknown_kind", f"unknown channel kind {kind!r}; use one of {', '.join(kinds)}")
+    if name not in TEMPLATE_NAMES:
+        raise ApiError(404 if templated else 422, "unknown_template",
+                       f"no template {name!r}; the templates are {', '.join(TEMPLATE_NAMES)}")
+
+
+def _template_out(kind: str, name: str) -> dict:
+    override = TemplateOverride.objects.filter(kind=kind, name=name).first()
+    return {"kind": kind, "name": name, "text": override.text if override else template_text(kind, name),
+            "overridden": override is not None, "updated_at": override.updated_at if override else None}
+
+
+@router.get("/templates", response=list[TemplateOut])
+def list_templates(request):
+    return [_template_out(kind, name) for kind in TEMPLATED_KINDS for name in TEMPLATE_NAMES]
+
+
+@router.get("/templates/{kind}/{name}", response=TemplateOut)
+def get_template(request, kind: str, name: str):
+    _check_kind_name(kind, name)
+    return _template_out(kind, name)
+
+
+@router.put("/templates/{kind}/{name}", response=TemplateOut)
+def put_template(request, kind: str, name: str, body: TemplateIn):
+    _check_kind_name(kind, name)
+    try:
+        check_template(kind, name, body.text)
+    except RenderError as exc:
+        raise ApiError(422, "invalid_template", f"the template does not render: {exc}",
+                       [{"path": "text", "message": str(exc)}]) from None
+    TemplateOverride.objects.update_or_create(kind=kind, name=name, defaults={
+        "text": body.text, "updated_by": getattr(getattr(request, "api_key", None), "name", "")})
+    return _template_out(kind, name)
+
+
+@router.delete("/templates/{kind}/{name}", response={204: None})
+def delete_template(request, kind: str, name: str):
+    _check_kind_name(kind, name)
+    if not TemplateOverride.objects.filter(kind=kind, name=name).delete()[0]:
+        raise NotFound(f"{name} has no override for {kind}; it uses the shipped default")
+    return Status(204, None)
+
+
+@router.post("/templates/preview", response=PreviewOut)
+def preview_template(request, body: PreviewIn):
+    _check_kind_name(body.kind, body.name, templated=False)
+    data = body.data if body.data is not None else SAMPLES[body.name]
+    trigger = body.name
+    if body.kind == "webhook":
+        payload, _ = webhook.request(0, trigger, data, [])
+        return {"kind": body.kind, "name": body.name, "text": None, "payload": json.loads(payload)}
+    source = body.text if body.text is not None else template_text(body.kind, body.name)
+    try:
+        if body.text is not None and body.data is None:
+            check_template(body.kind, body.name, source)
+        text = render(body.kind, source, data)
+    except RenderError as exc:
+        raise ApiError(422, "invalid_template", f"the template does not render: {exc}",
+                       [{"path": "text", "message": str(exc)}]) from None
+    if body.kind == "slack":
+        payload = slack.payload(text)
+    elif body.kind == "teams":
+        payload = teams.payload(title(trigger, data), text)
+    else:
+        payload = {"subject": title(trigger, data), "text": render("text", source, data), "html": html_body(text)}
+    return {"kind": body.kind, "name": body.name, "text": text, "payload": payload}

@@ -1,0 +1,114 @@
+"""Send one notification to its channel, once, and say how it went (no retries, no bookkeeping here)."""
+
+from __future__ import annotations
+
+import re
+import smtplib
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from datetime import datetime, timezone
+
+from . import outbound
+from .kinds import email, slack, teams, webhook
+from .models import Channel, Notification
+from .render import RenderError, render
+from .templates import template_text
+
+MAX_RETRY_AFTER = 3600.0
+
+
+@dataclass
+class Outcome:
+    delivered: bool
+    permanent: bool = False  # do not retry: dead-letter it
+    error: str = ""
+    status_code: int | None = None
+    retry_after: float | None = None  # seconds the receiver asked us to wait (429)
+
+
+def title(trigger: str, data: dict) -> str:
+    """A one-line heading: the Teams card's title and the email subject."""
+    name = data.get("person", {}).get("name", "")
+    if trigger == "badge_awarded" and data.get("badges"):
+        text = f"{name} earned " + ", ".join(b["name"] + (f" ({b['tier']})" if b.get("tier") else "") for b in data["badges"])
+    elif trigger in ("badge_awarded", "level_up") and data.get("level"):
+        text = f"{name} reached the level {data['level']['name']}"
+    elif trigger == "leaderboard_top":
+        text = f"{name} entered the top {data.get('top')} of {data.get('board', {}).get('name', '')}"
+    elif trigger == "weekly_digest":
+        text = f"The week in {data.get('channel', '')}"
+    else:
+        text = "Plaudit"
+    return re.sub(r"[\x00-\x1f\x7f]+", " ", text)[:200]
+
+
+def deliver(notification: Notification, channel: Channel) -> Outcome:
+    try:
+        if channel.kind == "email":
+            return _email(notification, channel)
+        body, headers = _request(notification, channel)
+    except RenderError as exc:
+        return Outcome(False, permanent=True, error=f"template {notification.template!r}: {exc}")
+    try:
+        response = outbound.post(channel.url, body, headers)
+    except outbound.OutboundRefused as exc:
+        return Outcome(False, permanent=True, error=f"refused: {exc}")
+    except outbound.OutboundFailed as exc:
+        return Outcome(False, error=str(exc))
+    return classify(response)
+
+
+def _request(notification: Notification, channel: Channel) -> tuple[bytes, dict[str, str]]:
+    if channel.kind == "webhook":
+        return webhook.request(notification.id, notification.trigger, notification.data, channel.secrets)
+    text = render(channel.kind, template_text(channel.kind, notification.template), notification.data)
+    if not text:
+        raise RenderError("it rendered nothing for this notification")
+    if channel.kind == "slack":
+        return slack.request(text)
+    return teams.request(title(notification.trigger, notification.data), text)
+
+
+def classify(response: outbound.Response) -> Outcome:
+    code = response.status
+    snippet = response.body[:300].decode("utf-8", "replace").strip()
+    if 200 <= code < 300:
+        return Outcome(True, status_code=code)
+    error = f"HTTP {code}" + (f": {snippet}" if snippet else "")
+    if code == 429:
+        return Outcome(False, error=error, status_code=code, retry_after=retry_after(response.headers.get("retry-after")))
+    if 300 <= code < 400:
+        where = response.headers.get("location", "")
+        return Outcome(False, permanent=True, status_code=code,
+                       error=f"HTTP {code}: redirects are not followed; configure the final URL{f' ({where})' if where else ''}")
+    if 400 <= code < 500 and code not in (408, 425):
+        return Outcome(False, permanent=True, error=error, status_code=code)
+    return Outcome(False, error=error, status_code=code)
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (seconds or an HTTP date), bounded to an hour."""
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds()
+        except (TypeError, ValueError):
+            return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
+
+
+def _email(notification: Notification, channel: Channel) -> Outcome:
+    template = template_text("email", notification.template)
+    escaped = render("email", template, notification.data)
+    plain = render("text", template, notification.data)
+    try:
+        email.send(channel.recipients, title(notification.trigger, notification.data), plain, escaped,
+                   webhook.message_id(notification.id))
+    except smtplib.SMTPRecipientsRefused as exc:
+        return Outcome(False, permanent=True, error=f"SMTP refused the recipients: {exc.recipients}")
+    except (smtplib.SMTPException, OSError) as exc:
+        return Outcome(False, error=f"SMTP: {type(exc).__name__}: {exc}")
+    return Outcome(True)

@@ -1,0 +1,14 @@
+"""One relay round for notifications: called every few seconds by the serve stack's relay loop."""
+
+from __future__ import annotations
+
+from rules.active import active_ruleset
+
+from .digest import publish_due
+from .outbox import relay as requeue_due
+
+
+def relay_notifications() -> None:
+    ruleset, _ = active_ruleset()
+    publish_due(ruleset)
+    requeue_due()

@@ -1,0 +1,55 @@
+"""Which text a template name has on a channel kind (an admin's override, else the shipped default),
+the sample data previews and checks render with, and the check run when an override is saved."""
+
+from __future__ import annotations
+
+from .models import TemplateOverride
+from .render import TEMPLATE_NAMES, RenderError, default_text, render
+
+TEMPLATED_KINDS = ("slack", "teams", "email")  # webhooks carry the data itself, as JSON
+
+_PERSON = {"id": "ana@example.com", "name": "Ana Ruiz", "team": "Data", "points": 130, "level": "Contributor"}
+_EVENT = {"id": "slack:T01:C42:1700000000.000100", "type": "answer", "channel": "learning-python",
+          "program": "data-academy", "occurred_at": "2026-11-27T10:15:00+01:00"}
+_BADGE = {"id": "helper", "name": "Helper", "tier": "Bronze", "description": "Answered colleagues' questions."}
+_NUMBERS = {"events": 214, "people": 37, "posts": 21, "comments": 64, "answers": 12, "reactions": 98}
+
+SAMPLES: dict[str, dict] = {
+    "badge_awarded": {"person": _PERSON, "badges": [_BADGE], "badge": _BADGE,
+                      "level": {"name": "Contributor", "previous": "Learner", "min_points": 120},
+                      "event": _EVENT, "channel": "learning-python"},
+    "level_up": {"person": _PERSON, "badges": [], "badge": None,
+                 "level": {"name": "Contributor", "previous": "Learner", "min_points": 120},
+                 "event": _EVENT, "channel": "learning-python"},
+    "leaderboard_top": {"person": _PERSON, "board": {"id": "weekly", "name": "This week"}, "rank": 2, "top": 3,
+                        "points": 130, "event": _EVENT, "channel": "learning-python"},
+    "weekly_digest": {
+        "channel": "learning-python",
+        "week": {"from": "2026-11-23", "until": "2026-11-30", "label": "23 Nov to 29 Nov 2026"},
+        "numbers": {"this_week": _NUMBERS,
+                    "last_week": {"events": 190, "people": 33, "posts": 18, "comments": 60, "answers": 9, "reactions": 80},
+                    "change": {"events": 13, "people": 12}},
+        "top_contributors": [{"id": "ana@example.com", "name": "Ana Ruiz", "points": 96},
+                             {"id": "bob@example.com", "name": "Bob Lee", "points": 71}],
+        "new_badges": [{"person": "Ana Ruiz", "badge": "Helper", "tier": "Bronze"}],
+        "top_posts": [{"id": "post-77", "author": "Carol Diaz", "quote": "Notes from the pandas workshop: groupby tips",
+                       "reactions": 14, "comments": 6}],
+    },
+}
+
+
+def template_text(kind: str, name: str) -> str:
+    override = TemplateOverride.objects.filter(kind=kind, name=name).values_list("text", flat=True).first()
+    return override if override is not None else default_text(name)
+
+
+def check_template(kind: str, name: str, text: str) -> str:
+    """Render against the sample data; RenderError names what is wrong. Returns the output."""
+    if name not in TEMPLATE_NAMES:
+        raise RenderError(f"unknown template {name!r}; the templates are {', '.join(TEMPLATE_NAMES)}")
+    if kind not in TEMPLATED_KINDS:
+        raise RenderError(f"templates apply to the kinds {', '.join(TEMPLATED_KINDS)}; a webhook sends the data as JSON")
+    output = render(kind, text, SAMPLES[name])
+    if not output.strip():
+        raise RenderError("the template renders nothing for the sample data")
+    return output

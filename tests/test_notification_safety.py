@@ -1,0 +1,143 @@
+"""Outbound safety (SSRF) and the template sandbox, attacked with known payloads."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from notifications import outbound
+from notifications.render import RenderError, render
+from notifications.templates import SAMPLES
+
+SSRF_CORPUS = [
+    "http://127.0.0.1/",
+    "http://localhost:8000/",
+    "http://127.1/",
+    "http://2130706433/",          # 127.0.0.1 as one decimal number
+    "http://0x7f000001/",
+    "http://0.0.0.0/",
+    "http://10.0.0.5/hook",
+    "http://172.16.3.4/",
+    "http://192.168.1.1/",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://169.254.10.10/",
+    "http://100.64.0.1/",          # carrier-grade NAT
+    "http://[::1]/",
+    "http://[::ffff:127.0.0.1]/",  # IPv4-mapped IPv6
+    "http://[::ffff:169.254.169.254]/",
+    "http://[fd00:ec2::254]/",     # the IPv6 metadata address
+    "http://[fe80::1]/",
+    "http://[64:ff9b::7f00:1]/",   # NAT64 of 127.0.0.1
+    "https://127.0.0.1:443/",
+    "http://user:pass@example.com/",
+    "file:///etc/passwd",
+    "gopher://127.0.0.1:6379/_INFO",
+    "ftp://example.com/",
+    "http://no-such-host.invalid/",
+    "http:///nohost",
+]
+
+
+@pytest.mark.parametrize("url", SSRF_CORPUS)
+def test_the_ssrf_corpus_is_refused(url, settings):
+    settings.OUTBOUND_ALLOW = []
+    with pytest.raises(outbound.OutboundRefused):
+        outbound.check_url(url)
+    with pytest.raises(outbound.OutboundRefused):
+        outbound.post(url, b"{}", {})
+
+
+def test_public_addresses_pass_the_check_and_plain_http_is_refused_in_production(settings):
+    # given: no allow list, https only (the production default)
+    settings.OUTBOUND_ALLOW, settings.OUTBOUND_HTTPS_ONLY = [], True
+    # then
+    assert outbound.forbidden_reason("93.184.215.14") is None
+    assert outbound.forbidden_reason("2606:4700::6810:84e5") is None
+    with pytest.raises(outbound.OutboundRefused, match="https"):
+        outbound.check_url("http://93.184.215.14/")
+    assert outbound.check_url("https://93.184.215.14/hook").addresses == ["93.184.215.14"]
+
+
+def test_outbound_allow_opens_a_host_or_a_network_and_nothing_else(settings):
+    settings.OUTBOUND_ALLOW = ["127.0.0.0/8"]
+    assert outbound.check_url("http://127.0.0.1:9/x").addresses == ["127.0.0.1"]
+    with pytest.raises(outbound.OutboundRefused):
+        outbound.check_url("http://10.0.0.1/")
+    settings.OUTBOUND_ALLOW = ["localhost"]
+    assert outbound.check_url("http://localhost:9/").host == "localhost"
+    with pytest.raises(outbound.OutboundRefused):
+        outbound.check_url("http://127.0.0.1:9/")
+
+
+def test_every_resolved_address_is_checked(settings, monkeypatch):
+    # given: a name answering one public and one private address (DNS rebinding's first half)
+    settings.OUTBOUND_ALLOW = []
+    answers = [(2, 1, 6, "", ("93.184.215.14", 443)), (2, 1, 6, "", ("10.1.2.3", 443))]
+    monkeypatch.setattr(outbound.socket, "getaddrinfo", lambda *a, **k: answers)
+    # then
+    with pytest.raises(outbound.OutboundRefused, match="10.1.2.3"):
+        outbound.check_url("https://mixed.example.com/")
+
+
+SANDBOX_ESCAPES = [
+    "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+    "{{ ''.__class__.__mro__ }}",
+    "{{ person.__class__.__base__.__subclasses__() }}",
+    "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+    "{{ joiner.__init__.__globals__ }}",
+    "{{ namespace.__init__.__globals__ }}",
+    "{{ lipsum.__globals__['os'].popen('id').read() }}",
+    "{{ self.__init__.__globals__.__builtins__ }}",
+    "{{ self._TemplateReference__context }}",
+    "{{ range.__globals__ }}",
+    "{{ config.items() }}",
+    "{{ request.application.__globals__ }}",
+    "{{ ''|attr('__class__')|attr('__mro__') }}",
+    "{{ '{0.__class__.__mro__}'.format(person) }}",             # CVE-2016-10745: str.format
+    "{{ '{0.__class__}'.format_map({}) }}",
+    "{{ ('%s' % person).__class__ }}",
+    "{{ person.update({'name': 'x'}) }}",                         # immutable: no mutating data
+    "{{ badges.append(1) }}",
+    "{{ range(1000000)|list|length }}",                            # huge ranges
+    "{% for i in range(10000) %}{% for j in range(10000) %}{% for k in range(10000) %}{% endfor %}{% endfor %}{% endfor %}",
+    "{{ 'a' * 100000000 }}",
+    "{{ [1] * 100000000 }}",
+    "{{ 9 ** 99999999 }}",
+    "{{ (9 ** 64) ** (9 ** 64) }}",
+    "{{ 'x'|center(100000000) }}",
+    "{{ 'x'.ljust(100000000) }}",
+    "{{ 'x'|indent(100000000) }}",
+    "{% for i in range(10000) %}{{ 'long line of text to make the output grow' }}{% endfor %}",
+    "{{ missing_field }}",
+    "{{ person.missing }}",
+    "{% include 'x' %}",
+    "{% import 'os' as os %}",
+    "{% extends '/etc/passwd' %}",
+    "{{ person.name.__init__.__globals__ }}",
+]
+
+
+@pytest.mark.parametrize("payload", SANDBOX_ESCAPES)
+@pytest.mark.parametrize("kind", ["slack", "email", "teams"])
+def test_the_sandbox_escape_corpus_renders_nothing_dangerous(payload, kind):
+    started = time.monotonic()
+    with pytest.raises(RenderError):
+        render(kind, payload, SAMPLES["badge_awarded"])
+    assert time.monotonic() - started < 5  # bounded time, also for the nested loops
+
+
+def test_display_names_cannot_ping_a_slack_channel_or_inject_html():
+    # given: a person whose display name is an attack
+    data = {**SAMPLES["badge_awarded"], "person": {**SAMPLES["badge_awarded"]["person"],
+                                                   "name": "<!channel> & <@U123|boss> <script>x</script>"}}
+    # when
+    slack_text = render("slack", "{{ person.name }} earned it", data)
+    email_html = render("email", "{{ person.name }} earned it", data)
+    email_bypass = render("email", "{{ person.name|safe }}", data)
+    teams_text = render("teams", "{{ link }}", {"link": "[click me](https://evil.example.com)"})
+    # then
+    assert slack_text == "&lt;!channel&gt; &amp; &lt;@U123|boss&gt; &lt;script&gt;x&lt;/script&gt; earned it"
+    assert "<" not in email_html and "&lt;script&gt;" in email_html
+    assert "<script>" not in email_bypass  # |safe does not skip the channel's escaping
+    assert "](" not in teams_text and "click me" in teams_text  # no markdown link in a Teams card

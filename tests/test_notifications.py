@@ -278,7 +278,7 @@ def test_a_backfill_import_announces_nothing(admin, receiver, allow_local, tmp_p
     assert Notification.objects.count() == 0
 
 
-def test_retries_back_off_honour_retry_after_and_end_delivered(admin, receiver, allow_local):
+def test_retries_back_off_honour_retry_after_and_end_delivered(admin, receiver, allow_local, settings):
     # given: the receiver fails twice (a 503, then a 429 asking for 30 s)
     _activate(admin)
     assert _put_channel(admin, "learning-python", kind="slack", url=f"{receiver.url}/slack").status_code == 201
@@ -289,7 +289,7 @@ def test_retries_back_off_honour_retry_after_and_end_delivered(admin, receiver, 
     assert outbox.deliver_notification_job(n.id) == "retrying"
     n.refresh_from_db()
     assert n.attempts == 1 and n.last_error.startswith("HTTP 503")
-    assert 0 < (n.next_attempt_at - timezone.now()).total_seconds() <= outbox.BACKOFF_BASE
+    assert 0 < (n.next_attempt_at - timezone.now()).total_seconds() <= settings.NOTIFICATION_BACKOFF_SECONDS
     assert outbox.deliver_notification_job(n.id) == "not due"  # too early: nothing is sent
     Notification.objects.filter(id=n.id).update(next_attempt_at=timezone.now())
     # the 429 waits as long as asked

@@ -279,6 +279,21 @@ class AwardsPage(Schema):
     awards: list[AwardOut]
 
 
+class MergeIn(BodyIn):
+    from_: str = Field(..., alias="from", min_length=1, max_length=200, description="the id of the person merged in and removed")
+
+
+@router.post("/people/{person_id}/merge", auth=auth.admin, response=PersonOut,
+             summary="Merge another person into this one: their history moves here")
+def merge_person(request, person_id: str, body: MergeIn):
+    """Events, mentions, awards, badges, progress, streaks, levels and aliases of `from` move to
+    this person; points and boards are recounted from the ledger; `from` is removed."""
+    from .merge import do_merge_people
+
+    do_merge_people(_person(body.from_), _person(person_id))
+    return get_person(request, person_id)
+
+
 @router.get("/people/{person_id}/export", auth=auth.admin, response=dict,
             summary="Everything held about a person, as one JSON document (audited)")
 def export_person(request, person_id: str):

@@ -28,6 +28,7 @@ API = {
     "PUT /people/{person_id}": ADMIN,
     "DELETE /people/{person_id}": ADMIN,
     "GET /people/{person_id}/export": ADMIN,
+    "POST /people/{person_id}/merge": ADMIN,
     "GET /people/{person_id}/awards": READER,
     "GET /healthz": PUBLIC,
     "POST /recompute": ADMIN,

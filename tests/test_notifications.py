@@ -586,3 +586,20 @@ def test_people_who_opted_out_are_announced_to_webhooks_only(admin, receiver, al
     # then
     assert list(Notification.objects.filter(data__person__id="quiet@example.com").values_list("channel_id", flat=True)) \
         == ["hr-webhook", "hr-webhook"]
+
+
+def test_a_badge_granted_by_hand_is_announced_to_named_channels(admin, receiver, allow_local):
+    # given: the ruleset announces badges to the origin channel and to hr-webhook
+    _activate(admin)
+    _channels(admin, receiver)
+    _score(admin, event("post", {"id": "kim@example.com", "name": "Kim"}, channel="elsewhere"))
+    Notification.objects.all().delete()
+    # when: an admin grants Talker by hand
+    granted = admin.post("/people/kim@example.com/badges", {"badge": "talker", "reason": "ran the study group"})
+    assert granted.status_code == 201, granted.content
+    _deliver_all()
+    # then: the webhook hears of it with the reason; no origin channel exists for a grant by hand
+    assert [n.channel_id for n in Notification.objects.all()] == ["hr-webhook"]
+    hook = next(r for r in receiver.received if r.path == "/webhook")
+    data = hook.json()["data"]
+    assert hook.verified and data["badge"]["id"] == "talker" and data["granted_by_hand"] and data["reason"] == "ran the study group"

@@ -107,8 +107,11 @@ def top_hashtags(since: date, until: date, scope: Scope, limit: int = 10) -> lis
 
 
 def top_posts(since: date, until: date, scope: Scope, limit: int = 10) -> list[dict]:
-    """The content with the most responses from others in [since, until), with a short quote."""
-    engagement = F("comments") + F("answers") + F("reactions") + F("reshares") + F("votes")
+    """The content with the most responses from others in [since, until), with a short quote.
+
+    Poll votes are listed but not ranked: a poll collects votes by design, and the point of the list is
+    the conversation a post started (comments, answers, likes, reshares)."""
+    engagement = F("comments") + F("answers") + F("reactions") + F("reshares")
     stats = list(ContentStats.objects.filter(Q(day__gte=since, day__lt=until, removed=False) & scope.q("author"))
                  .annotate(engagement=engagement).filter(engagement__gt=0)
                  .order_by("-engagement", "-comments", "occurred_at", "event_seq").select_related("author")[:limit])

@@ -186,3 +186,50 @@ def test_a_timezone_change_rebuilds_the_rollups(seeded, reader, admin):
     # then the Sunday 23:30 UTC post counts in week 48
     assert body["rollup"]["timezone"] == "UTC"
     assert values(body["rows"][0])["posts"] == 5
+
+
+def test_report_json_for_a_programme(seeded, reader):
+    # when
+    response = reader.get("/insights/report", level="program", program="data-academy", **{"from": "2026-11-23", "until": "2026-11-30"})
+    # then week 48 in data-academy: fac's three posts and cat's... comments, ana's answer; bob's cloud posts left out
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    summary = body["summary"]["figures"]
+    assert (summary["posts"]["value"], summary["posts"]["previous"], summary["questions"]["value"]) == (3, 1, 1)
+    assert body["breakdown_by"] == "channel"
+    assert [r["group"] for r in body["breakdown"]] == ["learning-python", ""]  # the course has no channel
+    assert body["top_posts"][0]["quote"].startswith("Kick-off")
+    assert reader.get("/insights/report", level="class").status_code == 422  # which channel?
+
+
+def _page(client, key=None, **params):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"} if key else {}
+    return client.get("/insights/report", params, **headers)
+
+
+def test_the_printable_report_page_has_figures_charts_and_quotes(seeded, reader):
+    # when a reader key asks for the programme report
+    response = _page(reader.client, reader.key, level="program", program="data-academy", **{"from": "2026-11-16", "until": "2026-12-07"})
+    # then a page with the numbers, pygal SVG charts (no CDN script), quotes and print styles
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
+    html = response.content.decode()
+    assert "Social learning report: data-academy" in html
+    assert html.count("<svg") >= 3 and "pygal" in html and "kozea.github.io" not in html
+    assert "“Kick-off: how we test data pipelines #Python”" in html
+    assert "@media print" in html and "By channel" in html
+    assert "The most active poster wrote" in html
+
+
+def test_the_report_page_needs_a_reader_key_or_a_staff_session(seeded, integration, client, django_user_model):
+    assert _page(client).status_code == 401
+    assert _page(client, integration.key).status_code == 403
+    assert _page(client, "pk_not-a-key").status_code == 401
+    bad = _page(client, level="program")
+    assert bad.status_code == 401
+    # a signed-in staff user needs no key
+    staff = django_user_model.objects.create_user("lead", password="pw", is_staff=True)
+    client.force_login(staff)
+    assert _page(client, level="portfolio", **{"from": "2026-11-16", "until": "2026-12-07"}).status_code == 200
+    missing = _page(client, level="program")
+    assert missing.status_code == 422 and "program=" in missing.json()["message"]
+    assert _page(client, **{"from": "someday"}).status_code == 422

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Iterable, Mapping
 
@@ -100,37 +100,77 @@ def range_windows(since: date, until: date) -> list[Window]:
     return [Window(f"{previous}..{since}", previous, since), Window(f"{since}..{until}", since, until)]
 
 
-def compute(windows: list[Window], people: Iterable[PersonRow], questions: Iterable[QuestionRow],
-            history: Mapping[tuple[str, str], History], *, directory: Mapping[str, int] | None = None,
-            groups: Iterable[str] = ()) -> list[dict]:
-    """One row per group and reported window (windows[1:]), each figure with its previous value and change.
+@dataclass
+class Partition:
+    """What is known of one group in one window; the database computes these (insights/queries.py),
+    and `from_people` computes them from plain per-person rows, for tests and the benchmark."""
 
-    `directory`: known people per group from the people directory; None counts as known everyone
-    active in the group on or before the window's last day (`history`).
-    """
+    counts: dict[str, int] = field(default_factory=dict)  # rollup column -> events
+    active: int = 0
+    contributors: int = 0
+    reactors: int = 0
+    posts_by_top_poster: int = 0
+    posts_by_top_tenth: int = 0  # by the ceil(posters / 10) people who posted most
+    top_poster: str | None = None
+    new_contributors: int = 0   # people whose first contribution in the group falls in the window
+
+
+def from_people(windows: list[Window], people: Iterable[PersonRow],
+                history: Mapping[tuple[str, str], History]) -> dict[tuple[str, int], Partition]:
     per: dict[tuple[str, int], dict[str, dict[str, int]]] = {}  # (group, window) -> person -> counts
     for row in people:
         counts = per.setdefault((row.group, row.window), {}).setdefault(row.person, {})
         for column, n in row.counts.items():
             counts[column] = counts.get(column, 0) + (n or 0)
+    partitions = {}
+    for (group, i), persons in per.items():
+        part = Partition()
+        for c in persons.values():
+            for column, n in c.items():
+                part.counts[column] = part.counts.get(column, 0) + n
+        active = [p for p, c in persons.items() if any(c.values())]
+        contributors = [p for p in active if any(persons[p].get(col, 0) for col in CONTRIBUTION)]
+        part.active, part.contributors = len(active), len(contributors)
+        part.reactors = sum(1 for p in active if any(persons[p].get(col, 0) for col in REACTING))
+        posts = sorted(((c.get("posts", 0), p) for p, c in persons.items() if c.get("posts", 0)),
+                       key=lambda x: (-x[0], x[1]))
+        if posts:
+            part.posts_by_top_poster, part.top_poster = posts[0]
+            part.posts_by_top_tenth = sum(n for n, _ in posts[:math.ceil(len(posts) / 10)])
+        for p in contributors:
+            first = history.get((group, p))
+            if first is None or first.first_contribution is None or first.first_contribution >= windows[i].start:
+                part.new_contributors += 1
+        partitions[(group, i)] = part
+    return partitions
+
+
+def known_from_history(windows: list[Window], history: Mapping[tuple[str, str], History]) -> dict[tuple[str, int], int]:
+    """Known people per group and window: those active in the group on or before the window's last day."""
+    firsts: dict[str, list[date]] = {}
+    for (group, _), h in history.items():
+        if h.first_active is not None:
+            firsts.setdefault(group, []).append(h.first_active)
+    return {(g, i): sum(1 for d in days if d < w.end) for g, days in firsts.items() for i, w in enumerate(windows)}
+
+
+def compute(windows: list[Window], partitions: Mapping[tuple[str, int], Partition], questions: Iterable[QuestionRow],
+            known: Mapping[tuple[str, int], int] | Mapping[str, int], *, groups: Iterable[str] = ()) -> list[dict]:
+    """One row per group and reported window (windows[1:]), each figure with its previous value and change.
+
+    `known`: known people per (group, window), or per group when it does not change with the window
+    (the people directory).
+    """
     asked: dict[tuple[str, int], list[float | None]] = {}
     for q in questions:
         asked.setdefault((q.group, q.window), []).append(q.seconds_to_first_answer)
-    known_history: dict[str, list[date]] = {}
-    for (group, _), h in history.items():
-        if h.first_active is not None:
-            known_history.setdefault(group, []).append(h.first_active)
-
-    all_groups = sorted({g for g, _ in per} | {g for g, _ in asked} | set(groups))
+    all_groups = sorted({g for g, _ in partitions} | {g for g, _ in asked} | set(groups))
     rows = []
     for group in all_groups:
         figures = []
-        for i, window in enumerate(windows):
-            if directory is not None:
-                known = directory.get(group, 0)
-            else:
-                known = sum(1 for d in known_history.get(group, ()) if d < window.end)
-            figures.append(_figures(window, per.get((group, i), {}), asked.get((group, i), []), history, group, known))
+        for i in range(len(windows)):
+            people = known.get((group, i), known.get(group, 0)) if known else 0
+            figures.append(_figures(partitions.get((group, i)) or Partition(), asked.get((group, i), []), people))
         for i in range(1, len(windows)):
             current, previous = figures[i], figures[i - 1]
             rows.append({
@@ -142,35 +182,23 @@ def compute(windows: list[Window], people: Iterable[PersonRow], questions: Itera
     return rows
 
 
-def _figures(window: Window, people: dict[str, dict[str, int]], asked: list[float | None],
-             history: Mapping[tuple[str, str], History], group: str, known: int) -> dict:
-    f: dict = {name: sum(c.get(column, 0) for c in people.values()) for name, column in COUNT_FIGURES.items()}
+def _figures(part: Partition, asked: list[float | None], known: int) -> dict:
+    f: dict = {name: part.counts.get(column, 0) or 0 for name, column in COUNT_FIGURES.items()}
     answered = sorted(s for s in asked if s is not None)
     f["questions_answered"] = len(answered)
     f["answered_share"] = _share(len(answered), len(asked))
     f["median_hours_to_first_answer"] = round(statistics.median(answered) / 3600, 2) if answered else None
-
-    active = [p for p, c in people.items() if any(c.values())]
-    contributors = [p for p in active if any(people[p].get(col, 0) for col in CONTRIBUTION)]
-    f["active_people"] = len(active)
-    f["contributors"] = len(contributors)
-    f["reactors"] = sum(1 for p in active if any(people[p].get(col, 0) for col in REACTING))
+    f["active_people"] = part.active
+    f["contributors"] = part.contributors
+    f["reactors"] = part.reactors
     f["known_people"] = known
-    f["participation"] = _share(len(active), known)
-
-    posts = sorted(((c.get("posts", 0), p) for p, c in people.items() if c.get("posts", 0)), key=lambda x: (-x[0], x[1]))
-    total = sum(n for n, _ in posts)
-    f["top_poster_share"] = _share(posts[0][0], total) if posts else None
-    f["top10_share"] = _share(sum(n for n, _ in posts[:math.ceil(len(posts) / 10)]), total) if posts else None
-    f["_top_poster"] = posts[0][1] if posts else None
-
-    new = 0
-    for p in contributors:
-        first = history.get((group, p))
-        if first is None or first.first_contribution is None or first.first_contribution >= window.start:
-            new += 1
-    f["new_contributors"] = new
-    f["returning_contributors"] = len(contributors) - new
+    f["participation"] = _share(part.active, known)
+    posts = f["posts"]
+    f["top_poster_share"] = _share(part.posts_by_top_poster, posts) if posts else None
+    f["top10_share"] = _share(part.posts_by_top_tenth, posts) if posts else None
+    f["_top_poster"] = part.top_poster
+    f["new_contributors"] = part.new_contributors
+    f["returning_contributors"] = part.contributors - part.new_contributors
     return f
 
 

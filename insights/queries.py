@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Case, Count, F, IntegerField, Min, Q, Sum, Value, When
+from django.db import connection
+from django.db.models import Case, CharField, Count, F, IntegerField, Min, Q, Sum, Value, When
 
 from engine.models import Event, Person
 
 from . import figures
-from .figures import History, PersonRow, QuestionRow, Window
-from .models import ActivityDay, CONTRIBUTION_COLUMNS, COUNT_COLUMNS, ContentStats, HashtagDay
+from .figures import QuestionRow, Window
+from .models import ActivityDay, CONTRIBUTION_COLUMNS, COUNT_COLUMNS, ContentStats, HashtagDay, REACTION_COLUMNS
 
 GROUPS = ("channel", "program", "team", "all")
 ALL = "all"
@@ -56,42 +57,118 @@ def _index(value, mapping):
 
 
 def engagement(group: str, windows: list[Window], scope: Scope, interval: str | None = None) -> list[dict]:
-    """figures.compute over the rollups, for windows[1:] (windows[0] is the previous period)."""
-    field = _group_field(group)
+    """figures.compute over the rollups, for windows[1:] (windows[0] is the previous period).
+
+    Distinct people, concentration and first contributions are counted by the database (grouped
+    queries, a window function), so the rows read here grow with groups times periods, not with people.
+    """
     expr, mapping = _bucket(windows, interval)
+    grp = F(_group_field(group)) if group != ALL else Value(ALL, output_field=CharField())
     span = Q(day__gte=windows[0].start, day__lt=windows[-1].end) & scope.q()
-    keys = ["bucket", "person__key"] + ([field] if field else [])
-    rows = (ActivityDay.objects.filter(span).annotate(bucket=expr).values(*keys)
-            .annotate(**{f"n_{c}": Sum(c) for c in COUNT_COLUMNS}))
-    people = [PersonRow(group=str(r[field]) if field else ALL, window=_index(r["bucket"], mapping), person=r["person__key"],
-                        counts={c: r[f"n_{c}"] for c in COUNT_COLUMNS}) for r in rows]
+    active, contributed, reacted = _any(COUNT_COLUMNS), _any(CONTRIBUTION_COLUMNS), _any(REACTION_COLUMNS)
 
-    qfield = _group_field(group, "author")
-    q_keys = ["bucket", "occurred_at", "first_answer_at"] + ([qfield] if qfield else [])
-    asked = (ContentStats.objects.filter(Q(type="question", removed=False, day__gte=windows[0].start,
-                                           day__lt=windows[-1].end) & scope.q("author"))
-             .annotate(bucket=expr).values(*q_keys))
-    questions = [QuestionRow(group=str(r[qfield]) if qfield else ALL, window=_index(r["bucket"], mapping),
-                             seconds_to_first_answer=(r["first_answer_at"] - r["occurred_at"]).total_seconds()
-                             if r["first_answer_at"] else None) for r in asked]
+    partitions: dict[tuple[str, int], figures.Partition] = {}
 
-    contributed = Q()
-    for column in CONTRIBUTION_COLUMNS:
-        contributed |= Q(**{f"{column}__gt": 0})
-    h_keys = ["person__key"] + ([field] if field else [])
-    history = {(str(r[field]) if field else ALL, r["person__key"]): History(r["first_active"], r["first_contribution"])
-               for r in ActivityDay.objects.filter(Q(day__lt=windows[-1].end) & scope.q()).values(*h_keys)
-               .annotate(first_active=Min("day"), first_contribution=Min("day", filter=contributed))}
+    def part(g, bucket) -> figures.Partition:
+        return partitions.setdefault((str(g), _index(bucket, mapping)), figures.Partition())
 
-    directory = None
+    sums = (ActivityDay.objects.filter(span).annotate(bucket=expr, grp=grp).values("bucket", "grp")
+            .annotate(**{f"n_{c}": Sum(c) for c in COUNT_COLUMNS},
+                      active=Count("person", distinct=True, filter=active),
+                      contributors=Count("person", distinct=True, filter=contributed),
+                      reactors=Count("person", distinct=True, filter=reacted)))
+    for r in sums:
+        p = part(r["grp"], r["bucket"])
+        p.counts = {c: r[f"n_{c}"] or 0 for c in COUNT_COLUMNS}
+        p.active, p.contributors, p.reactors = r["active"], r["contributors"], r["reactors"]
+
+    posters = (ActivityDay.objects.filter(span & Q(posts__gt=0)).annotate(bucket=expr, grp=grp, pid=F("person_id"))
+               .values("bucket", "grp", "pid").annotate(p=Sum("posts")))
+    top_ids = {}
+    for bucket, g, top, tenth, pid in _concentration(posters):
+        p = part(g, bucket)
+        p.posts_by_top_poster, p.posts_by_top_tenth = top, tenth
+        top_ids[(str(g), _index(bucket, mapping))] = pid
+    keys = dict(Person.objects.filter(pk__in=set(top_ids.values())).values_list("pk", "key"))
+    for k, pid in top_ids.items():
+        partitions[k].top_poster = keys.get(pid)
+
+    history = (ActivityDay.objects.filter(Q(day__lt=windows[-1].end) & scope.q()).annotate(grp=grp, pid=F("person_id"))
+               .values("grp", "pid").annotate(fa=Min("day", filter=active), fc=Min("day", filter=contributed)))
+    firsts = _count_by(history, "fc")
+    for (g, day), n in firsts.items():
+        i = _window_of(windows, day)
+        if i >= 0:
+            part(g, windows[i].start if mapping is not None else i).new_contributors += n
+
     if scope.channel is None and scope.program is None and group in (ALL, "team"):
         people_dir = Person.objects.all() if scope.team is None else Person.objects.filter(team=scope.team)
         if group == ALL:
-            directory = {ALL: people_dir.count()}
+            known: dict = {ALL: people_dir.count()}
         else:
-            directory = {r["team"]: r["n"] for r in people_dir.values("team").annotate(n=Count("id"))}
-    return figures.compute(windows, [p for p in people if p.window >= 0], [q for q in questions if q.window >= 0],
-                           history, directory=directory, groups=[ALL] if group == ALL else ())
+            known = {r["team"]: r["n"] for r in people_dir.values("team").annotate(n=Count("id"))}
+    else:
+        known = {}
+        for (g, day), n in _count_by(history, "fa").items():
+            for i, w in enumerate(windows):
+                if day < w.end:
+                    known[(g, i)] = known.get((g, i), 0) + n
+
+    qgrp = F(_group_field(group, "author")) if group != ALL else Value(ALL, output_field=CharField())
+    asked = (ContentStats.objects.filter(Q(type="question", removed=False, day__gte=windows[0].start,
+                                           day__lt=windows[-1].end) & scope.q("author"))
+             .annotate(bucket=expr, grp=qgrp).values_list("bucket", "grp", "occurred_at", "first_answer_at"))
+    questions = [QuestionRow(str(g), _index(b, mapping), (first - at).total_seconds() if first else None)
+                 for b, g, at, first in asked]
+    partitions = {k: v for k, v in partitions.items() if k[1] >= 0}
+    return figures.compute(windows, partitions, [q for q in questions if q.window >= 0], known,
+                           groups=[ALL] if group == ALL else ())
+
+
+def _any(columns) -> Q:
+    q = Q()
+    for column in columns:
+        q |= Q(**{f"{column}__gt": 0})
+    return q
+
+
+def _subquery(queryset) -> tuple[str, tuple]:
+    sql, params = queryset.query.sql_with_params()
+    return f"({sql}) AS sub", tuple(params)
+
+
+def _concentration(posters) -> list[tuple]:
+    """Per bucket and group: posts by the top poster, by the top tenth of posters (rounded up), and the top poster's id.
+
+    The ranking runs in the database (ROW_NUMBER and COUNT over a window: SQLite 3.25+ and PostgreSQL)."""
+    inner, params = _subquery(posters)
+    sql = ("SELECT bucket, grp, MAX(p), SUM(CASE WHEN rn <= (cnt + 9) / 10 THEN p ELSE 0 END), "
+           "MAX(CASE WHEN rn = 1 THEN pid END) FROM ("
+           "SELECT bucket, grp, pid, p, ROW_NUMBER() OVER (PARTITION BY bucket, grp ORDER BY p DESC, pid) AS rn, "
+           f"COUNT(*) OVER (PARTITION BY bucket, grp) AS cnt FROM {inner}) AS ranked GROUP BY bucket, grp")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(_as_date(b), g, top, tenth, pid) for b, g, top, tenth, pid in cursor.fetchall()]
+
+
+def _count_by(history, column: str) -> dict[tuple[str, date], int]:
+    """How many (group, person) pairs have their first activity or contribution on each day."""
+    inner, params = _subquery(history)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT grp, {column}, COUNT(*) FROM {inner} WHERE {column} IS NOT NULL GROUP BY grp, {column}",
+                       params)
+        return {(str(g), _as_date(day)): n for g, day, n in cursor.fetchall()}
+
+
+def _as_date(value):
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _window_of(windows: list[Window], day: date) -> int:
+    for i, w in enumerate(windows):
+        if w.start <= day < w.end:
+            return i
+    return -1
 
 
 def top_hashtags(since: date, until: date, scope: Scope, limit: int = 10) -> list[dict]:

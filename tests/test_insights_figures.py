@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from insights.figures import History, PersonRow, QuestionRow, calendar_windows, compute, quote, range_windows
+from insights.figures import (History, PersonRow, QuestionRow, calendar_windows, compute, from_people, known_from_history,
+                              quote, range_windows)
 
 
 def test_weeks_are_whole_iso_weeks_with_the_one_before():
@@ -32,7 +33,7 @@ def test_concentration_participation_and_new_contributors():
     questions = [QuestionRow("all", 1, 3600.0), QuestionRow("all", 1, 3 * 3600.0), QuestionRow("all", 1, None),
                  QuestionRow("all", 1, 10 * 3600.0)]
     # when
-    [row] = compute(windows, rows, questions, history, directory={"all": 40})
+    [row] = compute(windows, from_people(windows, rows, history), questions, {"all": 40})
     f = {name: v["value"] for name, v in row["figures"].items()}
     # then
     assert f["posts"] == 21 and f["top_poster_share"] == round(10 / 21, 3)
@@ -55,7 +56,7 @@ def test_known_people_from_history_count_those_seen_by_the_periods_end():
     history = {("learning-python", "ana"): History(date(2026, 11, 2), date(2026, 11, 2)),
                ("learning-python", "bob"): History(date(2026, 11, 20), None),
                ("learning-python", "cat"): History(date(2026, 12, 3), date(2026, 12, 3))}  # later: not yet known
-    [row] = compute(windows, rows, [], history)
+    [row] = compute(windows, from_people(windows, rows, history), [], known_from_history(windows, history))
     assert row["figures"]["known_people"]["value"] == 2 and row["figures"]["participation"]["value"] == 0.5
     assert row["figures"]["known_people"]["previous"] == 2 and row["figures"]["active_people"]["previous"] == 0
 

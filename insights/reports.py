@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from engine.errors import ApiError
 
-from . import figures, queries
+from . import figures, queries, rollup
 from .queries import ALL, Scope
 from .rollup import Progress, do_catch_up_rollups, rollup_timezone
 
@@ -40,7 +40,7 @@ def rollup_info(progress: Progress) -> dict:
 def engagement(group: str, interval: str, since: date, until: date, scope: Scope) -> dict:
     """GET /insights/engagement: rows per group and period, top hashtags and the most engaged posts."""
     since, until = check_range(since, until)
-    progress = do_catch_up_rollups()
+    progress = do_catch_up_rollups(rollup.CATCH_UP_LIMIT)
     windows = figures.calendar_windows(interval, since, until)
     if (len(windows) - 1) > MAX_ROWS:
         raise ApiError(422, "too_many_rows", "use a longer interval or a shorter range")
@@ -83,7 +83,7 @@ def report(level: str, since: date | None, until: date | None, *, channel: str |
         until = datetime.now(tz).date() + timedelta(days=1)
         since = until - timedelta(days=28)
     since, until = check_range(since, until)
-    progress = do_catch_up_rollups()
+    progress = do_catch_up_rollups(rollup.CATCH_UP_LIMIT)
 
     [summary] = queries.engagement(ALL, figures.range_windows(since, until), scope)
     weekly_windows = figures.calendar_windows("week", since, until)

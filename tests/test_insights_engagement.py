@@ -233,3 +233,34 @@ def test_the_report_page_needs_a_reader_key_or_a_staff_session(seeded, integrati
     missing = _page(client, level="program")
     assert missing.status_code == 422 and "program=" in missing.json()["message"]
     assert _page(client, **{"from": "someday"}).status_code == 422
+
+
+def test_a_read_rolls_up_a_bounded_number_of_events_and_says_what_is_pending(seeded, reader, monkeypatch):
+    from insights import rollup
+
+    # given reads may roll up only 10 events at a time
+    monkeypatch.setattr(rollup, "CATCH_UP_LIMIT", 10)
+    # when
+    first = reader.get("/insights/engagement", **WEEKS).json()
+    # then the answer says how far it got
+    total = len(community())
+    assert first["rollup"] == {"up_to_seq": 10, "pending_events": total - 10, "complete": False,
+                               "timezone": "Europe/Berlin"}
+    # and the command catches up the rest
+    from django.core.management import call_command
+
+    call_command("insights_rollup", stdout=io.StringIO())
+    monkeypatch.setattr(rollup, "CATCH_UP_LIMIT", 0)
+    body = reader.get("/insights/engagement", **WEEKS).json()
+    assert body["rollup"]["complete"] and values(body["rows"][0])["posts"] == 4
+
+
+def test_insights_report_command_writes_the_page(seeded, tmp_path):
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("insights_report", "--level", "class", "--channel", "learning-python", "--from", "2026-11-23",
+                 "--until", "2026-11-30", "--out", str(tmp_path / "r.html"), stdout=out)
+    html = (tmp_path / "r.html").read_text()
+    assert "Social learning report: #learning-python" in html and "By team" in html
+    assert "“Kick-off: how we test data pipelines #Python”" in html

@@ -264,3 +264,14 @@ def test_insights_report_command_writes_the_page(seeded, tmp_path):
     html = (tmp_path / "r.html").read_text()
     assert "Social learning report: #learning-python" in html and "By team" in html
     assert "“Kick-off: how we test data pipelines #Python”" in html
+
+
+def test_the_serve_relay_keeps_the_rollups_current(seeded):
+    from engine.models import Event
+    from engine.stack import _roll_up_insights
+    from insights.models import RollupState
+
+    # when the relay of `make serve` runs a round
+    _roll_up_insights()
+    # then every accepted event is rolled up, without any read
+    assert RollupState.objects.get(pk=1).last_seq == Event.objects.order_by("-seq").values_list("seq", flat=True)[0]

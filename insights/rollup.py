@@ -231,7 +231,8 @@ def _replies_before(batch: _Batch, first_seq: int) -> None:
     if not batch.new_content:
         return
     earlier = Event.objects.filter(target_id__in=batch.new_content, seq__lt=first_seq, type__in=list(REPLY_COLUMNS))
-    undone = set(Event.objects.filter(type="undo", target_id__in=earlier.values("source_id"))
+    # Undos from this batch on are applied to the counts as they come; earlier ones mean "never counted".
+    undone = set(Event.objects.filter(type="undo", seq__lt=first_seq, target_id__in=earlier.values("source_id"))
                  .values_list("target_id", flat=True))
     for row in earlier.values(*_FIELDS):
         if row["source_id"] not in undone:

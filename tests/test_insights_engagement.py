@@ -276,3 +276,21 @@ def test_the_serve_relay_keeps_the_rollups_current(seeded):
     _roll_up_insights()
     # then every accepted event is rolled up, without any read
     assert RollupState.objects.get(pk=1).last_seq == Event.objects.order_by("-seq").values_list("seq", flat=True)[0]
+
+
+def test_replies_that_arrive_before_their_post_count_and_a_deleted_post_is_not_listed(seeded, admin, reader):
+    # given a comment that reaches Plaudit before the post it answers, in a separate request
+    assert reader.get("/insights/engagement", **WEEKS).status_code == 200  # rollups up to date
+    admin.post("/events", [reply("comment", CAT, "late", "ana@x", "2026-12-02T10:00:00Z", "Late but useful")])
+    reader.get("/insights/engagement", **WEEKS)
+    admin.post("/events", [post("late", ANA, "2026-12-02T09:00:00Z", "Notes from the pairing session")])
+    # when
+    body = reader.get("/insights/engagement", **WEEKS).json()
+    # then the post has its comment
+    late = next(p for p in body["top_posts"] if p["id"] == "late")
+    assert (late["comments"], late["quote"]) == (1, "Notes from the pairing session")
+    # and when p1 is deleted, it is no longer listed, and its post no longer counted
+    admin.post("/events", [event("undo", FAC, at="2026-12-03T09:00:00Z", target={"id": "p1"}, **PY)])
+    body = reader.get("/insights/engagement", **WEEKS).json()
+    assert "p1" not in [p["id"] for p in body["top_posts"]]
+    assert values(body["rows"][0])["posts"] == 3

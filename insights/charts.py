@@ -34,9 +34,9 @@ def weekly_activity(weeks: list[dict]) -> str:
 
 def weekly_people(weeks: list[dict]) -> str:
     """Lines per week: active people, contributors, new contributors: is it more than the facilitator?"""
-    chart = pygal.Line(title="Who took part, per week", dots_size=4, **COMMON)
+    chart = pygal.Line(title="Who took part, per week", dots_size=4, include_x_axis=True, margin_right=40, **COMMON)
     chart.x_labels = [w["period"] for w in weeks]
-    for label, name in (("Active people", "active_people"), ("Contributors (posted or commented)", "contributors"),
+    for label, name in (("Active people", "active_people"), ("Contributors", "contributors"),
                         ("New contributors", "new_contributors")):
         chart.add(label, [w["figures"][name]["value"] for w in weeks])
     return _svg(chart)

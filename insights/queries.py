@@ -1,4 +1,4 @@
-"""Reads the rollups into insights/figures.py's rows: a few grouped, indexed queries per answer."""
+"""Reads the rollups into insights/figures.py's partitions: a few grouped, indexed queries per answer."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from . import figures
 from .figures import QuestionRow, Window
 from .models import ActivityDay, CONTRIBUTION_COLUMNS, COUNT_COLUMNS, ContentStats, HashtagDay, REACTION_COLUMNS
 
-GROUPS = ("channel", "program", "team", "all")
 ALL = "all"
 
 

@@ -1,5 +1,8 @@
 """Engagement rollups: derived from the event log by insights/rollup.py, rebuildable at any time.
 
+Activity is kept three times, per day, ISO week and month, so a dashboard reads the coarsest rows
+its periods allow (a month by weeks: one row per person, channel and week).
+
 Days, weeks and months are local dates in the timezone recorded in RollupState; `week` is the
 Monday and `month` the first day of the period a `day` falls in, stored so a dashboard groups by a
 plain column on any database. People are kept per row (never daily distinct counts), so active
@@ -24,6 +27,7 @@ COUNT_COLUMNS = tuple(COUNTED_TYPES.values()) + ("other",)
 CONTRIBUTION_COLUMNS = ("posts", "comments", "questions", "answers", "shoutouts", "polls")
 # Responding without writing.
 REACTION_COLUMNS = ("reactions", "reshares")
+SUM_COLUMNS = ("total", "contributions", "reacting")  # ActivityDay's per-row sums of the counts
 # Events that others reply to (the target of comments, reactions, answers...): their engagement is kept.
 CONTENT_TYPES = ("post", "question", "shoutout", "poll_created")
 # Reply type -> the ContentStats column it adds to.
@@ -44,8 +48,8 @@ def _counter():
     return models.IntegerField(default=0)
 
 
-class ActivityDay(_Dated):
-    """What one person did on one local day in one channel and programme, counted per event type."""
+class _Activity(models.Model):
+    """What one person did in one channel and programme during a period, counted per event type."""
 
     channel = models.CharField(max_length=200, blank=True)
     program = models.CharField(max_length=200, blank=True)
@@ -64,11 +68,44 @@ class ActivityDay(_Dated):
     courses = _counter()
     certifications = _counter()
     other = _counter()
+    # Sums of the columns above, so "was active / contributed / reacted" is one comparison in a query.
+    total = _counter()
+    contributions = _counter()
+    reacting = _counter()
+
+    class Meta:
+        abstract = True
+
+
+class ActivityDay(_Dated, _Activity):
+    """Per local day: for day periods and any custom range (a report's dates)."""
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["day", "channel", "program", "person"],
                                                name="insights_activity_once")]
         indexes = [models.Index(fields=["person", "day"], name="insights_activity_person_idx")]
+
+
+class ActivityWeek(_Activity):
+    """Per ISO week (`start` is the Monday): a weekly dashboard reads one row per person and week, not seven."""
+
+    start = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["start", "channel", "program", "person"],
+                                               name="insights_activity_week_once")]
+        indexes = [models.Index(fields=["person", "start"], name="insights_week_person_idx")]
+
+
+class ActivityMonth(_Activity):
+    """Per calendar month (`start` is the first day)."""
+
+    start = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["start", "channel", "program", "person"],
+                                               name="insights_activity_month_once")]
+        indexes = [models.Index(fields=["person", "start"], name="insights_month_person_idx")]
 
 
 class HashtagDay(_Dated):

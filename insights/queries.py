@@ -12,9 +12,11 @@ from engine.models import Event, Person
 
 from . import figures
 from .figures import QuestionRow, Window
-from .models import ActivityDay, CONTRIBUTION_COLUMNS, COUNT_COLUMNS, ContentStats, HashtagDay, REACTION_COLUMNS
+from .models import ActivityDay, ActivityMonth, ActivityWeek, COUNT_COLUMNS, ContentStats, HashtagDay
 
 ALL = "all"
+# interval -> the activity table and its period column
+SOURCES = {"day": (ActivityDay, "day"), "week": (ActivityWeek, "start"), "month": (ActivityMonth, "start")}
 
 
 @dataclass(frozen=True)
@@ -62,16 +64,18 @@ def engagement(group: str, windows: list[Window], scope: Scope, interval: str | 
     queries, a window function), so the rows read here grow with groups times periods, not with people.
     """
     expr, mapping = _bucket(windows, interval)
+    model, at = SOURCES.get(interval, (ActivityDay, "day"))
+    period = F(at) if model is not ActivityDay else expr  # the activity table's bucket; `expr` is for day columns
     grp = F(_group_field(group)) if group != ALL else Value(ALL, output_field=CharField())
-    span = Q(day__gte=windows[0].start, day__lt=windows[-1].end) & scope.q()
-    active, contributed, reacted = _any(COUNT_COLUMNS), _any(CONTRIBUTION_COLUMNS), _any(REACTION_COLUMNS)
+    span = Q(**{f"{at}__gte": windows[0].start, f"{at}__lt": windows[-1].end}) & scope.q()
+    active, contributed, reacted = Q(total__gt=0), Q(contributions__gt=0), Q(reacting__gt=0)
 
     partitions: dict[tuple[str, int], figures.Partition] = {}
 
     def part(g, bucket) -> figures.Partition:
         return partitions.setdefault((str(g), _index(bucket, mapping)), figures.Partition())
 
-    sums = (ActivityDay.objects.filter(span).annotate(bucket=expr, grp=grp).values("bucket", "grp")
+    sums = (model.objects.filter(span).annotate(bucket=period, grp=grp).values("bucket", "grp")
             .annotate(**{f"n_{c}": Sum(c) for c in COUNT_COLUMNS},
                       active=Count("person", distinct=True, filter=active),
                       contributors=Count("person", distinct=True, filter=contributed),
@@ -81,7 +85,7 @@ def engagement(group: str, windows: list[Window], scope: Scope, interval: str | 
         p.counts = {c: r[f"n_{c}"] or 0 for c in COUNT_COLUMNS}
         p.active, p.contributors, p.reactors = r["active"], r["contributors"], r["reactors"]
 
-    posters = (ActivityDay.objects.filter(span & Q(posts__gt=0)).annotate(bucket=expr, grp=grp, pid=F("person_id"))
+    posters = (model.objects.filter(span & Q(posts__gt=0)).annotate(bucket=period, grp=grp, pid=F("person_id"))
                .values("bucket", "grp", "pid").annotate(p=Sum("posts")))
     top_ids = {}
     for bucket, g, top, tenth, pid in _concentration(posters):
@@ -92,10 +96,13 @@ def engagement(group: str, windows: list[Window], scope: Scope, interval: str | 
     for k, pid in top_ids.items():
         partitions[k].top_poster = keys.get(pid)
 
-    history = (ActivityDay.objects.filter(Q(day__lt=windows[-1].end) & scope.q()).annotate(grp=grp, pid=F("person_id"))
-               .values("grp", "pid").annotate(fa=Min("day", filter=active), fc=Min("day", filter=contributed)))
-    firsts = _count_by(history, "fc")
-    for (g, day), n in firsts.items():
+    # First contributions only matter for the people who contributed in the span: their rows are found
+    # through the (person, period) index instead of reading every row ever written. Periods are whole
+    # (a week table for weeks), so the period of a first contribution says which window it is in.
+    in_span = model.objects.filter(span & contributed).values("person_id")
+    firsts = (model.objects.filter(Q(**{f"{at}__lt": windows[-1].end, "person_id__in": in_span}) & scope.q())
+              .annotate(grp=grp, pid=F("person_id")).values("grp", "pid").annotate(fc=Min(at, filter=contributed)))
+    for (g, day), n in _count_by(firsts, "fc").items():
         i = _window_of(windows, day)
         if i >= 0:
             part(g, windows[i].start if mapping is not None else i).new_contributors += n
@@ -107,6 +114,8 @@ def engagement(group: str, windows: list[Window], scope: Scope, interval: str | 
         else:
             known = {r["team"]: r["n"] for r in people_dir.values("team").annotate(n=Count("id"))}
     else:
+        history = (model.objects.filter(Q(**{f"{at}__lt": windows[-1].end}) & active & scope.q())
+                   .annotate(grp=grp, pid=F("person_id")).values("grp", "pid").annotate(fa=Min(at)))
         known = {}
         for (g, day), n in _count_by(history, "fa").items():
             for i, w in enumerate(windows):
@@ -122,13 +131,6 @@ def engagement(group: str, windows: list[Window], scope: Scope, interval: str | 
     partitions = {k: v for k, v in partitions.items() if k[1] >= 0}
     return figures.compute(windows, partitions, [q for q in questions if q.window >= 0], known,
                            groups=[ALL] if group == ALL else ())
-
-
-def _any(columns) -> Q:
-    q = Q()
-    for column in columns:
-        q |= Q(**{f"{column}__gt": 0})
-    return q
 
 
 def _subquery(queryset) -> tuple[str, tuple]:

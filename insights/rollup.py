@@ -28,8 +28,8 @@ from django.utils import timezone
 
 from engine.models import Event
 
-from .models import (ActivityDay, ContentStats, CONTENT_TYPES, COUNT_COLUMNS, COUNTED_TYPES, HashtagDay,
-                     REPLY_COLUMNS, RollupState)
+from .models import (ActivityDay, ActivityMonth, ActivityWeek, ContentStats, CONTENT_TYPES, CONTRIBUTION_COLUMNS, COUNT_COLUMNS, COUNTED_TYPES,
+                     HashtagDay, REACTION_COLUMNS, REPLY_COLUMNS, RollupState, SUM_COLUMNS)
 
 BATCH = 5000              # events per transaction
 CATCH_UP_LIMIT = 50_000   # events a read rolls up before answering; beyond that it answers with what is there
@@ -96,7 +96,7 @@ def do_catch_up_rollups(limit: int | None = CATCH_UP_LIMIT, *, rebuild: bool = F
 
 
 def _clear(state: RollupState, tz) -> None:
-    for model in (ActivityDay, HashtagDay, ContentStats):
+    for model in (ActivityDay, ActivityWeek, ActivityMonth, HashtagDay, ContentStats):
         model.objects.all().delete()
     state.last_seq, state.timezone, state.rebuilt_at = 0, str(tz), timezone.now()
 
@@ -118,6 +118,8 @@ class _Batch:
     def __init__(self, tz):
         self.tz = tz
         self.activity: dict[tuple, Counter] = defaultdict(Counter)
+        self.weeks: dict[tuple, Counter] = defaultdict(Counter)
+        self.months: dict[tuple, Counter] = defaultdict(Counter)
         self.hashtags: Counter = Counter()
         self.content: dict[str, ContentStats] = {}   # source_id -> stats (loaded or new)
         self.new_content: set[str] = set()
@@ -127,7 +129,15 @@ class _Batch:
     def count(self, e: dict, sign: int) -> None:
         day, week, month = local_dates(e["occurred_at"], self.tz)
         column = COUNTED_TYPES.get(e["type"], "other")
-        self.activity[(day, week, month, e["channel"], e["program"], e["actor_id"])][column] += sign
+        where = (e["channel"], e["program"], e["actor_id"])
+        for counts in (self.activity[(day, week, month, *where)], self.weeks[(week, *where)],
+                       self.months[(month, *where)]):
+            counts[column] += sign
+            counts["total"] += sign
+            if column in CONTRIBUTION_COLUMNS:
+                counts["contributions"] += sign
+            elif column in REACTION_COLUMNS:
+                counts["reacting"] += sign
         for tag in {str(t).casefold().lstrip("#")[:100] for t in e["hashtags"] or []}:
             if tag:
                 self.hashtags[(day, week, month, e["channel"], e["program"], e["actor_id"], tag)] += sign
@@ -159,7 +169,10 @@ class _Batch:
             self.changed.add(source_id)
 
     def flush(self) -> None:
-        _add(ActivityDay, self.activity, ("day", "week", "month", "channel", "program", "person_id"), COUNT_COLUMNS)
+        _add(ActivityDay, self.activity, ("day", "week", "month", "channel", "program", "person_id"),
+             COUNT_COLUMNS + SUM_COLUMNS)
+        for model, deltas in ((ActivityWeek, self.weeks), (ActivityMonth, self.months)):
+            _add(model, deltas, ("start", "channel", "program", "person_id"), COUNT_COLUMNS + SUM_COLUMNS)
         _add(HashtagDay, {key: Counter(uses=n) for key, n in self.hashtags.items() if n},
              ("day", "week", "month", "channel", "program", "person_id", "tag"), ("uses",))
         for source_id in self.recount_answers:

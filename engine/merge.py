@@ -3,7 +3,8 @@
 Two records for one human happen: a Slack user seen before the directory knew their email, an LMS
 account and a chat id. A merge moves everything of `source` to `target` (events they sent or were
 the target author of, mentions, awards, badges, progress, streaks, levels, aliases), recounts the
-target's points and level, rewrites both on every board from the ledger, and deletes `source`.
+target's points and level, rewrites both on every board from the ledger, deletes `source`, and has
+the engagement rollups recounted.
 
 Awards move as they were scored: a cap that would have bitten across the two histories is not
 applied after the fact (run `manage.py recompute` for that). Where both held the same thing (the
@@ -91,6 +92,9 @@ def do_merge_people(source: Person, target: Person) -> MergeReport:
             name=target.name or source.name, team=target.team or source.team)
         source_key = source.key
         source.delete()
+        from insights.rollup import request_rebuild
+
+        request_rebuild()  # engagement rollups counted per person: recounted from the log
         if ruleset is not None and state is not None:
             totals = {k: v for k, v in ledger_totals(ruleset, state.last_batch, Award.objects.filter(recipient=target)).items()
                       if k[1] == target.key}

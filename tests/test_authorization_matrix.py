@@ -50,6 +50,8 @@ API = {
     "POST /rulesets/{version_id}/activate": ADMIN,
     "POST /rulesets/simulate": ADMIN,
     "GET /insights/integrity": ADMIN,  # who may be gaming the points is for admins
+    "GET /insights/engagement": READER,
+    "GET /insights/report": READER,
     "PUT /channels/{channel_id}": ADMIN,
     "GET /channels/{channel_id}": ADMIN,
     "DELETE /channels/{channel_id}": ADMIN,

@@ -94,6 +94,9 @@ def do_grant_badge(*, person_key: str, badge_id: str, tier: str | None, reason: 
                 grant.save()
             BadgeAudit.objects.create(action="grant", person=person, badge_id=badge_id, step=step, tier_name=tier_name,
                                       assertion=grant.uuid, reason=reason, by=by)
+            from notifications.triggers import record_for_manual_grant
+
+            record_for_manual_grant(ruleset, grant)  # in this transaction: announced once it commits
     except IntegrityError:  # scoring granted it in between
         raise ApiError(409, "already_held", f"{person_key!r} already holds {what}") from None
     return grant

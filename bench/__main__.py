@@ -41,6 +41,7 @@ def main() -> None:
     from rules.simulate import compare, load_events
 
     from . import boards, rebuild, rules_cost
+    from . import insights as insights_bench
 
     call_command("migrate", verbosity=0)
     results = {}
@@ -85,6 +86,7 @@ def main() -> None:
         r.delete(*[f"bench:{{b}}:{i}" for i in range(50)])
         board_reads = boards.run(r, ruleset)
         board_rebuild = rebuild.run(r)
+        insights_figures = insights_bench.run()
 
     results = {
         "machine": {"python": platform.python_version(), "cpu_count": os.cpu_count(), "platform": platform.platform()},
@@ -101,6 +103,7 @@ def main() -> None:
         **rules_cost.run(),
         **board_reads,
         **board_rebuild,
+        **insights_figures,
     }
     (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2))
     print(json.dumps(results, indent=2))

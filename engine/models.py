@@ -166,3 +166,19 @@ class ApiKey(models.Model):
         raw = "pk_" + secrets.token_urlsafe(32)
         key = cls.objects.create(name=name, role=role, prefix=raw[:10], digest=cls.hash(raw))
         return key, raw
+
+
+class PrivacyAudit(models.Model):
+    """Append-only: each export and erasure of a person's data, by whom and when.
+
+    `subject` is a keyed hash of the person id (engine.privacy.subject_digest), never the id itself:
+    after an erasure the audit must not be the place that still names them.
+    """
+
+    ACTIONS = [("export", "export"), ("erase", "erase")]
+
+    action = models.CharField(max_length=10, choices=ACTIONS)
+    subject = models.CharField(max_length=64, db_index=True)
+    requested_by = models.CharField(max_length=100)
+    summary = models.JSONField(default=dict)
+    at = models.DateTimeField(auto_now_add=True)

@@ -279,6 +279,48 @@ class AwardsPage(Schema):
     awards: list[AwardOut]
 
 
+class MergeIn(BodyIn):
+    from_: str = Field(..., alias="from", min_length=1, max_length=200, description="the id of the person merged in and removed")
+
+
+@router.post("/people/{person_id}/merge", auth=auth.admin, response=PersonOut,
+             summary="Merge another person into this one: their history moves here")
+def merge_person(request, person_id: str, body: MergeIn):
+    """Events, mentions, awards, badges, progress, streaks, levels and aliases of `from` move to
+    this person; points and boards are recounted from the ledger; `from` is removed."""
+    from .merge import do_merge_people
+
+    do_merge_people(_person(body.from_), _person(person_id))
+    return get_person(request, person_id)
+
+
+@router.get("/people/{person_id}/export", auth=auth.admin, response=dict,
+            summary="Everything held about a person, as one JSON document (audited)")
+def export_person(request, person_id: str):
+    from .privacy import export_person as build_export, record_export
+
+    person = _person(person_id)
+    document = build_export(person)
+    record_export(person, requested_by=request.api_key.name)
+    return document
+
+
+class ErasureOut(Schema):
+    erased: bool
+    report: dict
+
+
+@router.delete("/people/{person_id}", auth=auth.admin, response=ErasureOut,
+               summary="Erase a person: their data goes, anonymous aggregates stay (audited)")
+def erase_person(request, person_id: str):
+    """Their words, names, sign-in, aliases, board entries and notifications about them are
+    erased; the ledger stays as an anonymous person's, so totals and engagement figures hold."""
+    from .privacy import erase_person as erase
+
+    report = erase(_person(person_id), requested_by=request.api_key.name)
+    return {"erased": True, "report": report.__dict__}
+
+
 @router.get("/people/{person_id}/awards", auth=auth.reader, response=AwardsPage)
 def person_awards(request, person_id: str, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=10_000_000)):
     person = _person(person_id)

@@ -152,6 +152,11 @@ TEAMS_HMAC_SECRET = os.environ.get("TEAMS_HMAC_SECRET") or ""  # base64, as Team
 # OUTBOUND_ALLOW lists the host or a CIDR (comma-separated); plain http only reaches those.
 OUTBOUND_ALLOW = [h.strip() for h in os.environ.get("OUTBOUND_ALLOW", "").split(",") if h.strip()]
 OUTBOUND_HTTPS_ONLY = os.environ.get("OUTBOUND_HTTPS_ONLY", "1").lower() not in {"0", "false", "no"}
+# A failed delivery waits about this long before its first retry, doubling after each; a claimed
+# delivery whose worker vanished is taken back after the lease.
+NOTIFICATION_BACKOFF_SECONDS = float(os.environ.get("NOTIFICATION_BACKOFF_SECONDS", "5"))
+NOTIFICATION_LEASE_SECONDS = float(os.environ.get("NOTIFICATION_LEASE_SECONDS", "300"))
+NOTIFICATION_REQUEUE_SECONDS = float(os.environ.get("NOTIFICATION_REQUEUE_SECONDS", "60"))
 # The email channel uses Django's email backend: SMTP at EMAIL_HOST:EMAIL_PORT by default.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = os.environ.get("EMAIL_HOST") or "localhost"

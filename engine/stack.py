@@ -60,6 +60,7 @@ def run_stack(port: int, web_workers: int = 2) -> None:
                     log.warning("%s exited with %s; restarting it", name, child.returncode)
                     children[name] = subprocess.Popen(commands[name], cwd=settings.BASE_DIR, env=os.environ.copy())
             _relay()
+            _roll_up_insights()
     finally:
         for child in children.values():
             stop_process(child)
@@ -77,5 +78,17 @@ def _relay() -> None:
         relay_notifications()  # digests whose slot came; deliveries due again or left by a killed worker
     except Exception as exc:  # a passing database or Redis hiccup; try again next round
         log.warning("relay: %s", exc)
+    finally:
+        connections.close_all()
+
+
+def _roll_up_insights() -> None:
+    """Engagement rollups follow the log here too, so the report pages rarely have to catch up."""
+    from insights.rollup import relay_pass
+
+    try:
+        relay_pass()
+    except Exception as exc:  # a busy or passing database error; the next round or a read catches up
+        log.warning("insights relay: %s", exc)
     finally:
         connections.close_all()

@@ -5,6 +5,7 @@ from .api import api
 from .integrations import xapi
 from .integrations import slack, teams, viva
 from .metrics import metrics_view
+from insights.pages import report_page
 
 
 def not_found(request, exception=None):
@@ -36,6 +37,8 @@ urlpatterns = [
     path("integrations/slack/events", slack.events_view),
     path("integrations/teams/messages", teams.messages_view),
     path("integrations/viva/messages", viva.messages_view),
+    # The printable engagement report (Bearer reader/admin key or a staff session; docs/insights.md).
+    path("insights/report", report_page),
     # The web pages (web/): the home page, boards, profiles, badges and the admin area.
     path("", include("web.urls")),
 ]

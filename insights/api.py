@@ -1,8 +1,12 @@
-"""GET /insights/integrity: reciprocal rings for admins to review, with the evidence. Never penalises anyone."""
+"""GET /insights/integrity: reciprocal rings for admins to review, with the evidence. Never penalises anyone.
+GET /insights/engagement and /insights/report: engagement figures for learning leaders (insights/reports.py)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone as dt_timezone
+from typing import Literal
+
+from django.http import HttpResponse
 
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Sum
 from engine.schemas import IsoDate
@@ -14,7 +18,9 @@ from engine.models import Award
 from rules.active import active_ruleset
 from rules.core.periods import midnight
 
+from . import reports
 from .integrity import MAX_GROUP, Flow, Ring, find_rings
+from .queries import Scope
 
 router = Router(tags=["insights"])
 
@@ -107,3 +113,31 @@ def _with_evidence(awards, rings: list[Ring]) -> list[dict]:
                     "awards_within": ring.awards_within, "evidence": evidence, "example_events": examples[:EXAMPLES]})
     return out
 
+
+
+@router.get("/insights/engagement", auth=auth.reader, response=dict,
+            summary="Engagement per channel, programme, team or all, per day, week or month, with the previous period")
+def engagement(request, from_: date | None = Query(None, alias="from"), until: date | None = None,
+               group: Literal["channel", "program", "team", "all"] = "all",
+               interval: Literal["day", "week", "month"] = "week",
+               channel: str | None = Query(None, max_length=200), program: str | None = Query(None, max_length=200),
+               team: str | None = Query(None, max_length=100), format: Literal["json", "csv"] | None = None,
+               table: Literal["engagement", "hashtags", "top_posts"] = "engagement"):
+    """Periods are whole days, ISO weeks or months in the ruleset's timezone; `until` is exclusive.
+    `format=csv` (or `Accept: text/csv`) answers one table as CSV: `table=engagement|hashtags|top_posts`."""
+    answer = reports.engagement(group, interval, from_, until, Scope(channel=channel, program=program, team=team))
+    wants_csv = format == "csv" or (format is None and "text/csv" in request.headers.get("Accept", ""))
+    if not wants_csv:
+        return answer
+    response = HttpResponse(reports.to_csv(answer, table), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{reports.csv_filename(answer, table)}"'
+    return response
+
+
+@router.get("/insights/report", auth=auth.reader, response=dict,
+            summary="A class, programme or portfolio report: headline figures, weekly trend, breakdown, hashtags, quotes")
+def report(request, level: Literal["class", "program", "portfolio"] = "portfolio",
+           from_: date | None = Query(None, alias="from"), until: date | None = None,
+           channel: str | None = Query(None, max_length=200), program: str | None = Query(None, max_length=200)):
+    """The JSON behind the printable page at /insights/report; by default the last 28 days."""
+    return reports.report(level, from_, until, channel=channel, program=program)

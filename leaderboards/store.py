@@ -124,6 +124,25 @@ def replace_all(r: redis.Redis, totals: dict[tuple[Placement, str], tuple[int, i
     swap.execute()
 
 
+def replace_people(r: redis.Redis, people: list[str], totals: dict[tuple[Placement, str], tuple[int, int]],
+                   hidden: Hidden) -> int:
+    """Take `people` off every live board, then write their rebuilt totals (after a merge of two
+    people, say). In one MULTI, so a reader never sees one of them missing. Returns entries written."""
+    board_keys = [k for k in r.scan_iter(match=keys.board_pattern(), count=1000) if r.type(k) == b"zset"]
+    write = r.pipeline(transaction=True)
+    for key in board_keys:
+        write.zrem(key, *people)
+    for (placement, person), (points, seq) in totals.items():
+        live_key = _key(placement)
+        target = keys.hidden_key(live_key) if hidden(placement.board_id, person) else live_key
+        write.zadd(target, {person: encode(points, seq)})
+        write.hset(keys.registry_key(placement.board_id), keys.registry_field(placement.period, placement.scope_value), live_key)
+        if placement.expires_at:
+            write.expireat(target, placement.expires_at)
+    write.execute()
+    return len(totals)
+
+
 def _delete_matching(r: redis.Redis, pattern: str) -> None:
     batch = []
     for key in r.scan_iter(match=pattern, count=1000):

@@ -19,6 +19,7 @@ import random
 import time
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -33,10 +34,9 @@ log = logging.getLogger(__name__)
 QUEUE = "default"  # the queue `manage.py worker` serves besides scoring
 MAX_ATTEMPTS = 8
 MAX_RATE_LIMITED = 30  # 429s are waited out longer before giving up
-BACKOFF_BASE = 5.0
 BACKOFF_CAP = 3600.0
-LEASE = timedelta(minutes=5)  # well past a job's worst case (pacing wait, connect and read timeouts)
-REQUEUE_AFTER = timedelta(seconds=60)  # a queued row with no outcome by then gets another job
+# The lease (NOTIFICATION_LEASE_SECONDS, 5 minutes) is well past a job's worst case: the pacing
+# wait, then connect and read timeouts.
 PACE_SECONDS = 1.0
 PACE_WAIT_LIMIT = 20.0
 PACE_KEY = "plaudit:notifications:pace:{}"
@@ -79,8 +79,8 @@ def enqueue(ids: list[int]) -> None:
 
 
 def backoff(attempts: int) -> float:
-    """Seconds before the next try: doubling from BACKOFF_BASE, capped, with jitter so retries spread out."""
-    ceiling = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(attempts - 1, 0))
+    """Seconds before the next try: doubling from NOTIFICATION_BACKOFF_SECONDS, capped, with jitter so retries spread out."""
+    ceiling = min(BACKOFF_CAP, settings.NOTIFICATION_BACKOFF_SECONDS * 2 ** max(attempts - 1, 0))
     return random.uniform(ceiling / 2, ceiling)
 
 
@@ -89,7 +89,7 @@ def _claim(notification_id: int) -> Notification | None:
     due = Q(status__in=["pending", "retrying"], next_attempt_at__lte=now) | Q(status="delivering", lease_until__lt=now)
     with transaction.atomic():
         claimed = Notification.objects.filter(due, id=notification_id).update(
-            status="delivering", lease_until=now + LEASE, attempts=F("attempts") + 1)
+            status="delivering", lease_until=now + timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS), attempts=F("attempts") + 1)
     return Notification.objects.filter(id=notification_id).first() if claimed else None
 
 
@@ -171,7 +171,8 @@ def do_requeue(notification: Notification) -> Notification:
 def relay(now=None) -> int:
     """Queue what is due with no live job: retries whose time came, rows whose job was lost, abandoned claims."""
     now = now or timezone.now()
-    stale = now - REQUEUE_AFTER
+    # A queued row with no outcome after NOTIFICATION_REQUEUE_SECONDS lost its job (a worker killed before it began).
+    stale = now - timedelta(seconds=settings.NOTIFICATION_REQUEUE_SECONDS)
     due = (Q(status__in=["pending", "retrying"], next_attempt_at__lte=now) & (Q(queued_at__isnull=True) | Q(queued_at__lt=stale))) \
         | Q(status="delivering", lease_until__lt=now)
     ids = list(Notification.objects.filter(due).order_by("id").values_list("id", flat=True)[:1000])

@@ -95,3 +95,27 @@ def record_for_batch(ruleset, events: list[Event]) -> list[int]:
         rows.append(Notification(channel_id=destination, trigger=trigger, template=group.template_for[trigger],
                                  data=data, dedupe_key=f"award:{key}"))
     return record(rows)
+
+
+def record_for_manual_grant(ruleset, grant: BadgeGrant) -> list[int]:
+    """Announce a badge an admin granted by hand, like one earned by an event. There is no event,
+    so `to: origin` has nowhere to go: only notifications with a named channel announce it."""
+    if ruleset is None:
+        return []
+    channels = dict(Channel.objects.filter(enabled=True).values_list("id", "kind"))
+    person = grant.person
+    badge = ruleset.badge(grant.badge_id)
+    item = {"id": grant.badge_id, "name": grant.badge_name, "tier": grant.tier_name or None,
+            "description": (badge.spec.description if badge else None) or ""}
+    rows = []
+    for rule in ruleset.doc.notifications:
+        destination = rule.to
+        if rule.on != "badge_awarded" or destination in (None, "origin") or destination not in channels:
+            continue
+        if not person.public and channels[destination] != "webhook":
+            continue
+        data = {"person": person_data(person), "badges": [item], "badge": item, "level": None, "event": None,
+                "channel": destination, "granted_by_hand": True, "reason": grant.reason}
+        rows.append(Notification(channel_id=destination, trigger="badge_awarded", template=rule.template or "badge_awarded",
+                                 data=data, dedupe_key=f"grant:{grant.uuid}:{destination}"))
+    return record(rows)

@@ -97,9 +97,14 @@ def test_opted_out_people_leave_every_public_board_and_still_see_their_rank(admi
     assert ranking(reader, "weekly") == [(1, "mid@x", 11), (2, "low@x", 2)]
     me = reader.get("/people/top@x").json()
     assert {"board": "all-time", "period": "all", "scope": None, "rank": 1, "points": 20, "public": False} in me["ranks"]
-    # and new points keep them off the boards
+    # and new points keep them off the boards, in every public set in Redis too
     send(admin, event("post", "top@x"))
     assert [p for _, p, _ in ranking(reader)] == ["mid@x", "low@x"]
+    from engine.redis import get_redis
+
+    r = get_redis()
+    public_sets = [k for k in r.scan_iter(match="plaudit:lb:*") if r.type(k) == b"zset" and not k.endswith(b":hidden")]
+    assert public_sets and all(r.zscore(k, "top@x") is None for k in public_sets)
     # until they opt back in
     admin.patch("/people/top@x", {"public": True})
     assert ranking(reader)[0] == (1, "top@x", 30)

@@ -278,7 +278,7 @@ def test_a_backfill_import_announces_nothing(admin, receiver, allow_local, tmp_p
     assert Notification.objects.count() == 0
 
 
-def test_retries_back_off_honour_retry_after_and_end_delivered(admin, receiver, allow_local):
+def test_retries_back_off_honour_retry_after_and_end_delivered(admin, receiver, allow_local, settings):
     # given: the receiver fails twice (a 503, then a 429 asking for 30 s)
     _activate(admin)
     assert _put_channel(admin, "learning-python", kind="slack", url=f"{receiver.url}/slack").status_code == 201
@@ -289,7 +289,7 @@ def test_retries_back_off_honour_retry_after_and_end_delivered(admin, receiver, 
     assert outbox.deliver_notification_job(n.id) == "retrying"
     n.refresh_from_db()
     assert n.attempts == 1 and n.last_error.startswith("HTTP 503")
-    assert 0 < (n.next_attempt_at - timezone.now()).total_seconds() <= outbox.BACKOFF_BASE
+    assert 0 < (n.next_attempt_at - timezone.now()).total_seconds() <= settings.NOTIFICATION_BACKOFF_SECONDS
     assert outbox.deliver_notification_job(n.id) == "not due"  # too early: nothing is sent
     Notification.objects.filter(id=n.id).update(next_attempt_at=timezone.now())
     # the 429 waits as long as asked
@@ -586,3 +586,20 @@ def test_people_who_opted_out_are_announced_to_webhooks_only(admin, receiver, al
     # then
     assert list(Notification.objects.filter(data__person__id="quiet@example.com").values_list("channel_id", flat=True)) \
         == ["hr-webhook", "hr-webhook"]
+
+
+def test_a_badge_granted_by_hand_is_announced_to_named_channels(admin, receiver, allow_local):
+    # given: the ruleset announces badges to the origin channel and to hr-webhook
+    _activate(admin)
+    _channels(admin, receiver)
+    _score(admin, event("post", {"id": "kim@example.com", "name": "Kim"}, channel="elsewhere"))
+    Notification.objects.all().delete()
+    # when: an admin grants Talker by hand
+    granted = admin.post("/people/kim@example.com/badges", {"badge": "talker", "reason": "ran the study group"})
+    assert granted.status_code == 201, granted.content
+    _deliver_all()
+    # then: the webhook hears of it with the reason; no origin channel exists for a grant by hand
+    assert [n.channel_id for n in Notification.objects.all()] == ["hr-webhook"]
+    hook = next(r for r in receiver.received if r.path == "/webhook")
+    data = hook.json()["data"]
+    assert hook.verified and data["badge"]["id"] == "talker" and data["granted_by_hand"] and data["reason"] == "ran the study group"

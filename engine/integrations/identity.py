@@ -76,13 +76,21 @@ def _alias(alias: tuple[str, str], person: Person) -> None:
         pass  # a concurrent request recorded it; the first mapping wins
 
 
+def _is_stand_in(alias: PersonAlias) -> bool:
+    """The person was created for this alias alone, by an event whose sender was not known yet."""
+    return alias.person.key == f"{alias.source}:{alias.external_id}"
+
+
 def do_put_person(key: str, *, name: str | None = None, team: str | None = None, email: str | None = None,
                   aliases: list[tuple[str, str]] = ()) -> Person:
     """A people-directory entry: create or update the person, and record the ids other sources know them by.
 
-    An alias that already names someone else is refused (409): moving history between people is a
-    merge, which is not built yet.
+    An alias held by a stand-in (the `{source}:{id}` person its first unknown event created) is
+    taken over by merging the stand-in in: its events, points and badges become this person's. An
+    alias that names anyone else is refused (409): merging two real people is an explicit act
+    (POST /people/{id}/merge).
     """
+    from ..merge import do_merge_people
     from ..errors import ApiError
 
     wanted = [(source, str(external_id)) for source, external_id in aliases]
@@ -92,12 +100,15 @@ def do_put_person(key: str, *, name: str | None = None, team: str | None = None,
         wanted.append(("email", normalize_email(email)))
     with transaction.atomic():
         person, _ = Person.objects.get_or_create(key=key)
-        taken = [(a.source, a.external_id, a.person.key) for a in PersonAlias.objects.select_related("person").filter(
+        holders = [a for a in PersonAlias.objects.select_related("person").filter(
             source__in={s for s, _ in wanted}, external_id__in={e for _, e in wanted}) if a.person_id != person.pk
             and (a.source, a.external_id) in wanted]
+        taken = [(a.source, a.external_id, a.person.key) for a in holders if not _is_stand_in(a)]
         if taken:
             raise ApiError(409, "alias_taken", "; ".join(f"{s}:{e} already belongs to {owner!r}" for s, e, owner in taken)
-                           + " (merging two people is not supported yet)")
+                           + f" (to make them one person: POST /api/v1/people/{key}/merge with {{\"from\": \"<their id>\"}})")
+        for stand_in in {a.person_id: a.person for a in holders}.values():
+            do_merge_people(stand_in, person)
         changes = {k: v for k, v in (("name", name), ("team", team)) if v is not None}
         if changes:
             Person.objects.filter(pk=person.pk).update(**changes)

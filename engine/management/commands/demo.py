@@ -1,6 +1,7 @@
 """`make demo`: the example ruleset, a generated month of social learning, scored, then served."""
 
 import json
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -39,6 +40,7 @@ class Command(BaseCommand):
             self._score()
             self._print_keys(port)
             print_demo_logins(self.stdout, port)
+            self._write_report(port)
             if not seed_only:
                 with demo_notifications(self.stdout):  # a receiver, channels pointing at it, live badges for it
                     run_stack(port)
@@ -79,3 +81,21 @@ class Command(BaseCommand):
             self.stdout.write(f"  {role:<12} {raw}")
         self.stdout.write(f"\nTry:\n  curl -H 'Authorization: Bearer {keys['reader']}' {base}/leaderboards/all-time\n"
                           f"  open {base}/docs\n")
+
+    def _write_report(self, port: int) -> None:
+        """The learning leader's view of the month: rolled up now, so the report page answers at once."""
+        from insights.pages import render_report
+        from insights.reports import report
+        from insights.rollup import do_catch_up_rollups
+
+        do_catch_up_rollups(None)
+        path = settings.DATA_DIR / "report-data-academy.html"
+        # The last two weeks against the two before: the generated month has both.
+        until = Event.objects.order_by("-occurred_at").values_list("occurred_at", flat=True).first().date() + timedelta(days=1)
+        data = report("program", until - timedelta(days=14), until, program="data-academy")
+        path.write_text(render_report(data), encoding="utf-8")
+        self.stdout.write(f"Engagement report for the data-academy programme, the last two weeks: {path}\n"
+                          f"  live (reader key as a Bearer header): curl -H 'Authorization: Bearer KEY' "
+                          f"'http://127.0.0.1:{port}/insights/report?level=program&program=data-academy' > report.html\n"
+                          f"  other levels: ?level=class&channel=learning-python, ?level=portfolio; "
+                          f"JSON at /api/v1/insights/report, tables at /api/v1/insights/engagement (docs/insights.md)\n")

@@ -1,0 +1,122 @@
+"""Merging two people into one: the history of one moves to the other.
+
+Two records for one human happen: a Slack user seen before the directory knew their email, an LMS
+account and a chat id. A merge moves everything of `source` to `target` (events they sent or were
+the target author of, mentions, awards, badges, progress, streaks, levels, aliases), recounts the
+target's points and level, rewrites both on every board from the ledger, deletes `source`, and has
+the engagement rollups recounted.
+
+Awards move as they were scored: a cap that would have bitten across the two histories is not
+applied after the fact (run `manage.py recompute` for that). Where both held the same thing (the
+same badge step, an award of one event and rule to each), the target keeps one, with the points
+added together.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+from django.db import transaction
+from django.db.models import F, Sum, TextField
+from django.db.models.functions import Cast
+
+from .errors import ApiError
+from .models import Award, Event, LevelChange, Person, PersonAlias, ScorerState, StreakState
+from .redis import get_redis
+
+
+@dataclass
+class MergeReport:
+    events_moved: int = 0
+    mentions_moved: int = 0
+    awards_moved: int = 0
+    awards_combined: int = 0
+    badges_moved: int = 0
+    badges_dropped_as_duplicates: int = 0
+    aliases_moved: int = 0
+    board_entries_written: int = 0
+
+
+def do_merge_people(source: Person, target: Person) -> MergeReport:
+    from badges.models import BadgeAudit, BadgeGrant, BadgeProgress
+    from leaderboards import names, store
+    from leaderboards.rebuild import hidden_on_boards, ledger_totals
+    from rules.active import active_ruleset
+
+    if source.pk == target.pk:
+        raise ApiError(422, "same_person", "a person cannot be merged into themselves")
+    report = MergeReport()
+    r = get_redis()
+    with transaction.atomic():
+        # The scorer's row lock: no batch scores these two people while their history moves.
+        state = ScorerState.objects.select_for_update().first()
+        source = Person.objects.select_for_update().get(pk=source.pk)
+        target = Person.objects.select_for_update().get(pk=target.pk)
+        report.events_moved = Event.objects.filter(actor=source).update(actor=target)
+        Event.objects.filter(target_author=source).update(target_author=target)
+        for event in Event.objects.annotate(m=Cast("mentions", TextField())).filter(
+                m__contains=json.dumps(source.key)).only("seq", "mentions"):
+            event.mentions = list(dict.fromkeys(target.key if m == source.key else m for m in event.mentions))
+            event.save(update_fields=["mentions"])
+            report.mentions_moved += 1
+        report.awards_moved, report.awards_combined = _move_awards(source, target)
+        for grant in BadgeGrant.objects.filter(person=source):
+            if BadgeGrant.objects.filter(person=target, badge_id=grant.badge_id, step=grant.step).exists():
+                grant.delete()
+                report.badges_dropped_as_duplicates += 1
+            else:
+                BadgeGrant.objects.filter(pk=grant.pk).update(person=target)
+                report.badges_moved += 1
+        for progress in BadgeProgress.objects.filter(person=source):
+            kept, _ = BadgeProgress.objects.get_or_create(person=target, badge_id=progress.badge_id)
+            BadgeProgress.objects.filter(pk=kept.pk).update(count=F("count") + progress.count)
+            progress.delete()
+        for streak in StreakState.objects.filter(person=source):
+            # Runs cannot be joined after the fact; the longer record stays.
+            kept = StreakState.objects.filter(person=target, streak_id=streak.streak_id).first()
+            if kept is None:
+                StreakState.objects.filter(pk=streak.pk).update(person=target)
+            else:
+                if streak.best > kept.best:
+                    StreakState.objects.filter(pk=kept.pk).update(best=streak.best)
+                streak.delete()
+        LevelChange.objects.filter(person=source).update(person=target)
+        BadgeAudit.objects.filter(person=source).update(person=target)
+        report.aliases_moved = PersonAlias.objects.filter(person=source).update(person=target)
+        ruleset, _ = active_ruleset()
+        points = Award.objects.filter(recipient=target).aggregate(total=Sum("points"))["total"] or 0
+        level = ruleset.level_for(points) if ruleset else None
+        Person.objects.filter(pk=target.pk).update(
+            points=points, level=level.name if level else target.level,
+            name=target.name or source.name, team=target.team or source.team)
+        source_key = source.key
+        source.delete()
+        from insights.rollup import request_rebuild
+
+        request_rebuild()  # engagement rollups counted per person: recounted from the log
+        if ruleset is not None and state is not None:
+            totals = {k: v for k, v in ledger_totals(ruleset, state.last_batch, Award.objects.filter(recipient=target)).items()
+                      if k[1] == target.key}
+            report.board_entries_written = store.replace_people(r, [source_key, target.key], totals, hidden_on_boards(ruleset))
+        names.forget(r, [source_key, target.key])
+    return report
+
+
+def _move_awards(source: Person, target: Person) -> tuple[int, int]:
+    """Move the ledger rows; a row that would repeat (event, rule, target) adds its points to the one there."""
+    clashes = Award.objects.filter(recipient=source, event_id__in=Award.objects.filter(recipient=target).values("event_id"))
+    combined = 0
+    for award in clashes:
+        kept = Award.objects.filter(recipient=target, event_id=award.event_id, rule_id=award.rule_id).first()
+        if kept is None:
+            continue
+        Award.objects.filter(pk=kept.pk).update(points=F("points") + award.points, base_points=F("base_points") + award.base_points)
+        award.delete()
+        combined += 1
+    moved = Award.objects.filter(recipient=source).update(recipient=target)
+    return moved, combined
+
+
+def merge_report(report: MergeReport) -> dict:
+    return asdict(report)

@@ -1,0 +1,233 @@
+"""A person's data is theirs: everything held about them as one document, and erasure on request.
+
+Erasure keeps the numbers and drops the person. The person's row is renamed to a random
+`erased-…` id with no name, no role and no aliases, and hidden from every public board, so the
+ledger, badge counts and engagement figures stay whole as anonymous aggregates. What they wrote
+goes (event texts and attributes), what names them goes (mentions in other people's events, sign-in,
+notifications, cached answers and failed jobs), their Open Badges assertions are revoked, and
+their board entries leave Redis. Both actions are written to the privacy audit, which names the
+person only by a keyed hash, so an auditor can confirm a request for a known id without the audit
+itself keeping the id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+from dataclasses import asdict, dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
+from django.utils import timezone
+from redis import RedisError
+
+from .models import Award, Event, LevelChange, Person, PrivacyAudit, StreakState
+from .redis import get_redis
+
+log = logging.getLogger(__name__)
+ERASED_NAME = "a former colleague"
+ERASED_REASON = "erased at the person's request"
+
+
+def subject_digest(person_key: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), person_key.encode(), hashlib.sha256).hexdigest()
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def export_person(person: Person) -> dict:
+    """Everything held about the person, as plain JSON data."""
+    from badges.models import BadgeGrant, BadgeProgress
+    from notifications.models import Notification
+
+    events = Event.objects.filter(actor=person).order_by("seq")
+    awards = Award.objects.filter(recipient=person).select_related("event").order_by("id")
+    document = {
+        "exported_at": timezone.now().isoformat(),
+        "person": {"id": person.key, "name": person.name, "team": person.team, "role": person.role,
+                   "public": person.public, "points": person.points, "level": person.level,
+                   "known_since": _iso(person.created_at),
+                   "aliases": [{"source": a.source, "id": a.external_id} for a in person.aliases.order_by("source")]},
+        "events": [{"id": e.source_id, "type": e.type, "occurred_at": _iso(e.occurred_at), "channel": e.channel or None,
+                    "program": e.program or None, "target": e.target_id or None, "text": e.text,
+                    "hashtags": e.hashtags, "mentions": e.mentions, "attributes": e.attributes,
+                    "received_at": _iso(e.received_at)} for e in events.iterator()],
+        "mentioned_in": list(_mentioning(person.key).values_list("source_id", flat=True)),
+        "awards": [{"event": a.event.source_id, "rule": a.rule_id, "points": a.points, "capped": a.capped,
+                    "occurred_at": _iso(a.occurred_at), "reverses": a.reverses_event_id is not None}
+                   for a in awards.iterator()],
+        "badges": [{"badge": g.badge_id, "name": g.badge_name, "tier": g.tier_name or None, "granted_at": _iso(g.granted_at),
+                    "manual": g.manual, "reason": g.reason, "revoked_at": _iso(g.revoked_at),
+                    "assertion": f"{settings.PUBLIC_BASE_URL}/openbadges/assertions/{g.uuid}"}
+                   for g in BadgeGrant.objects.filter(person=person).order_by("id")],
+        "badge_progress": [{"badge": p.badge_id, "count": p.count} for p in BadgeProgress.objects.filter(person=person)],
+        "level_changes": [{"level": c.level, "previous": c.previous, "at": _iso(c.created_at)}
+                          for c in LevelChange.objects.filter(person=person).order_by("id")],
+        "streaks": [{"streak": s.streak_id, "length": s.length, "best": s.best, "last_period": s.last_period}
+                    for s in StreakState.objects.filter(person=person)],
+        "notifications": [{"channel": n.channel_id, "trigger": n.trigger, "status": n.status, "created_at": _iso(n.created_at),
+                           "data": n.data} for n in _notifications_naming(Notification.objects.all(), person)],
+        "sign_in": _sign_in(person.key),
+    }
+    return document
+
+
+def _sign_in(person_key: str) -> dict | None:
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(username=person_key).first()
+    if user is None:
+        return None
+    return {"username": user.username, "admin": user.is_staff, "joined": _iso(user.date_joined), "last_sign_in": _iso(user.last_login)}
+
+
+def _mentioning(person_key: str):
+    # Mentions are a JSON list; its text form holds the id as a quoted string, on SQLite and PostgreSQL alike.
+    return Event.objects.annotate(mentions_text=Cast("mentions", TextField())).filter(
+        mentions_text__contains=json.dumps(person_key))
+
+
+def _names(person: Person) -> set[str]:
+    return {value for value in (person.key, person.name) if value}
+
+
+def _mentions_anyone(value, names: set[str]) -> bool:
+    if isinstance(value, str):
+        return any(name in value for name in names)
+    if isinstance(value, dict):
+        return any(_mentions_anyone(v, names) for v in value.values())
+    if isinstance(value, list):
+        return any(_mentions_anyone(v, names) for v in value)
+    return False
+
+
+def _notifications_naming(rows, person: Person):
+    names = _names(person)
+    return [n for n in rows.iterator() if _mentions_anyone(n.data, names)]
+
+
+def _redact(value, names: set[str]):
+    """The data with every part that names the person replaced: a mapping about them becomes
+    {"erased": true}, and any other text naming them says ERASED_NAME instead."""
+    if isinstance(value, dict):
+        if any(isinstance(v, str) and v in names for v in value.values()):
+            return {"erased": True}
+        return {k: _redact(v, names) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact(v, names) for v in value]
+    if isinstance(value, str):
+        for name in sorted(names, key=len, reverse=True):
+            value = value.replace(name, ERASED_NAME)
+        return value
+    return value
+
+
+@dataclass
+class ErasureReport:
+    events_cleared: int = 0
+    mentions_removed: int = 0
+    awards_kept_anonymous: int = 0
+    badges_revoked: int = 0
+    notifications_redacted: int = 0
+    sign_ins_deleted: int = 0
+    board_entries_removed: int = 0
+    cached_answers_dropped: int = 0
+    failed_jobs_dropped: int = 0
+
+
+def erase_person(person: Person, *, requested_by: str) -> ErasureReport:
+    """Erase the person (see the module's docstring). The database part is one transaction; Redis
+    is cleaned after the commit, and a board rebuild would leave the hidden person out anyway."""
+    from badges.models import BadgeGrant
+    from django.contrib.auth import get_user_model
+    from notifications.models import Notification
+
+    report = ErasureReport()
+    old_key, names = person.key, _names(person)
+    with transaction.atomic():
+        person = Person.objects.select_for_update().get(pk=person.pk)
+        report.events_cleared = Event.objects.filter(actor=person).update(text="", attributes={}, mentions=[])
+        for event in _mentioning(old_key).exclude(actor=person).only("seq", "mentions", "text"):
+            event.mentions = [m for m in event.mentions if m != old_key]
+            event.text = event.text.replace(old_key, ERASED_NAME)
+            event.save(update_fields=["mentions", "text"])
+            report.mentions_removed += 1
+        report.awards_kept_anonymous = Award.objects.filter(recipient=person).count()
+        report.badges_revoked = BadgeGrant.objects.filter(person=person, revoked_at__isnull=True).update(
+            revoked_at=timezone.now(), revocation_reason=ERASED_REASON, revoked_by=requested_by[:100])
+        BadgeGrant.objects.filter(person=person).update(reason="")
+        for notification in _notifications_naming(Notification.objects.all(), person):
+            notification.data = _redact(notification.data, names)
+            fields = ["data"]
+            if notification.status not in ("delivered", "dead"):
+                notification.status, notification.last_error = "dead", ERASED_REASON
+                fields += ["status", "last_error"]
+            notification.save(update_fields=fields)
+            report.notifications_redacted += 1
+        report.sign_ins_deleted = get_user_model().objects.filter(username=old_key).delete()[0]
+        person.aliases.all().delete()
+        person.key = f"erased-{secrets.token_hex(8)}"
+        person.name, person.role, person.public = "", "", False
+        person.save(update_fields=["key", "name", "role", "public"])
+        PrivacyAudit.objects.create(action="erase", subject=subject_digest(old_key), requested_by=requested_by[:100],
+                                    summary=asdict(report))
+    _clean_redis(old_key, person.key, names, report)
+    return report
+
+
+def _clean_redis(old_key: str, new_key: str, names: set[str], report: ErasureReport) -> None:
+    from leaderboards import keys
+    from leaderboards.names import forget
+
+    try:
+        r = get_redis()
+        forget(r, [old_key])
+        # Each board entry moves to the anonymous id on the board's hidden side, with its score
+        # (tie order included), so the boards go on agreeing with the ledger.
+        for key in r.scan_iter(match=f"{keys.BOARDS}:*", count=1000):
+            key = key.decode()
+            if r.type(key) != b"zset":
+                continue
+            score = r.zscore(key, old_key)
+            if score is None:
+                continue
+            hidden = key if key.endswith(":hidden") else keys.hidden_key(key)
+            with r.pipeline(transaction=True) as move:
+                move.zrem(key, old_key).zadd(hidden, {new_key: score}).execute()
+            report.board_entries_removed += 1
+        for key in r.scan_iter(match="plaudit:idempotency:*", count=1000):
+            stored = r.get(key)
+            if stored and any(name.encode() in stored for name in names):
+                report.cached_answers_dropped += r.delete(key)
+        report.failed_jobs_dropped = _drop_failed_jobs(r, names)
+    except RedisError as exc:
+        # The database is already clean and the person hidden; boards rebuilt from the ledger leave them out.
+        log.warning("erasure: Redis cleanup deferred (%s); run `manage.py leaderboards rebuild` once Redis is back", exc)
+
+
+def _drop_failed_jobs(r, names: set[str]) -> int:
+    from rq import Queue
+    from rq.job import Job
+    from rq.registry import FailedJobRegistry
+
+    dropped = 0
+    for queue in Queue.all(connection=r):
+        registry = FailedJobRegistry(queue=queue)
+        for job_id in registry.get_job_ids():
+            job = Job.fetch(job_id, connection=r) if r.exists(f"rq:job:{job_id}") else None
+            text = repr(job.args) + repr(job.kwargs) + (job.exc_info or "") if job else ""
+            if job and any(name in text for name in names):
+                registry.remove(job, delete_job=True)
+                dropped += 1
+    return dropped
+
+
+def record_export(person: Person, *, requested_by: str) -> None:
+    PrivacyAudit.objects.create(action="export", subject=subject_digest(person.key), requested_by=requested_by[:100], summary={})

@@ -1,0 +1,152 @@
+"""Engagement rollups: derived from the event log by insights/rollup.py, rebuildable at any time.
+
+Activity is kept three times, per day, ISO week and month, so a dashboard reads the coarsest rows
+its periods allow (a month by weeks: one row per person, channel and week).
+
+Days, weeks and months are local dates in the timezone recorded in RollupState; `week` is the
+Monday and `month` the first day of the period a `day` falls in, stored so a dashboard groups by a
+plain column on any database. People are kept per row (never daily distinct counts), so active
+people, contributors and new/returning contributors stay exact over weeks and months. Teams are not
+stored: queries join Person, so a report always uses the directory's current teams.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from engine.models import Person
+
+# Event type -> the ActivityDay column that counts it. Other types (except undo) count in `other`.
+COUNTED_TYPES = {
+    "post": "posts", "comment": "comments", "reaction": "reactions", "reshare": "reshares", "shoutout": "shoutouts",
+    "question": "questions", "answer": "answers", "poll_created": "polls", "poll_vote": "votes", "follow": "follows",
+    "join": "joins", "course_completed": "courses", "certification_earned": "certifications",
+}
+COUNT_COLUMNS = tuple(COUNTED_TYPES.values()) + ("other",)
+# Writing something others can read and answer: what makes someone a contributor.
+CONTRIBUTION_COLUMNS = ("posts", "comments", "questions", "answers", "shoutouts", "polls")
+# Responding without writing.
+REACTION_COLUMNS = ("reactions", "reshares")
+SUM_COLUMNS = ("total", "contributions", "reacting")  # ActivityDay's per-row sums of the counts
+# Events that others reply to (the target of comments, reactions, answers...): their engagement is kept.
+CONTENT_TYPES = ("post", "question", "shoutout", "poll_created")
+# Reply type -> the ContentStats column it adds to.
+REPLY_COLUMNS = {"comment": "comments", "reaction": "reactions", "reshare": "reshares", "answer": "answers",
+                 "poll_vote": "votes"}
+
+
+class _Dated(models.Model):
+    day = models.DateField()
+    week = models.DateField()   # the Monday of day's ISO week
+    month = models.DateField()  # the first of day's month
+
+    class Meta:
+        abstract = True
+
+
+def _counter():
+    return models.IntegerField(default=0)
+
+
+class _Activity(models.Model):
+    """What one person did in one channel and programme during a period, counted per event type."""
+
+    channel = models.CharField(max_length=200, blank=True)
+    program = models.CharField(max_length=200, blank=True)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    posts = _counter()
+    comments = _counter()
+    reactions = _counter()
+    reshares = _counter()
+    shoutouts = _counter()
+    questions = _counter()
+    answers = _counter()
+    polls = _counter()
+    votes = _counter()
+    follows = _counter()
+    joins = _counter()
+    courses = _counter()
+    certifications = _counter()
+    other = _counter()
+    # Sums of the columns above, so "was active / contributed / reacted" is one comparison in a query.
+    total = _counter()
+    contributions = _counter()
+    reacting = _counter()
+
+    class Meta:
+        abstract = True
+
+
+class ActivityDay(_Dated, _Activity):
+    """Per local day: for day periods and any custom range (a report's dates)."""
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "channel", "program", "person"],
+                                               name="insights_activity_once")]
+        indexes = [models.Index(fields=["person", "day"], name="insights_activity_person_idx")]
+
+
+class ActivityWeek(_Activity):
+    """Per ISO week (`start` is the Monday): a weekly dashboard reads one row per person and week, not seven."""
+
+    start = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["start", "channel", "program", "person"],
+                                               name="insights_activity_week_once")]
+        indexes = [models.Index(fields=["person", "start"], name="insights_week_person_idx")]
+
+
+class ActivityMonth(_Activity):
+    """Per calendar month (`start` is the first day)."""
+
+    start = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["start", "channel", "program", "person"],
+                                               name="insights_activity_month_once")]
+        indexes = [models.Index(fields=["person", "start"], name="insights_month_person_idx")]
+
+
+class HashtagDay(_Dated):
+    """How often a person used a hashtag on one local day in one channel and programme."""
+
+    channel = models.CharField(max_length=200, blank=True)
+    program = models.CharField(max_length=200, blank=True)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    tag = models.CharField(max_length=100)  # casefolded, without '#'
+    uses = _counter()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "channel", "program", "person", "tag"],
+                                               name="insights_hashtag_once")]
+
+
+class ContentStats(_Dated):
+    """A post, question, shoutout or poll and what others did with it (their own replies are not counted)."""
+
+    event_seq = models.BigIntegerField(unique=True)  # Event.seq of the content
+    source_id = models.CharField(max_length=200, unique=True)  # what replies name as target.id
+    type = models.CharField(max_length=64)
+    occurred_at = models.DateTimeField()
+    channel = models.CharField(max_length=200, blank=True)
+    program = models.CharField(max_length=200, blank=True)
+    author = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    comments = _counter()
+    reactions = _counter()
+    reshares = _counter()
+    answers = _counter()
+    votes = _counter()
+    first_answer_at = models.DateTimeField(null=True)  # the earliest answer by someone else
+    removed = models.BooleanField(default=False)  # undone (a deleted post): never listed, never counted
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="insights_content_day_idx")]
+
+
+class RollupState(models.Model):
+    """One row: how far the rollups have read the event log, and in which timezone they count days."""
+
+    last_seq = models.BigIntegerField(default=0)
+    timezone = models.CharField(max_length=64, default="UTC")
+    rebuilt_at = models.DateTimeField(null=True)

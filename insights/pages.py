@@ -1,0 +1,103 @@
+"""/insights/report: the printable engagement report a learning leader sends (HTML, charts inline).
+
+Who may see it: a signed-in Django staff user, or a request with a reader or admin API key as
+`Authorization: Bearer KEY`. Never a key in the URL: URLs end up in logs, histories and forwarded
+mails. The page is rendered by a plain Jinja2 environment with autoescaping (the site layout will
+come with the web pages; until then this page carries its own styles).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from django.http import HttpResponse, JsonResponse
+from django.views.decorators.http import require_safe
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
+
+from engine.auth import READERS
+from engine.errors import ApiError
+from engine.models import ApiKey
+
+from . import charts, reports
+
+_env = Environment(loader=FileSystemLoader(Path(__file__).parent), autoescape=select_autoescape(["html"]),
+                   trim_blocks=True, lstrip_blocks=True)
+
+
+def _pct(value) -> str:
+    return "–" if value is None else f"{value * 100:.0f}%"
+
+
+def _num(value) -> str:
+    if value is None:
+        return "–"
+    return f"{value:,.2f}".rstrip("0").rstrip(".") if isinstance(value, float) else f"{value:,}"
+
+
+def _signed(change, percent: bool = False) -> str:
+    if change is None:
+        return ""
+    if change == 0:
+        return "±0" if not percent else "±0 pts"
+    text = f"{abs(change) * 100:.0f} pts" if percent else _num(abs(change))
+    return ("▲ +" if change > 0 else "▼ −") + text
+
+
+_env.filters.update(pct=_pct, num=_num, signed=_signed)
+
+
+def _error(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse({"error": code, "message": message}, status=status)
+
+
+def _allowed(request) -> JsonResponse | None:
+    """None when the viewer may see reports; else the 401 or 403 answer."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.is_staff:
+        return None
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        response = _error(401, "unauthorized", "sign in as a staff user, or send a reader or admin key as "
+                                               "`Authorization: Bearer KEY`")
+        response["WWW-Authenticate"] = "Bearer"
+        return response
+    key = ApiKey.objects.filter(digest=ApiKey.hash(token.strip()), revoked_at__isnull=True).first()
+    if key is None:
+        return _error(401, "unauthorized", "this API key is unknown or revoked")
+    if key.role not in READERS:
+        return _error(403, "forbidden", f"a {key.role} key cannot read reports; it needs a reader or admin key")
+    return None
+
+
+def _date(request, name: str) -> date | None:
+    raw = request.GET.get(name)
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ApiError(422, "invalid_date", f"`{name}` is a date like 2026-11-01, not {raw[:40]!r}") from None
+
+
+@require_safe
+def report_page(request):
+    denied = _allowed(request)
+    if denied:
+        return denied
+    try:
+        data = reports.report(request.GET.get("level", "portfolio"), _date(request, "from"), _date(request, "until"),
+                              channel=request.GET.get("channel") or None, program=request.GET.get("program") or None)
+    except ApiError as exc:
+        return JsonResponse(exc.body(), status=exc.status)
+    return HttpResponse(render_report(data), content_type="text/html; charset=utf-8")
+
+
+def render_report(data: dict) -> str:
+    """The whole page for reports.report()'s answer: one self-contained HTML file (also `manage.py insights_report`)."""
+    pictures = {"activity": Markup(charts.weekly_activity(data["weekly"])),
+                "people": Markup(charts.weekly_people(data["weekly"]))}
+    if len(data["breakdown"]) > 1:
+        pictures["breakdown"] = Markup(charts.breakdown(data["breakdown"], data["breakdown_by"]))
+    return _env.get_template("report.html").render(report=data, charts=pictures)

@@ -1,0 +1,212 @@
+"""Reads the rollups into insights/figures.py's partitions: a few grouped, indexed queries per answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import connection
+from django.db.models import Case, CharField, Count, F, IntegerField, Min, Q, Sum, Value, When
+
+from engine.models import Event, Person
+
+from . import figures
+from .figures import QuestionRow, Window
+from .models import ActivityDay, ActivityMonth, ActivityWeek, COUNT_COLUMNS, ContentStats, HashtagDay
+
+ALL = "all"
+# interval -> the activity table and its period column
+SOURCES = {"day": (ActivityDay, "day"), "week": (ActivityWeek, "start"), "month": (ActivityMonth, "start")}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Filters: only this channel, programme or (current) team of the person who acted."""
+
+    channel: str | None = None
+    program: str | None = None
+    team: str | None = None
+
+    def q(self, person: str = "person") -> Q:
+        q = Q()
+        if self.channel is not None:
+            q &= Q(channel=self.channel)
+        if self.program is not None:
+            q &= Q(program=self.program)
+        if self.team is not None:
+            q &= Q(**{f"{person}__team": self.team})
+        return q
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in (("channel", self.channel), ("program", self.program), ("team", self.team)) if v is not None}
+
+
+def _group_field(group: str, person: str = "person") -> str | None:
+    return {"channel": "channel", "program": "program", "team": f"{person}__team", ALL: None}[group]
+
+
+def _bucket(windows: list[Window], interval: str | None):
+    """An expression giving each row's window index: the stored period column, or a CASE for custom windows."""
+    if interval in figures.INTERVALS:
+        return F(interval), {w.start: i for i, w in enumerate(windows)}
+    whens = [When(day__gte=w.start, day__lt=w.end, then=Value(i)) for i, w in enumerate(windows)]
+    return Case(*whens, default=Value(-1), output_field=IntegerField()), None
+
+
+def _index(value, mapping):
+    return mapping.get(value, -1) if mapping is not None else value
+
+
+def engagement(group: str, windows: list[Window], scope: Scope, interval: str | None = None) -> list[dict]:
+    """figures.compute over the rollups, for windows[1:] (windows[0] is the previous period).
+
+    Distinct people, concentration and first contributions are counted by the database (grouped
+    queries, a window function), so the rows read here grow with groups times periods, not with people.
+    """
+    expr, mapping = _bucket(windows, interval)
+    model, at = SOURCES.get(interval, (ActivityDay, "day"))
+    period = F(at) if model is not ActivityDay else expr  # the activity table's bucket; `expr` is for day columns
+    grp = F(_group_field(group)) if group != ALL else Value(ALL, output_field=CharField())
+    span = Q(**{f"{at}__gte": windows[0].start, f"{at}__lt": windows[-1].end}) & scope.q()
+    active, contributed, reacted = Q(total__gt=0), Q(contributions__gt=0), Q(reacting__gt=0)
+
+    partitions: dict[tuple[str, int], figures.Partition] = {}
+
+    def part(g, bucket) -> figures.Partition:
+        return partitions.setdefault((str(g), _index(bucket, mapping)), figures.Partition())
+
+    sums = (model.objects.filter(span).annotate(bucket=period, grp=grp).values("bucket", "grp")
+            .annotate(**{f"n_{c}": Sum(c) for c in COUNT_COLUMNS},
+                      active=Count("person", distinct=True, filter=active),
+                      contributors=Count("person", distinct=True, filter=contributed),
+                      reactors=Count("person", distinct=True, filter=reacted)))
+    for r in sums:
+        p = part(r["grp"], r["bucket"])
+        p.counts = {c: r[f"n_{c}"] or 0 for c in COUNT_COLUMNS}
+        p.active, p.contributors, p.reactors = r["active"], r["contributors"], r["reactors"]
+
+    posters = (model.objects.filter(span & Q(posts__gt=0)).annotate(bucket=period, grp=grp, pid=F("person_id"))
+               .values("bucket", "grp", "pid").annotate(p=Sum("posts")))
+    top_ids = {}
+    for bucket, g, top, tenth, pid in _concentration(posters):
+        p = part(g, bucket)
+        p.posts_by_top_poster, p.posts_by_top_tenth = top, tenth
+        top_ids[(str(g), _index(bucket, mapping))] = pid
+    keys = dict(Person.objects.filter(pk__in=set(top_ids.values())).values_list("pk", "key"))
+    for k, pid in top_ids.items():
+        partitions[k].top_poster = keys.get(pid)
+
+    # First contributions only matter for the people who contributed in the span: their rows are found
+    # through the (person, period) index instead of reading every row ever written. Periods are whole
+    # (a week table for weeks), so the period of a first contribution says which window it is in.
+    in_span = model.objects.filter(span & contributed).values("person_id")
+    firsts = (model.objects.filter(Q(**{f"{at}__lt": windows[-1].end, "person_id__in": in_span}) & scope.q())
+              .annotate(grp=grp, pid=F("person_id")).values("grp", "pid").annotate(fc=Min(at, filter=contributed)))
+    for (g, day), n in _count_by(firsts, "fc").items():
+        i = _window_of(windows, day)
+        if i >= 0:
+            part(g, windows[i].start if mapping is not None else i).new_contributors += n
+
+    if scope.channel is None and scope.program is None and group in (ALL, "team"):
+        people_dir = Person.objects.all() if scope.team is None else Person.objects.filter(team=scope.team)
+        if group == ALL:
+            known: dict = {ALL: people_dir.count()}
+        else:
+            known = {r["team"]: r["n"] for r in people_dir.values("team").annotate(n=Count("id"))}
+    else:
+        history = (model.objects.filter(Q(**{f"{at}__lt": windows[-1].end}) & active & scope.q())
+                   .annotate(grp=grp, pid=F("person_id")).values("grp", "pid").annotate(fa=Min(at)))
+        known = {}
+        for (g, day), n in _count_by(history, "fa").items():
+            for i, w in enumerate(windows):
+                if day < w.end:
+                    known[(g, i)] = known.get((g, i), 0) + n
+
+    qgrp = F(_group_field(group, "author")) if group != ALL else Value(ALL, output_field=CharField())
+    asked = (ContentStats.objects.filter(Q(type="question", removed=False, day__gte=windows[0].start,
+                                           day__lt=windows[-1].end) & scope.q("author"))
+             .annotate(bucket=expr, grp=qgrp).values_list("bucket", "grp", "occurred_at", "first_answer_at"))
+    questions = [QuestionRow(str(g), _index(b, mapping), (first - at).total_seconds() if first else None)
+                 for b, g, at, first in asked]
+    partitions = {k: v for k, v in partitions.items() if k[1] >= 0}
+    return figures.compute(windows, partitions, [q for q in questions if q.window >= 0], known,
+                           groups=[ALL] if group == ALL else ())
+
+
+def _subquery(queryset) -> tuple[str, tuple]:
+    sql, params = queryset.query.sql_with_params()
+    return f"({sql}) AS sub", tuple(params)
+
+
+def _concentration(posters) -> list[tuple]:
+    """Per bucket and group: posts by the top poster, by the top tenth of posters (rounded up), and the top poster's id.
+
+    The ranking runs in the database (ROW_NUMBER and COUNT over a window: SQLite 3.25+ and PostgreSQL)."""
+    inner, params = _subquery(posters)
+    sql = ("SELECT bucket, grp, MAX(p), SUM(CASE WHEN rn <= (cnt + 9) / 10 THEN p ELSE 0 END), "
+           "MAX(CASE WHEN rn = 1 THEN pid END) FROM ("
+           "SELECT bucket, grp, pid, p, ROW_NUMBER() OVER (PARTITION BY bucket, grp ORDER BY p DESC, pid) AS rn, "
+           f"COUNT(*) OVER (PARTITION BY bucket, grp) AS cnt FROM {inner}) AS ranked GROUP BY bucket, grp")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(_as_date(b), g, top, tenth, pid) for b, g, top, tenth, pid in cursor.fetchall()]
+
+
+def _count_by(history, column: str) -> dict[tuple[str, date], int]:
+    """How many (group, person) pairs have their first activity or contribution on each day."""
+    inner, params = _subquery(history)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT grp, {column}, COUNT(*) FROM {inner} WHERE {column} IS NOT NULL GROUP BY grp, {column}",
+                       params)
+        return {(str(g), _as_date(day)): n for g, day, n in cursor.fetchall()}
+
+
+def _as_date(value):
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _window_of(windows: list[Window], day: date) -> int:
+    for i, w in enumerate(windows):
+        if w.start <= day < w.end:
+            return i
+    return -1
+
+
+def top_hashtags(since: date, until: date, scope: Scope, limit: int = 10) -> list[dict]:
+    """The most used hashtags in [since, until), with the uses in the same number of days before."""
+    previous_start = since - (until - since)
+    current = list(HashtagDay.objects.filter(Q(day__gte=since, day__lt=until) & scope.q()).values("tag")
+                   .annotate(uses=Sum("uses"), people=Count("person", distinct=True))
+                   .filter(uses__gt=0).order_by("-uses", "tag")[:limit])
+    before = dict(HashtagDay.objects.filter(Q(day__gte=previous_start, day__lt=since, tag__in=[r["tag"] for r in current])
+                                            & scope.q()).values("tag").annotate(uses=Sum("uses")).values_list("tag", "uses"))
+    return [{"tag": r["tag"], "uses": r["uses"], "people": r["people"], "previous": before.get(r["tag"], 0),
+             "change": r["uses"] - before.get(r["tag"], 0)} for r in current]
+
+
+def top_posts(since: date, until: date, scope: Scope, limit: int = 10) -> list[dict]:
+    """The content with the most responses from others in [since, until), with a short quote.
+
+    Poll votes are listed but not ranked: a poll collects votes by design, and the point of the list is
+    the conversation a post started (comments, answers, likes, reshares)."""
+    engagement = F("comments") + F("answers") + F("reactions") + F("reshares")
+    stats = list(ContentStats.objects.filter(Q(day__gte=since, day__lt=until, removed=False) & scope.q("author"))
+                 .annotate(engagement=engagement).filter(engagement__gt=0)
+                 .order_by("-engagement", "-comments", "occurred_at", "event_seq").select_related("author")[:limit])
+    texts = dict(Event.objects.filter(seq__in=[s.event_seq for s in stats]).values_list("seq", "text"))
+    out = []
+    for s in stats:
+        shown = s.author.public  # people who opted out of public boards are quoted without their name
+        out.append({
+            "id": s.source_id, "type": s.type, "occurred_at": s.occurred_at.isoformat(), "channel": s.channel,
+            "program": s.program, "author": s.author.key if shown else None,
+            "author_name": s.author.display_name if shown else None, "team": s.author.team,
+            "quote": figures.quote(texts.get(s.event_seq, "")), "engagement": s.engagement, "comments": s.comments,
+            "answers": s.answers, "reactions": s.reactions, "reshares": s.reshares, "votes": s.votes,
+        })
+    return out
+
+
+def names(keys: set[str]) -> dict[str, str | None]:
+    """Display names of these people, None for those who opted out of public boards."""
+    return {p.key: (p.display_name if p.public else None) for p in Person.objects.filter(key__in=keys)}

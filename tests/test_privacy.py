@@ -1,0 +1,117 @@
+"""A person's data is theirs: a full export, and an erasure that keeps only anonymous aggregates."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db.models import Sum
+
+from engine.models import Award, Event, Person, PrivacyAudit
+from engine.privacy import subject_digest
+from engine.redis import get_redis
+from engine.scoring import do_score_pending
+from leaderboards.rebuild import check_boards, rebuild_boards
+from notifications.models import Notification
+from rules.active import active_ruleset
+from tests.helpers import BASIC_RULESET, event
+
+ANA = "ana@example.com"
+
+
+def history(admin):
+    assert admin.put_yaml("/ruleset", BASIC_RULESET).status_code == 200
+    events = [
+        event("post", {"id": ANA, "name": "Ana Ruiz", "team": "Data"}, id="p1", channel="learning-python",
+              text="My notes on pytest fixtures #Python", attributes={"mood": "proud"}),
+        event("comment", "bob@example.com", id="c1", target={"id": "p1", "author": ANA},
+              text=f"Thanks @{ANA}, this helped", mentions=[ANA]),
+        event("shoutout", "bob@example.com", id="s1", text=f"Congrats @{ANA} on the cert #certification", mentions=[ANA]),
+        event("post", "bob@example.com", id="p2", text="My own post"),
+    ]
+    assert admin.post("/events", events).status_code == 202
+    do_score_pending()
+    get_user_model().objects.create_user(username=ANA, password="a-long-password-1")
+
+
+def test_the_export_holds_everything_about_the_person_and_is_audited(admin):
+    # given Ana's posts, awards, mentions, a sign-in and a notification about her
+    history(admin)
+    Notification.objects.create(channel_id="learning-python", trigger="badge_awarded", template="badge_awarded",
+                                data={"person": {"id": ANA, "name": "Ana Ruiz"}}, dedupe_key="n1",
+                                next_attempt_at="2026-11-25T10:00:00Z", status="delivered")
+    # when an admin exports her data
+    response = admin.get(f"/people/{ANA}/export")
+    # then the document has her profile, her words, her points, where she is mentioned, her sign-in and notifications
+    assert response.status_code == 200
+    document = response.json()
+    assert document["person"]["id"] == ANA and document["person"]["name"] == "Ana Ruiz"
+    assert [e["text"] for e in document["events"]] == ["My notes on pytest fixtures #Python"]
+    assert sum(a["points"] for a in document["awards"]) == Person.objects.get(key=ANA).points > 0
+    assert sorted(document["mentioned_in"]) == ["c1", "s1"]
+    assert document["sign_in"]["username"] == ANA
+    assert document["notifications"][0]["data"]["person"]["name"] == "Ana Ruiz"
+    # and the audit records the export by a keyed hash, never the id
+    audit = PrivacyAudit.objects.get(action="export")
+    assert audit.subject == subject_digest(ANA) and ANA not in str(audit.summary) + audit.subject
+
+
+def test_erasure_removes_the_person_everywhere_and_keeps_anonymous_totals(admin, reader):
+    # given Ana's history on the boards, a pending notification about her, and her Open Badge
+    history(admin)
+    r = get_redis()
+    points_before = Award.objects.aggregate(total=Sum("points"))["total"]
+    pending = Notification.objects.create(channel_id="learning-python", trigger="level_up", template="level_up",
+                                          data={"person": {"id": ANA, "name": "Ana Ruiz"}, "level": "Contributor"},
+                                          dedupe_key="n2", next_attempt_at="2026-11-25T10:00:00Z")
+    assert any(e["person"] == ANA for e in reader.get("/leaderboards/all-time").json()["entries"])
+
+    # when an admin erases her
+    response = admin.client.delete(f"/api/v1/people/{ANA}", **admin._headers())
+
+    # then she is gone from the API, the boards, Redis, sign-in and other people's events
+    assert response.status_code == 200, response.content
+    assert response.json()["report"]["board_entries_removed"] > 0
+    assert admin.get(f"/people/{ANA}").status_code == 404
+    entries = reader.get("/leaderboards/all-time").json()["entries"]
+    assert [e["person"] for e in entries] == ["bob@example.com"]
+    for key in r.scan_iter(match="plaudit:lb:*"):
+        if r.type(key) == b"zset":
+            assert ANA.encode() not in r.zrange(key, 0, -1)
+    assert not get_user_model().objects.filter(username=ANA).exists()
+    comment = Event.objects.get(source_id="c1")
+    assert comment.mentions == [] and ANA not in comment.text and "Thanks @a former colleague" in comment.text
+    post = Event.objects.get(source_id="p1")
+    assert post.text == "" and post.attributes == {}
+    # and her words are gone from notifications; the pending one is not sent
+    pending.refresh_from_db()
+    assert pending.status == "dead" and pending.data["person"] == {"erased": True} and "Ana" not in str(pending.data)
+    # and the totals stay whole as an anonymous, hidden person's; boards still agree with the ledger
+    assert Award.objects.aggregate(total=Sum("points"))["total"] == points_before
+    anonymous = Person.objects.get(pk=post.actor_id)
+    assert anonymous.key.startswith("erased-") and anonymous.name == "" and anonymous.public is False
+    ruleset, _ = active_ruleset()
+    from engine.scoring import ledger_batch
+    assert check_boards(r, ruleset, ledger_batch()).drift == 0
+    rebuild_boards(r, ruleset, ledger_batch())
+    assert [e["person"] for e in reader.get("/leaderboards/all-time").json()["entries"]] == ["bob@example.com"]
+    # and the audit says an erasure happened, by whom, without naming her
+    audit = PrivacyAudit.objects.get(action="erase")
+    assert audit.subject == subject_digest(ANA) and ANA not in str(audit.summary)
+
+
+def test_her_open_badge_assertions_are_revoked_on_erasure(admin, client):
+    from badges.models import BadgeGrant
+
+    history(admin)
+    grant = BadgeGrant.objects.filter(person__key=ANA).first()
+    if grant is None:  # BASIC_RULESET's badges: make sure she holds one
+        grant = BadgeGrant.objects.create(person=Person.objects.get(key=ANA), badge_id="manual", badge_name="Manual")
+    assert client.get(f"/openbadges/assertions/{grant.uuid}").status_code == 200
+    admin.client.delete(f"/api/v1/people/{ANA}", **admin._headers())
+    assert client.get(f"/openbadges/assertions/{grant.uuid}").status_code == 410
+
+
+def test_export_and_erasure_need_an_admin(admin, reader):
+    history(admin)
+    assert reader.get(f"/people/{ANA}/export").status_code == 403
+    assert reader.client.delete(f"/api/v1/people/{ANA}", **reader._headers()).status_code == 403
+    assert admin.get("/people/nobody@example.com/export").status_code == 404

@@ -1,5 +1,6 @@
-"""The notification admin pages in a real browser: a webhook channel to a local receiver, a template
-preview, the outbox and a requeue. Deliveries go to a real HTTP receiver on 127.0.0.1."""
+"""The admin pages of phase 2 in a real browser: a webhook channel to a local receiver, a template
+preview, the outbox and a requeue (deliveries go to a real HTTP receiver on 127.0.0.1), and the
+insights dashboard with a CSV download."""
 
 from __future__ import annotations
 
@@ -140,3 +141,31 @@ def test_an_admin_finds_a_dead_notification_in_the_outbox_and_requeues_it(browse
     page.goto("/admin-area/outbox?status=delivered")
     expect(page.locator("table.outbox tbody tr", has_text="hr-webhook")).to_contain_text("delivered")
     expect(page.get_by_role("button", name=f"Requeue notification {n.id}")).to_have_count(0)
+
+
+def test_an_admin_reads_the_insights_per_channel_and_downloads_a_table(browser):  # noqa: F811
+    # given a small community in two channels
+    from tests.test_web_insights_page import WEEKS, community
+
+    do_activate_ruleset(WEB_RULESET, activated_by="test", note="first")
+    do_accept_events(community())
+    make_user("boss", admin=True)
+    page = browser("boss")
+    sign_in(page, "boss", PASSWORD)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Insights").click()
+    # when she groups by channel, per week, over two weeks
+    page.get_by_label("Per").select_option("channel")
+    page.get_by_label("Interval").select_option("week")
+    page.get_by_label("From").fill(WEEKS["from"])
+    page.get_by_label("Until (not included)").fill(WEEKS["until"])
+    page.get_by_role("button", name="Show").click()
+    # then the table has a row per channel and week, beside the charts
+    row = page.locator("table.figures tbody tr", has_text="learning-python").filter(has_text="2026-W48")
+    expect(row.locator("td.num").first).to_have_text("3 ▲ +3")  # three posts, three more than the week before
+    expect(page.locator(".charts svg")).to_have_count(2)
+    expect(page.locator("ol.quotes li").first).to_contain_text("Kick-off: how we test data pipelines")
+    # and the hashtags download as CSV
+    with page.expect_download() as download:
+        page.locator("a", has_text="Download as CSV").nth(1).click()
+    assert download.value.suggested_filename == "engagement-hashtags-2026-11-23-2026-12-07.csv"
+    assert "python,2" in open(download.value.path()).read()

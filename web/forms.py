@@ -118,3 +118,20 @@ class OutboxFilterForm(forms.Form):
     page = forms.IntegerField(min_value=1, max_value=100_000, required=False,
                               error_messages={"invalid": "A page is a number.", "min_value": "Pages start at 1.",
                                               "max_value": "There are not that many pages."})
+
+
+class InsightsForm(forms.Form):
+    GROUPS = [("all", "Everything"), ("channel", "Channel"), ("program", "Programme"), ("team", "Team")]
+    INTERVALS = [("day", "Day"), ("week", "Week"), ("month", "Month")]
+
+    group = forms.ChoiceField(label="Per", choices=GROUPS, error_messages={
+        "required": "Choose what to group by.", "invalid_choice": "Choose everything, channel, programme or team."})
+    interval = forms.ChoiceField(label="Interval", choices=INTERVALS, error_messages={
+        "required": "Choose day, week or month.", "invalid_choice": "Choose day, week or month."})
+    since = forms.DateField(label="From", required=False, error_messages={"invalid": "Write a date like 2026-11-01."})
+    until = forms.DateField(label="Until (not included)", required=False,
+                            error_messages={"invalid": "Write a date like 2026-12-01."})
+
+    def add_prefix(self, field_name):
+        # The address uses the API's parameter names: ?from=...&until=...
+        return "from" if field_name == "since" else field_name

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import badge_pages, boards, channels, keys, message_templates, outbox, profiles, signin, workbench
+from . import badge_pages, boards, channels, insights_dashboard, keys, message_templates, outbox, profiles, signin, workbench
 
 app_name = "web"
 
@@ -16,7 +16,7 @@ urlpatterns = [
     path("people/<path:key>", profiles.person_page, name="person"),
     path("badges", badge_pages.catalog, name="badges"),
     path("badges/<str:badge_id>", badge_pages.badge_page, name="badge"),
-    # The admin area (admins only). Insights are added here later.
+    # The admin area (admins only).
     path("admin-area/rules", workbench.workbench, name="rules"),
     path("admin-area/versions", workbench.versions, name="versions"),
     path("admin-area/versions/<int:version_id>", workbench.version, name="version"),
@@ -33,4 +33,6 @@ urlpatterns = [
     path("admin-area/outbox", outbox.outbox, name="outbox"),
     path("admin-area/outbox/<int:notification_id>", outbox.notification, name="notification"),
     path("admin-area/outbox/<int:notification_id>/requeue", outbox.requeue, name="requeue"),
+    path("admin-area/insights", insights_dashboard.insights, name="insights"),
+    path("admin-area/insights.csv", insights_dashboard.insights_csv, name="insights_csv"),
 ]

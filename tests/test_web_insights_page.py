@@ -66,7 +66,7 @@ def test_the_figures_per_channel_and_week_match_the_hand_count_with_the_previous
     assert response.status_code == 200
     page = response.content.decode()
     rows = {(m.group(1), m.group(2)): m.group(3) for m in re.finditer(
-        r'<tr><th scope="row">([^<]+)</th><td>([^<]+)</td>\s*<td class="num">(\d+)', page)}
+        r'<tr><th scope="row">([^<]+)</th><td class="period">([^<]+)</td>\s*<td class="num">(\d+)', page)}
     # posts per channel and week: the first figure column
     assert rows[("learning-python", "2026-W48")] == "3" and rows[("learning-python", "2026-W49")] == "1"
     assert rows[("learning-cloud", "2026-W48")] == "1"
@@ -95,6 +95,9 @@ def test_every_table_downloads_as_csv(world):
     assert {r["tag"]: r["uses"] for r in tags}["python"] == "2"
     posts = list(csv.DictReader(io.StringIO(boss.get("/admin-area/insights.csv", {**WEEKS, "table": "top_posts"}).content.decode())))
     assert posts[0]["id"] == "p1" and posts[0]["comments"] == "2"
+    # without dates, the last 28 days are used and shown in the date fields
+    default = boss.get("/admin-area/insights", {"group": "team"}).content.decode()
+    assert re.search(r'id="id_from" name="from"\s+value="\d{4}-\d\d-\d\d"', default)
     bad = boss.get("/admin-area/insights.csv", {**WEEKS, "table": "people"})
     assert bad.status_code == 422 and "There is no table &#39;people&#39;" in text(bad)
 

@@ -48,6 +48,7 @@ def _choices(request) -> tuple[InsightsForm, dict | None]:
     defaults = _defaults()
     data["since"] = data["since"] or (data["until"] - timedelta(days=DEFAULT_DAYS) if data["until"] else defaults["since"])
     data["until"] = data["until"] or defaults["until"]
+    form.data.update({"from": data["since"].isoformat(), "until": data["until"].isoformat()})  # show the dates used
     if data["since"] >= data["until"]:
         form.add_error("until", f"Until must be after {data['since'].isoformat()} (the day itself is not included).")
         return form, None

@@ -105,6 +105,11 @@ def take(base: str, logins: dict[str, str], out: Path, chromium: str) -> list[Pa
         if first.count():
             first.click()
             shot(page, "notification")
+        page.goto("/admin-area/insights")
+        shot(page, "insights")
+        page.goto("/admin-area/insights?group=channel&interval=week")
+        page.locator("#figures-h").scroll_into_view_if_needed()
+        shot(page, "insights-figures")
         context.close()
     return shots
 

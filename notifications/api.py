@@ -3,30 +3,23 @@ configured, so a bad URL, secret or template is a 4xx now rather than a dead del
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from ninja import Field, Query, Router, Schema, Status
 
 from engine import auth
 from engine.errors import ApiError, NotFound
 
-from . import outbound
-from .delivery import title
-from .kinds import slack, teams, webhook
-from .kinds.email import html_body
+from .channels import ChannelInvalid, check_channel, do_save_channel, shown_url
 from .models import KINDS, Channel, Notification, TemplateOverride
 from .outbox import do_requeue
-from .render import TEMPLATE_NAMES, RenderError, render
-from .templates import SAMPLES, TEMPLATED_KINDS, check_template, template_text
+from .preview import preview
+from .render import TEMPLATE_NAMES, RenderError
+from .templates import TEMPLATED_KINDS, check_template, template_text
 
 router = Router(tags=["notifications"], auth=auth.admin)
-MAX_RECIPIENTS = 50
 
 
 class ChannelIn(Schema):
@@ -50,11 +43,7 @@ class ChannelOut(Schema):
 
 
 def _channel_out(channel: Channel) -> dict:
-    shown = None
-    if channel.url:
-        parts = urlsplit(channel.url)
-        shown = f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}/…"
-    return {"id": channel.id, "kind": channel.kind, "url": shown, "recipients": channel.recipients,
+    return {"id": channel.id, "kind": channel.kind, "url": shown_url(channel.url), "recipients": channel.recipients,
             "secrets": len(channel.secrets), "enabled": channel.enabled, "created_at": channel.created_at,
             "updated_at": channel.updated_at}
 
@@ -64,51 +53,18 @@ def _invalid(path: str, message: str) -> ApiError:
 
 
 def _check_channel(channel_id: str, body: ChannelIn, existing: Channel | None) -> dict:
-    if not 1 <= len(channel_id) <= 200:
-        raise _invalid("id", "a channel id has 1 to 200 characters")
-    if body.kind not in KINDS:
-        raise _invalid("kind", f"unknown channel kind {body.kind!r}; use one of {', '.join(KINDS)}")
-    fields: dict[str, Any] = {"kind": body.kind, "enabled": body.enabled, "url": "", "recipients": [], "secrets": []}
-    if body.kind == "email":
-        recipients = body.recipients or []
-        if not 1 <= len(recipients) <= MAX_RECIPIENTS:
-            raise _invalid("recipients", f"an email channel needs 1 to {MAX_RECIPIENTS} recipient addresses")
-        for i, address in enumerate(recipients):
-            try:
-                validate_email(address)
-            except DjangoValidationError:
-                raise _invalid(f"recipients[{i}]", f"{address!r} is not an email address") from None
-        fields["recipients"] = recipients
-        return fields
-    if not body.url:
-        raise _invalid("url", f"a {body.kind} channel needs a `url`")
     try:
-        outbound.check_reachable(body.url)
-    except outbound.OutboundRefused as exc:
-        raise _invalid("url", str(exc)) from None
-    fields["url"] = body.url
-    if body.kind == "webhook":
-        given = body.secrets if body.secrets is not None else ([body.secret] if body.secret else None)
-        if given is None and existing is not None and existing.kind == "webhook":
-            given = existing.secrets  # changing the URL keeps the secrets
-        if not given or len(given) > webhook.MAX_SECRETS:
-            raise _invalid("secret", "a webhook channel needs a `secret` (or `secrets`: at most two while rotating, newest first)")
-        for i, secret in enumerate(given):
-            problem = webhook.check_secret(secret)
-            if problem:
-                raise _invalid(f"secrets[{i}]" if body.secrets is not None else "secret", problem)
-        fields["secrets"] = list(given)
-    elif body.secret or body.secrets:
-        raise _invalid("secret", f"a {body.kind} channel takes no secret: its URL is the credential")
-    return fields
+        return check_channel(channel_id, kind=body.kind, url=body.url, secret=body.secret, secrets=body.secrets,
+                             recipients=body.recipients, enabled=body.enabled, existing=existing)
+    except ChannelInvalid as exc:
+        raise _invalid(exc.path, exc.message) from None
 
 
 @router.put("/channels/{channel_id}", response={200: ChannelOut, 201: ChannelOut})
 def put_channel(request, channel_id: str, body: ChannelIn):
     existing = Channel.objects.filter(id=channel_id).first()
     fields = _check_channel(channel_id, body, existing)
-    with transaction.atomic():
-        channel, created = Channel.objects.update_or_create(id=channel_id, defaults=fields)
+    channel, created = do_save_channel(channel_id, fields)
     return Status(201 if created else 200, _channel_out(channel))
 
 
@@ -274,23 +230,9 @@ def delete_template(request, kind: str, name: str):
 @router.post("/templates/preview", response=PreviewOut)
 def preview_template(request, body: PreviewIn):
     _check_kind_name(body.kind, body.name, templated=False)
-    data = body.data if body.data is not None else SAMPLES[body.name]
-    trigger = body.name
-    if body.kind == "webhook":
-        payload, _ = webhook.request(0, trigger, data, [])
-        return {"kind": body.kind, "name": body.name, "text": None, "payload": json.loads(payload)}
-    source = body.text if body.text is not None else template_text(body.kind, body.name)
     try:
-        if body.text is not None and body.data is None:
-            check_template(body.kind, body.name, source)
-        text = render(body.kind, source, data)
+        shown = preview(body.kind, body.name, text=body.text, data=body.data)
     except RenderError as exc:
         raise ApiError(422, "invalid_template", f"the template does not render: {exc}",
                        [{"path": "text", "message": str(exc)}]) from None
-    if body.kind == "slack":
-        payload = slack.payload(text)
-    elif body.kind == "teams":
-        payload = teams.payload(title(trigger, data), text)
-    else:
-        payload = {"subject": title(trigger, data), "text": render("text", source, data), "html": html_body(text)}
-    return {"kind": body.kind, "name": body.name, "text": text, "payload": payload}
+    return {"kind": body.kind, "name": body.name, **shown}

@@ -132,7 +132,8 @@ def web_pages() -> list[str]:
     return list(walk(urls.urlpatterns))
 
 
-PAGE_SAMPLE = {"board_id": "all-time", "key": "emma@example.com", "badge_id": "first-post", "version_id": "1", "key_id": "1"}
+PAGE_SAMPLE = {"board_id": "all-time", "key": "emma@example.com", "badge_id": "first-post", "version_id": "1", "key_id": "1",
+               "channel_id": "hooks", "kind": "slack", "name": "badge_awarded", "notification_id": "1"}
 
 
 def page_url(pattern: str) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 
 from engine.models import ApiKey
+from notifications.models import Notification
+from notifications.render import TEMPLATE_NAMES
 
 MAX_RULESET_CHARS = 256 * 1024  # as the API's PUT /ruleset
 
@@ -66,3 +68,70 @@ class ApiKeyForm(forms.Form):
                                            "max_length": "Keep the name under 100 characters."})
     role = forms.ChoiceField(label="Role", choices=ApiKey.ROLES, initial="reader",
                              error_messages={"invalid_choice": "Choose admin, integration or reader."})
+
+
+class ChannelForm(forms.Form):
+    """A channel as an admin types it. The rules (reachable URL, valid secret...) are the service's."""
+
+    KINDS = [("slack", "Slack"), ("teams", "Microsoft Teams"), ("webhook", "Webhook (signed JSON)"), ("email", "Email")]
+
+    id = forms.CharField(label="Name", max_length=200,
+                         error_messages={"required": "Name the channel as events or rules call it, e.g. learning-python.",
+                                         "max_length": "Keep the name under 200 characters."})
+    kind = forms.ChoiceField(label="Kind", choices=KINDS, initial="slack",
+                             error_messages={"invalid_choice": "Choose Slack, Teams, webhook or email."})
+    url = forms.CharField(label="URL", max_length=2000, required=False,
+                          error_messages={"max_length": "A URL is limited to 2,000 characters."})
+    secret = forms.CharField(label="Signing secret", max_length=200, required=False, strip=True,
+                             error_messages={"max_length": "A secret is limited to 200 characters."})
+    second_secret = forms.CharField(label="Second secret, while rotating", max_length=200, required=False, strip=True,
+                                    error_messages={"max_length": "A secret is limited to 200 characters."})
+    keep_current = forms.BooleanField(label="Keep the current secret valid as the second one", required=False)
+    recipients = forms.CharField(label="Email addresses", max_length=20_000, required=False, widget=forms.Textarea,
+                                 error_messages={"max_length": "Keep the list under 20,000 characters."})
+    enabled = forms.BooleanField(label="Enabled", required=False, initial=True)
+
+    def recipient_list(self) -> list[str]:
+        text = self.cleaned_data.get("recipients") or ""
+        return [a for a in (p.strip() for p in text.replace(",", "\n").splitlines()) if a]
+
+
+class TemplateForm(forms.Form):
+    ACTIONS = [("preview", "Preview"), ("save", "Save")]
+
+    text = forms.CharField(label="Template", max_length=20_000, strip=False, widget=forms.Textarea,
+                           error_messages={"required": "The template is empty; write one, or reset to the default.",
+                                           "max_length": "A template is limited to 20,000 characters."})
+    action = forms.ChoiceField(choices=ACTIONS, initial="preview")
+
+
+class OutboxFilterForm(forms.Form):
+    STATUSES = [("", "Any status")] + [(s, s) for s in Notification.STATUSES]
+    TRIGGERS = [("", "Any trigger")] + [(t, t) for t in TEMPLATE_NAMES]
+
+    status = forms.ChoiceField(label="Status", choices=STATUSES, required=False,
+                               error_messages={"invalid_choice": "Choose one of the statuses listed."})
+    channel = forms.CharField(label="Channel", max_length=200, required=False,
+                              error_messages={"max_length": "A channel name has at most 200 characters."})
+    trigger = forms.ChoiceField(label="Trigger", choices=TRIGGERS, required=False,
+                                error_messages={"invalid_choice": "Choose one of the triggers listed."})
+    page = forms.IntegerField(min_value=1, max_value=100_000, required=False,
+                              error_messages={"invalid": "A page is a number.", "min_value": "Pages start at 1.",
+                                              "max_value": "There are not that many pages."})
+
+
+class InsightsForm(forms.Form):
+    GROUPS = [("all", "Everything"), ("channel", "Channel"), ("program", "Programme"), ("team", "Team")]
+    INTERVALS = [("day", "Day"), ("week", "Week"), ("month", "Month")]
+
+    group = forms.ChoiceField(label="Per", choices=GROUPS, error_messages={
+        "required": "Choose what to group by.", "invalid_choice": "Choose everything, channel, programme or team."})
+    interval = forms.ChoiceField(label="Interval", choices=INTERVALS, error_messages={
+        "required": "Choose day, week or month.", "invalid_choice": "Choose day, week or month."})
+    since = forms.DateField(label="From", required=False, error_messages={"invalid": "Write a date like 2026-11-01."})
+    until = forms.DateField(label="Until (not included)", required=False,
+                            error_messages={"invalid": "Write a date like 2026-12-01."})
+
+    def add_prefix(self, field_name):
+        # The address uses the API's parameter names: ?from=...&until=...
+        return "from" if field_name == "since" else field_name

@@ -25,11 +25,15 @@ EMPLOYEE_PAGES = [
     NavItem("People", "web:people", "/people"),
 ]
 
-# The admin area. Channels, the notification outbox and insights slot in here when they land.
+# The admin area: a new admin page is one more line here.
 ADMIN_PAGES = [
     NavItem("Rules", "web:rules", "/admin-area/rules"),
     NavItem("Versions", "web:versions", "/admin-area/versions"),
     NavItem("API keys", "web:keys", "/admin-area/keys"),
+    NavItem("Channels", "web:channels", "/admin-area/channels"),
+    NavItem("Templates", "web:templates", "/admin-area/templates"),
+    NavItem("Outbox", "web:outbox", "/admin-area/outbox"),
+    NavItem("Insights", "web:insights", "/admin-area/insights"),
 ]
 
 

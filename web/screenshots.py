@@ -90,6 +90,26 @@ def take(base: str, logins: dict[str, str], out: Path, chromium: str) -> list[Pa
         shot(page, "workbench-simulation")
         page.goto("/admin-area/keys")
         shot(page, "api-keys")
+        page.goto("/admin-area/channels")
+        shot(page, "channels")
+        page.goto("/admin-area/templates/slack/badge_awarded")
+        editor = page.get_by_label("Template")
+        editor.fill(":trophy: *{{ person.name }}* earned {{ badge.name }}, keep it up!\n{{ person.nmae }}")
+        page.get_by_role("button", name="Preview").click()
+        shot(page, "template-error")
+        page.goto("/admin-area/templates/email/weekly_digest")
+        shot(page, "template-email-preview")
+        page.goto("/admin-area/outbox")
+        shot(page, "outbox")
+        first = page.locator("table.outbox tbody a").first
+        if first.count():
+            first.click()
+            shot(page, "notification")
+        page.goto("/admin-area/insights")
+        shot(page, "insights")
+        page.goto("/admin-area/insights?group=channel&interval=week")
+        page.locator("#figures-h").scroll_into_view_if_needed()
+        shot(page, "insights-figures")
         context.close()
     return shots
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import badge_pages, boards, keys, profiles, signin, workbench
+from . import badge_pages, boards, channels, insights_dashboard, keys, message_templates, outbox, profiles, signin, workbench
 
 app_name = "web"
 
@@ -16,11 +16,23 @@ urlpatterns = [
     path("people/<path:key>", profiles.person_page, name="person"),
     path("badges", badge_pages.catalog, name="badges"),
     path("badges/<str:badge_id>", badge_pages.badge_page, name="badge"),
-    # The admin area (admins only). Channels, the outbox and insights are added here later.
+    # The admin area (admins only).
     path("admin-area/rules", workbench.workbench, name="rules"),
     path("admin-area/versions", workbench.versions, name="versions"),
     path("admin-area/versions/<int:version_id>", workbench.version, name="version"),
     path("admin-area/versions/<int:version_id>/rollback", workbench.roll_back, name="rollback"),
     path("admin-area/keys", keys.keys, name="keys"),
     path("admin-area/keys/<int:key_id>/revoke", keys.revoke, name="revoke"),
+    path("admin-area/channels", channels.channels, name="channels"),
+    # Channel ids are free text (they may hold slashes); the POST route comes first.
+    path("admin-area/channels/<path:channel_id>/delete", channels.delete_channel, name="channel_delete"),
+    path("admin-area/channels/<path:channel_id>", channels.channel, name="channel"),
+    path("admin-area/templates", message_templates.templates, name="templates"),
+    path("admin-area/templates/<str:kind>/<str:name>/reset", message_templates.reset_template, name="template_reset"),
+    path("admin-area/templates/<str:kind>/<str:name>", message_templates.template, name="template"),
+    path("admin-area/outbox", outbox.outbox, name="outbox"),
+    path("admin-area/outbox/<int:notification_id>", outbox.notification, name="notification"),
+    path("admin-area/outbox/<int:notification_id>/requeue", outbox.requeue, name="requeue"),
+    path("admin-area/insights", insights_dashboard.insights, name="insights"),
+    path("admin-area/insights.csv", insights_dashboard.insights_csv, name="insights_csv"),
 ]

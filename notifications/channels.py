@@ -1,0 +1,85 @@
+"""Checking and saving a channel: one set of rules for the API and the admin pages.
+
+A bad URL, secret or address is refused here, when it is configured, rather than becoming a dead
+delivery later. Secrets are never given back: callers show only how many are set."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from . import outbound
+from .kinds import webhook
+from .models import KINDS, Channel
+
+MAX_RECIPIENTS = 50
+
+
+class ChannelInvalid(Exception):
+    """One field is wrong: `path` names it (id, kind, url, secret, secrets[1], recipients[0]...)."""
+
+    def __init__(self, path: str, message: str):
+        super().__init__(message)
+        self.path = path
+        self.message = message
+
+
+def shown_url(url: str) -> str | None:
+    """Scheme and host only: an incoming-webhook URL is itself a credential."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}/…"
+
+
+def check_channel(channel_id: str, *, kind: str, url: str | None = None, secret: str | None = None,
+                  secrets: list[str] | None = None, recipients: list[str] | None = None, enabled: bool = True,
+                  existing: Channel | None = None) -> dict[str, Any]:
+    """The channel's fields when all is well; ChannelInvalid for the first thing that is not."""
+    if not 1 <= len(channel_id) <= 200:
+        raise ChannelInvalid("id", "a channel id has 1 to 200 characters")
+    if kind not in KINDS:
+        raise ChannelInvalid("kind", f"unknown channel kind {kind!r}; use one of {', '.join(KINDS)}")
+    fields: dict[str, Any] = {"kind": kind, "enabled": enabled, "url": "", "recipients": [], "secrets": []}
+    if kind == "email":
+        recipients = recipients or []
+        if not 1 <= len(recipients) <= MAX_RECIPIENTS:
+            raise ChannelInvalid("recipients", f"an email channel needs 1 to {MAX_RECIPIENTS} recipient addresses")
+        for i, address in enumerate(recipients):
+            try:
+                validate_email(address)
+            except DjangoValidationError:
+                raise ChannelInvalid(f"recipients[{i}]", f"{address!r} is not an email address") from None
+        fields["recipients"] = recipients
+        return fields
+    if not url:
+        raise ChannelInvalid("url", f"a {kind} channel needs a `url`")
+    try:
+        outbound.check_reachable(url)
+    except outbound.OutboundRefused as exc:
+        raise ChannelInvalid("url", str(exc)) from None
+    fields["url"] = url
+    if kind == "webhook":
+        given = secrets if secrets is not None else ([secret] if secret else None)
+        if given is None and existing is not None and existing.kind == "webhook":
+            given = existing.secrets  # changing the URL keeps the secrets
+        if not given or len(given) > webhook.MAX_SECRETS:
+            raise ChannelInvalid("secret", "a webhook channel needs a `secret` (or `secrets`: at most two while rotating, newest first)")
+        for i, value in enumerate(given):
+            problem = webhook.check_secret(value)
+            if problem:
+                raise ChannelInvalid(f"secrets[{i}]" if secrets is not None else "secret", problem)
+        fields["secrets"] = list(given)
+    elif secret or secrets:
+        raise ChannelInvalid("secret", f"a {kind} channel takes no secret: its URL is the credential")
+    return fields
+
+
+def do_save_channel(channel_id: str, fields: dict[str, Any]) -> tuple[Channel, bool]:
+    """Create or replace the channel with checked fields; (channel, created)."""
+    with transaction.atomic():
+        return Channel.objects.update_or_create(id=channel_id, defaults=fields)

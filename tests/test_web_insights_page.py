@@ -1,0 +1,118 @@
+"""The insights dashboard through Django's test client: figures per group and period against a hand
+count, charts drawn by pygal on the server, hashtags and quoted posts, CSV downloads, bad input."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+from django.test import Client
+
+from engine.ingest import do_accept_events
+from rules.active import do_activate_ruleset
+from tests.helpers import BASIC_RULESET, event
+from tests.web_seed import PASSWORD, make_user
+
+PY = {"channel": "learning-python", "program": "data-academy"}
+CLOUD = {"channel": "learning-cloud", "program": "cloud-academy"}
+WEEKS = {"group": "channel", "interval": "week", "from": "2026-11-23", "until": "2026-12-07"}
+
+
+def community() -> list[dict]:
+    """Week 48 (23-29 Nov, Berlin): three posts and two comments in learning-python, one post in
+    learning-cloud. Week 49: one post in learning-python."""
+    fac, ana, bob = ({"id": f"{n}@x", "name": f"{n.title()} Example", "team": "Data"} for n in ("fac", "ana", "bob"))
+    return [
+        event("post", fac, id="p1", at="2026-11-23T09:00:00Z", text="Kick-off: how we test data pipelines #Python", **PY),
+        event("post", fac, id="p2", at="2026-11-24T09:00:00Z", text="Fixtures or factories? #python", **PY),
+        event("post", ana, id="p3", at="2026-11-25T09:00:00Z", text="My notes", **PY),
+        event("post", bob, id="p4", at="2026-11-25T12:00:00Z", text="Terraform modules #cloud", **CLOUD),
+        event("comment", ana, at="2026-11-23T10:00:00Z", target={"id": "p1", "author": "fac@x"}, **PY),
+        event("comment", bob, at="2026-11-24T10:00:00Z", target={"id": "p1", "author": "fac@x"}, **PY),
+        event("post", ana, id="p5", at="2026-12-01T09:00:00Z", text="Week two", **PY),
+    ]
+
+
+@pytest.fixture
+def world(db, redis):
+    do_activate_ruleset(BASIC_RULESET, activated_by="test", note="first")
+    do_accept_events(community())
+    make_user("ana@x")
+    make_user("boss", admin=True)
+
+
+def signed_in(username: str) -> Client:
+    client = Client()
+    assert client.login(username=username, password=PASSWORD)
+    return client
+
+
+def text(response) -> str:
+    return re.sub(r"\s+", " ", response.content.decode())
+
+
+def test_employees_get_403_and_strangers_the_sign_in(world):
+    ana = signed_in("ana@x")
+    for path in ("/admin-area/insights", "/admin-area/insights.csv?table=hashtags"):
+        assert ana.get(path).status_code == 403, path
+        response = Client().get(path)
+        assert response.status_code == 302 and response["Location"].startswith("/login?next="), path
+
+
+def test_the_figures_per_channel_and_week_match_the_hand_count_with_the_previous_week(world):
+    response = signed_in("boss").get("/admin-area/insights", WEEKS)
+    assert response.status_code == 200
+    page = response.content.decode()
+    rows = {(m.group(1), m.group(2)): m.group(3) for m in re.finditer(
+        r'<tr><th scope="row">([^<]+)</th><td class="period">([^<]+)</td>\s*<td class="num">(\d+)', page)}
+    # posts per channel and week: the first figure column
+    assert rows[("learning-python", "2026-W48")] == "3" and rows[("learning-python", "2026-W49")] == "1"
+    assert rows[("learning-cloud", "2026-W48")] == "1"
+    assert "▼ −2" in text(response)  # learning-python's posts in week 49 against week 48
+    # the charts are pygal SVG inline, with no script and nothing fetched from elsewhere
+    assert page.count("<svg") >= 2 and "pygal" in page and "<script" not in page
+    assert "What people did, per week" in page and "Active people per channel, per week" in page
+    # hashtags (case folded) and the most engaged post with its quote
+    assert re.search(r"#python</td><td class=\"num\">2", page)
+    assert "Kick-off: how we test data pipelines #Python" in page
+    # a CSV link for every table, and the printable report for the same dates
+    for table in ("engagement", "hashtags", "top_posts"):
+        assert f"/admin-area/insights.csv?group=channel&amp;interval=week&amp;from=2026-11-23&amp;until=2026-12-07&amp;table={table}" in page
+    assert "/insights/report?level=portfolio&amp;from=2026-11-23&amp;until=2026-12-07" in page
+
+
+def test_every_table_downloads_as_csv(world):
+    boss = signed_in("boss")
+    engagement = boss.get("/admin-area/insights.csv", {**WEEKS, "table": "engagement"})
+    assert engagement["Content-Type"].startswith("text/csv")
+    assert engagement["Content-Disposition"] == 'attachment; filename="engagement-engagement-2026-11-23-2026-12-07.csv"'
+    rows = list(csv.DictReader(io.StringIO(engagement.content.decode())))
+    python48 = next(r for r in rows if r["group"] == "learning-python" and r["period"] == "2026-W48")
+    assert python48["posts"] == "3" and python48["comments"] == "2"
+    tags = list(csv.DictReader(io.StringIO(boss.get("/admin-area/insights.csv", {**WEEKS, "table": "hashtags"}).content.decode())))
+    assert {r["tag"]: r["uses"] for r in tags}["python"] == "2"
+    posts = list(csv.DictReader(io.StringIO(boss.get("/admin-area/insights.csv", {**WEEKS, "table": "top_posts"}).content.decode())))
+    assert posts[0]["id"] == "p1" and posts[0]["comments"] == "2"
+    # without dates, the last 28 days are used and shown in the date fields
+    default = boss.get("/admin-area/insights", {"group": "team"}).content.decode()
+    assert re.search(r'id="id_from" name="from"\s+value="\d{4}-\d\d-\d\d"', default)
+    bad = boss.get("/admin-area/insights.csv", {**WEEKS, "table": "people"})
+    assert bad.status_code == 422 and "There is no table &#39;people&#39;" in text(bad)
+
+
+@pytest.mark.parametrize("query, field, words", [
+    ({"from": "2026-12-07", "until": "2026-11-23"}, "until", "Until must be after 2026-12-07"),
+    ({"from": "yesterday"}, "from", "Write a date like 2026-11-01."),
+    ({"interval": "hour"}, "interval", "Choose day, week or month."),
+    ({"group": "moon"}, "group", "Choose everything, channel, programme or team."),
+    ({"from": "2024-01-01", "until": "2026-01-01"}, "until", "at most 400 days"),
+])
+def test_bad_choices_are_explained_beside_the_field_with_what_was_typed_kept(world, query, field, words):
+    response = signed_in("boss").get("/admin-area/insights", {**WEEKS, **query})
+    assert response.status_code == 422
+    found = re.search(rf'<p class="error" id="id_{field}-error">(.*?)</p>', response.content.decode(), re.S)
+    assert found and words in found.group(1), text(response)
+    if "from" in query:
+        assert f'value="{query["from"]}"' in response.content.decode()

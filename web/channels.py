@@ -1,0 +1,130 @@
+"""Channels: where notifications go. The list, a form to add or change one, deleting.
+
+The checks are the API's (notifications/channels.py). Secrets are write-only here: the form has
+fields to set or replace them, and a page says only how many are set; a URL shows scheme and host."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.views.decorators.http import require_http_methods, require_POST
+
+from notifications.channels import ChannelInvalid, check_channel, do_save_channel, shown_url
+from notifications.models import Channel
+
+from .access import admin_only
+from .forms import ChannelForm
+from .pages import not_found, page
+
+CHANNELS_SHOWN = 500
+
+
+def _field_of(path: str) -> str:
+    """The form field a service error belongs beside: secrets[1] is the second secret, recipients[3] the list."""
+    if path == "secrets[1]":
+        return "second_secret"
+    if path.startswith("secret"):
+        return "secret"
+    if path.startswith("recipients"):
+        return "recipients"
+    return path if path in ("id", "kind", "url") else "id"
+
+
+def _rows() -> list[dict]:
+    return [{"id": c.id, "kind": c.kind, "where": shown_url(c.url) or ", ".join(c.recipients[:3]) + (" …" if len(c.recipients) > 3 else ""),
+             "secrets": len(c.secrets), "enabled": c.enabled, "updated_at": c.updated_at}
+            for c in Channel.objects.order_by("id")[:CHANNELS_SHOWN]]
+
+
+def _list_page(request, form: ChannelForm, status: int = 200):
+    return page(request, "web/channels.html", {"form": form, "channels": _rows()}, status=status)
+
+
+def _edit_page(request, channel: Channel, form: ChannelForm, status: int = 200):
+    return page(request, "web/channel.html", {"form": form, "channel": channel, "where": shown_url(channel.url)},
+                status=status)
+
+
+def _secrets(form: ChannelForm, existing: Channel | None) -> list[str] | None:
+    """The secrets to store, or None to keep the current ones (a blank field never erases a secret)."""
+    data = form.cleaned_data
+    new, second = data.get("secret") or "", data.get("second_secret") or ""
+    if not new:
+        if second:
+            form.add_error("secret", "Enter the new secret first; the second one is the older secret kept while rotating.")
+        return None
+    if second:
+        return [new, second]
+    if data.get("keep_current") and existing is not None and existing.kind == "webhook" and existing.secrets:
+        return [new, existing.secrets[0]]
+    return [new]
+
+
+def _save(request, form: ChannelForm, channel_id: str, existing: Channel | None) -> Channel | None:
+    """Check with the service's rules and save; None with the errors beside their fields when it is refused."""
+    if not form.is_valid():
+        return None
+    data = form.cleaned_data
+    kind = data["kind"]
+    secrets = _secrets(form, existing) if kind == "webhook" else None
+    if form.errors:
+        return None
+    if kind != "webhook" and (data.get("secret") or data.get("second_secret")):
+        form.add_error("secret", f"A {kind} channel takes no secret: its URL is the credential. Clear this field.")
+        return None
+    url = data.get("url") or None
+    if url is None and existing is not None and existing.kind == kind and existing.url:
+        url = existing.url  # the URL is a credential, never shown back: a blank field keeps it
+    try:
+        fields = check_channel(channel_id, kind=kind, url=url, secrets=secrets,
+                               recipients=form.recipient_list(), enabled=data["enabled"], existing=existing)
+    except ChannelInvalid as exc:
+        form.add_error(_field_of(exc.path), exc.message[0].upper() + exc.message[1:] + ".")
+        return None
+    channel, _ = do_save_channel(channel_id, fields)
+    return channel
+
+
+@require_http_methods(["GET", "POST"])
+@admin_only
+def channels(request):
+    if request.method == "GET":
+        return _list_page(request, ChannelForm(initial={"enabled": True}))
+    form = ChannelForm(request.POST)
+    channel_id = (request.POST.get("id") or "").strip()
+    if channel_id and Channel.objects.filter(id=channel_id).exists():
+        form.is_valid()
+        form.add_error("id", f"A channel named {channel_id} exists already; open it from the list to change it.")
+        return _list_page(request, form, status=422)
+    channel = _save(request, form, channel_id, None)
+    if channel is None:
+        return _list_page(request, form, status=422)
+    messages.success(request, f"Channel {channel.id} is set up. Rules send to it with `to: {channel.id}`.")
+    return redirect("web:channels")
+
+
+@require_http_methods(["GET", "POST"])
+@admin_only
+def channel(request, channel_id: str):
+    existing = Channel.objects.filter(id=channel_id).first()
+    if existing is None:
+        return not_found(request, f"There is no channel {channel_id}.")
+    if request.method == "GET":
+        form = ChannelForm(initial={"id": existing.id, "kind": existing.kind, "enabled": existing.enabled,
+                                    "recipients": "\n".join(existing.recipients)})
+        return _edit_page(request, existing, form)
+    form = ChannelForm({**request.POST.dict(), "id": existing.id})
+    saved = _save(request, form, existing.id, existing)
+    if saved is None:
+        return _edit_page(request, existing, form, status=422)
+    messages.success(request, f"Channel {saved.id} is saved.")
+    return redirect("web:channels")
+
+
+@require_POST
+@admin_only
+def delete_channel(request, channel_id: str):
+    if not Channel.objects.filter(id=channel_id).delete()[0]:
+        return not_found(request, f"There is no channel {channel_id}.")
+    messages.success(request, f"Channel {channel_id} is deleted. Notifications to it now end as dead until it is set up again.")
+    return redirect("web:channels")

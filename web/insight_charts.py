@@ -1,0 +1,60 @@
+"""The dashboard's charts: pygal SVG drawn on the server, inline, no script and no CDN, in the
+printable report's style (insights/charts.py), so the two read alike."""
+
+from __future__ import annotations
+
+import re
+
+import pygal
+
+from insights.charts import COMMON
+
+ACTIVITY = (("Posts", "posts"), ("Comments", "comments"), ("Answers", "answers"), ("Likes", "reactions"),
+            ("Reshares", "reshares"), ("Shoutouts", "shoutouts"))
+MAX_LINES = 6  # groups drawn as lines; the table and the CSV have every group
+
+
+def _svg(chart) -> str:
+    """The SVG without pygal's inline config script: it only feeds the tooltip script, which is never loaded,
+    and the page then runs no script of the chart at all (labels are admin-visible user text)."""
+    return re.sub(r"<script\b[^>]*>.*?</script>", "", chart.render(is_unicode=True), flags=re.S)
+
+
+def _periods(rows: list[dict]) -> list[str]:
+    return sorted({r["period"] for r in rows})
+
+
+def activity(rows: list[dict], interval: str) -> str:
+    """Stacked bars per period: what people did, summed over the groups (counts add up across groups)."""
+    periods = _periods(rows)
+    chart = pygal.StackedBar(title=f"What people did, per {interval}", **COMMON)
+    chart.x_labels = periods
+    for label, name in ACTIVITY:
+        totals = dict.fromkeys(periods, 0)
+        for r in rows:
+            totals[r["period"]] += r["figures"][name]["value"] or 0
+        chart.add(label, [totals[p] for p in periods])
+    return _svg(chart)
+
+
+def people(rows: list[dict], group: str, interval: str) -> str:
+    """Lines per period: for everything, active people, contributors and new contributors; per group,
+    the active people of the busiest groups (people are not summed: one person acts in several groups)."""
+    periods = _periods(rows)
+    chart = pygal.Line(title=f"Who took part, per {interval}" if group == "all" else f"Active people per {group}, per {interval}",
+                       dots_size=4, include_x_axis=True, margin_right=40, **COMMON)
+    chart.x_labels = periods
+    if group == "all":
+        by_period = {r["period"]: r for r in rows}
+        for label, name in (("Active people", "active_people"), ("Contributors", "contributors"),
+                            ("New contributors", "new_contributors")):
+            chart.add(label, [by_period[p]["figures"][name]["value"] if p in by_period else None for p in periods])
+        return _svg(chart)
+    totals: dict[str, int] = {}
+    for r in rows:
+        totals[r["group"]] = totals.get(r["group"], 0) + (r["figures"]["active_people"]["value"] or 0)
+    busiest = sorted(totals, key=lambda g: (-totals[g], g))[:MAX_LINES]
+    for name in busiest:
+        values = {r["period"]: r["figures"]["active_people"]["value"] for r in rows if r["group"] == name}
+        chart.add(name or f"(no {group})", [values.get(p) for p in periods])
+    return _svg(chart)

@@ -1,0 +1,100 @@
+"""The insights dashboard: engagement per channel, programme, team or all, per day, week or month,
+each figure beside its previous period; charts, top hashtags, the most engaged posts, CSV downloads.
+
+Everything comes from the insights service (insights/reports.py), the same answer as
+GET /api/v1/insights/engagement; the charts use pygal like the printable report (insights/charts.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+
+from django.http import HttpResponse
+from django.views.decorators.http import require_safe
+from markupsafe import Markup
+
+from engine.errors import ApiError
+from insights import reports
+from insights.queries import Scope
+from insights.rollup import rollup_timezone
+
+from . import insight_charts
+from .access import admin_only
+from .forms import InsightsForm
+from .pages import page
+
+DEFAULT_DAYS = 28
+# The figures the table shows (the CSV has every one): (figure, heading, a share shown as a percentage).
+SHOWN = [("posts", "Posts", False), ("comments", "Comments", False), ("answers", "Answers", False),
+         ("reactions", "Likes", False), ("active_people", "Active people", False),
+         ("contributors", "Contributors", False), ("new_contributors", "New contributors", False),
+         ("participation", "Participation", True)]
+
+
+def _defaults() -> dict:
+    until = datetime.now(rollup_timezone()).date() + timedelta(days=1)
+    return {"group": "all", "interval": "week", "since": until - timedelta(days=DEFAULT_DAYS), "until": until}
+
+
+def _choices(request) -> tuple[InsightsForm, dict | None]:
+    """The form, and the chosen values when they are usable (the defaults when nothing was chosen)."""
+    if not request.GET:
+        defaults = _defaults()
+        return InsightsForm(initial=defaults), defaults
+    form = InsightsForm({**{k: v for k, v in _defaults().items() if k in ("group", "interval")}, **request.GET.dict()})
+    if not form.is_valid():
+        return form, None
+    data = dict(form.cleaned_data)
+    defaults = _defaults()
+    data["since"] = data["since"] or (data["until"] - timedelta(days=DEFAULT_DAYS) if data["until"] else defaults["since"])
+    data["until"] = data["until"] or defaults["until"]
+    form.data.update({"from": data["since"].isoformat(), "until": data["until"].isoformat()})  # show the dates used
+    if data["since"] >= data["until"]:
+        form.add_error("until", f"Until must be after {data['since'].isoformat()} (the day itself is not included).")
+        return form, None
+    return form, data
+
+
+def _answer(form: InsightsForm, chosen: dict) -> dict | None:
+    try:
+        return reports.engagement(chosen["group"], chosen["interval"], chosen["since"], chosen["until"], Scope())
+    except ApiError as exc:
+        form.add_error("interval" if exc.code == "too_many_rows" else "until", exc.message[0].upper() + exc.message[1:] + ".")
+        return None
+
+
+def _query(chosen: dict, **extra) -> str:
+    return urlencode({"group": chosen["group"], "interval": chosen["interval"], "from": chosen["since"].isoformat(),
+                      "until": chosen["until"].isoformat(), **extra})
+
+
+@require_safe
+@admin_only
+def insights(request):
+    form, chosen = _choices(request)
+    answer = _answer(form, chosen) if chosen else None
+    if answer is None:
+        return page(request, "web/insights.html", {"form": form, "answer": None}, status=422 if request.GET else 200)
+    charts = {"activity": Markup(insight_charts.activity(answer["rows"], chosen["interval"])),
+              "people": Markup(insight_charts.people(answer["rows"], answer["group"], chosen["interval"]))}
+    csv = {table: f"{request.path}.csv?{_query(chosen, table=table)}" for table in reports.TABLES}
+    report = "/insights/report?" + urlencode({"level": "portfolio", "from": chosen["since"].isoformat(),
+                                               "until": chosen["until"].isoformat()})
+    return page(request, "web/insights.html", {"form": form, "answer": answer, "shown": SHOWN, "charts": charts,
+                                               "csv": csv, "report": report})
+
+
+@require_safe
+@admin_only
+def insights_csv(request):
+    table = request.GET.get("table", "engagement")
+    form, chosen = _choices(request)
+    if table not in reports.TABLES:
+        form.add_error(None, f"There is no table {table[:40]!r}; the tables are {', '.join(reports.TABLES)}.")
+        chosen = None
+    answer = _answer(form, chosen) if chosen else None
+    if answer is None:
+        return page(request, "web/insights.html", {"form": form, "answer": None}, status=422)
+    response = HttpResponse(reports.to_csv(answer, table), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{reports.csv_filename(answer, table)}"'
+    return response

@@ -1,0 +1,106 @@
+"""The notification outbox: filters, pages of rows, one row's rendered payload, requeueing.
+
+Requeueing is the outbox's own action (do_requeue), the same the API's POST .../requeue calls."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.db import transaction
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST, require_safe
+
+from notifications.models import Channel, Notification
+from notifications.outbox import do_requeue
+from notifications.preview import preview
+from notifications.render import TEMPLATE_NAMES, RenderError
+
+from .access import admin_only
+from .forms import OutboxFilterForm
+from .message_templates import shown_preview
+from .pages import not_found, page
+
+PER_PAGE = 50
+REQUEUEABLE = ("pending", "retrying", "dead")  # as the API: delivered and delivering rows are left alone
+
+
+@require_safe
+@admin_only
+def outbox(request):
+    form = OutboxFilterForm(request.GET or None)
+    rows = Notification.objects.order_by("-id")
+    number = 1
+    if form.is_bound and not form.is_valid():
+        return page(request, "web/outbox.html", {"form": form, "rows": [], "total": 0}, status=422)
+    if form.is_bound:
+        data = form.cleaned_data
+        if data["status"]:
+            rows = rows.filter(status=data["status"])
+        if data["channel"]:
+            rows = rows.filter(channel_id=data["channel"])
+        if data["trigger"]:
+            rows = rows.filter(trigger=data["trigger"])
+        number = data["page"] or 1
+    total = rows.count()
+    shown = list(rows.only("id", "channel_id", "trigger", "status", "attempts", "next_attempt_at", "last_error",
+                           "last_status_code", "created_at")[(number - 1) * PER_PAGE:number * PER_PAGE])
+    query = request.GET.copy()
+    query.pop("page", None)
+
+    def page_link(n: int) -> str:
+        query["page"] = str(n)
+        return "?" + query.urlencode()
+
+    return page(request, "web/outbox.html", {
+        "form": form, "rows": shown, "total": total, "page": number, "pages": max(1, -(-total // PER_PAGE)),
+        "previous": page_link(number - 1) if number > 1 else None,
+        "next": page_link(number + 1) if number * PER_PAGE < total else None,
+        "requeueable": REQUEUEABLE, "back": request.get_full_path(),
+    })
+
+
+@require_safe
+@admin_only
+def notification(request, notification_id: int):
+    n = Notification.objects.filter(id=notification_id).first()
+    if n is None:
+        return not_found(request, f"There is no notification {notification_id}.")
+    channel = Channel.objects.filter(id=n.channel_id).first()
+    shown, problem = None, None
+    if channel is None:
+        problem = f"The channel {n.channel_id} is not set up, so there is nothing to render it for."
+    elif channel.kind == "webhook" or n.template in TEMPLATE_NAMES:
+        try:
+            result = preview(channel.kind, n.template if n.template in TEMPLATE_NAMES else n.trigger, data=n.data,
+                             trigger=n.trigger)
+            shown = shown_preview(channel.kind, result) if channel.kind != "webhook" else \
+                {"kind": "webhook", "json": json.dumps(result["payload"], indent=2, ensure_ascii=False)}
+        except RenderError as exc:
+            problem = f"The {channel.kind} template {n.template} does not render for this notification: {exc}"
+    else:
+        problem = f"The template {n.template} is unknown."
+    return page(request, "web/notification.html", {
+        "n": n, "channel": channel, "preview": shown, "problem": problem, "requeueable": n.status in REQUEUEABLE,
+        "data": json.dumps(n.data, indent=2, ensure_ascii=False)})
+
+
+def _safe_back(request, fallback: str) -> str:
+    back = request.POST.get("back") or ""
+    return back if back.startswith("/admin-area/outbox") and "//" not in back else fallback
+
+
+@require_POST
+@admin_only
+def requeue(request, notification_id: int):
+    with transaction.atomic():
+        n = Notification.objects.select_for_update().filter(id=notification_id).first()
+        if n is None:
+            return not_found(request, f"There is no notification {notification_id}.")
+        if n.status not in REQUEUEABLE:
+            messages.error(request, f"Notification {n.id} is {n.status}; only pending, retrying or dead ones can be requeued.")
+        else:
+            do_requeue(n)
+            messages.success(request, f"Notification {n.id} to {n.channel_id} is queued again, attempts reset to 0.")
+    return redirect(_safe_back(request, reverse("web:notification", args=[notification_id])))

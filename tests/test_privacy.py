@@ -115,3 +115,20 @@ def test_export_and_erasure_need_an_admin(admin, reader):
     assert reader.get(f"/people/{ANA}/export").status_code == 403
     assert reader.client.delete(f"/api/v1/people/{ANA}", **reader._headers()).status_code == 403
     assert admin.get("/people/nobody@example.com/export").status_code == 404
+
+
+def test_a_signed_in_employee_downloads_her_own_data_and_nobody_elses(admin, client):
+    # given Ana signed in to the web pages
+    history(admin)
+    assert client.login(username=ANA, password="a-long-password-1")
+    # when she asks for her data from her profile
+    profile = client.get(f"/people/{ANA}")
+    download = client.get("/me/export")
+    # then the profile offers it and the download is hers, audited; the page has no way to ask for another's
+    assert b"/me/export" in profile.content
+    assert download.status_code == 200 and download["Content-Disposition"].startswith("attachment")
+    document = download.json()
+    assert document["person"]["id"] == ANA and document["events"][0]["text"] == "My notes on pytest fixtures #Python"
+    assert PrivacyAudit.objects.filter(action="export", requested_by=f"web:{ANA}").count() == 1
+    other = client.get("/people/bob@example.com")
+    assert b"/me/export" not in other.content

@@ -50,5 +50,5 @@ def print_demo_logins(stdout, port: int) -> None:
     names = dict(Person.objects.filter(key__in=list(logins)).values_list("key", "name"))
     stdout.write(f"\nThe web pages: http://127.0.0.1:{port}/  Sign in with (also in DATA_DIR/demo-logins.json):")
     for username, password in logins.items():
-        who = "admin: rules workbench, versions, API keys" if username == ADMIN else f"employee {names.get(username) or ''}".rstrip()
+        who = "admin: rules workbench, channels, outbox, insights, API keys" if username == ADMIN else f"employee {names.get(username) or ''}".rstrip()
         stdout.write(f"  {username:<34} {password:<16} {who}")

@@ -107,3 +107,24 @@ def people(request):
                        .order_by("name", "key")[:SEARCH_RESULTS])
     return page(request, "web/people.html", {"form": form, "results": results, "limit": SEARCH_RESULTS},
                 status=422 if form.errors else 200)
+
+
+@require_safe
+@signed_in
+def export_own_data(request):
+    """Everything Plaudit holds about the signed-in person, as a JSON download (audited)."""
+    import json
+
+    from django.http import HttpResponse
+
+    from engine.privacy import export_person, record_export
+
+    person = viewer(request)
+    if person is None:
+        return not_found(request, "This sign-in is not a person on the boards, so there is no data to export.")
+    record_export(person, requested_by=f"web:{request.user.username}"[:100])
+    response = HttpResponse(json.dumps(export_person(person), indent=2, ensure_ascii=False),
+                            content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="plaudit-my-data.json"'
+    response["Cache-Control"] = "no-store"
+    return response

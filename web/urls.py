@@ -10,6 +10,7 @@ urlpatterns = [
     path("logout", signin.sign_out, name="signout"),
     path("boards/<str:board_id>", boards.board, name="board"),
     path("me", profiles.me, name="me"),
+    path("me/export", profiles.export_own_data, name="export"),
     path("people", profiles.people, name="people"),
     # Person ids can hold slashes (ids of other sources); the POST route comes first.
     path("people/<path:key>/visibility", profiles.set_visibility, name="visibility"),

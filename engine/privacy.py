@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, TextField
+from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 from redis import RedisError

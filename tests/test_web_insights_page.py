@@ -13,7 +13,7 @@ from django.test import Client
 from engine.ingest import do_accept_events
 from rules.active import do_activate_ruleset
 from tests.helpers import BASIC_RULESET, event
-from tests.web_seed import PASSWORD, make_user
+from tests.web_seed import make_user, signed_in, text
 
 PY = {"channel": "learning-python", "program": "data-academy"}
 CLOUD = {"channel": "learning-cloud", "program": "cloud-academy"}
@@ -42,15 +42,6 @@ def world(db, redis):
     make_user("ana@x")
     make_user("boss", admin=True)
 
-
-def signed_in(username: str) -> Client:
-    client = Client()
-    assert client.login(username=username, password=PASSWORD)
-    return client
-
-
-def text(response) -> str:
-    return re.sub(r"\s+", " ", response.content.decode())
 
 
 def test_employees_get_403_and_strangers_the_sign_in(world):

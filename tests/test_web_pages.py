@@ -9,7 +9,7 @@ from django.test import Client
 
 from engine.models import ApiKey, Person
 from rules.models import RulesetVersion
-from tests.web_seed import PASSWORD, POST_POINTS_LINE, WEB_RULESET, make_user, seed_world
+from tests.web_seed import PASSWORD, POST_POINTS_LINE, WEB_RULESET, make_user, seed_world, signed_in, text
 
 EMPLOYEE_PAGES = ["/", "/boards/all-time", "/boards/weekly", "/me", "/people/ana@example.com", "/people?q=ana",
                   "/badges", "/badges/first-post"]
@@ -22,15 +22,6 @@ def world(db, redis):
     make_user("ana@example.com")
     make_user("boss", admin=True)
 
-
-def signed_in(username: str) -> Client:
-    client = Client()
-    assert client.login(username=username, password=PASSWORD)
-    return client
-
-
-def text(response) -> str:
-    return re.sub(r"\s+", " ", response.content.decode())
 
 
 def test_every_page_asks_a_stranger_to_sign_in_first(world):

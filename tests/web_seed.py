@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from django.contrib.auth.models import User
+from django.test import Client
 from django.utils import timezone
 
 from engine.ingest import do_accept_events
@@ -86,3 +88,13 @@ def make_user(username: str, *, admin: bool = False) -> User:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
     return user
+
+
+def signed_in(username: str) -> Client:
+    client = Client()
+    assert client.login(username=username, password=PASSWORD)
+    return client
+
+
+def text(response) -> str:
+    return re.sub(r"\s+", " ", response.content.decode())

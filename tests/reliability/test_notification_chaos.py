@@ -4,7 +4,6 @@ SIGKILLed: every notification is delivered, and repeats are no more than the kil
 from __future__ import annotations
 
 import base64
-import json
 import os
 import random
 import signal

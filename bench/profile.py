@@ -65,7 +65,7 @@ def main() -> None:
                                     HTTP_AUTHORIZATION=f"Bearer {key}")
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
-    print(profiler.output_text(unicode=True, color=False, show_all=False))
+    print(profiler.output_text(unicode=True, color=False, show_all=os.environ.get("PROFILE_ALL") == "1"))
 
 
 if __name__ == "__main__":

@@ -1,26 +1,74 @@
-"""`make bench`: scoring throughput on a generated month of activity, against baselines in the same run.
+"""`make bench`: every benchmark under bench/, each figure next to a baseline measured in the same run.
 
-Figures on shared machines drift, so each figure is printed next to a baseline measured
-in the same process: the pure rules core alone (what scoring would cost with no database
-or Redis at all) and, for boards, raw pipelined ZADDs of the same number of board writes.
+    python -m bench                          # all of them (about 10 minutes on 2 cores)
+    python -m bench --only scorer            # one (repeat --only for more)
+    python -m bench --only scorer-memory --events 1000000
+    python -m bench --small --results /tmp/r.json --no-docs   # tiny sizes: checks that each one runs
+
+Figures on shared machines drift, so each is a ratio against a baseline timed in the same
+process, minutes apart at most. Results merge into bench/results.json (not committed) and the
+table in docs/benchmarks.md is rewritten from it.
 """
 
 from __future__ import annotations
 
-import json
+import argparse
 import os
-import platform
+import shlex
 import shutil
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def main() -> None:
+@dataclass
+class Context:
+    """What every benchmark gets: a private Redis, a migrated throwaway database, and the sizes asked for."""
+
+    r: object
+    root: Path
+    small: bool
+    events: int | None  # --events: overrides the event count of the benchmarks that take one
+
+    def size(self, full: int, small: int) -> int:
+        return small if self.small else full
+
+
+def _registry() -> dict:
+    from . import boards, http_ingest, insights, memory, month, rebuild, rules_cost, scorer
+
+    return {
+        "month": month.run,
+        "rules-cost": rules_cost.run_bench,
+        "scorer": scorer.run,
+        "http-ingest": http_ingest.run,
+        "board-reads": boards.run_bench,
+        "rebuild": rebuild.run_bench,
+        "scorer-memory": memory.run,
+        "insights": insights.run_bench,
+    }
+
+
+# scorer-memory first: the process's memory does not shrink after the 1,000,000-row benchmarks.
+NAMES = ["scorer-memory", "month", "rules-cost", "scorer", "http-ingest", "board-reads", "rebuild", "insights"]
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--only", action="append", choices=NAMES, help="run only this benchmark (repeatable)")
+    parser.add_argument("--events", type=int, help="event count for scorer and scorer-memory")
+    parser.add_argument("--small", action="store_true", help="tiny sizes: checks that each benchmark runs")
+    parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results.json")
+    parser.add_argument("--no-docs", action="store_true", help="leave docs/benchmarks.md alone")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    args = parse(sys.argv[1:] if argv is None else argv)
     data_dir = Path(tempfile.mkdtemp(prefix="plaudit-bench-"))
     os.environ["DATA_DIR"] = str(data_dir)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "engine.settings")
@@ -30,84 +78,52 @@ def main() -> None:
 
     django.setup()
     from django.core.management import call_command
+    from django.db import connection
 
-    from engine.demo_data import generate_month
-    from engine.ingest import do_accept_events
-    from engine.models import Award, Event
+    from engine import scoring
     from engine.redis import embedded_redis, get_redis
-    from engine.scoring import do_score_pending, to_core_event
-    from rules.active import active_ruleset, do_activate_ruleset
-    from rules.core import FactsCache, evaluate
-    from rules.simulate import compare, load_events
 
-    from . import boards, rebuild, rules_cost
-    from . import insights as insights_bench
+    from . import report
 
     call_command("migrate", verbosity=0)
-    results = {}
-    with embedded_redis():
-        do_activate_ruleset((ROOT / "rules/examples/social-learning.yaml").read_text())
-        # A fixed month, so every run scores the same events.
-        _, events = generate_month(seed=11, people=300, end=datetime(2026, 11, 28, 18, tzinfo=timezone.utc))
-        started = time.perf_counter()
-        for i in range(0, len(events), 1000):
-            do_accept_events(events[i:i + 1000])
-        ingest_s = time.perf_counter() - started
-
-        started = time.perf_counter()
-        scored = do_score_pending()
-        score_s = time.perf_counter() - started
-
-        ruleset, _ = active_ruleset()
-        # Simulation: the same stored events replayed in memory against a draft (here the live text)
-        # and the live ruleset, the report included, as POST /rulesets/simulate does.
-        started = time.perf_counter()
-        stored, teams = load_events(None, None)
-        compare(ruleset, ruleset, stored, teams)
-        simulate_s = time.perf_counter() - started
-        core_events = [to_core_event(e) for e in Event.objects.select_related("actor", "target_author").order_by("seq")]
-        started = time.perf_counter()
-        facts = FactsCache()
-        for e in core_events:
-            evaluate(ruleset, e, facts)
-        core_s = time.perf_counter() - started
-
-        # Baseline for board writes: the same count of ZADDs, pipelined, with nothing else.
-        board_writes = Award.objects.exclude(points=0).count() * len(ruleset.leaderboards)
-        r = get_redis()
-        started = time.perf_counter()
-        pipe = r.pipeline(transaction=False)
-        for i in range(board_writes):
-            pipe.zadd(f"bench:{{b}}:{i % 50}", {f"p{i % 300}": i})
-            if i % 5000 == 4999:
-                pipe.execute()
-        pipe.execute()
-        zadd_s = time.perf_counter() - started
-        r.delete(*[f"bench:{{b}}:{i}" for i in range(50)])
-        board_reads = boards.run(r, ruleset)
-        board_rebuild = rebuild.run(r)
-        insights_figures = insights_bench.run()
-
-    results = {
-        "machine": {"python": platform.python_version(), "cpu_count": os.cpu_count(), "platform": platform.platform()},
-        "events": scored,
-        "scoring_events_per_s": round(scored / score_s),
-        "core_only_events_per_s": round(scored / core_s),
-        "scoring_vs_core_ratio": round(core_s / score_s, 3),
-        "ingest_events_per_s": round(len(events) / ingest_s),
-        "board_writes": board_writes,
-        "raw_zadd_per_s": round(board_writes / zadd_s),
-        "scoring_time_s": round(score_s, 2),
-        "simulation_time_s": round(simulate_s, 2),
-        "simulation_vs_scoring_speedup": round(score_s / simulate_s, 2),
-        **rules_cost.run(),
-        **board_reads,
-        **board_rebuild,
-        **insights_figures,
-    }
-    (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2))
-    print(json.dumps(results, indent=2))
-    shutil.rmtree(data_dir, ignore_errors=True)
+    names = args.only or NAMES
+    registry = _registry()
+    run = {"machine": report.machine(), "database": connection.vendor, "benchmarks": {}}
+    try:
+        with embedded_redis():
+            r = get_redis()
+            run["redis"] = r.info("server")["redis_version"]
+            ctx = Context(r=r, root=ROOT, small=args.small, events=args.events)
+            for name in names:
+                # Each benchmark starts from an empty database and Redis, so none pays for another's rows.
+                call_command("flush", interactive=False, verbosity=0)
+                r.flushdb()
+                scoring._warm.clear()
+                print(f"== {name}", flush=True)
+                started = time.perf_counter()
+                outcome = registry[name](ctx)
+                command = "python -m bench --only " + name
+                if args.events and name in ("scorer", "scorer-memory"):
+                    command += f" --events {args.events}"
+                if args.small:
+                    command += " --small"
+                run["benchmarks"][name] = {
+                    "at": report.now(), "command": command, "seconds": round(time.perf_counter() - started, 1),
+                    "figures": [f.as_dict() for f in outcome["figures"]], "details": outcome.get("details", {}),
+                }
+                for f in outcome["figures"]:
+                    print("  " + f.line(), flush=True)
+                for key, value in outcome.get("details", {}).items():
+                    print(f"  {key}: {value}", flush=True)
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    merged = report.save(args.results, run)
+    if not args.no_docs:
+        report.write_docs(ROOT / "docs" / "benchmarks.md", merged)
+    missed = [f"{name}: {f['name']}" for name, b in run["benchmarks"].items() for f in b["figures"] if f["met"] is False]
+    print("\nall targets met" if not missed else "\ntargets not met:\n  " + "\n  ".join(missed))
+    print(f"results: {shlex.quote(str(args.results))}")
+    return run
 
 
 if __name__ == "__main__":

@@ -208,6 +208,19 @@ def run() -> dict:
     return out
 
 
+def run_bench(ctx) -> dict:
+    """For `python -m bench`: a month's dashboard from the rollups against the same figures from raw events."""
+    global EVENTS
+    from .report import Figure
+
+    EVENTS = ctx.size(EVENTS, 20_000)
+    out = run()
+    figures_ = [Figure(f"month dashboard by week, {group}, {EVENTS:,} events", out[f"insights_month_{group}_rollups_ms"],
+                       out[f"insights_month_{group}_raw_ms"], "ms", "the same figures from raw events",
+                       higher_is_better=False) for group in ("all", "channel")]
+    return {"figures": figures_, "details": {k: v for k, v in out.items() if not k.endswith(("_rollups_ms", "_raw_ms"))}}
+
+
 def _comparable(rows: list[dict]) -> list:
     return sorted((r["group"], r["period"], sorted((k, v["value"], v["previous"]) for k, v in r["figures"].items()))
                   for r in rows)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -70,7 +72,7 @@ def score_next_batch(batch_size: int | None = None, *, boards: bool = True, anno
         if boards:
             rebuild.sync_boards(r, ruleset, batch - 1)
         events = list(Event.objects.filter(scored_at__isnull=True).order_by("seq")
-                      .select_related("actor", "target_author")[:batch_size])
+                      .select_related("actor", "target_author").only(*Event.CORE_FIELDS)[:batch_size])
         if not events:
             transaction.set_rollback(True)
             return None
@@ -83,7 +85,7 @@ def score_next_batch(batch_size: int | None = None, *, boards: bool = True, anno
         if announce:
             record_notifications(ruleset, events)  # outbox rows in this transaction; sent after commit
         deltas = rebuild.award_deltas(ruleset, (
-            (a.recipient.key, a.rule_id, a.points, a.occurred_at, a.channel, a.program, a.team, a.event_id) for a in awards
+            (a.recipient_key, a.rule_id, a.points, a.occurred_at, a.channel, a.program, a.team, a.event_id) for a in awards
         ))
         if boards:
             visibility = Visibility(ruleset, ((p.key, p.public, p.role) for p in people.values()))
@@ -239,11 +241,29 @@ class LedgerFacts:
         return self._streaks.get((person, streak_id), StreakRun())
 
 
+class LedgerRow(NamedTuple):
+    """An award as written to the ledger: a plain tuple, far cheaper to build than a model instance."""
+
+    event_id: int
+    rule_id: str
+    recipient_id: int
+    recipient_key: str
+    points: int
+    base_points: int
+    factor: float
+    capped: bool
+    reverses_event_id: int | None
+    occurred_at: datetime
+    channel: str
+    program: str
+    team: str
+
+
 def _write_ledger(outcomes: list[Outcome], events: list[Event], people: dict[str, Person], facts: FactsCache,
-                  ruleset: Ruleset, batch: int, version: int) -> list[Award]:
+                  ruleset: Ruleset, batch: int, version: int) -> list[LedgerRow]:
     by_source = {e.source_id: e for e in events}
     # Compensations count where the reversed award counted: its time, channel, program and team.
-    originals: dict[tuple[str, str, str], Award] = {}
+    originals: dict[tuple[str, str, int], Award | LedgerRow] = {}
     reversed_ids = {a.reverses_event for o in outcomes for a in o.awards if a.reverses_event}
     if reversed_ids:
         for award in Award.objects.filter(event__source_id__in=reversed_ids, reverses_event__isnull=True).select_related("event"):
@@ -257,15 +277,12 @@ def _write_ledger(outcomes: list[Outcome], events: list[Event], people: dict[str
             recipient = people[a.recipient]
             if a.reverses_event:
                 original = originals[(a.reverses_event, a.rule_id, recipient.id)]
-                row = Award(event=event, rule_id=a.rule_id, recipient=recipient, points=a.points, base_points=0,
-                            reverses_event=by_source[a.reverses_event], occurred_at=original.occurred_at,
-                            channel=original.channel, program=original.program, team=original.team,
-                            batch=batch, ruleset_version=version)
+                row = LedgerRow(event.seq, a.rule_id, recipient.id, recipient.key, a.points, 0, 1.0, False,
+                                by_source[a.reverses_event].seq, original.occurred_at, original.channel,
+                                original.program, original.team)
             else:
-                row = Award(event=event, rule_id=a.rule_id, recipient=recipient, points=a.points,
-                            base_points=a.base_points, factor=a.factor, capped=a.capped,
-                            occurred_at=event.occurred_at, channel=event.channel, program=event.program,
-                            team=recipient.team, batch=batch, ruleset_version=version)
+                row = LedgerRow(event.seq, a.rule_id, recipient.id, recipient.key, a.points, a.base_points, a.factor,
+                                a.capped, None, event.occurred_at, event.channel, event.program, recipient.team)
                 originals[(event.source_id, a.rule_id, recipient.id)] = row
             awards.append(row)
         for b in outcome.badges:
@@ -275,7 +292,7 @@ def _write_ledger(outcomes: list[Outcome], events: list[Event], people: dict[str
         for lv in outcome.levels:
             levels.append(LevelChange(person=people[lv.person], level=lv.level, previous=lv.previous or "",
                                       min_points=lv.min_points, event=event))
-    Award.objects.bulk_create(awards, batch_size=1000)
+    _insert_awards(awards, batch, version)
     BadgeGrant.objects.bulk_create(grants, batch_size=1000)
     LevelChange.objects.bulk_create(levels, batch_size=1000)
     _write_people(facts, people, ruleset)
@@ -287,6 +304,22 @@ def _write_ledger(outcomes: list[Outcome], events: list[Event], people: dict[str
         if o.note:
             Event.objects.filter(source_id=o.event.id).update(scoring_note=o.note[:300])
     return awards
+
+
+def _insert_awards(awards: list[LedgerRow], batch: int, version: int) -> None:
+    """One executemany of one INSERT: bulk_create builds and checks a model instance per row, which cost
+    about half of the ledger's time. The values are adapted for the database as Django would."""
+    if not awards:
+        return
+    stamp = connection.ops.adapt_datetimefield_value
+    created = stamp(timezone.now())
+    rows = [(a.event_id, a.rule_id, a.recipient_id, a.points, a.base_points, a.factor, a.capped, a.reverses_event_id,
+             stamp(a.occurred_at), a.channel, a.program, a.team, batch, version, created) for a in awards]
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {Award._meta.db_table} (event_id, rule_id, recipient_id, points, base_points, factor, capped, "
+            "reverses_event_id, occurred_at, channel, program, team, batch, ruleset_version, created_at) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", rows)
 
 
 def _write_people(facts: FactsCache, people: dict[str, Person], ruleset: Ruleset) -> None:

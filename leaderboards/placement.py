@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timedelta
 from typing import Sequence
 from zoneinfo import ZoneInfo
@@ -72,6 +73,7 @@ def season_of(seasons: Sequence[SeasonSpan], moment: datetime) -> str | None:
     return next((s.id for s in seasons if s.start <= moment < s.end), None)
 
 
+@lru_cache(maxsize=4096)  # a batch asks for the same few periods thousands of times
 def expiry(period: str, label: str, tz: ZoneInfo, grace: timedelta) -> int:
     _, end = period_bounds(period, label, tz)
     return int((end + grace).timestamp())

@@ -44,38 +44,63 @@ def apply_deltas(r: redis.Redis, deltas: Iterable[BoardDelta], hidden: Hidden, *
 
     Totals are read first and written back as absolute scores in one MULTI, together with
     the applied-batch marker: either the whole batch is on the boards or none of it is.
+    Reads and writes are grouped per board key (ZMSCORE, one ZADD and one ZREM per key):
+    a batch touches a few dozen keys but thousands of (key, member) pairs, and the commands,
+    not Redis's work, are what a batch pays for.
     """
-    deltas = list(deltas)
-    pairs = list(dict.fromkeys((d.placement, d.person) for d in deltas))
-    current: dict[tuple, list] = {}
-    if pairs:
-        read = r.pipeline(transaction=False)
-        for placement, person in pairs:
-            key = _key(placement)
-            read.zscore(key, person)
-            read.zscore(keys.hidden_key(key), person)
-        scores = read.execute()
-        for i, pair in enumerate(pairs):
-            score = scores[2 * i] if scores[2 * i] is not None else scores[2 * i + 1]
-            current[pair] = [decode(score), int(score) % (2**32), True] if score is not None else [0, 0, False]
-    changed = set()
+    # Each placement's key is worked out once; the rest works on (key, member) strings.
+    key_of: dict[Placement, str] = {}
+    placement_of: dict[str, Placement] = {}
+    members: dict[str, dict[str, None]] = {}
+    steps = []
     for d in deltas:
-        state = current[(d.placement, d.person)]
-        if d.points:
-            state[0] += d.points
-            state[1] = d.seq
-            state[2] = True
-            changed.add((d.placement, d.person))
-    write = r.pipeline(transaction=True)
-    for placement, person in changed:
-        points, seq, _ = current[(placement, person)]
-        key = _key(placement)
+        key = key_of.get(d.placement)
+        if key is None:
+            key = key_of[d.placement] = _key(d.placement)
+            placement_of[key] = d.placement
+            members[key] = {}
+        members[key][d.person] = None
+        steps.append((key, d.person, d.points, d.seq))
+    current: dict[tuple[str, str], list[int]] = {}
+    if members:
+        read = r.pipeline(transaction=False)
+        for key, people in members.items():
+            read.zmscore(key, list(people))
+            read.zmscore(keys.hidden_key(key), list(people))
+        answers = read.execute()
+        for i, (key, people) in enumerate(members.items()):
+            for person, shown, kept in zip(people, answers[2 * i], answers[2 * i + 1]):
+                score = shown if shown is not None else kept
+                current[(key, person)] = [decode(score), int(score) % (2**32)] if score is not None else [0, 0]
+    changed: dict[tuple[str, str], None] = {}
+    for key, person, points, seq in steps:
+        if points:
+            state = current[(key, person)]
+            state[0] += points
+            state[1] = seq
+            changed[(key, person)] = None
+    adds: dict[str, dict[str, int]] = {}
+    removes: dict[str, list[str]] = {}
+    registry: dict[tuple[str, str], str] = {}
+    expiries: dict[str, int] = {}
+    for key, person in changed:
+        points, seq = current[(key, person)]
+        placement = placement_of[key]
         shown, other = (keys.hidden_key(key), key) if hidden(placement.board_id, person) else (key, keys.hidden_key(key))
-        write.zadd(shown, {person: encode(points, seq)})
-        write.zrem(other, person)
-        write.hset(keys.registry_key(placement.board_id), keys.registry_field(placement.period, placement.scope_value), key)
+        adds.setdefault(shown, {})[person] = encode(points, seq)
+        removes.setdefault(other, []).append(person)
+        registry.setdefault((placement.board_id, keys.registry_field(placement.period, placement.scope_value)), key)
         if placement.expires_at:
-            write.expireat(shown, placement.expires_at)
+            expiries[shown] = placement.expires_at
+    write = r.pipeline(transaction=True)
+    for key, scores in adds.items():
+        write.zadd(key, scores)
+    for key, people in removes.items():
+        write.zrem(key, *people)
+    for (board_id, field), key in registry.items():
+        write.hset(keys.registry_key(board_id), field, key)
+    for key, at in expiries.items():
+        write.expireat(key, at)
     write.set(keys.APPLIED_BATCH, batch)
     write.execute()
     return len(changed)

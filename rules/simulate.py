@@ -67,7 +67,7 @@ def replay(ruleset: Ruleset, events: Iterable[CoreEvent], teams: dict[str, str])
 
 
 def load_events(since: datetime | None, until: datetime | None) -> tuple[list[CoreEvent], dict[str, str]]:
-    events = Event.objects.select_related("actor", "target_author").order_by("seq")
+    events = Event.objects.select_related("actor", "target_author").only(*Event.CORE_FIELDS).order_by("seq")
     if since:
         events = events.filter(occurred_at__gte=since)
     if until:

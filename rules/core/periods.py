@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,9 +19,14 @@ def period_key(period: str, moment: datetime, tz: ZoneInfo) -> str:
     """The label of the period containing `moment`: 2026-11-28, 2026-W48, 2026-11 or all."""
     if period in (ALL, "ever"):
         return ALL
-    local = moment.astimezone(tz)
+    return _label(period, moment.astimezone(tz).date())
+
+
+@lru_cache(maxsize=4096)  # scoring and simulation ask for the same few days thousands of times
+def _label(period: str, local: date) -> str:
+    """The label of a day, week or month from the local date alone."""
     if period == "day":
-        return local.date().isoformat()
+        return local.isoformat()
     if period == "week":
         year, week, _ = local.isocalendar()
         return f"{year}-W{week:02d}"

@@ -1,0 +1,86 @@
+"""Ordered scoring of 100,000 events with 5 board writes each, against the limit and the peers' way.
+
+- the limit for board updates: raw redis-py pipelined ZINCRBY of the same board keys and members,
+  one per award and board (500,000), with nothing else;
+- the peers' way: bench/naive.py on the first 10,000 of the same events (it is slow), as a rate;
+- the scorer's resident memory before and at its peak.
+"""
+
+from __future__ import annotations
+
+import time
+
+from . import memory, naive, workload
+from .report import Figure
+
+EVENTS = 100_000
+NAIVE_EVENTS = 10_000
+
+
+def raw_board_writes(r, writes: list[tuple[str, str, int]]) -> float:
+    """Seconds to write (key, member, points) to Redis, pipelined 5,000 at a time."""
+    started = time.perf_counter()
+    pipe = r.pipeline(transaction=False)
+    for n, (key, member, points) in enumerate(writes, 1):
+        pipe.zincrby(key, points, member)
+        if n % 5000 == 0:
+            pipe.execute()
+    pipe.execute()
+    return time.perf_counter() - started
+
+
+def run(ctx) -> dict:
+    from engine.models import Award
+    from engine.scoring import do_score_pending
+    from leaderboards import keys
+    from leaderboards.rebuild import AWARD_FIELDS, award_deltas
+    from leaderboards.reads import board_page
+    from rules.active import active_ruleset, do_activate_ruleset
+
+    n = ctx.events or ctx.size(EVENTS, 300)
+    do_activate_ruleset(workload.RULESET)
+    ruleset, _ = active_ruleset()
+    started = time.perf_counter()
+    workload.load(n)
+    ingest_s = time.perf_counter() - started
+
+    naive_n = min(n, ctx.size(NAIVE_EVENTS, 100))
+    started = time.perf_counter()
+    naive.score(ruleset, naive_n)
+    naive_s = time.perf_counter() - started
+    naive_top10_s = naive.top10_seconds(ctx.size(20, 2))
+    naive.undo()
+
+    memory.reset_peak()
+    rss_before = memory.rss_mb()
+    started = time.perf_counter()
+    scored = do_score_pending()
+    score_s = time.perf_counter() - started
+    peak = memory.peak_rss_mb()
+
+    # The same board keys and members the scorer wrote, one write per award and board.
+    rows = Award.objects.order_by("event_id", "id").values_list(*AWARD_FIELDS)
+    writes = [("bench:raw:" + keys.board_key(d.placement.board_id, d.placement.period, d.placement.scope_value),
+               d.person, d.points) for d in award_deltas(ruleset, rows.iterator(chunk_size=10_000))]
+    raw_s = raw_board_writes(ctx.r, writes)
+
+    board = ruleset.leaderboard("all-time")
+    calls = ctx.size(200, 5)
+    started = time.perf_counter()
+    for _ in range(calls):
+        board_page(ctx.r, ruleset, board, period=None, scope=None, limit=10, offset=0, around=None)
+    our_top10_s = (time.perf_counter() - started) / calls
+    assert scored == n, f"scored {scored} of {n} events"
+    return {
+        "figures": [
+            Figure(f"ordered scoring of {n:,} events, {workload.BOARDS} boards each", n / score_s, n / raw_s,
+                   "events/s", f"raw pipelined board writes alone ({len(writes):,} ZINCRBY)", target=0.5),
+            Figure(f"ordered scoring of {n:,} events, {workload.BOARDS} boards each", n / score_s, naive_n / naive_s,
+                   "events/s", f"naive scorer, ORM row per award ({naive_n:,} events)", target=20.0),
+            Figure("all-time top 10 read", 1 / our_top10_s, 1 / naive_top10_s, "reads/s",
+                   "naive SQL SUM/GROUP BY"),
+        ],
+        "details": {"scoring_s": round(score_s, 2), "ingest_events_per_s": round(n / ingest_s),
+                    "board_writes": len(writes), "raw_board_writes_s": round(raw_s, 2),
+                    "naive_s": round(naive_s, 2), "rss_before_scoring_mb": rss_before, "peak_rss_mb": peak},
+    }

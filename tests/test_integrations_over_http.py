@@ -61,10 +61,33 @@ def test_each_source_turns_real_requests_into_the_right_events_and_points(transa
         xapi = requests.post(f"{site}/integrations/xapi/statements", json=cert, timeout=30,
                              headers={"Authorization": f"Bearer {integration_key}", "X-Experience-API-Version": "1.0.3"})
 
+        # the rest of each source's mappings: a Slack reshare and an unlike, a Teams reply, Viva replies
+        # and likes, and the xAPI verbs besides completion
+        share = message("1764065100.000300", user="U_BOB", text="worth a read",
+                        attachments=[{"is_share": True, "is_msg_unfurl": True, "channel_id": "C42",
+                                      "ts": "1764064800.000100", "author_id": "U_ANA"}])
+        assert slack_post(site, share).status_code == 200
+        assert slack_post(site, reaction("reaction_removed", "1764064800.000100", at="1764065200.000100")).status_code == 200
+        reply_body = json.dumps(activity("2002", "<at>Plaudit</at> Which module?", sender={"id": "29:bob", "name": "Bob"},
+                                         reply_to="2001")).encode()
+        assert requests.post(f"{site}/integrations/teams/messages", data=reply_body, timeout=30, headers={
+            "Content-Type": "application/json", "Authorization": teams_sign(reply_body)}).status_code == 200
+        viva_post, viva_reply = yammer(9100, 11, "My notes on pandas"), yammer(9101, 22, "Thanks!", replied_to_id=9100, thread_id=9100)
+        like = {"type": "like", "message_id": 9100, "user_id": 33, "created_at": "2026-11-25T11:00:00+00:00"}
+        assert requests.post(f"{site}/integrations/viva/messages", json={"messages": [viva_post, viva_reply], "likes": [like],
+                             "references": REFS}, headers={"Authorization": f"Bearer {integration_key}"}, timeout=30).status_code == 200
+        verbs = {"completed": "course_completed", "attended": "attended", "commented": "comment", "shared": "reshare",
+                 "answered": "answer", "asked": "question", "liked": "reaction",
+                 "https://w3id.org/openbadges/verbs/earned": "certification_earned"}
+        statements = {verb: statement(verb, actor="dan@example.com", activity="https://lms.example.com/things/42") for verb in verbs}
+        assert requests.post(f"{site}/integrations/xapi/statements", json=list(statements.values()), timeout=30, headers={
+            "Authorization": f"Bearer {integration_key}", "X-Experience-API-Version": "1.0.3"}).status_code == 200
+
         assert forged.status_code == 401 and teams.status_code == 200 and viva.status_code == 200
         assert xapi.status_code == 200 and xapi.headers["X-Experience-API-Version"].startswith("1.0")
-        wait_for(lambda: Event.objects.count() == 6 and not Event.objects.filter(scored_at__isnull=True).exists(),
-                 timeout=60, what="the six events scored by the worker")
+        expected = 6 + 2 + 1 + 3 + len(verbs)
+        wait_for(lambda: Event.objects.count() == expected and not Event.objects.filter(scored_at__isnull=True).exists(),
+                 timeout=60, what=f"the {expected} events scored by the worker")
 
         def event(event_id):
             answer = requests.get(f"{base}/events/{event_id}", headers=admin, timeout=30)
@@ -81,10 +104,19 @@ def test_each_source_turns_real_requests_into_the_right_events_and_points(transa
         assert Event.objects.filter(source_id__startswith="teams:", type="post").count() == 1
         assert not Event.objects.filter(source_id__contains="1764065999").exists()
 
+        assert event("slack:T01:C42:1764065100.000300")["type"] == "reshare"
+        assert Event.objects.filter(source_id__startswith="teams:", type="comment").count() == 1
+        assert event("viva:9101")["type"] == "comment" and event("viva:9100:like:33")["type"] == "reaction"
+        for verb, event_type in verbs.items():
+            assert event(f"xapi:{statements[verb]['id']}")["type"] == event_type, verb
+        undo = Event.objects.get(type="undo", source_id__startswith="slack:")
+        assert undo.target_id == Event.objects.get(type="reaction", source_id__startswith="slack:").source_id
+
         def points(person):
             return requests.get(f"{base}/people/{person}", headers=admin, timeout=30).json()["points"]
 
-        # post 10 + comment received 1 + like 1 = 12 for Ana; the retry counted nothing; Bob's comment 2; praise 25 each
-        assert points("ana@example.com") == 12 + 2  # and 2 for giving the Viva praise as its sender
-        assert points("bob@example.com") == 2 + 25
+        # Ana: post 10 + comment received 1 + the like, taken back by the unlike (0); the retry counted
+        # nothing; 2 for giving the Viva praise; 10 for her Viva post, 1 for the Viva reply to it, 1 for its like
+        assert points("ana@example.com") == 10 + 1 + 2 + 10 + 1 + 1
+        assert points("bob@example.com") == 2 + 25 + 2  # his Slack comment, the praise, his Viva reply
         assert points("carol@example.com") == 25

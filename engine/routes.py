@@ -245,7 +245,7 @@ def patch_person(request, person_id: str, patch: PersonPatch):
 
 
 class AliasIn(BodyIn):
-    source: str = Field(..., min_length=1, max_length=50, description="slack, teams, viva, lms, email...")
+    source: str = Field(..., min_length=1, max_length=32, description="slack, teams, viva, lms, email...")
     id: str = Field(..., min_length=1, max_length=200)
 
 

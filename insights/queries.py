@@ -149,7 +149,8 @@ def _concentration(posters) -> list[tuple]:
            f"COUNT(*) OVER (PARTITION BY bucket, grp) AS cnt FROM {inner}) AS ranked GROUP BY bucket, grp")
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [(_as_date(b), g, top, tenth, pid) for b, g, top, tenth, pid in cursor.fetchall()]
+        # int(): PostgreSQL sums whole numbers as numeric, which would reach the JSON as a string.
+        return [(_as_date(b), g, int(top), int(tenth), pid) for b, g, top, tenth, pid in cursor.fetchall()]
 
 
 def _count_by(history, column: str) -> dict[tuple[str, date], int]:

@@ -59,6 +59,16 @@ def community() -> list[dict]:
     ]
 
 
+@pytest.fixture(autouse=True)
+def settled_event_numbers(monkeypatch):
+    """Every event here is committed before it is read, so a gap in event numbers is never an
+    event still committing. On PostgreSQL sequences are not rolled back between tests, so the log
+    starts past 1 and the rollups would otherwise wait out GAP_SETTLE_S before counting."""
+    from insights import rollup
+
+    monkeypatch.setattr(rollup, "GAP_SETTLE_S", 0)
+
+
 @pytest.fixture
 def seeded(admin):
     assert admin.put_yaml("/ruleset", BASIC_RULESET).status_code == 200
@@ -244,7 +254,10 @@ def test_a_read_rolls_up_a_bounded_number_of_events_and_says_what_is_pending(see
     first = reader.get("/insights/engagement", **WEEKS).json()
     # then the answer says how far it got
     total = len(community())
-    assert first["rollup"] == {"up_to_seq": 10, "pending_events": total - 10, "complete": False,
+    from engine.models import Event
+
+    tenth = Event.objects.order_by("seq").values_list("seq", flat=True)[9]  # sequences need not start at 1
+    assert first["rollup"] == {"up_to_seq": tenth, "pending_events": total - 10, "complete": False,
                                "timezone": "Europe/Berlin"}
     # and the command catches up the rest
     from django.core.management import call_command

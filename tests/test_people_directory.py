@@ -94,3 +94,25 @@ def test_bodies_that_are_not_objects_or_guess_at_types_are_refused(admin):
     assert as_array.status_code == 422 and "must be a JSON object, not an array" in as_array.content.decode()
     assert as_number.status_code == 422 and as_number.json()["details"][0]["path"] == "public"
     assert unix_time.status_code == 422 and "YYYY-MM-DD" in unix_time.content.decode()
+
+
+def test_directory_text_longer_than_the_database_holds_is_refused_before_anything_is_stored(db, redis, tmp_path, admin):
+    import pytest
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from engine.models import Person
+
+    # given a directory entry whose team and alias source are too long for their columns
+    path = tmp_path / "people.json"
+    path.write_text(json.dumps([{"id": "ok@example.com"}, {"id": "x@example.com", "team": "t" * 101,
+                                                            "aliases": [{"source": "s" * 33, "id": "1"}]}]))
+    # when it is imported, or the alias sent through the API
+    with pytest.raises(CommandError) as refused:
+        call_command("people", "import", str(path))
+    answer = admin.client.put("/api/v1/people/x@example.com", json.dumps({"aliases": [{"source": "s" * 33, "id": "1"}]}),
+                              content_type="application/json", **admin._headers())
+    # then both say what is too long, and nothing is stored
+    assert "`team` is text of at most 100 characters" in str(refused.value) and "at most 32" in str(refused.value)
+    assert answer.status_code == 422
+    assert not Person.objects.filter(key__in=["ok@example.com", "x@example.com"]).exists()

@@ -38,6 +38,10 @@ def read_rows(path: Path) -> list[tuple[int, dict]]:
     return [(n, item) for n, item in enumerate(items, start=1)]
 
 
+# What the database holds (engine/models.py): longer text is refused here, before anything is stored.
+LIMITS = {"name": 200, "team": 100, "role": 100, "email": 200}
+
+
 def problems_in(rows: list[tuple[int, dict]]) -> list[str]:
     found, seen = [], set()
     for where, row in rows:
@@ -50,9 +54,15 @@ def problems_in(rows: list[tuple[int, dict]]) -> list[str]:
         elif key in seen:
             found.append(f"{where}: {key!r} is listed twice")
         seen.add(key)
+        for field, limit in LIMITS.items():
+            value = row.get(field)
+            if value is not None and (not isinstance(value, str) or len(value) > limit):
+                found.append(f"{where}: `{field}` is text of at most {limit} characters")
         for alias in row.get("aliases") or []:
             if not isinstance(alias, dict) or not alias.get("source") or not alias.get("id"):
                 found.append(f"{where}: an alias needs `source` and `id` (CSV: source=id)")
+            elif len(str(alias["source"])) > 32 or len(str(alias["id"])) > 200:
+                found.append(f"{where}: an alias's source is at most 32 characters and its id at most 200")
     return found
 
 

@@ -14,15 +14,13 @@ added together.
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F, Sum, TextField
-from django.db.models.functions import Cast
+from django.db.models import F, Sum
 
 from .errors import ApiError
-from .models import Award, Event, LevelChange, Person, PersonAlias, ScorerState, StreakState
+from .models import Award, Event, LevelChange, Person, PersonAlias, ScorerState, StreakState, events_mentioning
 from .redis import get_redis
 
 
@@ -55,8 +53,7 @@ def do_merge_people(source: Person, target: Person) -> MergeReport:
         target = Person.objects.select_for_update().get(pk=target.pk)
         report.events_moved = Event.objects.filter(actor=source).update(actor=target)
         Event.objects.filter(target_author=source).update(target_author=target)
-        for event in Event.objects.annotate(m=Cast("mentions", TextField())).filter(
-                m__contains=json.dumps(source.key)).only("seq", "mentions"):
+        for event in events_mentioning(source.key).only("seq", "mentions"):
             event.mentions = list(dict.fromkeys(target.key if m == source.key else m for m in event.mentions))
             event.save(update_fields=["mentions"])
             report.mentions_moved += 1
@@ -116,7 +113,3 @@ def _move_awards(source: Person, target: Person) -> tuple[int, int]:
         combined += 1
     moved = Award.objects.filter(recipient=source).update(recipient=target)
     return moved, combined
-
-
-def merge_report(report: MergeReport) -> dict:
-    return asdict(report)

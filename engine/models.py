@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 
 from django.db import models
@@ -90,6 +91,16 @@ class Event(models.Model):
             hashtags=frozenset(t.casefold() for t in self.hashtags), mentions=tuple(self.mentions),
             attributes=self.attributes,
         )
+
+
+def events_mentioning(person_key: str):
+    """Events whose `mentions` name the person. Mentions are a JSON list, whose text form holds the
+    id as a quoted string, on SQLite and PostgreSQL alike (JSON containment is not portable)."""
+    from django.db.models import TextField
+    from django.db.models.functions import Cast
+
+    return Event.objects.annotate(mentions_text=Cast("mentions", TextField())).filter(
+        mentions_text__contains=json.dumps(person_key))
 
 
 class Award(models.Model):

@@ -14,19 +14,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import secrets
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import TextField
-from django.db.models.functions import Cast
 from django.utils import timezone
 from redis import RedisError
 
-from .models import Award, Event, LevelChange, Person, PrivacyAudit, StreakState
+from .models import Award, Event, LevelChange, Person, PrivacyAudit, StreakState, events_mentioning
 from .redis import get_redis
 
 log = logging.getLogger(__name__)
@@ -59,7 +56,7 @@ def export_person(person: Person) -> dict:
                     "program": e.program or None, "target": e.target_id or None, "text": e.text,
                     "hashtags": e.hashtags, "mentions": e.mentions, "attributes": e.attributes,
                     "received_at": _iso(e.received_at)} for e in events.iterator()],
-        "mentioned_in": list(_mentioning(person.key).values_list("source_id", flat=True)),
+        "mentioned_in": list(events_mentioning(person.key).values_list("source_id", flat=True)),
         "awards": [{"event": a.event.source_id, "rule": a.rule_id, "points": a.points, "capped": a.capped,
                     "occurred_at": _iso(a.occurred_at), "reverses": a.reverses_event_id is not None}
                    for a in awards.iterator()],
@@ -86,12 +83,6 @@ def _sign_in(person_key: str) -> dict | None:
     if user is None:
         return None
     return {"username": user.username, "admin": user.is_staff, "joined": _iso(user.date_joined), "last_sign_in": _iso(user.last_login)}
-
-
-def _mentioning(person_key: str):
-    # Mentions are a JSON list; its text form holds the id as a quoted string, on SQLite and PostgreSQL alike.
-    return Event.objects.annotate(mentions_text=Cast("mentions", TextField())).filter(
-        mentions_text__contains=json.dumps(person_key))
 
 
 def _names(person: Person) -> set[str]:
@@ -154,7 +145,7 @@ def erase_person(person: Person, *, requested_by: str) -> ErasureReport:
     with transaction.atomic():
         person = Person.objects.select_for_update().get(pk=person.pk)
         report.events_cleared = Event.objects.filter(actor=person).update(text="", attributes={}, mentions=[])
-        for event in _mentioning(old_key).exclude(actor=person).only("seq", "mentions", "text"):
+        for event in events_mentioning(old_key).exclude(actor=person).only("seq", "mentions", "text"):
             event.mentions = [m for m in event.mentions if m != old_key]
             event.text = event.text.replace(old_key, ERASED_NAME)
             event.save(update_fields=["mentions", "text"])

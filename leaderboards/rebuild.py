@@ -42,19 +42,46 @@ def hidden_on_boards(ruleset: Ruleset):
 
 def award_deltas(ruleset: Ruleset, rows, *, now: datetime | None = None) -> list[BoardDelta]:
     """rows: (recipient key, rule id, points, occurred_at, channel, program, team, event seq)."""
-    now = now or datetime.now(timezone.utc)
-    keep = grace()
-    team_boards = {b.id for b in ruleset.leaderboards if b.aggregate == "team"}
+    now_ts = (now or datetime.now(timezone.utc)).timestamp()
+    boards_of = _placement_cache(ruleset)
+    tz = ruleset.tz
     deltas = []
     for person, rule_id, points, occurred_at, channel, program, team, seq in rows:
         if not points:
             continue
-        for placement in placements(ruleset.leaderboards, ruleset.tz, rule_id=rule_id, occurred_at=occurred_at,
-                                    channel=channel, program=program, team=team, grace=keep, now=now,
-                                    seasons=ruleset.seasons):
-            member = team if placement.board_id in team_boards else person
-            deltas.append(BoardDelta(placement, member, points, seq))
+        where = (rule_id, occurred_at.astimezone(tz).date(), channel, program, team)
+        found = boards_of.get(where)
+        if found is None:
+            found = boards_of[where] = _placements(ruleset, rule_id, occurred_at, channel, program, team)
+        for placement, member in found:
+            if placement.expires_at is None or placement.expires_at > now_ts:
+                deltas.append(BoardDelta(placement, member or person, points, seq))
     return deltas
+
+
+# Which boards awards count on, per (rule, local date, channel, program, team): every period a
+# board can have (day, week, month, season from midnight to midnight) is a function of the local
+# date, so a batch of thousands of awards needs a few dozen placements() calls, not one each.
+# Kept across batches for the same compiled ruleset and grace; bounded.
+_placements_seen: dict = {"ruleset": None, "grace": None, "found": {}}
+PLACEMENT_CACHE_LIMIT = 100_000
+
+
+def _placement_cache(ruleset: Ruleset) -> dict:
+    seen, keep = _placements_seen, grace()
+    if seen["ruleset"] is not ruleset or seen["grace"] != keep or len(seen["found"]) > PLACEMENT_CACHE_LIMIT:
+        seen.update(ruleset=ruleset, grace=keep, found={})
+    return seen["found"]
+
+
+def _placements(ruleset: Ruleset, rule_id, occurred_at, channel, program, team) -> tuple:
+    """(placement, team or None): boards of teams count the award for the team, the others for the person.
+    Periods past their grace are left in (with their expiry): the caller drops them against its `now`."""
+    team_boards = {b.id for b in ruleset.leaderboards if b.aggregate == "team"}
+    return tuple((p, team if p.board_id in team_boards else None)
+                 for p in placements(ruleset.leaderboards, ruleset.tz, rule_id=rule_id, occurred_at=occurred_at,
+                                     channel=channel, program=program, team=team, grace=grace(),
+                                     seasons=ruleset.seasons))
 
 
 def sync_boards(r: redis.Redis, ruleset: Ruleset, ledger_batch: int) -> str:

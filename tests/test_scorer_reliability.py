@@ -11,7 +11,7 @@ from django.db import connection
 
 from engine.ingest import do_accept_events
 from engine.models import Award, Event
-from engine.scoring import do_score_pending, to_core_event
+from engine.scoring import do_score_pending
 from leaderboards import store
 from leaderboards.rebuild import rebuild_boards
 from rules.active import active_ruleset, do_activate_ruleset
@@ -56,7 +56,7 @@ def replayed_ledger() -> list[tuple]:
     facts = FactsCache()
     expected = []
     for e in Event.objects.select_related("actor", "target_author").order_by("seq"):
-        for a in evaluate(ruleset, to_core_event(e), facts).awards:
+        for a in evaluate(ruleset, e.to_core(), facts).awards:
             expected.append((e.source_id, a.rule_id, a.recipient, a.points, a.capped))
     return sorted(expected)
 

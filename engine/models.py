@@ -135,11 +135,16 @@ class ScoringEvent(NamedTuple):
 
 
 def _moment(value) -> datetime:
-    """A stored time: SQLite keeps UTC as text, PostgreSQL's driver gives an aware datetime."""
-    return datetime.fromisoformat(value).replace(tzinfo=dt_timezone.utc) if isinstance(value, str) else value
+    """A stored time as an aware datetime: SQLite keeps UTC without an offset (Django's converter for
+    `datetime` columns gives it naive), PostgreSQL's driver gives it aware."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=dt_timezone.utc) if value.tzinfo is None else value
 
 
 def _json(value):
+    if value == "[]":  # most events have no hashtags or mentions
+        return []
     return json.loads(value) if isinstance(value, str) else value
 
 

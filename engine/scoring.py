@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from badges.models import BadgeGrant, BadgeProgress
 from leaderboards import rebuild
-from leaderboards.store import apply_deltas
+from leaderboards.store import apply_changes
 from leaderboards.visibility import Visibility
 from notifications import board_tops
 from notifications.triggers import record_for_batch as record_notifications
@@ -83,14 +83,14 @@ def score_next_batch(batch_size: int | None = None, *, boards: bool = True, anno
         awards = _write_ledger(outcomes, events, people, facts, ruleset, batch, version)
         if announce:
             record_notifications(ruleset, events)  # outbox rows in this transaction; sent after commit
-        deltas = rebuild.award_deltas(ruleset, (
+        changes = rebuild.board_changes(ruleset, (
             (a.recipient_key, a.rule_id, a.points, a.occurred_at, a.channel, a.program, a.team, a.event_id) for a in awards
         ))
         if boards:
             visibility = Visibility(ruleset, ((p.key, p.public, p.role) for p in people.values()))
-            tops = board_tops.tops_before(r, ruleset, deltas) if announce else None
-            apply_deltas(r, deltas, visibility.hidden, batch=batch)
-            board_tops.record_entries(r, ruleset, tops, deltas, events)  # who entered a board's top N
+            tops = board_tops.tops_before(r, ruleset, changes) if announce else None
+            apply_changes(r, changes, visibility.hidden, batch=batch)
+            board_tops.record_entries(r, ruleset, tops, changes, events)  # who entered a board's top N
     _warm.update(batch=batch, version=version, facts=facts)
     report = BatchReport(batch, len(events), len(awards), time.perf_counter() - started)
     log.info("scored batch %s: %s events, %s awards in %.3fs", report.batch, report.events, report.awards, report.seconds)

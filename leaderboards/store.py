@@ -40,7 +40,11 @@ def _key(p: Placement) -> str:
 Hidden = Callable[[str, str], bool]  # (board id, member) -> kept off the public board
 
 
-def apply_deltas(r: redis.Redis, deltas: Iterable[BoardDelta], hidden: Hidden, *, batch: int) -> int:
+# {placement: {member: [points added, seq of the last change]}}: a batch's points, summed per board member.
+BoardChanges = dict[Placement, dict[str, list[int]]]
+
+
+def apply_changes(r: redis.Redis, summed: BoardChanges, hidden: Hidden, *, batch: int) -> int:
     """Add a scoring batch's points to the boards and record the batch, atomically.
 
     Totals are read first and written back as absolute scores in one MULTI, together with
@@ -49,20 +53,6 @@ def apply_deltas(r: redis.Redis, deltas: Iterable[BoardDelta], hidden: Hidden, *
     a batch touches a few dozen keys but thousands of (key, member) pairs, and the commands,
     not Redis's work, are what a batch pays for.
     """
-    # The batch summed per placement and member first: (points, seq of the last change).
-    summed: dict[Placement, dict[str, list[int]]] = {}
-    for placement, person, points, seq in deltas:
-        if not points:
-            continue
-        members = summed.get(placement)
-        if members is None:
-            members = summed[placement] = {}
-        entry = members.get(person)
-        if entry is None:
-            members[person] = [points, seq]
-        else:
-            entry[0] += points
-            entry[1] = seq
     board_keys = {placement: _key(placement) for placement in summed}
     current = []
     if summed:

@@ -129,9 +129,12 @@ class ScoringEvent(NamedTuple):
             seq=self.seq, id=self.source_id, type=self.type, occurred_at=self.occurred_at, actor=self.actor_key,
             channel=self.channel or None, program=self.program or None, target_id=self.target_id or None,
             target_author=self.target_author_key, text=self.text,
-            hashtags=frozenset(t.casefold() for t in self.hashtags), mentions=tuple(self.mentions),
-            attributes=self.attributes,
+            hashtags=frozenset(t.casefold() for t in self.hashtags) if self.hashtags else NO_TAGS,
+            mentions=tuple(self.mentions), attributes=self.attributes,
         )
+
+
+NO_TAGS: frozenset[str] = frozenset()
 
 
 def _moment(value) -> datetime:

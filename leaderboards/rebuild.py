@@ -44,15 +44,13 @@ def award_deltas(ruleset: Ruleset, rows, *, now: datetime | None = None) -> list
     """rows: (recipient key, rule id, points, occurred_at, channel, program, team, event seq)."""
     now_ts = (now or datetime.now(timezone.utc)).timestamp()
     boards_of = _placement_cache(ruleset)
-    tz = ruleset.tz
     deltas = []
     for person, rule_id, points, occurred_at, channel, program, team, seq in rows:
         if not points:
             continue
-        where = (rule_id, occurred_at.astimezone(tz).date(), channel, program, team)
-        found = boards_of.get(where)
+        found = boards_of.get((rule_id, int(occurred_at.timestamp()) // BUCKET_S, channel, program, team))
         if found is None:
-            found = boards_of[where] = _placements(ruleset, rule_id, occurred_at, channel, program, team)
+            found = _placements_at(ruleset, boards_of, rule_id, occurred_at, channel, program, team)
         for placement, member in found:
             if placement.expires_at is None or placement.expires_at > now_ts:
                 deltas.append(BoardDelta(placement, member or person, points, seq))
@@ -67,15 +65,13 @@ def board_changes(ruleset: Ruleset, rows, *, now: datetime | None = None) -> Boa
     """
     now_ts = (now or datetime.now(timezone.utc)).timestamp()
     boards_of = _placement_cache(ruleset)
-    tz = ruleset.tz
     changes: BoardChanges = {}
     for person, rule_id, points, occurred_at, channel, program, team, seq in rows:
         if not points:
             continue
-        where = (rule_id, occurred_at.astimezone(tz).date(), channel, program, team)
-        found = boards_of.get(where)
+        found = boards_of.get((rule_id, int(occurred_at.timestamp()) // BUCKET_S, channel, program, team))
         if found is None:
-            found = boards_of[where] = _placements(ruleset, rule_id, occurred_at, channel, program, team)
+            found = _placements_at(ruleset, boards_of, rule_id, occurred_at, channel, program, team)
         for placement, member in found:
             if placement.expires_at is not None and placement.expires_at <= now_ts:
                 continue
@@ -91,12 +87,15 @@ def board_changes(ruleset: Ruleset, rows, *, now: datetime | None = None) -> Boa
     return changes
 
 
-# Which boards awards count on, per (rule, local date, channel, program, team): every period a
+# Which boards awards count on, per (rule, quarter hour, channel, program, team): every period a
 # board can have (day, week, month, season from midnight to midnight) is a function of the local
-# date, so a batch of thousands of awards needs a few dozen placements() calls, not one each.
-# Kept across batches for the same compiled ruleset and grace; bounded.
+# date, and a quarter hour (UTC) lies within one local date in every timezone in use (offsets are
+# whole quarter hours; _placements_at checks it), so a batch of thousands of awards needs a few
+# dozen placements() calls, not one each. Kept across batches for the same compiled ruleset and
+# grace; bounded.
 _placements_seen: dict = {"ruleset": None, "grace": None, "found": {}}
 PLACEMENT_CACHE_LIMIT = 100_000
+BUCKET_S = 900
 
 
 def _placement_cache(ruleset: Ruleset) -> dict:
@@ -104,6 +103,17 @@ def _placement_cache(ruleset: Ruleset) -> dict:
     if seen["ruleset"] is not ruleset or seen["grace"] != keep or len(seen["found"]) > PLACEMENT_CACHE_LIMIT:
         seen.update(ruleset=ruleset, grace=keep, found={})
     return seen["found"]
+
+
+def _placements_at(ruleset: Ruleset, boards_of: dict, rule_id, occurred_at, channel, program, team) -> tuple:
+    """The placements of one award, remembered for its quarter hour when that lies within one local date."""
+    found = _placements(ruleset, rule_id, occurred_at, channel, program, team)
+    bucket = int(occurred_at.timestamp()) // BUCKET_S
+    first = datetime.fromtimestamp(bucket * BUCKET_S, ruleset.tz)
+    last = datetime.fromtimestamp((bucket + 1) * BUCKET_S - 1, ruleset.tz)
+    if first.date() == last.date():  # else an offset that is not whole quarter hours: not remembered
+        boards_of[(rule_id, bucket, channel, program, team)] = found
+    return found
 
 
 def _placements(ruleset: Ruleset, rule_id, occurred_at, channel, program, team) -> tuple:

@@ -16,7 +16,7 @@ def run(ctx) -> dict:
     from engine.demo_data import generate_month
     from engine.ingest import do_accept_events
     from engine.models import Event
-    from engine.scoring import do_score_pending, to_core_event
+    from engine.scoring import do_score_pending
     from rules.active import active_ruleset, do_activate_ruleset
     from rules.core import FactsCache, evaluate
     from rules.simulate import compare, load_events
@@ -41,7 +41,7 @@ def run(ctx) -> dict:
     compare(ruleset, ruleset, stored, teams)
     simulate_s = time.perf_counter() - started
 
-    core_events = [to_core_event(e) for e in Event.objects.select_related("actor", "target_author").order_by("seq")]
+    core_events = [e.to_core() for e in Event.objects.select_related("actor", "target_author").order_by("seq")]
     started = time.perf_counter()
     facts = FactsCache()
     for e in core_events:

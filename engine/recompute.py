@@ -29,7 +29,7 @@ from rules.core import FactsCache, Ruleset, evaluate
 
 from . import scoring
 from .errors import ApiError
-from .models import Award, Event, LevelChange, Person, StreakState
+from .models import Award, Event, LevelChange, Person, ScoringEvent, StreakState
 from .redis import get_redis
 
 
@@ -104,7 +104,7 @@ def _recount_counters(ruleset: Ruleset, kept) -> None:
     BadgeProgress.objects.all().delete()
     StreakState.objects.all().delete()
     facts = FactsCache()
-    for event in kept.select_related("actor", "target_author").order_by("seq").iterator(chunk_size=2000):
+    for event in ScoringEvent.read(kept.order_by("seq")):
         evaluate(ruleset, event.to_core(), facts)
     keys = {key for key, _ in facts.changed_event_counts} | {key for key, _ in facts.changed_streaks}
     people = {p.key: p for p in Person.objects.filter(key__in=keys)}

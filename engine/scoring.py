@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from badges.models import BadgeGrant, BadgeProgress
 from leaderboards import rebuild
-from leaderboards.store import apply_deltas
+from leaderboards.store import apply_changes
 from leaderboards.visibility import Visibility
 from notifications import board_tops
 from notifications.triggers import record_for_batch as record_notifications
@@ -31,7 +31,7 @@ from rules.active import active_ruleset
 from rules.core import Event as CoreEvent
 from rules.core import FactsCache, Outcome, PastAward, Ruleset, StreakRun, evaluate, period_bounds
 
-from .models import Award, Event, LevelChange, Person, ScorerState, StreakState
+from .models import Award, Event, LevelChange, Person, ScorerState, ScoringEvent, StreakState
 from .redis import get_redis
 
 log = logging.getLogger(__name__)
@@ -71,27 +71,26 @@ def score_next_batch(batch_size: int | None = None, *, boards: bool = True, anno
             return None
         if boards:
             rebuild.sync_boards(r, ruleset, batch - 1)
-        events = list(Event.objects.filter(scored_at__isnull=True).order_by("seq")
-                      .select_related("actor", "target_author").only(*Event.CORE_FIELDS)[:batch_size])
+        events = list(ScoringEvent.read(Event.objects.filter(scored_at__isnull=True).order_by("seq")[:batch_size]))
         if not events:
             transaction.set_rollback(True)
             return None
         people = _people_for(events)
         facts = _facts_for(batch, version, LedgerFacts(ruleset, people, events))
         failures_before = dict(ruleset.failures.counts)
-        outcomes = [evaluate(ruleset, to_core_event(e), facts) for e in events]
+        outcomes = [evaluate(ruleset, e.to_core(), facts) for e in events]
         _report_expression_failures(r, ruleset, version, failures_before)
         awards = _write_ledger(outcomes, events, people, facts, ruleset, batch, version)
         if announce:
             record_notifications(ruleset, events)  # outbox rows in this transaction; sent after commit
-        deltas = rebuild.award_deltas(ruleset, (
+        changes = rebuild.board_changes(ruleset, (
             (a.recipient_key, a.rule_id, a.points, a.occurred_at, a.channel, a.program, a.team, a.event_id) for a in awards
         ))
         if boards:
             visibility = Visibility(ruleset, ((p.key, p.public, p.role) for p in people.values()))
-            tops = board_tops.tops_before(r, ruleset, deltas) if announce else None
-            apply_deltas(r, deltas, visibility.hidden, batch=batch)
-            board_tops.record_entries(r, ruleset, tops, deltas, events)  # who entered a board's top N
+            tops = board_tops.tops_before(r, ruleset, changes) if announce else None
+            apply_changes(r, changes, visibility.hidden, batch=batch)
+            board_tops.record_entries(r, ruleset, tops, changes, events)  # who entered a board's top N
     _warm.update(batch=batch, version=version, facts=facts)
     report = BatchReport(batch, len(events), len(awards), time.perf_counter() - started)
     log.info("scored batch %s: %s events, %s awards in %.3fs", report.batch, report.events, report.awards, report.seconds)
@@ -136,26 +135,44 @@ def ledger_batch() -> int:
     return ScorerState.objects.filter(pk=1).values_list("last_batch", flat=True).first() or 0
 
 
-def to_core_event(e: Event) -> CoreEvent:
-    return e.to_core()
-
-
-def _people_for(events: list[Event]) -> dict[str, Person]:
+def _people_for(events: list[ScoringEvent]) -> dict[str, BatchPerson]:
     keys = set()
     for e in events:
-        keys.add(e.actor.key)
-        if e.target_author_id:
-            keys.add(e.target_author.key)
+        keys.add(e.actor_key)
+        if e.target_author_key:
+            keys.add(e.target_author_key)
         keys.update(e.mentions)
     undo_targets = [e.target_id for e in events if e.type == "undo"]
     if undo_targets:
         keys.update(Award.objects.filter(event__source_id__in=undo_targets).values_list("recipient__key", flat=True))
-    people = {p.key: p for p in Person.objects.filter(key__in=keys)}
+    people = BatchPerson.read(keys)
     missing = [Person(key=k) for k in keys if k not in people]
     if missing:  # mentions stored before people were created at ingest
         Person.objects.bulk_create(missing, ignore_conflicts=True)
-        people.update({p.key: p for p in Person.objects.filter(key__in=[p.key for p in missing])})
+        people.update(BatchPerson.read([p.key for p in missing]))
     return people
+
+
+class BatchPerson(NamedTuple):
+    """What a batch needs of a person, read as one tuple per row (model instances cost several times more)."""
+
+    id: int
+    key: str
+    points: int
+    team: str
+    public: bool
+    role: str
+
+    @classmethod
+    def read(cls, keys) -> dict[str, BatchPerson]:
+        keys = list(keys)
+        if not keys:
+            return {}
+        # Plain SQL: the ORM prepares each of the few hundred keys of the IN list one by one.
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id, key, points, team, public, role FROM {Person._meta.db_table} "
+                           f"WHERE key IN ({', '.join(['%s'] * len(keys))})", keys)
+            return {row[1]: cls(row[0], row[1], row[2], row[3], bool(row[4]), row[5]) for row in cursor.fetchall()}
 
 
 class LedgerFacts:
@@ -165,7 +182,7 @@ class LedgerFacts:
     any of them is asked for: a batch costs a handful of queries, not a few per event.
     """
 
-    def __init__(self, ruleset: Ruleset, people: dict[str, Person], events: list[Event] | None = None):
+    def __init__(self, ruleset: Ruleset, people: dict[str, BatchPerson], events: list[ScoringEvent] | None = None):
         self.ruleset, self.people = ruleset, people
         self._ids = {p.id: key for key, p in people.items()}
         # The batch's targets, so `once_per: target` is answered for all of them in one query.
@@ -259,7 +276,7 @@ class LedgerRow(NamedTuple):
     team: str
 
 
-def _write_ledger(outcomes: list[Outcome], events: list[Event], people: dict[str, Person], facts: FactsCache,
+def _write_ledger(outcomes: list[Outcome], events: list[ScoringEvent], people: dict[str, BatchPerson], facts: FactsCache,
                   ruleset: Ruleset, batch: int, version: int) -> list[LedgerRow]:
     by_source = {e.source_id: e for e in events}
     # Compensations count where the reversed award counted: its time, channel, program and team.
@@ -287,19 +304,20 @@ def _write_ledger(outcomes: list[Outcome], events: list[Event], people: dict[str
             awards.append(row)
         for b in outcome.badges:
             badge = ruleset.badge(b.badge_id)
-            grants.append(BadgeGrant(person=people[b.person], badge_id=b.badge_id, badge_name=badge.spec.name,
-                                     step=b.tier or 0, tier_name=b.tier_name or "", event=event))
+            grants.append(BadgeGrant(person_id=people[b.person].id, badge_id=b.badge_id, badge_name=badge.spec.name,
+                                     step=b.tier or 0, tier_name=b.tier_name or "", event_id=event.seq))
         for lv in outcome.levels:
-            levels.append(LevelChange(person=people[lv.person], level=lv.level, previous=lv.previous or "",
-                                      min_points=lv.min_points, event=event))
+            levels.append(LevelChange(person_id=people[lv.person].id, level=lv.level, previous=lv.previous or "",
+                                      min_points=lv.min_points, event_id=event.seq))
     _insert_awards(awards, batch, version)
     BadgeGrant.objects.bulk_create(grants, batch_size=1000)
     LevelChange.objects.bulk_create(levels, batch_size=1000)
     _write_people(facts, people, ruleset)
     _write_event_counts(facts, people)
     _write_streaks(facts, people)
-    now = timezone.now()
-    Event.objects.filter(seq__in=[e.seq for e in events]).update(scored_at=now)
+    with connection.cursor() as cursor:  # plain SQL for the same reason as BatchPerson.read
+        cursor.execute(f"UPDATE {Event._meta.db_table} SET scored_at = %s WHERE seq IN ({', '.join(['%s'] * len(events))})",
+                       [connection.ops.adapt_datetimefield_value(timezone.now())] + [e.seq for e in events])
     for o in outcomes:
         if o.note:
             Event.objects.filter(source_id=o.event.id).update(scoring_note=o.note[:300])
@@ -322,14 +340,12 @@ def _insert_awards(awards: list[LedgerRow], batch: int, version: int) -> None:
             "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", rows)
 
 
-def _write_people(facts: FactsCache, people: dict[str, Person], ruleset: Ruleset) -> None:
+def _write_people(facts: FactsCache, people: dict[str, BatchPerson], ruleset: Ruleset) -> None:
     rows = []
     for key in facts.changed_points:
-        person = people[key]
-        person.points = facts.points(key)
-        level = ruleset.level_for(person.points)
-        person.level = level.name if level else ""
-        rows.append((person.points, person.level, person.id))
+        points = facts.points(key)
+        level = ruleset.level_for(points)
+        rows.append((points, level.name if level else "", people[key].id))
     if rows:
         # executemany of one UPDATE: Django's bulk_update builds a CASE per row and costs far more.
         table = Person._meta.db_table

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from datetime import datetime, timedelta
-from typing import Sequence
+from typing import NamedTuple, Sequence
 from zoneinfo import ZoneInfo
 
 from rules.core import period_bounds, period_key
@@ -26,8 +25,9 @@ def decode(score: float) -> int:
     return -(int(score) // SEQ_SPACE)
 
 
-@dataclass(frozen=True)
-class Placement:
+class Placement(NamedTuple):
+    """A tuple: scoring hashes and compares one per award and board, which a dataclass makes several times dearer."""
+
     board_id: str
     period: str
     scope_value: str | None

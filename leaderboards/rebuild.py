@@ -20,7 +20,7 @@ from rules.core import Ruleset
 
 from . import keys, store
 from .placement import Placement, decode, encode, placements
-from .store import BoardDelta
+from .store import BoardChanges, BoardDelta
 from .visibility import Visibility
 
 AWARD_FIELDS = ("recipient__key", "rule_id", "points", "occurred_at", "channel", "program", "team", "event_id")
@@ -42,19 +42,88 @@ def hidden_on_boards(ruleset: Ruleset):
 
 def award_deltas(ruleset: Ruleset, rows, *, now: datetime | None = None) -> list[BoardDelta]:
     """rows: (recipient key, rule id, points, occurred_at, channel, program, team, event seq)."""
-    now = now or datetime.now(timezone.utc)
-    keep = grace()
-    team_boards = {b.id for b in ruleset.leaderboards if b.aggregate == "team"}
+    now_ts = (now or datetime.now(timezone.utc)).timestamp()
+    boards_of = _placement_cache(ruleset)
     deltas = []
     for person, rule_id, points, occurred_at, channel, program, team, seq in rows:
         if not points:
             continue
-        for placement in placements(ruleset.leaderboards, ruleset.tz, rule_id=rule_id, occurred_at=occurred_at,
-                                    channel=channel, program=program, team=team, grace=keep, now=now,
-                                    seasons=ruleset.seasons):
-            member = team if placement.board_id in team_boards else person
-            deltas.append(BoardDelta(placement, member, points, seq))
+        found = boards_of.get((rule_id, int(occurred_at.timestamp()) // BUCKET_S, channel, program, team))
+        if found is None:
+            found = _placements_at(ruleset, boards_of, rule_id, occurred_at, channel, program, team)
+        for placement, member in found:
+            if placement.expires_at is None or placement.expires_at > now_ts:
+                deltas.append(BoardDelta(placement, member or person, points, seq))
     return deltas
+
+
+def board_changes(ruleset: Ruleset, rows, *, now: datetime | None = None) -> BoardChanges:
+    """What award rows add to the boards, summed: {placement: {member: [points, seq of the last change]}}.
+
+    The scorer's form of award_deltas: a batch of 500 awards on 5 boards is 2,500 (placement,
+    member) pairs, summed here in one pass instead of being built as deltas and summed again.
+    """
+    now_ts = (now or datetime.now(timezone.utc)).timestamp()
+    boards_of = _placement_cache(ruleset)
+    changes: BoardChanges = {}
+    for person, rule_id, points, occurred_at, channel, program, team, seq in rows:
+        if not points:
+            continue
+        found = boards_of.get((rule_id, int(occurred_at.timestamp()) // BUCKET_S, channel, program, team))
+        if found is None:
+            found = _placements_at(ruleset, boards_of, rule_id, occurred_at, channel, program, team)
+        for placement, member in found:
+            if placement.expires_at is not None and placement.expires_at <= now_ts:
+                continue
+            members = changes.get(placement)
+            if members is None:
+                members = changes[placement] = {}
+            entry = members.get(member or person)
+            if entry is None:
+                members[member or person] = [points, seq]
+            else:
+                entry[0] += points
+                entry[1] = seq
+    return changes
+
+
+# Which boards awards count on, per (rule, quarter hour, channel, program, team): every period a
+# board can have (day, week, month, season from midnight to midnight) is a function of the local
+# date, and a quarter hour (UTC) lies within one local date in every timezone in use (offsets are
+# whole quarter hours; _placements_at checks it), so a batch of thousands of awards needs a few
+# dozen placements() calls, not one each. Kept across batches for the same compiled ruleset and
+# grace; bounded.
+_placements_seen: dict = {"ruleset": None, "grace": None, "found": {}}
+PLACEMENT_CACHE_LIMIT = 100_000
+BUCKET_S = 900
+
+
+def _placement_cache(ruleset: Ruleset) -> dict:
+    seen, keep = _placements_seen, grace()
+    if seen["ruleset"] is not ruleset or seen["grace"] != keep or len(seen["found"]) > PLACEMENT_CACHE_LIMIT:
+        seen.update(ruleset=ruleset, grace=keep, found={})
+    return seen["found"]
+
+
+def _placements_at(ruleset: Ruleset, boards_of: dict, rule_id, occurred_at, channel, program, team) -> tuple:
+    """The placements of one award, remembered for its quarter hour when that lies within one local date."""
+    found = _placements(ruleset, rule_id, occurred_at, channel, program, team)
+    bucket = int(occurred_at.timestamp()) // BUCKET_S
+    first = datetime.fromtimestamp(bucket * BUCKET_S, ruleset.tz)
+    last = datetime.fromtimestamp((bucket + 1) * BUCKET_S - 1, ruleset.tz)
+    if first.date() == last.date():  # else an offset that is not whole quarter hours: not remembered
+        boards_of[(rule_id, bucket, channel, program, team)] = found
+    return found
+
+
+def _placements(ruleset: Ruleset, rule_id, occurred_at, channel, program, team) -> tuple:
+    """(placement, team or None): boards of teams count the award for the team, the others for the person.
+    Periods past their grace are left in (with their expiry): the caller drops them against its `now`."""
+    team_boards = {b.id for b in ruleset.leaderboards if b.aggregate == "team"}
+    return tuple((p, team if p.board_id in team_boards else None)
+                 for p in placements(ruleset.leaderboards, ruleset.tz, rule_id=rule_id, occurred_at=occurred_at,
+                                     channel=channel, program=program, team=team, grace=grace(),
+                                     seasons=ruleset.seasons))
 
 
 def sync_boards(r: redis.Redis, ruleset: Ruleset, ledger_batch: int) -> str:
@@ -66,8 +135,8 @@ def sync_boards(r: redis.Redis, ruleset: Ruleset, ledger_batch: int) -> str:
     if applied < ledger_batch:
         rows = (Award.objects.filter(batch__gt=applied, batch__lte=ledger_batch)
                 .order_by("batch", "event_id", "id").values_list(*AWARD_FIELDS))
-        store.apply_deltas(r, award_deltas(ruleset, rows.iterator(chunk_size=5000)), hidden_on_boards(ruleset),
-                           batch=ledger_batch)
+        store.apply_changes(r, board_changes(ruleset, rows.iterator(chunk_size=5000)), hidden_on_boards(ruleset),
+                            batch=ledger_batch)
         return "caught up"
     return "current"
 

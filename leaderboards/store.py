@@ -9,7 +9,7 @@ ledger can always rebuild them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable, Iterable, NamedTuple
 
 import redis
 
@@ -17,8 +17,9 @@ from . import keys
 from .placement import Placement, decode, encode
 
 
-@dataclass(frozen=True)
-class BoardDelta:
+class BoardDelta(NamedTuple):
+    """Points for a member of a board (a tuple: a scoring batch makes one per award and board)."""
+
     placement: Placement
     person: str
     points: int
@@ -39,7 +40,11 @@ def _key(p: Placement) -> str:
 Hidden = Callable[[str, str], bool]  # (board id, member) -> kept off the public board
 
 
-def apply_deltas(r: redis.Redis, deltas: Iterable[BoardDelta], hidden: Hidden, *, batch: int) -> int:
+# {placement: {member: [points added, seq of the last change]}}: a batch's points, summed per board member.
+BoardChanges = dict[Placement, dict[str, list[int]]]
+
+
+def apply_changes(r: redis.Redis, summed: BoardChanges, hidden: Hidden, *, batch: int) -> int:
     """Add a scoring batch's points to the boards and record the batch, atomically.
 
     Totals are read first and written back as absolute scores in one MULTI, together with
@@ -48,50 +53,39 @@ def apply_deltas(r: redis.Redis, deltas: Iterable[BoardDelta], hidden: Hidden, *
     a batch touches a few dozen keys but thousands of (key, member) pairs, and the commands,
     not Redis's work, are what a batch pays for.
     """
-    # Each placement's key is worked out once; the rest works on (key, member) strings.
-    key_of: dict[Placement, str] = {}
-    placement_of: dict[str, Placement] = {}
-    members: dict[str, dict[str, None]] = {}
-    steps = []
-    for d in deltas:
-        key = key_of.get(d.placement)
-        if key is None:
-            key = key_of[d.placement] = _key(d.placement)
-            placement_of[key] = d.placement
-            members[key] = {}
-        members[key][d.person] = None
-        steps.append((key, d.person, d.points, d.seq))
-    current: dict[tuple[str, str], list[int]] = {}
-    if members:
+    board_keys = {placement: _key(placement) for placement in summed}
+    current = []
+    if summed:
         read = r.pipeline(transaction=False)
-        for key, people in members.items():
-            read.zmscore(key, list(people))
-            read.zmscore(keys.hidden_key(key), list(people))
-        answers = read.execute()
-        for i, (key, people) in enumerate(members.items()):
-            for person, shown, kept in zip(people, answers[2 * i], answers[2 * i + 1]):
-                score = shown if shown is not None else kept
-                current[(key, person)] = [decode(score), int(score) % (2**32)] if score is not None else [0, 0]
-    changed: dict[tuple[str, str], None] = {}
-    for key, person, points, seq in steps:
-        if points:
-            state = current[(key, person)]
-            state[0] += points
-            state[1] = seq
-            changed[(key, person)] = None
+        for placement, members in summed.items():
+            read.zmscore(board_keys[placement], list(members))
+            read.zmscore(keys.hidden_key(board_keys[placement]), list(members))
+        current = read.execute()
     adds: dict[str, dict[str, int]] = {}
     removes: dict[str, list[str]] = {}
     registry: dict[tuple[str, str], str] = {}
     expiries: dict[str, int] = {}
-    for key, person in changed:
-        points, seq = current[(key, person)]
-        placement = placement_of[key]
-        shown, other = (keys.hidden_key(key), key) if hidden(placement.board_id, person) else (key, keys.hidden_key(key))
-        adds.setdefault(shown, {})[person] = encode(points, seq)
-        removes.setdefault(other, []).append(person)
-        registry.setdefault((placement.board_id, keys.registry_field(placement.period, placement.scope_value)), key)
-        if placement.expires_at:
-            expiries[shown] = placement.expires_at
+    changed = 0
+    for i, (placement, members) in enumerate(summed.items()):
+        key = board_keys[placement]
+        hidden_key = keys.hidden_key(key)
+        board_id = placement.board_id
+        for (person, (points, seq)), shown, kept in zip(members.items(), current[2 * i], current[2 * i + 1]):
+            score = shown if shown is not None else kept
+            total = points + (decode(score) if score is not None else 0)
+            if hidden(board_id, person):
+                to = hidden_key
+                if shown is not None:  # moved off the public board since it was last written
+                    removes.setdefault(key, []).append(person)
+            else:
+                to = key
+                if kept is not None:
+                    removes.setdefault(hidden_key, []).append(person)
+            adds.setdefault(to, {})[person] = encode(total, seq)
+            if placement.expires_at:
+                expiries[to] = placement.expires_at
+        changed += len(members)
+        registry.setdefault((board_id, keys.registry_field(placement.period, placement.scope_value)), key)
     write = r.pipeline(transaction=True)
     for key, scores in adds.items():
         write.zadd(key, scores)
@@ -103,7 +97,7 @@ def apply_deltas(r: redis.Redis, deltas: Iterable[BoardDelta], hidden: Hidden, *
         write.expireat(key, at)
     write.set(keys.APPLIED_BATCH, batch)
     write.execute()
-    return len(changed)
+    return changed
 
 
 def applied_batch(r: redis.Redis) -> int | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 
 from engine.models import Event, Person
-from leaderboards.store import BoardDelta, page
+from leaderboards.store import BoardChanges, page
 
 from .models import Channel, Notification
 from .outbox import record
@@ -24,25 +24,25 @@ def _rules(ruleset):
             if n.on == "leaderboard_top" and n.board and n.board not in team_boards]
 
 
-def tops_before(r, ruleset, deltas: list[BoardDelta]) -> dict | None:
+def tops_before(r, ruleset, changes: BoardChanges) -> dict | None:
     """{(rule index, placement): top members} for the boards this batch touches; None when nothing asks."""
     rules = _rules(ruleset)
     if not rules:
         return None
     tops = {}
     for i, rule in enumerate(rules):
-        for placement in {d.placement for d in deltas if d.placement.board_id == rule.board}:
+        for placement in [p for p in changes if p.board_id == rule.board]:
             tops[(i, placement)] = [m for m, _ in page(r, placement.board_id, placement.period, placement.scope_value, 0, rule.top or 3)]
     return tops
 
 
-def record_entries(r, ruleset, before: dict | None, deltas: list[BoardDelta], events: list[Event]) -> list[int]:
+def record_entries(r, ruleset, before: dict | None, changes: BoardChanges, events: list[Event]) -> list[int]:
     if not before:
         return []
     rules = _rules(ruleset)
     channels = set(Channel.objects.filter(enabled=True).values_list("id", flat=True))
     by_seq = {e.seq: e for e in events}
-    caused_by = {(d.placement, d.person): d.seq for d in deltas}
+    caused_by = {(placement, member): seq for placement, members in changes.items() for member, (_, seq) in members.items()}
     entries = []
     for (i, placement), members in before.items():
         rule = rules[i]

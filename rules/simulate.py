@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Callable, Iterable
 
 from engine.errors import ApiError
-from engine.models import Event, Person
+from engine.models import Event, Person, ScoringEvent
 from leaderboards.placement import placements
 from rules.core import Event as CoreEvent
 from rules.core import FactsCache, Ruleset, evaluate
@@ -67,12 +67,12 @@ def replay(ruleset: Ruleset, events: Iterable[CoreEvent], teams: dict[str, str])
 
 
 def load_events(since: datetime | None, until: datetime | None) -> tuple[list[CoreEvent], dict[str, str]]:
-    events = Event.objects.select_related("actor", "target_author").only(*Event.CORE_FIELDS).order_by("seq")
+    events = Event.objects.order_by("seq")
     if since:
         events = events.filter(occurred_at__gte=since)
     if until:
         events = events.filter(occurred_at__lt=until)
-    core = [e.to_core() for e in events.iterator(chunk_size=2000)]
+    core = [e.to_core() for e in ScoringEvent.read(events)]
     teams = dict(Person.objects.exclude(team="").values_list("key", "team"))
     return core, teams
 

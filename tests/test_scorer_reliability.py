@@ -11,7 +11,7 @@ from django.db import connection
 
 from engine.ingest import do_accept_events
 from engine.models import Award, Event
-from engine.scoring import do_score_pending, to_core_event
+from engine.scoring import do_score_pending
 from leaderboards import store
 from leaderboards.rebuild import rebuild_boards
 from rules.active import active_ruleset, do_activate_ruleset
@@ -56,7 +56,7 @@ def replayed_ledger() -> list[tuple]:
     facts = FactsCache()
     expected = []
     for e in Event.objects.select_related("actor", "target_author").order_by("seq"):
-        for a in evaluate(ruleset, to_core_event(e), facts).awards:
+        for a in evaluate(ruleset, e.to_core(), facts).awards:
             expected.append((e.source_id, a.rule_id, a.recipient, a.points, a.capped))
     return sorted(expected)
 
@@ -109,20 +109,20 @@ def test_crash_after_boards_before_commit_is_repaired(db, redis, monkeypatch):
     # given a batch whose board update reached Redis but whose transaction never committed
     do_activate_ruleset(BASIC_RULESET)
     do_accept_events(generate_events(200, seed=5))
-    real_apply = store.apply_deltas
+    real_apply = store.apply_changes
 
     def apply_then_crash(*args, **kwargs):
         real_apply(*args, **kwargs)
         raise RuntimeError("worker died before commit")
 
-    monkeypatch.setattr("engine.scoring.apply_deltas", apply_then_crash)
+    monkeypatch.setattr("engine.scoring.apply_changes", apply_then_crash)
     with pytest.raises(RuntimeError):
         do_score_pending()
     assert not Award.objects.exists()
     assert redis.exists("plaudit:lb:{all-time}:all")  # Redis got ahead of the ledger
 
     # when scoring runs again
-    monkeypatch.setattr("engine.scoring.apply_deltas", real_apply)
+    monkeypatch.setattr("engine.scoring.apply_changes", real_apply)
     do_score_pending()
 
     # then the boards hold exactly the ledger's totals, counted once

@@ -16,6 +16,7 @@ from .periods import period_key
 from .streaks import extend
 
 UNDO = "undo"
+ONE = Decimal(1)
 
 
 def evaluate(ruleset: Ruleset, event: Event, facts: FactsCache) -> Outcome:
@@ -61,7 +62,7 @@ def round_half_up(value: Decimal) -> int:
 
 
 def _boost_factor(ruleset: Ruleset, event: Event) -> Decimal:
-    factor = Decimal(1)
+    factor = ONE
     for boost in ruleset.boosts:
         if boost.holds(event):
             factor *= Decimal(str(boost.spec.factor))
@@ -81,7 +82,7 @@ def _fire(rule: CompiledRule, event: Event, factor: Decimal, ruleset: Ruleset, f
     for person, base in base_by_person.items():
         capped = ((target is not None and facts.target_awarded(rule.id, person, target))
                   or (bool(limit) and facts.cap_count(rule.id, person, limit.per, period) >= limit.max))
-        points = 0 if capped else round_half_up(Decimal(base) * factor)
+        points = 0 if capped else base if factor == ONE else round_half_up(Decimal(base) * factor)
         outcome.awards.append(AwardOutcome(rule.id, person, points, base, float(factor), capped))
         if not capped:
             if limit:

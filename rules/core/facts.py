@@ -80,6 +80,9 @@ class FactsCache:
         self.source = source or EmptySource()
         self._caps: dict[tuple[str, str, str], dict[str, int]] = {}
         self._rule_counts: dict[tuple, int] = {}
+        # Changes to rule counts not yet read from the source: adding to a count must not cost a
+        # ledger query when no badge ever reads it (most awards are never counted).
+        self._rule_count_changes: dict[tuple, int] = {}
         self._event_counts: dict[tuple, int] = {}
         self._points: dict[str, int] = {}
         self._tiers: dict[tuple, int] = {}
@@ -98,11 +101,13 @@ class FactsCache:
         self.changed_points = set()
         self.changed_event_counts = set()
         self.changed_streaks = set()
+        self._rule_count_changes.clear()  # committed with the last batch: the source now counts them
         self._awards.clear()
         self._undone.clear()
 
     def size(self) -> int:
-        return (sum(map(len, self._caps.values())) + len(self._rule_counts) + len(self._event_counts) + len(self._points)
+        return (sum(map(len, self._caps.values())) + len(self._rule_counts) + len(self._rule_count_changes)
+                + len(self._event_counts) + len(self._points)
                 + len(self._tiers) + len(self._targets) + len(self._streaks))
 
     def _cap_group(self, rule_id: str, per: str, period: str) -> dict[str, int]:
@@ -117,7 +122,7 @@ class FactsCache:
     def rule_count(self, person: str, rule_id: str) -> int:
         key = (person, rule_id)
         if key not in self._rule_counts:
-            self._rule_counts[key] = self.source.rule_count(*key)
+            self._rule_counts[key] = self.source.rule_count(*key) + self._rule_count_changes.pop(key, 0)
         return self._rule_counts[key]
 
     def event_count(self, person: str, badge_id: str) -> int:
@@ -166,7 +171,11 @@ class FactsCache:
         group[person] = group.get(person, 0) + 1
 
     def add_rule_count(self, person: str, rule_id: str, delta: int) -> None:
-        self._rule_counts[(person, rule_id)] = self.rule_count(person, rule_id) + delta
+        key = (person, rule_id)
+        if key in self._rule_counts:
+            self._rule_counts[key] += delta
+        else:
+            self._rule_count_changes[key] = self._rule_count_changes.get(key, 0) + delta
 
     def add_event_count(self, person: str, badge_id: str) -> int:
         count = self.event_count(person, badge_id) + 1

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
 from functools import lru_cache
-from datetime import datetime, timedelta
-from typing import Sequence
+from datetime import datetime, timedelta, timezone
+from typing import NamedTuple, Sequence
 from zoneinfo import ZoneInfo
 
 from rules.core import period_bounds, period_key
@@ -15,6 +15,13 @@ from rules.core.schema import Leaderboard
 # Exact in a double: |points| * 2**32 + seq stays below 2**53 for totals up to ±2,097,151 points
 # and 4.29 billion events. Ties: fewer points ranks lower; equal points, the earlier `seq` first.
 SEQ_SPACE = 2**32
+
+# Awards are placed per 15-minute UTC bucket: every real UTC offset is a whole number of quarter
+# hours, so days, weeks, months and seasons begin on a bucket's edge (PlacementCache checks it).
+BUCKET_SECONDS = 900
+# Added before dividing so buckets floor for times before 1970 too (SQL's integer division
+# rounds towards zero); a multiple of the bucket: the seconds from 0001-01-01 to 1970.
+EPOCH_SHIFT = 62_135_596_800
 
 
 def encode(points: int, seq: int) -> int:
@@ -26,8 +33,9 @@ def decode(score: float) -> int:
     return -(int(score) // SEQ_SPACE)
 
 
-@dataclass(frozen=True)
-class Placement:
+class Placement(NamedTuple):
+    """A tuple, not a dataclass: rebuilds and scoring hash hundreds of thousands of them."""
+
     board_id: str
     period: str
     scope_value: str | None
@@ -77,3 +85,57 @@ def season_of(seasons: Sequence[SeasonSpan], moment: datetime) -> str | None:
 def expiry(period: str, label: str, tz: ZoneInfo, grace: timedelta) -> int:
     _, end = period_bounds(period, label, tz)
     return int((end + grace).timestamp())
+
+
+def bucket_of(moment: datetime) -> int:
+    return (math.floor(moment.timestamp()) + EPOCH_SHIFT) // BUCKET_SECONDS
+
+
+def bucket_start(bucket: int) -> datetime:
+    return datetime.fromtimestamp(bucket * BUCKET_SECONDS - EPOCH_SHIFT, timezone.utc)
+
+
+class PlacementCache:
+    """placements() worked out once per (rule, 15-minute bucket, channel, program, team).
+
+    A scoring batch or a rebuild asks for the same few combinations thousands of times. A
+    bucket that holds a period or season boundary (possible only under a zone's odd historic
+    offsets) is never cached: its awards are placed one by one.
+    """
+
+    def __init__(self, boards: list[Leaderboard], tz: ZoneInfo, *, grace: timedelta | None = None,
+                 now: datetime | None = None, seasons: Sequence[SeasonSpan] = ()):
+        self.boards, self.tz, self.grace, self.now, self.seasons = boards, tz, grace, now, seasons
+        self._periods = sorted({b.period for b in boards if b.period in ("day", "week", "month")})
+        on_seasons = any(b.period == "season" for b in boards)
+        self._season_edges = sorted({s.start for s in seasons} | {s.end for s in seasons}) if on_seasons else []
+        self._found: dict[tuple, list[Placement]] = {}
+        self._straddles: dict[int, bool] = {}
+
+    def straddles(self, bucket: int) -> bool:
+        known = self._straddles.get(bucket)
+        if known is None:
+            start = bucket_start(bucket)
+            last = start + timedelta(seconds=BUCKET_SECONDS, microseconds=-1)
+            known = (bool(self._periods) and start.astimezone(self.tz).utcoffset() != last.astimezone(self.tz).utcoffset()
+                     or any(period_key(p, start, self.tz) != period_key(p, last, self.tz) for p in self._periods)
+                     or any(start < edge <= last for edge in self._season_edges))
+            self._straddles[bucket] = known
+        return known
+
+    def in_bucket(self, bucket: int, rule_id: str, channel: str, program: str, team: str) -> list[Placement] | None:
+        """The placements of every time in the bucket; None if it straddles a boundary."""
+        key = (rule_id, bucket, channel, program, team)
+        found = self._found.get(key, False)
+        if found is False:
+            found = self._found[key] = None if self.straddles(bucket) else placements(
+                self.boards, self.tz, rule_id=rule_id, occurred_at=bucket_start(bucket), channel=channel,
+                program=program, team=team, grace=self.grace, now=self.now, seasons=self.seasons)
+        return found
+
+    def at(self, occurred_at: datetime, rule_id: str, channel: str, program: str, team: str) -> list[Placement]:
+        found = self.in_bucket(bucket_of(occurred_at), rule_id, channel, program, team)
+        if found is None:
+            return placements(self.boards, self.tz, rule_id=rule_id, occurred_at=occurred_at, channel=channel,
+                              program=program, team=team, grace=self.grace, now=self.now, seasons=self.seasons)
+        return found

@@ -18,8 +18,10 @@ from django.conf import settings
 from engine.models import Award
 from rules.core import Ruleset
 
-from . import keys, store
-from .placement import Placement, decode, encode, placements
+from rules.core.schema import Leaderboard
+
+from . import keys, ledger_sums, store
+from .placement import Placement, PlacementCache, bucket_of, decode, encode
 from .store import BoardDelta
 from .visibility import Visibility
 
@@ -43,15 +45,13 @@ def hidden_on_boards(ruleset: Ruleset):
 def award_deltas(ruleset: Ruleset, rows, *, now: datetime | None = None) -> list[BoardDelta]:
     """rows: (recipient key, rule id, points, occurred_at, channel, program, team, event seq)."""
     now = now or datetime.now(timezone.utc)
-    keep = grace()
     team_boards = {b.id for b in ruleset.leaderboards if b.aggregate == "team"}
+    cache = PlacementCache(ruleset.leaderboards, ruleset.tz, grace=grace(), now=now, seasons=ruleset.seasons)
     deltas = []
     for person, rule_id, points, occurred_at, channel, program, team, seq in rows:
         if not points:
             continue
-        for placement in placements(ruleset.leaderboards, ruleset.tz, rule_id=rule_id, occurred_at=occurred_at,
-                                    channel=channel, program=program, team=team, grace=keep, now=now,
-                                    seasons=ruleset.seasons):
+        for placement in cache.at(occurred_at, rule_id, channel, program, team):
             member = team if placement.board_id in team_boards else person
             deltas.append(BoardDelta(placement, member, points, seq))
     return deltas
@@ -75,17 +75,48 @@ def sync_boards(r: redis.Redis, ruleset: Ruleset, ledger_batch: int) -> str:
 def ledger_totals(ruleset: Ruleset, ledger_batch: int, awards=None) -> dict[tuple[Placement, str], tuple[int, int]]:
     """(placement, person) -> (points, seq of the last change): what the boards must hold.
 
-    Walks the ledger in the order scoring applied it, so ties come out as incremental scoring
-    leaves them.
+    The same totals and tie order as applying the ledger one row at a time in the order
+    scoring did, (batch, event, id), summed by the database (see ledger_sums.py).
     """
-    totals: dict[tuple[Placement, str], tuple[int, int]] = {}
     awards = Award.objects.all() if awards is None else awards
-    rows = awards.filter(batch__lte=ledger_batch).exclude(points=0).order_by("batch", "event_id", "id").values_list(*AWARD_FIELDS)
-    for delta in award_deltas(ruleset, rows.iterator(chunk_size=5000)):
-        key = (delta.placement, delta.person)
-        points, _ = totals.get(key, (0, 0))
-        totals[key] = (points + delta.points, delta.seq)
-    return totals
+    return board_sums(ruleset.leaderboards, ruleset, awards, max_batch=ledger_batch, grace=grace(),
+                      now=datetime.now(timezone.utc))
+
+
+def board_sums(boards: list[Leaderboard], ruleset: Ruleset, awards, *, max_batch: int | None = None,
+               grace: timedelta | None = None, now: datetime | None = None) -> dict[tuple[Placement, str], tuple[int, int]]:
+    """Totals of `awards` on `boards`: (placement, member) -> (points, seq of the last change)."""
+    team_boards = {b.id for b in boards if b.aggregate == "team"}
+    cache = PlacementCache(boards, ruleset.tz, grace=grace, now=now, seasons=ruleset.seasons)
+    sums: dict[tuple[Placement, str], list[int]] = {}
+
+    def add(placement: Placement, member: str, points: int, last: int) -> None:
+        total = sums.get((placement, member))
+        if total is None:
+            sums[(placement, member)] = [points, last]
+        else:
+            total[0] += points
+            if last > total[1]:
+                total[1] = last
+
+    straddling: set[int] = set()
+    timeless = bucket_of(datetime(2000, 1, 1, tzinfo=timezone.utc))  # every board counts all time
+    groups = ledger_sums.grouped(awards, ledger_sums.Grouping.for_boards(boards), max_batch=max_batch)
+    for person, rule_id, channel, program, team, bucket, points, last in groups:
+        bucket = timeless if bucket is None else bucket
+        found = cache.in_bucket(bucket, rule_id, channel, program, team)
+        if found is None:
+            straddling.add(bucket)
+            continue
+        for placement in found:
+            add(placement, team if placement.board_id in team_boards else person, points, last)
+    for bucket in sorted(straddling):  # rare: row by row, each at its own time
+        rows = ledger_sums.rows_in_bucket(awards, bucket, max_batch).values_list(*AWARD_FIELDS, "batch")
+        for person, rule_id, points, occurred_at, channel, program, team, seq, batch in rows.iterator(chunk_size=5000):
+            for placement in cache.at(occurred_at, rule_id, channel, program, team):
+                add(placement, team if placement.board_id in team_boards else person, points,
+                    batch * ledger_sums.SEQ_SPACE + seq)
+    return {key: (points, last % ledger_sums.SEQ_SPACE) for key, (points, last) in sums.items()}
 
 
 def rebuild_boards(r: redis.Redis, ruleset: Ruleset, ledger_batch: int) -> int:
@@ -156,15 +187,7 @@ def ensure_past_period(r: redis.Redis, ruleset: Ruleset, board_id: str, period: 
 
     board = ruleset.leaderboard(board_id)
     start, end = period_bounds(board.period, period, ruleset.tz)
-    totals: dict[tuple[Placement, str], tuple[int, int]] = {}
-    rows = (Award.objects.filter(occurred_at__gte=start, occurred_at__lt=end).exclude(points=0)
-            .order_by("batch", "event_id", "id").values_list(*AWARD_FIELDS))
-    for person, rule_id, points, occurred_at, channel, program, team, seq in rows.iterator(chunk_size=5000):
-        for placement in placements([board], ruleset.tz, rule_id=rule_id, occurred_at=occurred_at,
-                                    channel=channel, program=program, team=team):
-            key = (placement, team if board.aggregate == "team" else person)
-            total, _ = totals.get(key, (0, 0))
-            totals[key] = (total + points, seq)
+    totals = board_sums([board], ruleset, Award.objects.filter(occurred_at__gte=start, occurred_at__lt=end))
     hidden = hidden_on_boards(ruleset)
     expires_at = int(datetime.now(timezone.utc).timestamp()) + ON_DEMAND_TTL
     pipe = r.pipeline(transaction=True)

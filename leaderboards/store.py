@@ -8,13 +8,14 @@ ledger can always rebuild them.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
 import redis
 
 from . import keys
-from .placement import Placement, decode, encode
+from .placement import SEQ_SPACE, Placement, decode, encode
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,9 @@ def layout(r: redis.Redis) -> str | None:
     return value.decode() if value is not None else None
 
 
+STAGING_CHUNK = 10_000  # entries per ZADD while staging a rebuild
+
+
 def replace_all(r: redis.Redis, totals: dict[tuple[Placement, str], tuple[int, int]], hidden: Hidden,
                 *, batch: int, layout_id: str) -> None:
     """Replace every board with rebuilt totals, (placement, person) -> (points, seq).
@@ -124,18 +128,36 @@ def replace_all(r: redis.Redis, totals: dict[tuple[Placement, str], tuple[int, i
     also sets the batch marker: readers see the old boards until the swap, never half of one.
     """
     _delete_matching(r, keys.board_pattern(staged=True))  # left over from an interrupted rebuild
+    # Grouped per key first: a few large ZADDs cost far less than one command per entry.
+    by_key: dict[str, dict[str, int]] = {}
+    registry: dict[str, dict[str, str]] = {}
+    expiries: dict[str, int] = {}
+    key_of: dict[Placement, tuple[str, str]] = {}
+    for (placement, person), (points, seq) in totals.items():
+        pair = key_of.get(placement)
+        if pair is None:
+            staged_key = keys.board_key(placement.board_id, placement.period, placement.scope_value, staged=True)
+            pair = key_of[placement] = (staged_key, keys.hidden_key(staged_key))
+            registry.setdefault(keys.registry_key(placement.board_id, staged=True), {})[
+                keys.registry_field(placement.period, placement.scope_value)] = _key(placement)
+        target = pair[1] if hidden(placement.board_id, person) else pair[0]
+        entries = by_key.get(target)
+        if entries is None:
+            entries = by_key[target] = {}
+            if placement.expires_at:
+                expiries[target] = placement.expires_at  # RENAME keeps the expiry
+        entries[person] = -points * SEQ_SPACE + seq  # placement.encode, inlined: once per entry
     pipe = r.pipeline(transaction=False)
-    for n, ((placement, person), (points, seq)) in enumerate(totals.items(), 1):
-        live_key = _key(placement)
-        staged_key = keys.board_key(placement.board_id, placement.period, placement.scope_value, staged=True)
-        target = keys.hidden_key(staged_key) if hidden(placement.board_id, person) else staged_key
-        pipe.zadd(target, {person: encode(points, seq)})
-        pipe.hset(keys.registry_key(placement.board_id, staged=True),
-                  keys.registry_field(placement.period, placement.scope_value), live_key)
-        if placement.expires_at:
-            pipe.expireat(target, placement.expires_at)  # RENAME keeps the expiry
-        if n % 5000 == 0:
-            pipe.execute()
+    for key, entries in by_key.items():
+        items = list(entries.items())
+        for start in range(0, len(items), STAGING_CHUNK):
+            pipe.zadd(key, dict(items[start:start + STAGING_CHUNK]))
+            if len(pipe) >= 8:
+                pipe.execute()
+    for key, fields in registry.items():
+        pipe.hset(key, mapping=fields)
+    for key, at in expiries.items():
+        pipe.expireat(key, at)
     pipe.execute()
     old = list(r.scan_iter(match=keys.board_pattern(), count=1000))
     staged = list(r.scan_iter(match=keys.board_pattern(staged=True), count=1000))
@@ -197,6 +219,72 @@ def page_and_size(r: redis.Redis, board_id: str, period: str, scope_value: str |
     pipe.zcard(key)
     rows, total = pipe.execute()
     return [(member.decode(), decode(score)) for member, score in rows], total
+
+
+# A board page in one round trip: the person's standing (public, or where they would stand if
+# hidden), the page (centred on them when asked), the board's size and the page's display names.
+# KEYS: the board, its hidden twin, and the names hash when it shares their slot (not on Cluster).
+# ARGV: offset, limit, person ('' for none). Ranks come back 0-based, -1 when the person is on neither set.
+_VIEW_SCRIPT = """
+local offset, limit, person = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+local rank, score, public = -1, '', 0
+if person ~= '' then
+  local found = redis.call('ZRANK', KEYS[1], person)
+  if found then
+    rank, score, public = found, redis.call('ZSCORE', KEYS[1], person), 1
+  else
+    local kept = redis.call('ZSCORE', KEYS[2], person)
+    if kept then
+      rank, score = redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. kept), kept
+    end
+  end
+  if rank >= 0 then offset = math.max(0, rank - math.floor(limit / 2)) end
+end
+local rows = redis.call('ZRANGE', KEYS[1], offset, offset + limit - 1, 'WITHSCORES')
+local names = {}
+if KEYS[3] then
+  local members = {}
+  for i = 1, #rows, 2 do members[#members + 1] = rows[i] end
+  if person ~= '' then members[#members + 1] = person end
+  if #members > 0 then names = redis.call('HMGET', KEYS[3], unpack(members)) end
+end
+return {offset, redis.call('ZCARD', KEYS[1]), rows, names, rank, score, public}
+"""
+_VIEW_SHA = hashlib.sha1(_VIEW_SCRIPT.encode()).hexdigest()
+
+
+def _run_view(r: redis.Redis, script_keys: list[str], args: list) -> list:
+    try:
+        return r.evalsha(_VIEW_SHA, len(script_keys), *script_keys, *args)
+    except redis.exceptions.NoScriptError:  # a new or restarted server: load it once
+        r.script_load(_VIEW_SCRIPT)
+        return r.evalsha(_VIEW_SHA, len(script_keys), *script_keys, *args)
+
+
+@dataclass
+class BoardView:
+    offset: int
+    total: int
+    rows: list[tuple[str, int]]
+    names: dict[str, str]  # display names found in the cache; the rest are looked up by the caller
+    me: Standing | None
+
+
+def view(r: redis.Redis, board_id: str, period: str, scope_value: str | None, offset: int, limit: int,
+         person: str | None = None, *, names_in_slot: bool = True) -> BoardView:
+    """A page (centred on `person` when given), the board's size, and `person`'s standing: one call.
+
+    `names_in_slot=False` (Redis Cluster, where the names hash lives in another slot) leaves the
+    names to the caller.
+    """
+    key = keys.board_key(board_id, period, scope_value)
+    script_keys = [key, keys.hidden_key(key), keys.NAMES] if names_in_slot else [key, keys.hidden_key(key)]
+    offset, total, flat, cached, rank, score, public = _run_view(r, script_keys, [offset, limit, person or ""])
+    rows = [(flat[i].decode(), decode(float(flat[i + 1]))) for i in range(0, len(flat), 2)]
+    members = [m for m, _ in rows] + ([person] if person else [])
+    names = {m: n.decode() for m, n in zip(members, cached) if n is not None}
+    me = Standing(rank + 1, decode(float(score)), bool(public)) if rank >= 0 else None
+    return BoardView(offset, total, rows, names, me)
 
 
 def size(r: redis.Redis, board_id: str, period: str, scope_value: str | None) -> int:

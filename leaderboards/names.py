@@ -30,12 +30,6 @@ def names_for(r: redis.Redis, people: list[str]) -> dict[str, str]:
     return found
 
 
-def names_in_slot(r: redis.Redis) -> bool:
-    """Whether a board read may fetch names in the same script: not on Redis Cluster, where the
-    names hash lives in another slot than the board."""
-    return not isinstance(r, redis.RedisCluster)
-
-
 def forget(r: redis.Redis, people: Iterable[str]) -> None:
     people = list(people)
     if people:

@@ -18,7 +18,7 @@ from rules.core.schema import Leaderboard
 
 from . import store
 from .placement import expiry
-from .names import names_for, names_in_slot
+from .names import names_for
 from .rebuild import ensure_past_period, grace
 from .visibility import Visibility
 
@@ -78,7 +78,7 @@ def board_page(r: redis.Redis, ruleset: Ruleset, board: Leaderboard, *, period: 
                 "total": store.size(r, board.id, period_label, scope_value), "offset": offset, "limit": limit,
                 "entries": entries, "me": None}
     # One round trip for the standing, the page (centred on `around`), the size and the cached names.
-    view = store.view(r, board.id, period_label, scope_value, offset, limit, around, names_in_slot=names_in_slot(r))
+    view = store.view(r, board.id, period_label, scope_value, offset, limit, around)
     if around and view.me is None and not Person.objects.filter(key=around).exists():
         raise NotFound(f"no person with id {around!r}")
     names = view.names

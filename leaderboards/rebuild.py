@@ -17,7 +17,6 @@ from django.conf import settings
 
 from engine.models import Award
 from rules.core import Ruleset
-
 from rules.core.schema import Leaderboard
 
 from . import keys, ledger_sums, store
@@ -42,11 +41,14 @@ def hidden_on_boards(ruleset: Ruleset):
     return Visibility.from_database(ruleset).hidden
 
 
-def award_deltas(ruleset: Ruleset, rows, *, now: datetime | None = None) -> list[BoardDelta]:
-    """rows: (recipient key, rule id, points, occurred_at, channel, program, team, event seq)."""
+def award_deltas(ruleset: Ruleset, rows, *, now: datetime | None = None,
+                 boards: list[Leaderboard] | None = None) -> list[BoardDelta]:
+    """rows: (recipient key, rule id, points, occurred_at, channel, program, team, event seq).
+    `boards`: only these of the ruleset's boards (default: all)."""
     now = now or datetime.now(timezone.utc)
-    team_boards = {b.id for b in ruleset.leaderboards if b.aggregate == "team"}
-    cache = PlacementCache(ruleset.leaderboards, ruleset.tz, grace=grace(), now=now, seasons=ruleset.seasons)
+    boards = ruleset.leaderboards if boards is None else boards
+    team_boards = {b.id for b in boards if b.aggregate == "team"}
+    cache = PlacementCache(boards, ruleset.tz, grace=grace(), now=now, seasons=ruleset.seasons)
     deltas = []
     for person, rule_id, points, occurred_at, channel, program, team, seq in rows:
         if not points:
@@ -58,18 +60,27 @@ def award_deltas(ruleset: Ruleset, rows, *, now: datetime | None = None) -> list
 
 
 def sync_boards(r: redis.Redis, ruleset: Ruleset, ledger_batch: int) -> str:
-    """Bring boards to `ledger_batch`, the last batch committed to the ledger. Returns what it did."""
-    applied = store.applied_batch(r)
-    if store.layout(r) != layout_id(ruleset) or applied is None or applied > ledger_batch:
-        rebuild_boards(r, ruleset, ledger_batch)
-        return "rebuilt"
-    if applied < ledger_batch:
+    """Bring every board to `ledger_batch`, the last batch committed to the ledger, each from its
+    own state: a board ahead of the ledger (a batch that never committed), built for another
+    layout or missing is rebuilt; one behind catches up on the batches it missed. Returns what
+    it did."""
+    layout = layout_id(ruleset)
+    states = store.board_states(r, [b.id for b in ruleset.leaderboards])
+    stale = [b for b in ruleset.leaderboards
+             if states[b.id].layout != layout or states[b.id].batch is None or states[b.id].batch > ledger_batch]
+    stale_ids = {b.id for b in stale}
+    if stale:
+        rebuild_boards(r, ruleset, ledger_batch, boards=None if len(stale) == len(ruleset.leaderboards) else stale)
+    behind: dict[int, list[Leaderboard]] = {}
+    for board in ruleset.leaderboards:
+        if board.id not in stale_ids and states[board.id].batch < ledger_batch:
+            behind.setdefault(states[board.id].batch, []).append(board)
+    for applied, boards in sorted(behind.items()):
         rows = (Award.objects.filter(batch__gt=applied, batch__lte=ledger_batch)
                 .order_by("batch", "event_id", "id").values_list(*AWARD_FIELDS))
-        store.apply_deltas(r, award_deltas(ruleset, rows.iterator(chunk_size=5000)), hidden_on_boards(ruleset),
-                           batch=ledger_batch)
-        return "caught up"
-    return "current"
+        store.apply_deltas(r, award_deltas(ruleset, rows.iterator(chunk_size=5000), boards=boards),
+                           hidden_on_boards(ruleset), batch=ledger_batch, board_ids=[b.id for b in boards])
+    return "rebuilt" if stale else "caught up" if behind else "current"
 
 
 def ledger_totals(ruleset: Ruleset, ledger_batch: int, awards=None) -> dict[tuple[Placement, str], tuple[int, int]]:
@@ -119,10 +130,14 @@ def board_sums(boards: list[Leaderboard], ruleset: Ruleset, awards, *, max_batch
     return {key: (points, last % ledger_sums.SEQ_SPACE) for key, (points, last) in sums.items()}
 
 
-def rebuild_boards(r: redis.Redis, ruleset: Ruleset, ledger_batch: int) -> int:
-    """Every live board from the ledger alone, swapped in at once. Returns the entries written."""
-    totals = ledger_totals(ruleset, ledger_batch)
-    store.replace_all(r, totals, hidden_on_boards(ruleset), batch=ledger_batch, layout_id=layout_id(ruleset))
+def rebuild_boards(r: redis.Redis, ruleset: Ruleset, ledger_batch: int, *, boards: list[Leaderboard] | None = None) -> int:
+    """Boards from the ledger alone, each swapped in at once: all of them (and boards of ids no
+    longer in the ruleset deleted), or just `boards`. Returns the entries written."""
+    chosen = ruleset.leaderboards if boards is None else boards
+    totals = board_sums(chosen, ruleset, Award.objects.all(), max_batch=ledger_batch, grace=grace(),
+                        now=datetime.now(timezone.utc))
+    store.replace_boards(r, [b.id for b in chosen], totals, hidden_on_boards(ruleset), batch=ledger_batch,
+                         layout_id=layout_id(ruleset), every_board=boards is None)
     return len(totals)
 
 
@@ -145,6 +160,7 @@ def check_boards(r: redis.Redis, ruleset: Ruleset, ledger_batch: int) -> DriftRe
     Run it under the scorer's lock (as `manage.py leaderboards check` does) so no batch lands
     between the two reads. The result is kept in Redis for /metrics.
     """
+    main, r = r, store.boards_redis(r)
     report = DriftReport()
     expected: dict[str, dict[str, tuple[int, int]]] = {}
     hidden = hidden_on_boards(ruleset)
@@ -154,7 +170,8 @@ def check_boards(r: redis.Redis, ruleset: Ruleset, ledger_batch: int) -> DriftRe
     names = [k.decode() for k in r.scan_iter(match=keys.board_pattern(), count=1000)]
     # Past periods built on demand are outside the live window the ledger totals cover.
     on_demand = tuple(n[: -len(":built")] + ":" for n in names if n.endswith(":built"))
-    live_keys = {n for n in names if not n.endswith((":registry", ":built")) and not (n + ":").startswith(on_demand or ("\0",))}
+    live_keys = {n for n in names if not n.endswith((":registry", ":built", ":state"))
+                 and not (n + ":").startswith(on_demand or ("\0",))}
     for key in sorted(live_keys | set(expected)):
         report.boards += 1
         live = {m.decode(): int(s) for m, s in r.zrange(key, 0, -1, withscores=True)} if key in live_keys else {}
@@ -168,9 +185,10 @@ def check_boards(r: redis.Redis, ruleset: Ruleset, ledger_batch: int) -> DriftRe
             elif (decode(live[person]), live[person] % 2**32) != want[person]:
                 report.note(f"{key}: {person} has {decode(live[person])} points, the ledger {want[person][0]}"
                             f" (or the tie order differs)")
-    if store.applied_batch(r) != ledger_batch:
-        report.note(f"boards were applied up to batch {store.applied_batch(r)}, the ledger is at {ledger_batch}")
-    r.set(keys.DRIFT, json.dumps({"drift": report.drift, "members": report.members,
+    for board_id, state in store.board_states(main, [b.id for b in ruleset.leaderboards]).items():
+        if state.batch != ledger_batch:
+            report.note(f"board {board_id} was applied up to batch {state.batch}, the ledger is at {ledger_batch}")
+    main.set(keys.DRIFT, json.dumps({"drift": report.drift, "members": report.members,
                                   "checked_at": datetime.now(timezone.utc).timestamp()}))
     return report
 
@@ -180,6 +198,7 @@ ON_DEMAND_TTL = 3600
 
 def ensure_past_period(r: redis.Redis, ruleset: Ruleset, board_id: str, period: str) -> None:
     """Build one past period's boards (every scope) from the ledger, kept for an hour."""
+    r = store.boards_redis(r)
     marker = keys.built_marker(board_id, period)
     if r.exists(marker):
         return

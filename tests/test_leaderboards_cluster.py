@@ -224,3 +224,19 @@ def entries_of(cluster, board):
     from leaderboards.placement import decode
 
     return [(m.decode(), decode(s)) for m, s in cluster.zrange(keys.board_key(board, "all"), 0, -1, withscores=True)]
+
+
+def test_an_erased_person_leaves_the_boards_on_the_cluster(admin, reader, cluster):
+    # given Ana on the boards of the cluster
+    assert admin.put_yaml("/ruleset", BASIC_RULESET).status_code == 200
+    assert admin.post("/events", activity()).status_code == 202
+    do_score_pending()
+    # when an admin erases her
+    response = admin.client.delete("/api/v1/people/ana@example.com", **admin._headers())
+    # then no board on the cluster names her, and the boards still agree with the ledger
+    assert response.status_code == 200 and response.json()["report"]["board_entries_removed"] > 0
+    for key in cluster.scan_iter(match="plaudit:lb:*"):
+        if cluster.type(key) == b"zset":
+            assert b"ana@example.com" not in cluster.zrange(key, 0, -1)
+    assert "ana@example.com" not in [p for _, p, _ in entries(reader, "all-time")]
+    assert check()[0] == 0

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Iterator, NamedTuple
+from typing import Iterator
 
 from django.db import connections
 from django.db.models import BigIntegerField, F, Func, Max, QuerySet, Sum
 from django.db.models.functions import Cast
 
 from engine.models import Person
-
 from rules.core.schema import Leaderboard
 
 from .placement import BUCKET_SECONDS, EPOCH_SHIFT, bucket_start
@@ -79,23 +78,14 @@ class Grouping:
                    time=any(b.period != "all" for b in boards))
 
 
-# (column on Award, alias in the grouped query) of the optional grouping columns, in Group's order.
+# (column on Award, alias in the grouped query) of the optional grouping columns, in the order of a group.
 OPTIONAL = (("rule_id", "g_rule"), ("channel", "g_channel"), ("program", "g_program"), ("team", "g_team"))
 
 
-class Group(NamedTuple):
-    person: str
-    rule_id: str
-    channel: str
-    program: str
-    team: str
-    bucket: int | None
-    points: int
-    last: int  # batch * SEQ_SPACE + event seq of the group's last change: the tie order
-
-
 def grouped(awards: QuerySet, grouping: Grouping, *, max_batch: int | None = None) -> Iterator[tuple]:
-    """The awards summed per group, as tuples in Group's order; rows of 0 points are no change and left out.
+    """The awards summed per group: (person key, rule id, channel, program, team, bucket, points,
+    last), where `last` is batch * SEQ_SPACE + event seq of the group's last change (the tie order).
+    Rows of 0 points are no change and left out.
 
     One query, run on the cursor: the ORM's per-value converters cost more than the query
     on 100,000 groups. The grouping is by recipient id; their keys are joined afterwards,
@@ -115,7 +105,7 @@ def grouped(awards: QuerySet, grouping: Grouping, *, max_batch: int | None = Non
     db = connections[inner.db]
     sql, params = inner.query.get_compiler(using=inner.db).as_sql()
     q = db.ops.quote_name
-    # Every row comes out in Group's order: '' for a value no board looks at, NULL for no bucket.
+    # Every row comes out in the same order: '' for a value no board looks at, NULL for no bucket.
     picked = [f"g.{q(alias)}" if alias in columns else "''" for _, alias in OPTIONAL]
     picked.append(f"g.{q('g_bucket')}" if grouping.time else "NULL")
     query = (f"SELECT p.{q('key')}, {', '.join(picked)}, g.{q('g_total')}, g.{q('g_last')} FROM ({sql}) g "

@@ -114,13 +114,19 @@ def board_sums(boards: list[Leaderboard], ruleset: Ruleset, awards, *, max_batch
     timeless = bucket_of(datetime(2000, 1, 1, tzinfo=timezone.utc))  # every board counts all time
     groups = ledger_sums.grouped(awards, ledger_sums.Grouping.for_boards(boards), max_batch=max_batch)
     for person, rule_id, channel, program, team, bucket, points, last in groups:
-        bucket = timeless if bucket is None else bucket
-        found = cache.in_bucket(bucket, rule_id, channel, program, team)
+        found = cache.in_bucket(timeless if bucket is None else bucket, rule_id, channel, program, team)
         if found is None:
             straddling.add(bucket)
             continue
-        for placement in found:
-            add(placement, team if placement.board_id in team_boards else person, points, last)
+        for placement in found:  # add() inlined: this loop runs once per group, 100,000s of times
+            key = (placement, team if placement.board_id in team_boards else person)
+            total = sums.get(key)
+            if total is None:
+                sums[key] = [points, last]
+            else:
+                total[0] += points
+                if last > total[1]:
+                    total[1] = last
     for bucket in sorted(straddling):  # rare: row by row, each at its own time
         rows = ledger_sums.rows_in_bucket(awards, bucket, max_batch).values_list(*AWARD_FIELDS, "batch")
         for person, rule_id, points, occurred_at, channel, program, team, seq, batch in rows.iterator(chunk_size=5000):

@@ -52,29 +52,45 @@ def placements(boards: list[Leaderboard], tz: ZoneInfo, *, rule_id: str, occurre
     Seasons are kept for good: they are the archive."""
     found = []
     for board in boards:
-        if board.rules and rule_id not in board.rules:
+        scope_value = _scope_of(board, rule_id, channel, program, team)
+        if scope_value is _ELSEWHERE:
             continue
-        scope_value = None
-        if board.scope:
-            scope_value = {"channel": channel, "program": program, "team": team}[board.scope]
-            if not scope_value:
-                continue
-        if board.aggregate == "team" and not team:
-            continue  # a board of teams has no place for someone without one
-        if board.period == "season":
-            label = season_of(seasons, occurred_at)
-            if label is None:
-                continue
-            found.append(Placement(board.id, label, scope_value))
-            continue
-        label = period_key(board.period, occurred_at, tz)
-        expires_at = None
-        if grace is not None and board.period != "all":
-            expires_at = expiry(board.period, label, tz, grace)
-            if now is not None and expires_at <= now.timestamp():
-                continue
-        found.append(Placement(board.id, label, scope_value, expires_at))
+        when = _period_of(board, occurred_at, tz, grace, now, seasons)
+        if when is not None:
+            found.append(Placement(board.id, when[0], scope_value, when[1]))
     return found
+
+
+_ELSEWHERE = object()  # the award does not count on this board
+
+
+def _scope_of(board: Leaderboard, rule_id: str, channel: str, program: str, team: str):
+    """The board's scope value for the award (None when unscoped), or _ELSEWHERE."""
+    if board.rules and rule_id not in board.rules:
+        return _ELSEWHERE
+    scope_value = None
+    if board.scope:
+        scope_value = {"channel": channel, "program": program, "team": team}[board.scope]
+        if not scope_value:
+            return _ELSEWHERE
+    if board.aggregate == "team" and not team:
+        return _ELSEWHERE  # a board of teams has no place for someone without one
+    return scope_value
+
+
+def _period_of(board: Leaderboard, moment: datetime, tz: ZoneInfo, grace: timedelta | None, now: datetime | None,
+               seasons: Sequence[SeasonSpan]) -> tuple[str, int | None] | None:
+    """(period label, expiry) of the board's period holding `moment`; None when none is kept live."""
+    if board.period == "season":
+        label = season_of(seasons, moment)
+        return None if label is None else (label, None)
+    label = period_key(board.period, moment, tz)
+    expires_at = None
+    if grace is not None and board.period != "all":
+        expires_at = expiry(board.period, label, tz, grace)
+        if now is not None and expires_at <= now.timestamp():
+            return None
+    return label, expires_at
 
 
 def season_of(seasons: Sequence[SeasonSpan], moment: datetime) -> str | None:
@@ -95,12 +111,16 @@ def bucket_start(bucket: int) -> datetime:
     return datetime.fromtimestamp(bucket * BUCKET_SECONDS - EPOCH_SHIFT, timezone.utc)
 
 
+_MISSING = object()
+
+
 class PlacementCache:
     """placements() worked out once per (rule, 15-minute bucket, channel, program, team).
 
-    A scoring batch or a rebuild asks for the same few combinations thousands of times. A
-    bucket that holds a period or season boundary (possible only under a zone's odd historic
-    offsets) is never cached: its awards are placed one by one.
+    A scoring batch or a rebuild asks for the same few combinations thousands of times. The
+    periods of a bucket are worked out once for every board; a bucket that holds a period or
+    season boundary (possible only under a zone's odd historic offsets) is never cached: its
+    awards are placed one by one.
     """
 
     def __init__(self, boards: list[Leaderboard], tz: ZoneInfo, *, grace: timedelta | None = None,
@@ -109,28 +129,41 @@ class PlacementCache:
         self._periods = sorted({b.period for b in boards if b.period in ("day", "week", "month")})
         on_seasons = any(b.period == "season" for b in boards)
         self._season_edges = sorted({s.start for s in seasons} | {s.end for s in seasons}) if on_seasons else []
-        self._found: dict[tuple, list[Placement]] = {}
-        self._straddles: dict[int, bool] = {}
+        self._found: dict[tuple, list[Placement] | None] = {}
+        self._periods_of: dict[int, tuple | None] = {}
 
     def straddles(self, bucket: int) -> bool:
-        known = self._straddles.get(bucket)
-        if known is None:
+        return self._bucket_periods(bucket) is None
+
+    def _bucket_periods(self, bucket: int) -> tuple | None:
+        """Each board's (label, expiry) or None for the whole bucket; None if it straddles a boundary."""
+        known = self._periods_of.get(bucket, _MISSING)
+        if known is _MISSING:
             start = bucket_start(bucket)
             last = start + timedelta(seconds=BUCKET_SECONDS, microseconds=-1)
-            known = (bool(self._periods) and start.astimezone(self.tz).utcoffset() != last.astimezone(self.tz).utcoffset()
-                     or any(period_key(p, start, self.tz) != period_key(p, last, self.tz) for p in self._periods)
-                     or any(start < edge <= last for edge in self._season_edges))
-            self._straddles[bucket] = known
+            straddles = (bool(self._periods) and start.astimezone(self.tz).utcoffset() != last.astimezone(self.tz).utcoffset()
+                         or any(period_key(p, start, self.tz) != period_key(p, last, self.tz) for p in self._periods)
+                         or any(start < edge <= last for edge in self._season_edges))
+            known = None if straddles else tuple(
+                _period_of(b, start, self.tz, self.grace, self.now, self.seasons) for b in self.boards)
+            self._periods_of[bucket] = known
         return known
 
     def in_bucket(self, bucket: int, rule_id: str, channel: str, program: str, team: str) -> list[Placement] | None:
         """The placements of every time in the bucket; None if it straddles a boundary."""
         key = (rule_id, bucket, channel, program, team)
-        found = self._found.get(key, False)
-        if found is False:
-            found = self._found[key] = None if self.straddles(bucket) else placements(
-                self.boards, self.tz, rule_id=rule_id, occurred_at=bucket_start(bucket), channel=channel,
-                program=program, team=team, grace=self.grace, now=self.now, seasons=self.seasons)
+        found = self._found.get(key, _MISSING)
+        if found is _MISSING:
+            periods = self._bucket_periods(bucket)
+            found = None if periods is None else []
+            if periods is not None:
+                for board, when in zip(self.boards, periods):
+                    if when is None:
+                        continue
+                    scope_value = _scope_of(board, rule_id, channel, program, team)
+                    if scope_value is not _ELSEWHERE:
+                        found.append(Placement(board.id, when[0], scope_value, when[1]))
+            self._found[key] = found
         return found
 
     def at(self, occurred_at: datetime, rule_id: str, channel: str, program: str, team: str) -> list[Placement]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import Callable, Iterable, NamedTuple
 
 import redis
 
@@ -25,8 +25,9 @@ from .connection import boards_redis, is_cluster
 from .placement import SEQ_SPACE, Placement, decode, encode
 
 
-@dataclass(frozen=True)
-class BoardDelta:
+class BoardDelta(NamedTuple):
+    """A tuple, not a dataclass: a scoring batch makes one per award and board."""
+
     placement: Placement
     person: str
     points: int

@@ -20,6 +20,7 @@ from rules.core import Ruleset
 from rules.core.schema import Leaderboard
 
 from . import keys, ledger_sums, store
+from .connection import boards_redis
 from .placement import Placement, PlacementCache, bucket_of, decode, encode
 from .store import BoardDelta
 from .visibility import Visibility
@@ -69,6 +70,9 @@ def sync_boards(r: redis.Redis, ruleset: Ruleset, ledger_batch: int) -> str:
     stale = [b for b in ruleset.leaderboards
              if states[b.id].layout != layout or states[b.id].batch is None or states[b.id].batch > ledger_batch]
     stale_ids = {b.id for b in stale}
+    if not ruleset.leaderboards and store.recorded_board_ids(r):
+        rebuild_boards(r, ruleset, ledger_batch)  # the last board left the ruleset: its keys go
+        return "rebuilt"
     if stale:
         rebuild_boards(r, ruleset, ledger_batch, boards=None if len(stale) == len(ruleset.leaderboards) else stale)
     behind: dict[int, list[Leaderboard]] = {}
@@ -166,7 +170,7 @@ def check_boards(r: redis.Redis, ruleset: Ruleset, ledger_batch: int) -> DriftRe
     Run it under the scorer's lock (as `manage.py leaderboards check` does) so no batch lands
     between the two reads. The result is kept in Redis for /metrics.
     """
-    main, r = r, store.boards_redis(r)
+    main, r = r, boards_redis(r)
     report = DriftReport()
     expected: dict[str, dict[str, tuple[int, int]]] = {}
     hidden = hidden_on_boards(ruleset)
@@ -195,7 +199,7 @@ def check_boards(r: redis.Redis, ruleset: Ruleset, ledger_batch: int) -> DriftRe
         if state.batch != ledger_batch:
             report.note(f"board {board_id} was applied up to batch {state.batch}, the ledger is at {ledger_batch}")
     main.set(keys.DRIFT, json.dumps({"drift": report.drift, "members": report.members,
-                                  "checked_at": datetime.now(timezone.utc).timestamp()}))
+                                     "checked_at": datetime.now(timezone.utc).timestamp()}))
     return report
 
 
@@ -204,7 +208,7 @@ ON_DEMAND_TTL = 3600
 
 def ensure_past_period(r: redis.Redis, ruleset: Ruleset, board_id: str, period: str) -> None:
     """Build one past period's boards (every scope) from the ledger, kept for an hour."""
-    r = store.boards_redis(r)
+    r = boards_redis(r)
     marker = keys.built_marker(board_id, period)
     if r.exists(marker):
         return

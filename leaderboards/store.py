@@ -177,6 +177,11 @@ def board_states(r: redis.Redis, board_ids: list[str]) -> dict[str, BoardState]:
     return states
 
 
+def recorded_board_ids(r: redis.Redis) -> set[str]:
+    """The board ids the last full rebuild recorded."""
+    return {b.decode() for b in boards_redis(r).smembers(keys.BOARD_IDS)}
+
+
 STAGING_CHUNK = 10_000  # entries per ZADD while staging a rebuild
 
 

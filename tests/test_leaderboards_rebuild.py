@@ -118,3 +118,20 @@ def test_a_rebuild_writes_what_the_ledger_sums_to_in_one_swap(redis):
     assert redis.zscore(keys.board_key("all-time", "all"), "gone@example.com") is None
     assert store.applied_batch(redis) == 5
     assert not list(redis.scan_iter(match=keys.board_pattern(staged=True)))
+
+
+def test_boards_a_new_ruleset_drops_are_deleted_at_the_next_batch(admin, redis):
+    # given boards kept by scoring
+    from engine.scoring import do_score_pending
+    from tests.helpers import BASIC_RULESET, event
+
+    assert admin.put_yaml("/ruleset", BASIC_RULESET).status_code == 200
+    assert admin.post("/events", [event("post", "ana@example.com")]).status_code == 202
+    do_score_pending()
+    assert redis.exists(keys.board_key("all-time", "all"))
+    # when a ruleset without boards is activated and the next batch is scored
+    assert admin.put_yaml("/ruleset", "ruleset: quiet\nrules:\n  - {id: post, award: {to: actor, points: 1}}\n").status_code == 200
+    assert admin.post("/events", [event("post", "bob@example.com")]).status_code == 202
+    do_score_pending()
+    # then no board key is left
+    assert not list(redis.scan_iter(match=keys.board_pattern()))

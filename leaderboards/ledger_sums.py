@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Iterator
 
 from django.db import connections
-from django.db.models import BigIntegerField, F, Func, Max, QuerySet, Sum
+from django.db.models import BigIntegerField, F, Func, Max, QuerySet, Sum, Value
 from django.db.models.functions import Cast
 
 from engine.models import Person
@@ -101,7 +101,9 @@ def grouped(awards: QuerySet, grouping: Grouping, *, max_batch: int | None = Non
         columns["g_bucket"] = BucketOf("occurred_at")
     inner = (rows.annotate(**columns).values(*columns).order_by()
              .annotate(g_total=Cast(Sum("points"), BigIntegerField()),
-                       g_last=Max(F("batch") * SEQ_SPACE + F("event_id"), output_field=BigIntegerField())))
+                       # A 64-bit literal: PostgreSQL would take a bare 2**32 parameter for a 32-bit integer.
+                       g_last=Max(F("batch") * Value(SEQ_SPACE, output_field=BigIntegerField()) + F("event_id"),
+                                  output_field=BigIntegerField())))
     db = connections[inner.db]
     sql, params = inner.query.get_compiler(using=inner.db).as_sql()
     q = db.ops.quote_name

@@ -294,18 +294,6 @@ def page(r: redis.Redis, board_id: str, period: str, scope_value: str | None, of
     return [(member.decode(), decode(score)) for member, score in rows]
 
 
-def page_and_size(r: redis.Redis, board_id: str, period: str, scope_value: str | None, offset: int,
-                  limit: int) -> tuple[list[tuple[str, int]], int]:
-    """A page and the board's size in one round trip."""
-    r = boards_redis(r)
-    key = keys.board_key(board_id, period, scope_value)
-    pipe = r.pipeline(transaction=False)
-    pipe.zrange(key, offset, offset + limit - 1, withscores=True)
-    pipe.zcard(key)
-    rows, total = pipe.execute()
-    return [(member.decode(), decode(score)) for member, score in rows], total
-
-
 # A board page in one round trip: the person's standing (public, or where they would stand if
 # hidden), the page (centred on them when asked), the board's size and the page's display names.
 # KEYS: the board, its hidden twin, and the names hash when it is on the same Redis (not on Cluster).

@@ -175,6 +175,7 @@ def erase_person(person: Person, *, requested_by: str) -> ErasureReport:
 
 def _clean_redis(old_key: str, new_key: str, names: set[str], report: ErasureReport) -> None:
     from leaderboards import keys
+    from leaderboards.connection import boards_redis
     from leaderboards.names import forget
 
     try:
@@ -182,15 +183,16 @@ def _clean_redis(old_key: str, new_key: str, names: set[str], report: ErasureRep
         forget(r, [old_key])
         # Each board entry moves to the anonymous id on the board's hidden side, with its score
         # (tie order included), so the boards go on agreeing with the ledger.
-        for key in r.scan_iter(match=f"{keys.BOARDS}:*", count=1000):
+        boards = boards_redis(r)  # the boards' own Redis Cluster when one is configured
+        for key in boards.scan_iter(match=f"{keys.BOARDS}:*", count=1000):
             key = key.decode()
-            if r.type(key) != b"zset":
+            if boards.type(key) != b"zset":
                 continue
-            score = r.zscore(key, old_key)
+            score = boards.zscore(key, old_key)
             if score is None:
                 continue
             hidden = key if key.endswith(":hidden") else keys.hidden_key(key)
-            with r.pipeline(transaction=True) as move:
+            with boards.pipeline(transaction=True) as move:
                 move.zrem(key, old_key).zadd(hidden, {new_key: score}).execute()
             report.board_entries_removed += 1
         for key in r.scan_iter(match="plaudit:idempotency:*", count=1000):

@@ -126,6 +126,8 @@ SCORER_BATCH_SIZE = int(os.environ.get("SCORER_BATCH_SIZE", "500"))
 # Boards of a day, week or month stay live in Redis this long after the period ends; older
 # periods are rebuilt from the ledger when someone reads them.
 LEADERBOARD_GRACE_DAYS = int(os.environ.get("LEADERBOARD_GRACE_DAYS", "62"))
+# Boards on a Redis Cluster of their own: "host:port,host:port" (see leaderboards/connection.py).
+LEADERBOARD_REDIS_CLUSTER = os.environ.get("LEADERBOARD_REDIS_CLUSTER", "")
 # `POST /events?wait=true` waits this long for scoring before answering 202 with events still pending.
 # Requests a minute for each caller (API key, signed-in person or address); 0 switches a limit off.
 RATE_LIMIT_INGEST_PER_MINUTE = int(os.environ.get("RATE_LIMIT_INGEST_PER_MINUTE", "1200"))

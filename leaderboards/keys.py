@@ -1,14 +1,16 @@
 """Every Redis key name for boards, in one place.
 
 A board's keys share the hash tag `{board id}`, so on Redis Cluster each board's
-period/scope keys, its hidden set and its registry live in one slot.
+period/scope keys, its hidden sets, its registry and its state live in one slot, and
+every write to one board can be one MULTI. Nothing writes two boards atomically.
 """
 
 PREFIX = "plaudit"
-# The scoring batch whose board updates were applied last; compared with the ledger to catch up.
+# Every board has reached this scoring batch: a summary for /metrics and the stack's relay,
+# kept beside the queue (on the main Redis). Catch-up goes by each board's own state.
 APPLIED_BATCH = f"{PREFIX}:boards:applied-batch"
-# Fingerprint of the leaderboards section the boards were built for; a change means rebuild.
-LAYOUT = f"{PREFIX}:boards:layout"
+# The ids of the boards of the layout the boards were last built for (see board_state).
+BOARD_IDS = f"{PREFIX}:boards:ids"
 # The last drift check's result, for /metrics.
 DRIFT = f"{PREFIX}:boards:drift"
 # Person id -> display name, for board pages (see names.py).
@@ -24,6 +26,17 @@ STAGING = f"{PREFIX}:staging:lb"
 def board_key(board_id: str, period: str, scope_value: str | None = None, *, staged: bool = False) -> str:
     key = f"{STAGING if staged else BOARDS}:{{{board_id}}}:{period}"
     return key if not scope_value else f"{key}:s:{scope_value}"
+
+
+def board_state(board_id: str) -> str:
+    """A hash: `batch`, the last scoring batch on this board, and `layout`, the fingerprint of the
+    leaderboards section it was built for. Written in the same MULTI as the board's entries."""
+    return f"{BOARDS}:{{{board_id}}}:state"
+
+
+def board_of(key: str) -> str:
+    """The board id in a board key's hash tag."""
+    return key[key.index("{") + 1:key.index("}")]
 
 
 def hidden_key(key: str) -> str:

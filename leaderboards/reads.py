@@ -72,27 +72,28 @@ def board_page(r: redis.Redis, ruleset: Ruleset, board: Leaderboard, *, period: 
     if board.period in ("day", "week", "month") and expiry(board.period, period_label, ruleset.tz, grace()) <= timezone.now().timestamp():
         ensure_past_period(r, ruleset, board.id, period_label)
     scope_value = resolve_scope(r, board, period_label, scope)
-    me = None
-    if around:
-        standing = store.standing(r, board.id, period_label, scope_value, around)
-        if standing is None and not Person.objects.filter(key=around).exists():
-            raise NotFound(f"no person with id {around!r}")
-        if standing:
-            me = {"rank": standing.rank, "person": around, "name": names_for(r, [around]).get(around, around),
-                  "points": standing.points, "public": standing.public}
-            # Centre the page on the person (or on where they would stand, if they opted out).
-            offset = max(0, standing.rank - 1 - limit // 2)
     if board.aggregate == "team":
         entries = _team_entries(r, board, period_label, scope_value, offset, limit)
         return {"board": board.id, "name": board.name or board.id, "period": period_label, "scope": scope_value,
                 "total": store.size(r, board.id, period_label, scope_value), "offset": offset, "limit": limit,
                 "entries": entries, "me": None}
-    rows, total = store.page_and_size(r, board.id, period_label, scope_value, offset, limit)
-    names = names_for(r, [p for p, _ in rows])
-    entries = [{"rank": offset + i + 1, "person": p, "name": names.get(p) or p, "points": pts} for i, (p, pts) in enumerate(rows)]
+    # One round trip for the standing, the page (centred on `around`), the size and the cached names.
+    view = store.view(r, board.id, period_label, scope_value, offset, limit, around)
+    if around and view.me is None and not Person.objects.filter(key=around).exists():
+        raise NotFound(f"no person with id {around!r}")
+    names = view.names
+    wanted = [p for p, _ in view.rows] + ([around] if view.me else [])
+    if any(p not in names for p in wanted):
+        names = {**names, **names_for(r, [p for p in wanted if p not in names])}
+    entries = [{"rank": view.offset + i + 1, "person": p, "name": names.get(p) or p, "points": pts}
+               for i, (p, pts) in enumerate(view.rows)]
+    me = None
+    if view.me:
+        me = {"rank": view.me.rank, "person": around, "name": names.get(around) or around, "points": view.me.points,
+              "public": view.me.public}
     return {
         "board": board.id, "name": board.name or board.id, "period": period_label, "scope": scope_value,
-        "total": total, "offset": offset, "limit": limit, "entries": entries, "me": me,
+        "total": view.total, "offset": view.offset, "limit": limit, "entries": entries, "me": me,
     }
 
 

@@ -17,9 +17,11 @@ from django.conf import settings
 
 from engine.models import Award
 from rules.core import Ruleset
+from rules.core.schema import Leaderboard
 
-from . import keys, store
-from .placement import Placement, decode, encode, placements
+from . import keys, ledger_sums, store
+from .connection import boards_redis
+from .placement import Placement, PlacementCache, bucket_of, decode, encode
 from .store import BoardChanges, BoardDelta
 from .visibility import Visibility
 
@@ -40,20 +42,21 @@ def hidden_on_boards(ruleset: Ruleset):
     return Visibility.from_database(ruleset).hidden
 
 
-def award_deltas(ruleset: Ruleset, rows, *, now: datetime | None = None) -> list[BoardDelta]:
-    """rows: (recipient key, rule id, points, occurred_at, channel, program, team, event seq)."""
-    now_ts = (now or datetime.now(timezone.utc)).timestamp()
-    boards_of = _placement_cache(ruleset)
+def award_deltas(ruleset: Ruleset, rows, *, now: datetime | None = None,
+                 boards: list[Leaderboard] | None = None) -> list[BoardDelta]:
+    """rows: (recipient key, rule id, points, occurred_at, channel, program, team, event seq).
+    `boards`: only these of the ruleset's boards (default: all)."""
+    now = now or datetime.now(timezone.utc)
+    boards = ruleset.leaderboards if boards is None else boards
+    team_boards = {b.id for b in boards if b.aggregate == "team"}
+    cache = PlacementCache(boards, ruleset.tz, grace=grace(), now=now, seasons=ruleset.seasons)
     deltas = []
     for person, rule_id, points, occurred_at, channel, program, team, seq in rows:
         if not points:
             continue
-        found = boards_of.get((rule_id, int(occurred_at.timestamp()) // BUCKET_S, channel, program, team))
-        if found is None:
-            found = _placements_at(ruleset, boards_of, rule_id, occurred_at, channel, program, team)
-        for placement, member in found:
-            if placement.expires_at is None or placement.expires_at > now_ts:
-                deltas.append(BoardDelta(placement, member or person, points, seq))
+        for placement in cache.at(occurred_at, rule_id, channel, program, team):
+            member = team if placement.board_id in team_boards else person
+            deltas.append(BoardDelta(placement, member, points, seq))
     return deltas
 
 
@@ -61,106 +64,136 @@ def board_changes(ruleset: Ruleset, rows, *, now: datetime | None = None) -> Boa
     """What award rows add to the boards, summed: {placement: {member: [points, seq of the last change]}}.
 
     The scorer's form of award_deltas: a batch of 500 awards on 5 boards is 2,500 (placement,
-    member) pairs, summed here in one pass instead of being built as deltas and summed again.
+    member) pairs, summed here in one pass instead of being built as deltas and summed again;
+    and the placements are remembered from batch to batch (_scoring_placements).
     """
     now_ts = (now or datetime.now(timezone.utc)).timestamp()
-    boards_of = _placement_cache(ruleset)
+    cache = _scoring_placements(ruleset)
+    team_boards = {b.id for b in ruleset.leaderboards if b.aggregate == "team"}
     changes: BoardChanges = {}
     for person, rule_id, points, occurred_at, channel, program, team, seq in rows:
         if not points:
             continue
-        found = boards_of.get((rule_id, int(occurred_at.timestamp()) // BUCKET_S, channel, program, team))
-        if found is None:
-            found = _placements_at(ruleset, boards_of, rule_id, occurred_at, channel, program, team)
-        for placement, member in found:
+        for placement in cache.at(occurred_at, rule_id, channel, program, team):
             if placement.expires_at is not None and placement.expires_at <= now_ts:
-                continue
+                continue  # a period past its grace: not kept live
+            member = team if placement.board_id in team_boards else person
             members = changes.get(placement)
             if members is None:
                 members = changes[placement] = {}
-            entry = members.get(member or person)
+            entry = members.get(member)
             if entry is None:
-                members[member or person] = [points, seq]
+                members[member] = [points, seq]
             else:
                 entry[0] += points
                 entry[1] = seq
     return changes
 
 
-# Which boards awards count on, per (rule, quarter hour, channel, program, team): every period a
-# board can have (day, week, month, season from midnight to midnight) is a function of the local
-# date, and a quarter hour (UTC) lies within one local date in every timezone in use (offsets are
-# whole quarter hours; _placements_at checks it), so a batch of thousands of awards needs a few
-# dozen placements() calls, not one each. Kept across batches for the same compiled ruleset and
-# grace; bounded.
-_placements_seen: dict = {"ruleset": None, "grace": None, "found": {}}
-PLACEMENT_CACHE_LIMIT = 100_000
-BUCKET_S = 900
+# The scorer's placements, kept from batch to batch of the same compiled ruleset and grace: a
+# batch of 500 awards meets most of its (rule, bucket, channel, program, team) for the first
+# time, the next batches meet them again. Without `now`, so expiries are checked per batch.
+_scoring_cache: dict = {"for": None, "cache": None}
+SCORING_CACHE_LIMIT = 100_000
 
 
-def _placement_cache(ruleset: Ruleset) -> dict:
-    seen, keep = _placements_seen, grace()
-    if seen["ruleset"] is not ruleset or seen["grace"] != keep or len(seen["found"]) > PLACEMENT_CACHE_LIMIT:
-        seen.update(ruleset=ruleset, grace=keep, found={})
-    return seen["found"]
-
-
-def _placements_at(ruleset: Ruleset, boards_of: dict, rule_id, occurred_at, channel, program, team) -> tuple:
-    """The placements of one award, remembered for its quarter hour when that lies within one local date."""
-    found = _placements(ruleset, rule_id, occurred_at, channel, program, team)
-    bucket = int(occurred_at.timestamp()) // BUCKET_S
-    first = datetime.fromtimestamp(bucket * BUCKET_S, ruleset.tz)
-    last = datetime.fromtimestamp((bucket + 1) * BUCKET_S - 1, ruleset.tz)
-    if first.date() == last.date():  # else an offset that is not whole quarter hours: not remembered
-        boards_of[(rule_id, bucket, channel, program, team)] = found
-    return found
-
-
-def _placements(ruleset: Ruleset, rule_id, occurred_at, channel, program, team) -> tuple:
-    """(placement, team or None): boards of teams count the award for the team, the others for the person.
-    Periods past their grace are left in (with their expiry): the caller drops them against its `now`."""
-    team_boards = {b.id for b in ruleset.leaderboards if b.aggregate == "team"}
-    return tuple((p, team if p.board_id in team_boards else None)
-                 for p in placements(ruleset.leaderboards, ruleset.tz, rule_id=rule_id, occurred_at=occurred_at,
-                                     channel=channel, program=program, team=team, grace=grace(),
-                                     seasons=ruleset.seasons))
+def _scoring_placements(ruleset: Ruleset) -> PlacementCache:
+    kept, wanted = _scoring_cache, (ruleset, grace())
+    cache = kept["cache"]
+    if kept["for"] is None or kept["for"][0] is not ruleset or kept["for"][1] != wanted[1] or cache.size() > SCORING_CACHE_LIMIT:
+        cache = PlacementCache(ruleset.leaderboards, ruleset.tz, grace=wanted[1], seasons=ruleset.seasons)
+        kept.update({"for": wanted, "cache": cache})
+    return cache
 
 
 def sync_boards(r: redis.Redis, ruleset: Ruleset, ledger_batch: int) -> str:
-    """Bring boards to `ledger_batch`, the last batch committed to the ledger. Returns what it did."""
-    applied = store.applied_batch(r)
-    if store.layout(r) != layout_id(ruleset) or applied is None or applied > ledger_batch:
-        rebuild_boards(r, ruleset, ledger_batch)
+    """Bring every board to `ledger_batch`, the last batch committed to the ledger, each from its
+    own state: a board ahead of the ledger (a batch that never committed), built for another
+    layout or missing is rebuilt; one behind catches up on the batches it missed. Returns what
+    it did."""
+    layout = layout_id(ruleset)
+    states = store.board_states(r, [b.id for b in ruleset.leaderboards])
+    stale = [b for b in ruleset.leaderboards
+             if states[b.id].layout != layout or states[b.id].batch is None or states[b.id].batch > ledger_batch]
+    stale_ids = {b.id for b in stale}
+    if not ruleset.leaderboards and store.recorded_board_ids(r):
+        rebuild_boards(r, ruleset, ledger_batch)  # the last board left the ruleset: its keys go
         return "rebuilt"
-    if applied < ledger_batch:
+    if stale:
+        rebuild_boards(r, ruleset, ledger_batch, boards=None if len(stale) == len(ruleset.leaderboards) else stale)
+    behind: dict[int, list[Leaderboard]] = {}
+    for board in ruleset.leaderboards:
+        if board.id not in stale_ids and states[board.id].batch < ledger_batch:
+            behind.setdefault(states[board.id].batch, []).append(board)
+    for applied, boards in sorted(behind.items()):
         rows = (Award.objects.filter(batch__gt=applied, batch__lte=ledger_batch)
                 .order_by("batch", "event_id", "id").values_list(*AWARD_FIELDS))
-        store.apply_changes(r, board_changes(ruleset, rows.iterator(chunk_size=5000)), hidden_on_boards(ruleset),
-                            batch=ledger_batch)
-        return "caught up"
-    return "current"
+        store.apply_deltas(r, award_deltas(ruleset, rows.iterator(chunk_size=5000), boards=boards),
+                           hidden_on_boards(ruleset), batch=ledger_batch, board_ids=[b.id for b in boards])
+    return "rebuilt" if stale else "caught up" if behind else "current"
 
 
 def ledger_totals(ruleset: Ruleset, ledger_batch: int, awards=None) -> dict[tuple[Placement, str], tuple[int, int]]:
     """(placement, person) -> (points, seq of the last change): what the boards must hold.
 
-    Walks the ledger in the order scoring applied it, so ties come out as incremental scoring
-    leaves them.
+    The same totals and tie order as applying the ledger one row at a time in the order
+    scoring did, (batch, event, id), summed by the database (see ledger_sums.py).
     """
-    totals: dict[tuple[Placement, str], tuple[int, int]] = {}
     awards = Award.objects.all() if awards is None else awards
-    rows = awards.filter(batch__lte=ledger_batch).exclude(points=0).order_by("batch", "event_id", "id").values_list(*AWARD_FIELDS)
-    for delta in award_deltas(ruleset, rows.iterator(chunk_size=5000)):
-        key = (delta.placement, delta.person)
-        points, _ = totals.get(key, (0, 0))
-        totals[key] = (points + delta.points, delta.seq)
-    return totals
+    return board_sums(ruleset.leaderboards, ruleset, awards, max_batch=ledger_batch, grace=grace(),
+                      now=datetime.now(timezone.utc))
 
 
-def rebuild_boards(r: redis.Redis, ruleset: Ruleset, ledger_batch: int) -> int:
-    """Every live board from the ledger alone, swapped in at once. Returns the entries written."""
-    totals = ledger_totals(ruleset, ledger_batch)
-    store.replace_all(r, totals, hidden_on_boards(ruleset), batch=ledger_batch, layout_id=layout_id(ruleset))
+def board_sums(boards: list[Leaderboard], ruleset: Ruleset, awards, *, max_batch: int | None = None,
+               grace: timedelta | None = None, now: datetime | None = None) -> dict[tuple[Placement, str], tuple[int, int]]:
+    """Totals of `awards` on `boards`: (placement, member) -> (points, seq of the last change)."""
+    team_boards = {b.id for b in boards if b.aggregate == "team"}
+    cache = PlacementCache(boards, ruleset.tz, grace=grace, now=now, seasons=ruleset.seasons)
+    sums: dict[tuple[Placement, str], list[int]] = {}
+
+    def add(placement: Placement, member: str, points: int, last: int) -> None:
+        total = sums.get((placement, member))
+        if total is None:
+            sums[(placement, member)] = [points, last]
+        else:
+            total[0] += points
+            if last > total[1]:
+                total[1] = last
+
+    straddling: set[int] = set()
+    timeless = bucket_of(datetime(2000, 1, 1, tzinfo=timezone.utc))  # every board counts all time
+    groups = ledger_sums.grouped(awards, ledger_sums.Grouping.for_boards(boards), max_batch=max_batch)
+    for person, rule_id, channel, program, team, bucket, points, last in groups:
+        found = cache.in_bucket(timeless if bucket is None else bucket, rule_id, channel, program, team)
+        if found is None:
+            straddling.add(bucket)
+            continue
+        for placement in found:  # add() inlined: this loop runs once per group, 100,000s of times
+            key = (placement, team if placement.board_id in team_boards else person)
+            total = sums.get(key)
+            if total is None:
+                sums[key] = [points, last]
+            else:
+                total[0] += points
+                if last > total[1]:
+                    total[1] = last
+    for bucket in sorted(straddling):  # rare: row by row, each at its own time
+        rows = ledger_sums.rows_in_bucket(awards, bucket, max_batch).values_list(*AWARD_FIELDS, "batch")
+        for person, rule_id, points, occurred_at, channel, program, team, seq, batch in rows.iterator(chunk_size=5000):
+            for placement in cache.at(occurred_at, rule_id, channel, program, team):
+                add(placement, team if placement.board_id in team_boards else person, points,
+                    batch * ledger_sums.SEQ_SPACE + seq)
+    return {key: (points, last % ledger_sums.SEQ_SPACE) for key, (points, last) in sums.items()}
+
+
+def rebuild_boards(r: redis.Redis, ruleset: Ruleset, ledger_batch: int, *, boards: list[Leaderboard] | None = None) -> int:
+    """Boards from the ledger alone, each swapped in at once: all of them (and boards of ids no
+    longer in the ruleset deleted), or just `boards`. Returns the entries written."""
+    chosen = ruleset.leaderboards if boards is None else boards
+    totals = board_sums(chosen, ruleset, Award.objects.all(), max_batch=ledger_batch, grace=grace(),
+                        now=datetime.now(timezone.utc))
+    store.replace_boards(r, [b.id for b in chosen], totals, hidden_on_boards(ruleset), batch=ledger_batch,
+                         layout_id=layout_id(ruleset), every_board=boards is None)
     return len(totals)
 
 
@@ -183,6 +216,7 @@ def check_boards(r: redis.Redis, ruleset: Ruleset, ledger_batch: int) -> DriftRe
     Run it under the scorer's lock (as `manage.py leaderboards check` does) so no batch lands
     between the two reads. The result is kept in Redis for /metrics.
     """
+    main, r = r, boards_redis(r)
     report = DriftReport()
     expected: dict[str, dict[str, tuple[int, int]]] = {}
     hidden = hidden_on_boards(ruleset)
@@ -192,7 +226,8 @@ def check_boards(r: redis.Redis, ruleset: Ruleset, ledger_batch: int) -> DriftRe
     names = [k.decode() for k in r.scan_iter(match=keys.board_pattern(), count=1000)]
     # Past periods built on demand are outside the live window the ledger totals cover.
     on_demand = tuple(n[: -len(":built")] + ":" for n in names if n.endswith(":built"))
-    live_keys = {n for n in names if not n.endswith((":registry", ":built")) and not (n + ":").startswith(on_demand or ("\0",))}
+    live_keys = {n for n in names if not n.endswith((":registry", ":built", ":state"))
+                 and not (n + ":").startswith(on_demand or ("\0",))}
     for key in sorted(live_keys | set(expected)):
         report.boards += 1
         live = {m.decode(): int(s) for m, s in r.zrange(key, 0, -1, withscores=True)} if key in live_keys else {}
@@ -206,10 +241,11 @@ def check_boards(r: redis.Redis, ruleset: Ruleset, ledger_batch: int) -> DriftRe
             elif (decode(live[person]), live[person] % 2**32) != want[person]:
                 report.note(f"{key}: {person} has {decode(live[person])} points, the ledger {want[person][0]}"
                             f" (or the tie order differs)")
-    if store.applied_batch(r) != ledger_batch:
-        report.note(f"boards were applied up to batch {store.applied_batch(r)}, the ledger is at {ledger_batch}")
-    r.set(keys.DRIFT, json.dumps({"drift": report.drift, "members": report.members,
-                                  "checked_at": datetime.now(timezone.utc).timestamp()}))
+    for board_id, state in store.board_states(main, [b.id for b in ruleset.leaderboards]).items():
+        if state.batch != ledger_batch:
+            report.note(f"board {board_id} was applied up to batch {state.batch}, the ledger is at {ledger_batch}")
+    main.set(keys.DRIFT, json.dumps({"drift": report.drift, "members": report.members,
+                                     "checked_at": datetime.now(timezone.utc).timestamp()}))
     return report
 
 
@@ -218,6 +254,7 @@ ON_DEMAND_TTL = 3600
 
 def ensure_past_period(r: redis.Redis, ruleset: Ruleset, board_id: str, period: str) -> None:
     """Build one past period's boards (every scope) from the ledger, kept for an hour."""
+    r = boards_redis(r)
     marker = keys.built_marker(board_id, period)
     if r.exists(marker):
         return
@@ -225,15 +262,7 @@ def ensure_past_period(r: redis.Redis, ruleset: Ruleset, board_id: str, period: 
 
     board = ruleset.leaderboard(board_id)
     start, end = period_bounds(board.period, period, ruleset.tz)
-    totals: dict[tuple[Placement, str], tuple[int, int]] = {}
-    rows = (Award.objects.filter(occurred_at__gte=start, occurred_at__lt=end).exclude(points=0)
-            .order_by("batch", "event_id", "id").values_list(*AWARD_FIELDS))
-    for person, rule_id, points, occurred_at, channel, program, team, seq in rows.iterator(chunk_size=5000):
-        for placement in placements([board], ruleset.tz, rule_id=rule_id, occurred_at=occurred_at,
-                                    channel=channel, program=program, team=team):
-            key = (placement, team if board.aggregate == "team" else person)
-            total, _ = totals.get(key, (0, 0))
-            totals[key] = (total + points, seq)
+    totals = board_sums([board], ruleset, Award.objects.filter(occurred_at__gte=start, occurred_at__lt=end))
     hidden = hidden_on_boards(ruleset)
     expires_at = int(datetime.now(timezone.utc).timestamp()) + ON_DEMAND_TTL
     pipe = r.pipeline(transaction=True)

@@ -4,21 +4,29 @@ A board is a sorted set per (board, period, scope value) of public people, plus 
 set of the people who opted out, so they still learn where they would rank. Scores
 encode points and the tie-break (see placement.encode). Boards are derived data: the
 ledger can always rebuild them.
+
+Every write is atomic per board: a board's keys share one hash tag (keys.py), so its
+entries and its state (the batch it reached) change in one MULTI, also on Redis Cluster.
+On a single Redis all boards go in one MULTI; on Cluster, one per board, and a crash
+between two leaves each board whole, at its own batch (rebuild.sync_boards catches up
+each from its own state). Callers pass the main Redis; connection.py picks the boards'.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Callable, Iterable, NamedTuple
 
 import redis
 
 from . import keys
-from .placement import Placement, decode, encode
+from .connection import boards_redis, is_cluster
+from .placement import SEQ_SPACE, Placement, decode, encode
 
 
 class BoardDelta(NamedTuple):
-    """Points for a member of a board (a tuple: a scoring batch makes one per award and board)."""
+    """A tuple, not a dataclass: a scoring batch makes one per award and board."""
 
     placement: Placement
     person: str
@@ -33,44 +41,99 @@ class Standing:
     public: bool
 
 
+@dataclass(frozen=True)
+class BoardState:
+    batch: int | None
+    layout: str | None
+
+
 def _key(p: Placement) -> str:
     return keys.board_key(p.board_id, p.period, p.scope_value)
 
 
 Hidden = Callable[[str, str], bool]  # (board id, member) -> kept off the public board
+Commands = dict[str, list[tuple]]  # board id -> (method name, *args) to run on a pipeline
+
+
+def _commit(main: redis.Redis, r, by_board: Commands, summary: list[tuple]) -> None:
+    """Each board's commands atomically, then `summary` on the main Redis.
+
+    One MULTI for everything on a single Redis (the summary included); on Cluster, one MULTI
+    per board (its keys share a slot), then the summary.
+    """
+    if not is_cluster(r):
+        write = r.pipeline(transaction=True)
+        for commands in by_board.values():
+            _queue(write, commands)
+        if main is r:
+            _queue(write, summary)
+        write.execute()
+    else:
+        for commands in by_board.values():
+            write = r.pipeline(transaction=True)
+            _queue(write, commands)
+            write.execute()
+    if main is not r and summary:
+        write = main.pipeline(transaction=False)
+        _queue(write, summary)
+        write.execute()
+
+
+def _queue(pipe, commands: list[tuple]) -> None:
+    for name, *args in commands:
+        if name == "rename":  # redis-py's cluster pipeline refuses RENAME by name; both keys share a slot here
+            pipe.execute_command("RENAME", *args)
+        else:
+            getattr(pipe, name)(*args)
 
 
 # {placement: {member: [points added, seq of the last change]}}: a batch's points, summed per board member.
 BoardChanges = dict[Placement, dict[str, list[int]]]
 
 
-def apply_changes(r: redis.Redis, summed: BoardChanges, hidden: Hidden, *, batch: int) -> int:
-    """Add a scoring batch's points to the boards and record the batch, atomically.
+def apply_deltas(r: redis.Redis, deltas: Iterable[BoardDelta], hidden: Hidden, *, batch: int,
+                 board_ids: Iterable[str] | None = None) -> int:
+    """apply_changes() for deltas one by one (catch-up reads them so from the ledger)."""
+    changes: BoardChanges = {}
+    for placement, person, points, seq in deltas:
+        if points:
+            entry = changes.setdefault(placement, {}).setdefault(person, [0, 0])
+            entry[0] += points
+            entry[1] = seq
+    return apply_changes(r, changes, hidden, batch=batch, board_ids=board_ids)
 
-    Totals are read first and written back as absolute scores in one MULTI, together with
-    the applied-batch marker: either the whole batch is on the boards or none of it is.
-    Reads and writes are grouped per board key (ZMSCORE, one ZADD and one ZREM per key):
-    a batch touches a few dozen keys but thousands of (key, member) pairs, and the commands,
-    not Redis's work, are what a batch pays for.
+
+def apply_changes(r: redis.Redis, changes: BoardChanges, hidden: Hidden, *, batch: int,
+                  board_ids: Iterable[str] | None = None) -> int:
+    """Add a scoring batch's points to the boards and record the batch on each, atomically per board.
+
+    Totals are read first and written back as absolute scores, in each board's MULTI with its
+    state: a board has the whole batch or none of it. Every board of the layout (`board_ids`,
+    by default the ones the last rebuild recorded) is marked, touched or not, so none falls
+    behind. Reads and writes are grouped per board key (ZMSCORE, one ZADD and one ZREM per
+    key): a batch touches a few dozen keys but thousands of (key, member) pairs, and the
+    commands, not Redis's work, are what a batch pays for.
     """
-    board_keys = {placement: _key(placement) for placement in summed}
-    current = []
-    if summed:
-        read = r.pipeline(transaction=False)
-        for placement, members in summed.items():
-            read.zmscore(board_keys[placement], list(members))
-            read.zmscore(keys.hidden_key(board_keys[placement]), list(members))
-        current = read.execute()
+    main, r = r, boards_redis(r)
+    board_keys = {placement: _key(placement) for placement in changes}
+    read = r.pipeline(transaction=False)
+    for placement, members in changes.items():
+        read.zmscore(board_keys[placement], list(members))
+        read.zmscore(keys.hidden_key(board_keys[placement]), list(members))
+    if board_ids is None:
+        read.smembers(keys.BOARD_IDS)
+    answers = read.execute()
+    board_ids = set(board_ids) if board_ids is not None else {b.decode() for b in answers[-1]}
     adds: dict[str, dict[str, int]] = {}
     removes: dict[str, list[str]] = {}
     registry: dict[tuple[str, str], str] = {}
     expiries: dict[str, int] = {}
     changed = 0
-    for i, (placement, members) in enumerate(summed.items()):
+    for i, (placement, members) in enumerate(changes.items()):
         key = board_keys[placement]
         hidden_key = keys.hidden_key(key)
         board_id = placement.board_id
-        for (person, (points, seq)), shown, kept in zip(members.items(), current[2 * i], current[2 * i + 1]):
+        for (person, (points, seq)), shown, kept in zip(members.items(), answers[2 * i], answers[2 * i + 1]):
             score = shown if shown is not None else kept
             total = points + (decode(score) if score is not None else 0)
             if hidden(board_id, person):
@@ -86,119 +149,231 @@ def apply_changes(r: redis.Redis, summed: BoardChanges, hidden: Hidden, *, batch
                 expiries[to] = placement.expires_at
         changed += len(members)
         registry.setdefault((board_id, keys.registry_field(placement.period, placement.scope_value)), key)
-    write = r.pipeline(transaction=True)
+    by_board: Commands = {board_id: [] for board_id in board_ids | {p.board_id for p in changes}}
     for key, scores in adds.items():
-        write.zadd(key, scores)
+        by_board[keys.board_of(key)].append(("zadd", key, scores))
     for key, people in removes.items():
-        write.zrem(key, *people)
+        by_board[keys.board_of(key)].append(("zrem", key, *people))
     for (board_id, field), key in registry.items():
-        write.hset(keys.registry_key(board_id), field, key)
+        by_board[board_id].append(("hset", keys.registry_key(board_id), field, key))
     for key, at in expiries.items():
-        write.expireat(key, at)
-    write.set(keys.APPLIED_BATCH, batch)
-    write.execute()
+        by_board[keys.board_of(key)].append(("expireat", key, at))
+    for board_id, commands in by_board.items():
+        commands.append(("hset", keys.board_state(board_id), "batch", batch))
+    _commit(main, r, by_board, [("set", keys.APPLIED_BATCH, batch)])
     return changed
 
 
 def applied_batch(r: redis.Redis) -> int | None:
+    """The batch every board has reached, from the summary on the main Redis."""
     value = r.get(keys.APPLIED_BATCH)
     return int(value) if value is not None else None
 
 
-def layout(r: redis.Redis) -> str | None:
-    value = r.get(keys.LAYOUT)
-    return value.decode() if value is not None else None
+def board_states(r: redis.Redis, board_ids: list[str]) -> dict[str, BoardState]:
+    r = boards_redis(r)
+    read = r.pipeline(transaction=False)
+    for board_id in board_ids:
+        read.hmget(keys.board_state(board_id), ["batch", "layout"])
+    states = {}
+    for board_id, (batch, layout) in zip(board_ids, read.execute()):
+        states[board_id] = BoardState(int(batch) if batch is not None else None, layout.decode() if layout else None)
+    return states
 
 
-def replace_all(r: redis.Redis, totals: dict[tuple[Placement, str], tuple[int, int]], hidden: Hidden,
-                *, batch: int, layout_id: str) -> None:
-    """Replace every board with rebuilt totals, (placement, person) -> (points, seq).
+def recorded_board_ids(r: redis.Redis) -> set[str]:
+    """The board ids the last full rebuild recorded."""
+    return {b.decode() for b in boards_redis(r).smembers(keys.BOARD_IDS)}
 
-    The new boards are written under staging names, then swapped in with one MULTI that
-    also sets the batch marker: readers see the old boards until the swap, never half of one.
+
+STAGING_CHUNK = 10_000  # entries per ZADD while staging a rebuild
+
+
+def replace_boards(r: redis.Redis, board_ids: list[str], totals: dict[tuple[Placement, str], tuple[int, int]],
+                   hidden: Hidden, *, batch: int, layout_id: str, every_board: bool) -> None:
+    """Replace the boards `board_ids` with rebuilt totals, (placement, person) -> (points, seq).
+
+    The new boards are written under staging names, then each board is swapped in with one
+    MULTI that also sets its state: readers see the old board until the swap, never half of
+    one. `every_board`: these are all the layout's boards; boards of other ids are deleted.
     """
-    _delete_matching(r, keys.board_pattern(staged=True))  # left over from an interrupted rebuild
+    main, r = r, boards_redis(r)
+    wanted = set(board_ids)
+    # Left over from an interrupted rebuild.
+    _delete(r, [k for k in _scan(r, keys.board_pattern(staged=True)) if every_board or keys.board_of(k) in wanted])
+    # Grouped per key first: a few large ZADDs cost far less than one command per entry.
+    by_key: dict[str, dict[str, int]] = {}
+    registry: dict[str, dict[str, str]] = {}
+    expiries: dict[str, int] = {}
+    key_of: dict[Placement, tuple[str, str]] = {}
+    for (placement, person), (points, seq) in totals.items():
+        pair = key_of.get(placement)
+        if pair is None:
+            staged_key = keys.board_key(placement.board_id, placement.period, placement.scope_value, staged=True)
+            pair = key_of[placement] = (staged_key, keys.hidden_key(staged_key))
+            registry.setdefault(keys.registry_key(placement.board_id, staged=True), {})[
+                keys.registry_field(placement.period, placement.scope_value)] = _key(placement)
+        target = pair[1] if hidden(placement.board_id, person) else pair[0]
+        entries = by_key.get(target)
+        if entries is None:
+            entries = by_key[target] = {}
+            if placement.expires_at:
+                expiries[target] = placement.expires_at  # RENAME keeps the expiry
+        entries[person] = -points * SEQ_SPACE + seq  # placement.encode, inlined: once per entry
     pipe = r.pipeline(transaction=False)
-    for n, ((placement, person), (points, seq)) in enumerate(totals.items(), 1):
-        live_key = _key(placement)
-        staged_key = keys.board_key(placement.board_id, placement.period, placement.scope_value, staged=True)
-        target = keys.hidden_key(staged_key) if hidden(placement.board_id, person) else staged_key
-        pipe.zadd(target, {person: encode(points, seq)})
-        pipe.hset(keys.registry_key(placement.board_id, staged=True),
-                  keys.registry_field(placement.period, placement.scope_value), live_key)
-        if placement.expires_at:
-            pipe.expireat(target, placement.expires_at)  # RENAME keeps the expiry
-        if n % 5000 == 0:
-            pipe.execute()
+    for key, entries in by_key.items():
+        items = list(entries.items())
+        for start in range(0, len(items), STAGING_CHUNK):
+            pipe.zadd(key, dict(items[start:start + STAGING_CHUNK]))
+            if len(pipe) >= 8:
+                pipe.execute()
+    for key, fields in registry.items():
+        pipe.hset(key, mapping=fields)
+    for key, at in expiries.items():
+        pipe.expireat(key, at)
     pipe.execute()
-    old = list(r.scan_iter(match=keys.board_pattern(), count=1000))
-    staged = list(r.scan_iter(match=keys.board_pattern(staged=True), count=1000))
-    swap = r.pipeline(transaction=True)
-    if old:
-        swap.delete(*old)
-    for key in staged:
-        swap.rename(key, keys.live_name(key.decode()))
-    swap.set(keys.LAYOUT, layout_id)
-    swap.set(keys.APPLIED_BATCH, batch)
-    swap.execute()
+    by_board: Commands = {board_id: [] for board_id in board_ids}
+    old = [k for k in _scan(r, keys.board_pattern()) if every_board or keys.board_of(k) in wanted]
+    for key in old:
+        by_board.setdefault(keys.board_of(key), []).append(("delete", key))  # boards of other ids: just deleted
+    for key in _scan(r, keys.board_pattern(staged=True)):
+        if keys.board_of(key) in wanted:
+            by_board[keys.board_of(key)].append(("rename", key, keys.live_name(key)))
+    for board_id in board_ids:
+        by_board[board_id].append(("hset", keys.board_state(board_id), "batch", batch))
+        by_board[board_id].append(("hset", keys.board_state(board_id), "layout", layout_id))
+    summary = []
+    if every_board:
+        r.delete(keys.BOARD_IDS)
+        if board_ids:
+            r.sadd(keys.BOARD_IDS, *board_ids)
+        summary.append(("set", keys.APPLIED_BATCH, batch))
+    _commit(main, r, by_board, summary)
 
 
 def replace_people(r: redis.Redis, people: list[str], totals: dict[tuple[Placement, str], tuple[int, int]],
                    hidden: Hidden) -> int:
     """Take `people` off every live board, then write their rebuilt totals (after a merge of two
-    people, say). In one MULTI, so a reader never sees one of them missing. Returns entries written."""
-    board_keys = [k for k in r.scan_iter(match=keys.board_pattern(), count=1000) if r.type(k) == b"zset"]
-    write = r.pipeline(transaction=True)
-    for key in board_keys:
-        write.zrem(key, *people)
+    people, say). Per board in one MULTI, so a reader never sees one of them missing. Returns
+    entries written."""
+    main, r = r, boards_redis(r)
+    by_board: Commands = {}
+    for key in _scan(r, keys.board_pattern()):
+        if r.type(key) == b"zset":
+            by_board.setdefault(keys.board_of(key), []).append(("zrem", key, *people))
     for (placement, person), (points, seq) in totals.items():
         live_key = _key(placement)
         target = keys.hidden_key(live_key) if hidden(placement.board_id, person) else live_key
-        write.zadd(target, {person: encode(points, seq)})
-        write.hset(keys.registry_key(placement.board_id), keys.registry_field(placement.period, placement.scope_value), live_key)
+        commands = by_board.setdefault(placement.board_id, [])
+        commands.append(("zadd", target, {person: encode(points, seq)}))
+        commands.append(("hset", keys.registry_key(placement.board_id),
+                         keys.registry_field(placement.period, placement.scope_value), live_key))
         if placement.expires_at:
-            write.expireat(target, placement.expires_at)
-    write.execute()
+            commands.append(("expireat", target, placement.expires_at))
+    _commit(main, r, by_board, [])
     return len(totals)
 
 
-def _delete_matching(r: redis.Redis, pattern: str) -> None:
-    batch = []
-    for key in r.scan_iter(match=pattern, count=1000):
-        batch.append(key)
-        if len(batch) >= 1000:
-            r.delete(*batch)
-            batch.clear()
-    if batch:
-        r.delete(*batch)
+def _scan(r, pattern: str) -> list[str]:
+    return [k.decode() for k in r.scan_iter(match=pattern, count=1000)]
+
+
+def _delete(r, names: list[str]) -> None:
+    """Deleted one slot's worth at a time: a DEL of keys from several slots fails on Cluster."""
+    by_board: dict[str, list[str]] = {}
+    for name in names:
+        by_board.setdefault(keys.board_of(name), []).append(name)
+    for board_keys in by_board.values():
+        for start in range(0, len(board_keys), 1000):
+            r.delete(*board_keys[start:start + 1000])
 
 
 # -- reads ---------------------------------------------------------------------------
 
 
 def page(r: redis.Redis, board_id: str, period: str, scope_value: str | None, offset: int, limit: int) -> list[tuple[str, int]]:
+    r = boards_redis(r)
     key = keys.board_key(board_id, period, scope_value)
     rows = r.zrange(key, offset, offset + limit - 1, withscores=True)
     return [(member.decode(), decode(score)) for member, score in rows]
 
 
-def page_and_size(r: redis.Redis, board_id: str, period: str, scope_value: str | None, offset: int,
-                  limit: int) -> tuple[list[tuple[str, int]], int]:
-    """A page and the board's size in one round trip."""
+# A board page in one round trip: the person's standing (public, or where they would stand if
+# hidden), the page (centred on them when asked), the board's size and the page's display names.
+# KEYS: the board, its hidden twin, and the names hash when it is on the same Redis (not on Cluster).
+# ARGV: offset, limit, person ('' for none). Ranks come back 0-based, -1 when the person is on neither set.
+_VIEW_SCRIPT = """
+local offset, limit, person = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+local rank, score, public = -1, '', 0
+if person ~= '' then
+  local found = redis.call('ZRANK', KEYS[1], person)
+  if found then
+    rank, score, public = found, redis.call('ZSCORE', KEYS[1], person), 1
+  else
+    local kept = redis.call('ZSCORE', KEYS[2], person)
+    if kept then
+      rank, score = redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. kept), kept
+    end
+  end
+  if rank >= 0 then offset = math.max(0, rank - math.floor(limit / 2)) end
+end
+local rows = redis.call('ZRANGE', KEYS[1], offset, offset + limit - 1, 'WITHSCORES')
+local names = {}
+if KEYS[3] then
+  local members = {}
+  for i = 1, #rows, 2 do members[#members + 1] = rows[i] end
+  if person ~= '' then members[#members + 1] = person end
+  if #members > 0 then names = redis.call('HMGET', KEYS[3], unpack(members)) end
+end
+return {offset, redis.call('ZCARD', KEYS[1]), rows, names, rank, score, public}
+"""
+_VIEW_SHA = hashlib.sha1(_VIEW_SCRIPT.encode()).hexdigest()
+
+
+def _run_view(r: redis.Redis, script_keys: list[str], args: list) -> list:
+    try:
+        return r.evalsha(_VIEW_SHA, len(script_keys), *script_keys, *args)
+    except redis.exceptions.NoScriptError:  # a new or restarted server: load it once
+        r.script_load(_VIEW_SCRIPT)
+        return r.evalsha(_VIEW_SHA, len(script_keys), *script_keys, *args)
+
+
+@dataclass
+class BoardView:
+    offset: int
+    total: int
+    rows: list[tuple[str, int]]
+    names: dict[str, str]  # display names found in the cache; the rest are looked up by the caller
+    me: Standing | None
+
+
+def view(r: redis.Redis, board_id: str, period: str, scope_value: str | None, offset: int, limit: int,
+         person: str | None = None) -> BoardView:
+    """A page (centred on `person` when given), the board's size, and `person`'s standing: one call.
+
+    With the boards on their own Redis (Cluster), the names hash is not with them: the names
+    are left to the caller.
+    """
+    names_with_boards = boards_redis(r) is r
+    r = boards_redis(r)
     key = keys.board_key(board_id, period, scope_value)
-    pipe = r.pipeline(transaction=False)
-    pipe.zrange(key, offset, offset + limit - 1, withscores=True)
-    pipe.zcard(key)
-    rows, total = pipe.execute()
-    return [(member.decode(), decode(score)) for member, score in rows], total
+    script_keys = [key, keys.hidden_key(key), keys.NAMES] if names_with_boards else [key, keys.hidden_key(key)]
+    offset, total, flat, cached, rank, score, public = _run_view(r, script_keys, [offset, limit, person or ""])
+    rows = [(flat[i].decode(), decode(float(flat[i + 1]))) for i in range(0, len(flat), 2)]
+    members = [m for m, _ in rows] + ([person] if person else [])
+    names = {m: n.decode() for m, n in zip(members, cached) if n is not None}
+    me = Standing(rank + 1, decode(float(score)), bool(public)) if rank >= 0 else None
+    return BoardView(offset, total, rows, names, me)
 
 
 def size(r: redis.Redis, board_id: str, period: str, scope_value: str | None) -> int:
+    r = boards_redis(r)
     return r.zcard(keys.board_key(board_id, period, scope_value))
 
 
 def standing(r: redis.Redis, board_id: str, period: str, scope_value: str | None, person: str) -> Standing | None:
     """The person's rank among public people; for someone who opted out, where they would stand."""
+    r = boards_redis(r)
     key = keys.board_key(board_id, period, scope_value)
     pipe = r.pipeline(transaction=False)
     pipe.zrank(key, person)
@@ -214,6 +389,7 @@ def standing(r: redis.Redis, board_id: str, period: str, scope_value: str | None
 
 
 def scopes(r: redis.Redis, board_id: str, period: str) -> list[str]:
+    r = boards_redis(r)
     prefix = f"{period}{keys.SEP}"
     fields = [f.decode() for f in r.hkeys(keys.registry_key(board_id))]
     return sorted(f[len(prefix):] for f in fields if f.startswith(prefix) and f[len(prefix):])
@@ -221,6 +397,7 @@ def scopes(r: redis.Redis, board_id: str, period: str) -> list[str]:
 
 def set_visibility(r: redis.Redis, board_ids: Iterable[str], person: str, public: bool) -> int:
     """Move a person between the public and hidden sets of every board; returns boards moved."""
+    r = boards_redis(r)
     moved = 0
     for board_id in board_ids:
         board_keys = [k.decode() for k in r.hvals(keys.registry_key(board_id))]

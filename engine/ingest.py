@@ -2,8 +2,8 @@
 
 Batches of 1,000 events are the common case, and the path is built for them: pydantic validates
 the whole batch in one call, the content hash is written without intermediate dicts, people are
-read in one query and created by one INSERT, events are stored by multi-row INSERTs, and no
-query runs per event (docs/benchmarks.md says what each step bought).
+read in one query and created by one executemany, events are stored by another, and no query
+runs per event (docs/benchmarks.md says what each step bought).
 """
 
 from __future__ import annotations
@@ -161,7 +161,7 @@ def _store(events: list[Normalized]) -> IngestResult:
 
 
 def _insert_events(fresh: list[Normalized], people: dict[str, int]) -> None:
-    """Multi-row INSERTs, in acceptance order: bulk_create built and prepared a model instance per
+    """One executemany, in acceptance order: bulk_create built and prepared a model instance per
     event, most of a batch's time. Values are adapted by the database backend's own
     adapters, the ones the model's fields call, so JSON and times are stored exactly as the ORM
     stores them on every database; the fields' own checks around them are for values of any
@@ -186,42 +186,23 @@ def _insert_events(fresh: list[Normalized], people: dict[str, int]) -> None:
     _insert_rows(Event, columns, rows)
 
 
-# Query parameters per statement: far under SQLite's 32,766 and PostgreSQL's 65,535, although a
-# batch may name 100,000 people (1,000 events of 100 mentions each).
-MAX_PARAMETERS = 5000
-LOOKUP_CHUNK = MAX_PARAMETERS
+# Values per IN list: far under SQLite's 32,766 and PostgreSQL's 65,535 query parameters, although
+# a batch may name 100,000 people (1,000 events of 100 mentions each).
+LOOKUP_CHUNK = 5000
 
 
 def _insert_rows(model, columns: list[str], rows: list[tuple], conflict: OnConflict | None = None) -> None:
-    """INSERT ... VALUES (...), (...), ... of as many rows as MAX_PARAMETERS allows. On SQLite it
-    takes a sixth less time than an executemany of one row per statement (docs/benchmarks.md).
-    `conflict=OnConflict.IGNORE` skips rows whose unique key is taken."""
+    """One executemany of a one-row INSERT. Multi-row INSERTs were tried: SQLite itself runs them a
+    sixth faster, but Django's SQLite cursor rewrites every placeholder of the long statement with
+    a regular expression, which took the gain back (docs/benchmarks.md). `conflict=OnConflict.IGNORE`
+    skips rows whose unique key is taken."""
     ops = connection.ops
-    head = (f"{ops.insert_statement(on_conflict=conflict)} {ops.quote_name(model._meta.db_table)} "
-            f"({', '.join(ops.quote_name(c) for c in columns)}) VALUES ")
     suffix = ops.on_conflict_suffix_sql([], conflict, None, None) if conflict else ""
-    one_row = f"({', '.join(['%s'] * len(columns))})"
-    per_statement = max(1, MAX_PARAMETERS // len(columns))
+    sql = (f"{ops.insert_statement(on_conflict=conflict)} {ops.quote_name(model._meta.db_table)} "
+           f"({', '.join(ops.quote_name(c) for c in columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
+           + (" " + suffix if suffix else ""))
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), per_statement):
-            chunk = rows[start:start + per_statement]
-            cursor.execute(head + ", ".join([one_row] * len(chunk)) + (" " + suffix if suffix else ""),
-                           [value for row in chunk for value in row])
-
-
-def _select_in(model, columns: tuple[str, ...], keys: list) -> list[tuple]:
-    """Rows of `model` whose first column is one of `keys`, as tuples of `columns`. Plain SQL: the
-    ORM prepares each value of an IN list through the field, a third of such a look-up's time."""
-    ops = connection.ops
-    names = [ops.quote_name(model._meta.get_field(c).column) for c in columns]
-    head = f"SELECT {', '.join(names)} FROM {ops.quote_name(model._meta.db_table)} WHERE {names[0]} IN "
-    rows = []
-    with connection.cursor() as cursor:
-        for start in range(0, len(keys), LOOKUP_CHUNK):
-            chunk = keys[start:start + LOOKUP_CHUNK]
-            cursor.execute(head + f"({', '.join(['%s'] * len(chunk))})", chunk)
-            rows.extend(cursor.fetchall())
-    return rows
+        cursor.executemany(sql, rows)
 
 
 def _path(event: Normalized, field_path: str) -> str:

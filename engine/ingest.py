@@ -205,6 +205,21 @@ def _insert_rows(model, columns: list[str], rows: list[tuple], conflict: OnConfl
         cursor.executemany(sql, rows)
 
 
+def _select_in(model, columns: tuple[str, ...], keys: list) -> list[tuple]:
+    """Rows of `model` whose first column is one of `keys`, as tuples of `columns`. Plain SQL: the
+    ORM prepares each value of an IN list through the field, a third of such a look-up's time."""
+    ops = connection.ops
+    names = [ops.quote_name(model._meta.get_field(c).column) for c in columns]
+    head = f"SELECT {', '.join(names)} FROM {ops.quote_name(model._meta.db_table)} WHERE {names[0]} IN "
+    rows = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(keys), LOOKUP_CHUNK):
+            chunk = keys[start:start + LOOKUP_CHUNK]
+            cursor.execute(head + f"({', '.join(['%s'] * len(chunk))})", chunk)
+            rows.extend(cursor.fetchall())
+    return rows
+
+
 def _path(event: Normalized, field_path: str) -> str:
     return field_path if event.index is None else f"events[{event.index}].{field_path}"
 

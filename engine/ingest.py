@@ -138,7 +138,7 @@ def _store(events: list[Normalized]) -> IngestResult:
     seen_in_batch: dict[str, str] = {}
     for event in events:
         source_id = event.data.id
-        earlier = stored.get(source_id) or seen_in_batch.get(source_id)
+        earlier = stored.get(source_id, seen_in_batch.get(source_id))  # the content hash it was accepted with
         if earlier is None:
             seen_in_batch[source_id] = event.content_hash
             fresh.append(event)

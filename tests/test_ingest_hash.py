@@ -24,8 +24,8 @@ def hash_as_first_made(item: EventIn, hashtags: list[str], mentions: list[str]) 
     return hashlib.sha256(json.dumps(canonical, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-# The digest of this event as a row stored before the change holds it: a constant, so that a
-# change of both ways at once is still caught.
+# An event and the digest the code before the change gave it (computed with that code): a
+# constant, so that a change of both ways at once is still caught.
 STORED_BEFORE = ({"id": "slack:T01:C42:1700000000.000100", "type": "comment", "occurred_at": "2026-11-28T10:15:00+01:00",
                   "actor": {"id": "ana@example.com", "name": "Ana Ruiz", "team": "Data"}, "channel": "learning-python",
                   "program": "data-academy", "target": {"id": "post-77", "author": "bob@example.com"},

@@ -3,6 +3,7 @@ people created by one executemany, an answer rendered without re-validation) mus
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from django.utils import timezone
@@ -97,3 +98,18 @@ def test_an_undo_without_target_in_an_otherwise_valid_batch_is_named_at_its_inde
     assert response.status_code == 422, response.content
     assert [d["path"] for d in response.json()["details"]] == ["events[2].target"]
     assert reader.get(f"/events/{batch[0]['id']}").status_code == 404
+
+
+def test_a_batch_repeated_with_its_idempotency_key_gets_the_first_answer_again(integration):
+    # given a batch sent with an Idempotency-Key
+    body = json.dumps([event("post"), event("comment")])
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {integration.key}", "HTTP_IDEMPOTENCY_KEY": "batch-7"}
+    first = integration.client.post("/api/v1/events", body, content_type="application/json", **headers)
+    # when it is sent again with the same key
+    again = integration.client.post("/api/v1/events", body, content_type="application/json", **headers)
+    # then the first answer is replayed (both accepted), not a fresh one (both duplicates)
+    assert first.status_code == again.status_code == 202
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert [e["status"] for e in again.json()["events"]] == ["accepted", "accepted"]
+    assert again["Content-Type"] == first["Content-Type"]

@@ -113,3 +113,29 @@ def test_a_batch_repeated_with_its_idempotency_key_gets_the_first_answer_again(i
     assert again.json() == first.json()
     assert [e["status"] for e in again.json()["events"]] == ["accepted", "accepted"]
     assert again["Content-Type"] == first["Content-Type"]
+
+
+def test_the_garbage_collector_is_on_again_after_a_batch_whatever_its_fate(integration):
+    # given batches that are accepted, refused by validation, and refused as a conflict
+    import gc
+
+    accepted = event("post")
+    conflicting = dict(accepted, text="other content")
+    # when / then
+    for body, status in (([accepted], 202), ([event("post", at="2026-11-25T10:00:00")], 422), ([conflicting], 409)):
+        assert integration.post("/events", body).status_code == status
+        assert gc.isenabled()
+
+
+def test_a_collector_switched_off_by_the_process_stays_off(integration):
+    # given a process that runs without the cyclic collector
+    import gc
+
+    gc.disable()
+    try:
+        # when
+        assert integration.post("/events", [event("post")]).status_code == 202
+        # then
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

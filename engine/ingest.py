@@ -141,7 +141,9 @@ def _collector_paused():
     objects that live until it is stored and then go at once, by reference counting; collections
     in between find them alive, move them to older generations, and so bring on full collections
     of the whole process: a fifth of a request's time (docs/benchmarks.md). The collector runs
-    again afterwards, as before, if it was on."""
+    again afterwards, as before, if it was on. The switch is the process's: under a threaded
+    server the other threads go without collection for the length of a batch too (gunicorn's
+    sync workers, what `make serve` runs, handle one request at a time)."""
     was_on = gc.isenabled()
     gc.disable()
     try:

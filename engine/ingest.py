@@ -1,23 +1,31 @@
-"""Accepting events: validate, normalise, store idempotently. Scoring happens later, in order."""
+"""Accepting events: validate, normalise, store idempotently. Scoring happens later, in order.
+
+Batches of 1,000 events are the common case, and the path is built for them: pydantic validates
+the whole batch in one call, the content hash is written without intermediate dicts, people are
+read in one query and created by one executemany, events are stored by another, and no query
+runs per event (docs/benchmarks.md says what each step bought).
+"""
 
 from __future__ import annotations
 
-import hashlib
+import gc
 import logging
-import json
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 import redis
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
-from pydantic import ValidationError
+from django.db.models.constants import OnConflict
+from pydantic import TypeAdapter, ValidationError
 
 from rules.core.eventschema import EventDoc, PersonDoc
 from rules.core.textparse import HASHTAG, MENTION, parse_hashtags, parse_mentions  # noqa: F401  (shared with rule tests)
 
 from leaderboards.names import forget as forget_names
 
+from .contenthash import content_hash
 from .errors import ApiError, issues_from_pydantic
 from .models import Event, Person
 from .redis import get_redis
@@ -27,26 +35,32 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 1000
 # The event format is the rules core's, so rule tests accept exactly what ingest accepts.
 EventIn, PersonIn = EventDoc, PersonDoc
+_batch_of_events = TypeAdapter(list[EventIn])
 
 
-@dataclass
+@dataclass(slots=True)
 class Normalized:
     data: EventIn
     hashtags: list[str]
     mentions: list[str]
     content_hash: str
+    occurred_utc: datetime  # data.occurred_at in UTC: cheaper to read than in pydantic's own zone type
     index: int | None = None  # position in the request's array, for error paths; None for a lone event
 
 
 def normalize(item: EventIn, index: int | None = None) -> Normalized:
     text = item.text or ""
-    hashtags = [t.lstrip("#") for t in item.hashtags] if item.hashtags is not None else parse_hashtags(text)
-    mentions = [m.lstrip("@") for m in item.mentions] if item.mentions is not None else parse_mentions(text)
-    canonical = item.model_dump(mode="json", exclude_none=True)
-    canonical["occurred_at"] = item.occurred_at.timestamp()
-    canonical["hashtags"], canonical["mentions"] = hashtags, mentions
-    digest = hashlib.sha256(json.dumps(canonical, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-    return Normalized(item, hashtags, mentions, digest, index)
+    # Most texts name nobody and tag nothing; the regular expressions cost more than the look.
+    if item.hashtags is not None:
+        hashtags = [t.lstrip("#") for t in item.hashtags]
+    else:
+        hashtags = parse_hashtags(text) if "#" in text else []
+    if item.mentions is not None:
+        mentions = [m.lstrip("@") for m in item.mentions]
+    else:
+        mentions = parse_mentions(text) if "@" in text else []
+    occurred_utc = item.occurred_at.astimezone(timezone.utc)
+    return Normalized(item, hashtags, mentions, content_hash(item, hashtags, mentions, occurred_utc), occurred_utc, index)
 
 
 @dataclass
@@ -72,56 +86,85 @@ def validate_events(raw: Any) -> list[Normalized]:
         raise ApiError(422, "invalid_body", "the array holds no events")
     if len(items) > MAX_BATCH:
         raise ApiError(422, "batch_too_large", f"a request carries at most {MAX_BATCH} events; this one has {len(items)}")
-    problems, normalized = [], []
+    try:
+        # One call into pydantic for the whole batch; a per-item loop cost half as much again.
+        events = _batch_of_events.validate_python(items)
+    except ValidationError:
+        _raise_problems(items, single)
+        raise
+    if any(event.type == "undo" and not event.target for event in events):
+        _raise_problems(items, single)
+    if single:
+        return [normalize(events[0])]
+    return [normalize(event, index) for index, event in enumerate(events)]
+
+
+def _raise_problems(items: list, single: bool) -> None:
+    """The careful path, for a batch known to hold a problem: each item on its own, so every
+    problem is named with its index and field in words a sender can act on."""
+    problems = []
     for index, item in enumerate(items):
         prefix = () if single else (index,)
+        if not isinstance(item, dict):
+            problems.append({"path": f"events[{index}]", "message": "each event is a JSON object"})
+            continue
         try:
-            if not isinstance(item, dict):
-                raise ApiError(422, "invalid_body", "")
             event = EventIn.model_validate(item)
         except ValidationError as exc:
             problems.extend(issues_from_pydantic(exc, prefix=("events", *prefix) if not single else ()))
             continue
-        except ApiError:
-            problems.append({"path": f"events[{index}]", "message": "each event is a JSON object"})
-            continue
         if event.type == "undo" and not event.target:
             where = "target" if single else f"events[{index}].target"
             problems.append({"path": where, "message": "an undo names the event it reverses: target.id"})
-            continue
-        normalized.append(normalize(event, None if single else index))
     if problems:
         raise ApiError(422, "validation_error", f"{len(problems)} problem(s) in the events; nothing was stored", problems)
-    return normalized
 
 
 def do_accept_events(raw: Any) -> IngestResult:
     """Validate and store a batch atomically; duplicates are acknowledged, conflicts refuse the batch."""
-    events = validate_events(raw)
-    for attempt in range(3):
-        try:
-            with transaction.atomic():
-                return _store(events)
-        except IntegrityError:
-            # Another request stored one of these ids meanwhile: look again, it is now a duplicate.
-            if attempt == 2:
-                raise
+    with _collector_paused():
+        events = validate_events(raw)
+        for attempt in range(3):
+            try:
+                with transaction.atomic():
+                    return _store(events)
+            except IntegrityError:
+                # Another request stored one of these ids meanwhile: look again, it is now a duplicate.
+                if attempt == 2:
+                    raise
     raise AssertionError("unreachable")
 
 
+@contextmanager
+def _collector_paused():
+    """No cyclic garbage collection while a batch is handled. A batch makes some ten thousand
+    objects that live until it is stored and then go at once, by reference counting; collections
+    in between find them alive, move them to older generations, and so bring on full collections
+    of the whole process: a fifth of a request's time (docs/benchmarks.md). The collector runs
+    again afterwards, as before, if it was on. The switch is the process's: under a threaded
+    server the other threads go without collection for the length of a batch too (gunicorn's
+    sync workers, what `make serve` runs, handle one request at a time)."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
 def _store(events: list[Normalized]) -> IngestResult:
-    ids = [e.data.id for e in events]
-    stored = {e.source_id: e for e in Event.objects.filter(source_id__in=ids).only("source_id", "content_hash", "type")}
+    stored = dict(_select_in(Event, ("source_id", "content_hash"), [e.data.id for e in events]))
     result, conflicts, fresh = IngestResult(), [], []
-    seen_in_batch: dict[str, Normalized] = {}
+    seen_in_batch: dict[str, str] = {}
     for event in events:
         source_id = event.data.id
-        earlier = stored.get(source_id) or seen_in_batch.get(source_id)
+        earlier = stored.get(source_id, seen_in_batch.get(source_id))  # the content hash it was accepted with
         if earlier is None:
-            seen_in_batch[source_id] = event
+            seen_in_batch[source_id] = event.content_hash
             fresh.append(event)
             result.items.append({"id": source_id, "status": "accepted"})
-        elif earlier.content_hash == event.content_hash:
+        elif earlier == event.content_hash:
             result.items.append({"id": source_id, "status": "duplicate"})
         else:
             conflicts.append({"path": _path(event, "id"), "message": f"{source_id!r} was accepted before with other content"})
@@ -138,27 +181,65 @@ def _store(events: list[Normalized]) -> IngestResult:
     return result
 
 
-def _insert_events(fresh: list[Normalized], people: dict[str, Person]) -> None:
-    """One executemany of one INSERT, in acceptance order: bulk_create built and prepared a model
-    instance per event, most of a batch's time. Values are prepared by the fields themselves, so
-    JSON and times are stored exactly as the ORM stores them on every database."""
-    field = Event._meta.get_field
+def _insert_events(fresh: list[Normalized], people: dict[str, int]) -> None:
+    """One executemany, in acceptance order: bulk_create built and prepared a model instance per
+    event, most of a batch's time. Values are adapted by the database backend's own adapters, the
+    ones the model's fields call, so JSON and times are stored exactly as the ORM stores them on
+    every database; the fields' own checks around them are for values of any kind, and these are
+    known already."""
     columns = ["source_id", "type", "occurred_at", "actor_id", "channel", "program", "target_id", "target_author_id",
                "text", "hashtags", "mentions", "attributes", "content_hash", "received_at", "scoring_note"]
-    stamp, as_json = field("occurred_at"), field("hashtags")
-    received = stamp.get_db_prep_save(timezone.now(), connection)
+    adapt_time, adapt_json = connection.ops.adapt_datetimefield_value, connection.ops.adapt_json_value
+    received = adapt_time(datetime.now(timezone.utc))
+    # Most events carry no hashtags, mentions or attributes: adapt the empty values once.
+    no_list, no_attributes = adapt_json([], None), adapt_json({}, None)
     rows = []
     for e in fresh:
         d = e.data
-        author = d.target.author if d.target else None
-        rows.append((d.id, d.type, stamp.get_db_prep_save(d.occurred_at, connection), people[d.actor.id].id,
-                     d.channel or "", d.program or "", d.target.id if d.target else "",
-                     people[author.id].id if author else None, d.text or "",
-                     as_json.get_db_prep_save(e.hashtags, connection), as_json.get_db_prep_save(e.mentions, connection),
-                     as_json.get_db_prep_save(d.attributes or {}, connection), e.content_hash, received, ""))
+        target = d.target
+        author = target.author if target else None
+        rows.append((d.id, d.type, adapt_time(e.occurred_utc), people[d.actor.id], d.channel or "", d.program or "",
+                     target.id if target else "", people[author.id] if author else None, d.text or "",
+                     adapt_json(e.hashtags, None) if e.hashtags else no_list,
+                     adapt_json(e.mentions, None) if e.mentions else no_list,
+                     adapt_json(d.attributes, None) if d.attributes else no_attributes,
+                     e.content_hash, received, ""))
+    _insert_rows(Event, columns, rows)
+
+
+# Values per IN list: far under SQLite's 32,766 and PostgreSQL's 65,535 query parameters, although
+# a batch may name 100,000 people (1,000 events of 100 mentions each).
+LOOKUP_CHUNK = 5000
+
+
+def _insert_rows(model, columns: list[str], rows: list[tuple], conflict: OnConflict | None = None) -> None:
+    """One executemany of a one-row INSERT. Multi-row INSERTs were tried: SQLite itself runs them a
+    sixth faster, but Django's SQLite cursor rewrites every placeholder of the long statement with
+    a regular expression, which took the gain back (docs/benchmarks.md). `conflict=OnConflict.IGNORE`
+    skips rows whose unique key is taken."""
+    ops = connection.ops
+    suffix = ops.on_conflict_suffix_sql([], conflict, None, None) if conflict else ""
+    sql = (f"{ops.insert_statement(on_conflict=conflict)} {ops.quote_name(model._meta.db_table)} "
+           f"({', '.join(ops.quote_name(c) for c in columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
+           + (" " + suffix if suffix else ""))
     with connection.cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {Event._meta.db_table} ({', '.join(columns)}) "
-                           f"VALUES ({', '.join(['%s'] * len(columns))})", rows)
+        cursor.executemany(sql, rows)
+
+
+def _select_in(model, columns: tuple[str, ...], keys: list) -> list[tuple]:
+    """Rows of `model` whose first column is one of `keys`, as tuples of `columns`. Plain SQL: the
+    ORM prepares each value of an IN list through the field, and took about twice as long for 1,000
+    keys (whole model instances, as before, five to ten times as long)."""
+    ops = connection.ops
+    names = [ops.quote_name(model._meta.get_field(c).column) for c in columns]
+    head = f"SELECT {', '.join(names)} FROM {ops.quote_name(model._meta.db_table)} WHERE {names[0]} IN "
+    rows = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(keys), LOOKUP_CHUNK):
+            chunk = keys[start:start + LOOKUP_CHUNK]
+            cursor.execute(head + f"({', '.join(['%s'] * len(chunk))})", chunk)
+            rows.extend(cursor.fetchall())
+    return rows
 
 
 def _path(event: Normalized, field_path: str) -> str:
@@ -184,37 +265,61 @@ def _check_undo_targets(fresh: list[Normalized]) -> list[dict]:
     return problems
 
 
-def upsert_people(events: list[Normalized]) -> dict[str, Person]:
-    """Create the people these events name; refresh names and teams that were given."""
-    given: dict[str, PersonIn] = {}
+def upsert_people(events: list[Normalized]) -> dict[str, int]:
+    """Create the people these events name; refresh names and teams that were given (the last one
+    given in the batch wins, each on its own). One query reads them all, one executemany creates
+    the new ones. Returns each person's row id by key."""
+    given: dict[str, tuple[str | None, str | None]] = {}  # key -> (name, team) given, None where none was
     for e in events:
-        refs = [e.data.actor] + ([e.data.target.author] if e.data.target and e.data.target.author else [])
+        d = e.data
+        refs = (d.actor, d.target.author) if d.target and d.target.author else (d.actor,)
         for ref in refs:
-            if ref.name is not None or ref.team is not None or ref.id not in given:
-                given[ref.id] = ref
+            if ref.name is None and ref.team is None:
+                given.setdefault(ref.id, (None, None))
+            else:
+                name, team = given.get(ref.id, (None, None))
+                given[ref.id] = (name if ref.name is None else ref.name, team if ref.team is None else ref.team)
         for key in e.mentions:
-            given.setdefault(key, PersonIn(id=key))
-    existing = {p.key: p for p in Person.objects.filter(key__in=list(given))}
-    missing = [Person(key=k, name=ref.name or "", team=ref.team or "") for k, ref in given.items() if k not in existing]
+            given.setdefault(key, (None, None))
+    columns = ("key", "id", "name", "team")
+    found = {key: (pk, name, team) for key, pk, name, team in _select_in(Person, columns, list(given))}
+    missing = [key for key in given if key not in found]
     if missing:
-        Person.objects.bulk_create(missing, ignore_conflicts=True, batch_size=500)
-        existing.update({p.key: p for p in Person.objects.filter(key__in=[p.key for p in missing])})
+        _insert_people([(key, *given[key]) for key in missing])
+        found.update((key, (pk, name, team)) for key, pk, name, team in _select_in(Person, columns, missing))
     changed = []
-    for key, ref in given.items():
-        person = existing[key]
-        updated = False
-        if ref.name is not None and ref.name != person.name:
-            person.name, updated = ref.name, True
-        if ref.team is not None and ref.team != person.team:
-            person.team, updated = ref.team, True
-        if updated:
-            changed.append(person)
+    for key, (given_name, given_team) in given.items():
+        pk, name, team = found[key]
+        new_name = name if given_name is None else given_name
+        new_team = team if given_team is None else given_team
+        if new_name != name or new_team != team:
+            changed.append(Person(pk=pk, key=key, name=new_name, team=new_team))
     if changed:
         Person.objects.bulk_update(changed, ["name", "team"], batch_size=500)
-    renamed = [p.key for p in changed] + [p.key for p in missing]
+    renamed = [p.key for p in changed] + missing
     if renamed:
         transaction.on_commit(lambda: _after_commit("drop cached names", lambda: forget_names(get_redis(), renamed)))
-    return existing
+    return {key: row[0] for key, row in found.items()}
+
+
+def _insert_people(people: list[tuple[str, str | None, str | None]]) -> None:
+    """Insert (key, name, team) rows, skipping keys another request created meanwhile (the caller
+    reads the ids back). The other columns get their fields' defaults, as bulk_create would
+    give them, but prepared once for all rows rather than through a model instance per person."""
+    now = datetime.now(timezone.utc)
+    fields = [Person._meta.get_field(name) for name in ("key", "name", "team")]
+    others = [f for f in Person._meta.concrete_fields if not f.primary_key and f not in fields]
+
+    def default(f):
+        value = now if getattr(f, "auto_now_add", False) or getattr(f, "auto_now", False) else f.get_default()
+        return f.get_db_prep_save(value, connection)
+
+    # A callable default (a uuid, say) gives each row its own value.
+    constant = not any(f.has_default() and callable(f.default) for f in others)
+    shared = tuple(default(f) for f in others) if constant else None
+    rows = [(key, name or "", team or "", *(shared if constant else (default(f) for f in others)))
+            for key, name, team in people]
+    _insert_rows(Person, [f.column for f in fields + others], rows, conflict=OnConflict.IGNORE)
 
 
 def _enqueue_scoring() -> None:

@@ -132,6 +132,7 @@ MALFORMED = [
     ("invalid-utf8", b'{"id": "\xff"}', 400, None),
     ("deeply-nested-json", "[" * 100_000 + "]" * 100_000, None, None),
     ("nan-in-attributes", json.dumps(event("post"))[:-1] + ', "attributes": {"score": NaN}}', None, None),
+    ("number-beyond-a-float-in-attributes", json.dumps(event("post"))[:-1] + ', "attributes": {"score": 1e999}}', 422, "attributes"),
     ("time-past-year-9999-in-utc", event("post", at="9999-12-31T23:59:59-01:00"), None, "occurred_at"),
     ("time-before-year-1-in-utc", event("post", at="0001-01-01T00:30:00+01:00"), None, "occurred_at"),
 ]

@@ -71,9 +71,10 @@ class EventDoc(BaseModel):
         if value is None:
             return value
         try:
-            size = len(json.dumps(value, separators=(",", ":")))
+            # allow_nan=False: a number too big for a float (1e999) parses as infinity, which JSON cannot hold.
+            size = len(json.dumps(value, separators=(",", ":"), allow_nan=False))
         except (TypeError, ValueError):
-            raise ValueError("attributes hold JSON values only: strings, numbers, booleans, null, lists and mappings") from None
+            raise ValueError("attributes hold JSON values only: strings, numbers (finite), booleans, null, lists and mappings") from None
         if size > MAX_ATTRIBUTES_BYTES:
             raise ValueError(f"attributes are limited to {MAX_ATTRIBUTES_BYTES} bytes of JSON")
         return value

@@ -13,7 +13,7 @@ from typing import Callable, Iterable
 
 from engine.errors import ApiError
 from engine.models import Event, Person, ScoringEvent
-from leaderboards.placement import placements
+from leaderboards.placement import PlacementCache
 from rules.core import Event as CoreEvent
 from rules.core import FactsCache, Ruleset, evaluate
 from rules.core.periods import midnight
@@ -41,6 +41,7 @@ def replay(ruleset: Ruleset, events: Iterable[CoreEvent], teams: dict[str, str])
     # Where each event's points count on boards; an undo's compensations count where the original did.
     where: dict[str, CoreEvent] = {}
     team_boards = {b.id for b in ruleset.leaderboards if b.aggregate == "team"}
+    boards_of = PlacementCache(ruleset.leaderboards, ruleset.tz, seasons=ruleset.seasons)  # as the scorer places
     for event in events:
         where[event.id] = event
         outcome = evaluate(ruleset, event, facts)
@@ -52,9 +53,7 @@ def replay(ruleset: Ruleset, events: Iterable[CoreEvent], teams: dict[str, str])
             if award.points:
                 origin = where.get(award.reverses_event, event) if award.reverses_event else event
                 team = teams.get(award.recipient, "")
-                for p in placements(ruleset.leaderboards, ruleset.tz, rule_id=award.rule_id, occurred_at=origin.occurred_at,
-                                    channel=origin.channel or "", program=origin.program or "", team=team,
-                                    seasons=ruleset.seasons):
+                for p in boards_of.at(origin.occurred_at, award.rule_id, origin.channel or "", origin.program or "", team):
                     member = team if p.board_id in team_boards else award.recipient
                     entry = result.boards[p.board_id][(p.period, p.scope_value)].setdefault(member, [0, 0])
                     entry[0] += award.points

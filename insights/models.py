@@ -219,6 +219,33 @@ class FirstSeen(models.Model):
         indexes = [models.Index(fields=["dimension", "first_contribution"], name="insights_first_contrib_idx")]
 
 
+class TagMember(models.Model):
+    """How often a person used a hashtag in a local day, ISO week or month (everywhere): the people
+    behind a range's top hashtags are read from its months, then weeks, then days."""
+
+    interval = models.CharField(max_length=5)
+    start = models.DateField()
+    tag = models.CharField(max_length=100)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    uses = _counter()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["interval", "start", "tag", "person"], name="insights_tag_member_once")]
+
+
+class AnsweredQuestion(_PerPeriod):
+    """A question answered by someone other than its asker, once per interval and dimension, with the
+    seconds to its first such answer: a period's median is read at the middle of this index."""
+
+    question = models.BigIntegerField()  # ContentStats.event_seq
+    author = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    wait = models.FloatField()
+
+    class Meta:
+        indexes = [models.Index(fields=["interval", "dimension", "value", "start", "wait"], name="insights_answered_wait_idx"),
+                   models.Index(fields=["question"], name="insights_answered_question_idx")]
+
+
 class RollupState(models.Model):
     """One row: how far the rollups have read the event log, and in which timezone they count days."""
 

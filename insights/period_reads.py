@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import math
 
-from django.db.models import Sum
+from django.db.models import Count, Sum
 
 from engine.models import Person
 
 from . import figures
 from .figures import Window
-from .models import COUNT_COLUMNS, PeriodGroup, PeriodMember
+from .models import AnsweredQuestion, COUNT_COLUMNS, PeriodGroup, PeriodMember
 
 
 def plan(group: str, channel: str | None, program: str | None, team: str | None) -> tuple[str, str | None] | None:
@@ -30,21 +30,24 @@ def plan(group: str, channel: str | None, program: str | None, team: str | None)
     return {"all": ("all", ""), "channel": ("channel", None), "program": ("program", None)}.get(group)
 
 
-def engagement(group: str, windows: list[Window], interval: str, dimension: str, value: str | None,
-               questions: list[figures.QuestionRow]) -> list[dict]:
+def engagement(group: str, windows: list[Window], interval: str, dimension: str, value: str | None) -> list[dict]:
     """figures.compute for windows[1:] (windows[0] is the previous period), `interval` periods."""
     index = {w.start: i for i, w in enumerate(windows)}
-    rows = PeriodGroup.objects.filter(interval=interval, dimension=dimension, start__gte=windows[0].start,
-                                      start__lt=windows[-1].end)
+    span = {"interval": interval, "dimension": dimension, "start__gte": windows[0].start, "start__lt": windows[-1].end}
+    rows = PeriodGroup.objects.filter(**span)
+    answered = AnsweredQuestion.objects.filter(**span)
     earlier = PeriodGroup.objects.filter(interval=interval, dimension=dimension, start__lt=windows[0].start)
     if value is not None:
-        rows, earlier = rows.filter(value=value), earlier.filter(value=value)
+        rows, answered, earlier = rows.filter(value=value), answered.filter(value=value), earlier.filter(value=value)
 
     def label(v: str) -> str:
         return "all" if group == "all" else v
 
     partitions: dict[tuple[str, int], figures.Partition] = {}
     newly: dict[tuple[str, int], int] = {}  # (value, window) -> people first active in the group then
+    asked: dict[tuple[str, int], figures.Asked] = {}
+    answers = {(v, start): n for v, start, n in answered.values("value", "start").annotate(n=Count("id"))
+               .values_list("value", "start", "n")}
     top_ids = {}
     for row in rows:
         i = index[row.start]
@@ -53,6 +56,9 @@ def engagement(group: str, windows: list[Window], interval: str, dimension: str,
         p.active, p.contributors, p.reactors = row.active, row.contributors, row.reactors
         p.new_contributors = row.new_contributors
         newly[(row.value, i)] = row.newly_active
+        if row.questions:
+            n = answers.get((row.value, row.start), 0)
+            asked[(label(row.value), i)] = figures.Asked(row.questions, n, _median_wait(row, n) if n else None)
         if row.posters:
             top = _top_posters(row, math.ceil(row.posters / 10))
             p.posts_by_top_poster, p.posts_by_top_tenth = top[0][1], sum(n for _, n in top)
@@ -74,7 +80,7 @@ def engagement(group: str, windows: list[Window], interval: str, dimension: str,
             for i in range(len(windows)):
                 running += newly.get((v, i), 0)
                 known[(label(v), i)] = running
-    return figures.compute(windows, partitions, questions, known, groups=["all"] if group == "all" else ())
+    return figures.compute(windows, partitions, asked, known, groups=["all"] if group == "all" else ())
 
 
 def _top_posters(row: PeriodGroup, n: int) -> list[tuple[int, int]]:
@@ -82,3 +88,11 @@ def _top_posters(row: PeriodGroup, n: int) -> list[tuple[int, int]]:
     return list(PeriodMember.objects.filter(interval=row.interval, dimension=row.dimension, value=row.value,
                                             start=row.start, posts__gt=0)
                 .order_by("-posts", "person_id").values_list("person_id", "posts")[:n])
+
+
+def _median_wait(row: PeriodGroup, answered: int) -> float:
+    """The median seconds to a first answer of the period's `answered` questions: the middle of the index."""
+    waits = (AnsweredQuestion.objects.filter(interval=row.interval, dimension=row.dimension, value=row.value,
+                                             start=row.start).order_by("wait").values_list("wait", flat=True))
+    middle = list(waits[(answered - 1) // 2:answered // 2 + 1])
+    return middle[0] if answered % 2 else (middle[0] + middle[1]) / 2

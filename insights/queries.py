@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
 from datetime import date
 
@@ -12,7 +13,7 @@ from engine.models import Event, Person
 
 from . import figures, period_reads
 from .figures import QuestionRow, Window
-from .models import ActivityDay, ActivityMonth, ActivityWeek, COUNT_COLUMNS, ContentStats, FirstSeen, HashtagDay, PeriodMember
+from .models import ActivityDay, AnsweredQuestion, ActivityMonth, ActivityWeek, COUNT_COLUMNS, ContentStats, FirstSeen, HashtagDay, PeriodMember, TagMember
 
 ALL = "all"
 # interval -> the activity table and its period column
@@ -65,14 +66,13 @@ def engagement(group: str, windows: list[Window], scope: Scope, interval: str | 
     anything else (a channel within a programme, a team within a channel, a report's own dates)
     from the per-person rows of each channel and programme.
     """
-    questions = _questions(group, windows, scope, interval)
     if interval in figures.INTERVALS:
         kept = period_reads.plan(group, scope.channel, scope.program, scope.team)
         if kept is not None:
-            return period_reads.engagement(group, windows, interval, *kept, questions)
-        if scope.channel is None and scope.program is None:
-            return _from_members(group, windows, scope, interval, questions)
-    return _from_activity(group, windows, scope, interval, questions)
+            return period_reads.engagement(group, windows, interval, *kept)
+        if scope.channel is None and scope.program is None and group in (ALL, "team"):
+            return _from_members(group, windows, scope, interval)
+    return _from_activity(group, windows, scope, interval, _questions(group, windows, scope, interval))
 
 
 def _questions(group: str, windows: list[Window], scope: Scope, interval: str | None) -> list[QuestionRow]:
@@ -119,8 +119,7 @@ def _directory(group: str, scope: Scope) -> dict:
     return {r["team"]: r["n"] for r in people_dir.values("team").annotate(n=Count("id"))}
 
 
-def _from_members(group: str, windows: list[Window], scope: Scope, interval: str,
-                  questions: list[QuestionRow]) -> list[dict]:
+def _from_members(group: str, windows: list[Window], scope: Scope, interval: str) -> list[dict]:
     """Teams (or `all` within a team): each person's row of the period, summed by their current team."""
     mapping = {w.start: i for i, w in enumerate(windows)}
     grp = F(_group_field(group)) if group != ALL else Value(ALL, output_field=CharField())
@@ -138,7 +137,16 @@ def _from_members(group: str, windows: list[Window], scope: Scope, interval: str
     for r in firsts:
         start = windows[_window_of(windows, _as_date(r["first_contribution"]))].start
         part(r["grp"], start).new_contributors += r["n"]
-    return figures.compute(windows, partitions, questions, _directory(group, scope),
+    waits: dict[tuple[str, int], list[float]] = {}
+    answered = AnsweredQuestion.objects.filter(Q(interval=interval, dimension="all", start__gte=windows[0].start,
+                                                 start__lt=windows[-1].end) & scope.q("author"))
+    agrp = F(_group_field(group, "author")) if group != ALL else Value(ALL, output_field=CharField())
+    for start, g, wait in answered.annotate(grp=agrp).values_list("start", "grp", "wait"):
+        waits.setdefault((str(g), mapping[_as_date(start)]), []).append(wait)
+    asked = {key: figures.Asked(p.counts.get("questions", 0), len(waits.get(key, ())),
+                                statistics.median(waits[key]) if key in waits else None)
+             for key, p in partitions.items() if p.counts.get("questions")}
+    return figures.compute(windows, partitions, asked, _directory(group, scope),
                            groups=[ALL] if group == ALL else ())
 
 
@@ -230,15 +238,38 @@ def _window_of(windows: list[Window], day: date) -> int:
 
 
 def top_hashtags(since: date, until: date, scope: Scope, limit: int = 10) -> list[dict]:
-    """The most used hashtags in [since, until), with the uses in the same number of days before."""
+    """The most used hashtags in [since, until), with the uses in the same number of days before.
+
+    Without a channel or programme filter they are read from TagMember, a range as its whole months,
+    weeks and days; with one, from the daily rows of each channel and programme."""
     previous_start = since - (until - since)
-    current = list(HashtagDay.objects.filter(Q(day__gte=since, day__lt=until) & scope.q()).values("tag")
-                   .annotate(uses=Sum("uses"), people=Count("person", distinct=True))
-                   .filter(uses__gt=0).order_by("-uses", "tag")[:limit])
-    before = dict(HashtagDay.objects.filter(Q(day__gte=previous_start, day__lt=since, tag__in=[r["tag"] for r in current])
-                                            & scope.q()).values("tag").annotate(uses=Sum("uses")).values_list("tag", "uses"))
-    return [{"tag": r["tag"], "uses": r["uses"], "people": r["people"], "previous": before.get(r["tag"], 0),
-             "change": r["uses"] - before.get(r["tag"], 0)} for r in current]
+    if scope.channel is None and scope.program is None:
+        rows, earlier = (TagMember.objects.filter(_cover(a, b) & scope.q()) for a, b in ((since, until), (previous_start, since)))
+    else:
+        rows, earlier = (HashtagDay.objects.filter(Q(day__gte=a, day__lt=b) & scope.q())
+                         for a, b in ((since, until), (previous_start, since)))
+    # People whose uses were all taken back (a deleted post) did not use the tag.
+    current = list(rows.values("tag").annotate(n=Sum("uses"), people=Count("person", distinct=True, filter=Q(uses__gt=0)))
+                   .filter(n__gt=0).order_by("-n", "tag")[:limit])
+    before = dict(earlier.filter(tag__in=[r["tag"] for r in current]).values("tag").annotate(n=Sum("uses"))
+                  .values_list("tag", "n"))
+    return [{"tag": r["tag"], "uses": r["n"], "people": r["people"], "previous": before.get(r["tag"], 0),
+             "change": r["n"] - before.get(r["tag"], 0)} for r in current]
+
+
+def _cover(since: date, until: date) -> Q:
+    """[since, until) as TagMember periods: whole months, then whole weeks, then days; none read twice."""
+    starts: dict[str, list[date]] = {"month": [], "week": [], "day": []}
+    day = since
+    while day < until:
+        interval = next(i for i in starts if figures.period_start(i, day) == day and figures.next_start(i, day) <= until)
+        starts[interval].append(day)
+        day = figures.next_start(interval, day)
+    q = Q()
+    for interval, days in starts.items():
+        if days:
+            q |= Q(interval=interval, start__in=days)
+    return q
 
 
 def top_posts(since: date, until: date, scope: Scope, limit: int = 10) -> list[dict]:

@@ -28,9 +28,9 @@ from django.utils import timezone
 
 from engine.models import Event
 
-from .models import (ActivityDay, ActivityMonth, ActivityWeek, ContentStats, CONTENT_TYPES, CONTRIBUTION_COLUMNS, COUNT_COLUMNS, COUNTED_TYPES,
+from .models import (ActivityDay, ActivityMonth, ActivityWeek, AnsweredQuestion, ContentStats, CONTENT_TYPES, CONTRIBUTION_COLUMNS, COUNT_COLUMNS, COUNTED_TYPES,
                      FirstSeen, HashtagDay, PeriodGroup, PeriodMember, REACTION_COLUMNS, REPLY_COLUMNS, RollupState,
-                     SUM_COLUMNS)
+                     SUM_COLUMNS, TagMember)
 from .period_totals import PeriodTotals
 from .upsert import add_counts
 
@@ -99,7 +99,8 @@ def do_catch_up_rollups(limit: int | None = CATCH_UP_LIMIT, *, rebuild: bool = F
 
 
 def _clear(state: RollupState, tz) -> None:
-    for model in (ActivityDay, ActivityWeek, ActivityMonth, HashtagDay, ContentStats, PeriodMember, PeriodGroup, FirstSeen):
+    for model in (ActivityDay, ActivityWeek, ActivityMonth, HashtagDay, ContentStats, PeriodMember, PeriodGroup, FirstSeen,
+                  TagMember, AnsweredQuestion):
         model.objects.all().delete()
     state.last_seq, state.timezone, state.rebuilt_at = 0, str(tz), timezone.now()
 
@@ -124,6 +125,7 @@ class _Batch:
         self.weeks: dict[tuple, Counter] = defaultdict(Counter)
         self.months: dict[tuple, Counter] = defaultdict(Counter)
         self.hashtags: Counter = Counter()
+        self.tags: Counter = Counter()  # TagMember key -> uses
         self.content: dict[str, ContentStats] = {}   # source_id -> stats (loaded or new)
         self.new_content: set[str] = set()
         self.changed: set[str] = set()
@@ -146,6 +148,8 @@ class _Batch:
         for tag in {str(t).casefold().lstrip("#")[:100] for t in e["hashtags"] or []}:
             if tag:
                 self.hashtags[(day, week, month, e["channel"], e["program"], e["actor_id"], tag)] += sign
+                for interval, start in (("day", day), ("week", week), ("month", month)):
+                    self.tags[(interval, start, tag, e["actor_id"])] += sign
 
     def add_content(self, e: dict) -> None:
         day, week, month = local_dates(e["occurred_at"], self.tz)
@@ -188,8 +192,28 @@ class _Batch:
         for source_id in self.new_content | self.changed:
             stats = self.content[source_id]
             stats.engagement = stats.comments + stats.answers + stats.reactions + stats.reshares
+        add_counts(TagMember, {key: Counter(uses=n) for key, n in self.tags.items() if n},
+                   ("interval", "start", "tag", "person_id"), ("uses",))
         ContentStats.objects.bulk_create([self.content[s] for s in self.new_content], batch_size=2000)
         _update_content([self.content[s] for s in self.changed - self.new_content])
+        _answered([self.content[s] for s in self.new_content | self.changed if self.content[s].type == "question"])
+
+
+def _answered(questions: list[ContentStats]) -> None:
+    """Rewrite the AnsweredQuestion rows of questions whose answers or removal may have changed."""
+    if not questions:
+        return
+    AnsweredQuestion.objects.filter(question__in=[q.event_seq for q in questions]).delete()
+    rows = []
+    for q in questions:
+        if q.removed or q.first_answer_at is None:
+            continue
+        wait = (q.first_answer_at - q.occurred_at).total_seconds()
+        for interval in ("day", "week", "month"):
+            for dimension, value in (("all", ""), ("channel", q.channel), ("program", q.program)):
+                rows.append(AnsweredQuestion(interval=interval, start=getattr(q, interval), dimension=dimension,
+                                             value=value, question=q.event_seq, author_id=q.author_id, wait=wait))
+    AnsweredQuestion.objects.bulk_create(rows, batch_size=2000)
 
 
 _CONTENT_COUNTS = ("comments", "reactions", "reshares", "answers", "votes", "engagement")

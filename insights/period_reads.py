@@ -35,10 +35,10 @@ def engagement(group: str, windows: list[Window], interval: str, dimension: str,
     index = {w.start: i for i, w in enumerate(windows)}
     span = {"interval": interval, "dimension": dimension, "start__gte": windows[0].start, "start__lt": windows[-1].end}
     rows = PeriodGroup.objects.filter(**span)
-    answered = AnsweredQuestion.objects.filter(**span)
     earlier = PeriodGroup.objects.filter(interval=interval, dimension=dimension, start__lt=windows[0].start)
     if value is not None:
-        rows, answered, earlier = rows.filter(value=value), answered.filter(value=value), earlier.filter(value=value)
+        rows, earlier = rows.filter(value=value), earlier.filter(value=value)
+    rows = list(rows)
 
     def label(v: str) -> str:
         return "all" if group == "all" else v
@@ -46,6 +46,9 @@ def engagement(group: str, windows: list[Window], interval: str, dimension: str,
     partitions: dict[tuple[str, int], figures.Partition] = {}
     newly: dict[tuple[str, int], int] = {}  # (value, window) -> people first active in the group then
     asked: dict[tuple[str, int], figures.Asked] = {}
+    # Named values and starts, so the database seeks them in the (interval, dimension, value, start) index.
+    answered = AnsweredQuestion.objects.filter(interval=interval, dimension=dimension, value__in={r.value for r in rows},
+                                               start__in=[w.start for w in windows])
     answers = {(v, start): n for v, start, n in answered.values("value", "start").annotate(n=Count("id"))
                .values_list("value", "start", "n")}
     top_ids = {}

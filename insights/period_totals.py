@@ -19,7 +19,7 @@ from django.db.models import Min, Q
 
 from .figures import INTERVALS, period_start
 from .models import ActivityDay, COUNT_COLUMNS, FirstSeen, PeriodGroup, PeriodMember, SUM_COLUMNS
-from .upsert import add_counts, put
+from .upsert import add_counts, add_counts_returning, put
 
 MEMBER_KEY = ("interval", "start", "dimension", "value", "person_id")
 GROUP_KEY = ("interval", "start", "dimension", "value")
@@ -62,37 +62,18 @@ class PeriodTotals:
         """Write the batch; ActivityDay must already hold it (undone first events are recounted from it)."""
         self._count_people()
         self._move_firsts()
-        add_counts(PeriodMember, self.members, MEMBER_KEY, COUNT_COLUMNS + SUM_COLUMNS)
         add_counts(PeriodGroup, self.groups, GROUP_KEY, COUNT_COLUMNS + tuple(p for p, _ in PEOPLE) +
                    ("new_contributors", "newly_active"))
 
     def _count_people(self) -> None:
-        before = self._members_before()
-        for key, delta in self.members.items():
-            old = before.get(key)
+        """Write the members' deltas; a member whose count crosses zero moves its group's distinct count."""
+        after = add_counts_returning(PeriodMember, self.members, MEMBER_KEY, COUNT_COLUMNS + SUM_COLUMNS,
+                                     tuple(column for _, column in PEOPLE))
+        for key, counts in after.items():
+            delta = self.members[key]
             group = self.groups[key[:4]]
-            for i, (people, column) in enumerate(PEOPLE):
-                was = old[i] if old else 0
-                group[people] += (was + delta[column] > 0) - (was > 0)
-
-    def _members_before(self) -> dict[tuple, tuple]:
-        """The current (total, contributions, reacting, posts) of the members this batch touches."""
-        wanted: dict[tuple, tuple[set, set, set]] = defaultdict(lambda: (set(), set(), set()))
-        for interval, start, dimension, value, person in self.members:
-            values, starts, people = wanted[(interval, dimension)]
-            values.add(value)
-            starts.add(start)
-            people.add(person)
-        found = {}
-        for (interval, dimension), (values, starts, people) in wanted.items():
-            ids = sorted(people)
-            for i in range(0, len(ids), CHUNK):
-                rows = (PeriodMember.objects.filter(interval=interval, dimension=dimension, value__in=values,
-                                                    start__in=starts, person_id__in=ids[i:i + CHUNK])
-                        .values_list("start", "value", "person_id", *(c for _, c in PEOPLE)))
-                for start, value, person, *counts in rows:
-                    found[(interval, start, dimension, value, person)] = tuple(counts)
-        return found
+            for (people, column), now in zip(PEOPLE, counts):
+                group[people] += (now > 0) - (now - delta[column] > 0)
 
     def _move_firsts(self) -> None:
         keys = set(self.first_active) | self.recheck

@@ -60,8 +60,9 @@ def engagement(group: str, windows: list[Window], interval: str, dimension: str,
         p.new_contributors = row.new_contributors
         newly[(row.value, i)] = row.newly_active
         if row.questions:
-            n = answers.get((row.value, row.start), 0)
-            asked[(label(row.value), i)] = figures.Asked(row.questions, n, _median_wait(row, n) if n else None)
+            answered_n = answers.get((row.value, row.start), 0)
+            asked[(label(row.value), i)] = figures.Asked(row.questions, answered_n,
+                                                         _median_wait(row, answered_n) if answered_n else None)
         if row.posters:
             top = _top_posters(row, math.ceil(row.posters / 10))
             p.posts_by_top_poster, p.posts_by_top_tenth = top[0][1], sum(n for _, n in top)

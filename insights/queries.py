@@ -13,7 +13,8 @@ from engine.models import Event, Person
 
 from . import figures, period_reads
 from .figures import QuestionRow, Window
-from .models import ActivityDay, AnsweredQuestion, ActivityMonth, ActivityWeek, COUNT_COLUMNS, ContentStats, FirstSeen, HashtagDay, PeriodMember, TagMember
+from .models import (ActivityDay, ActivityMonth, ActivityWeek, AnsweredQuestion, COUNT_COLUMNS, ContentStats, FirstSeen,
+                     HashtagDay, PeriodMember, TagMember)
 
 ALL = "all"
 # interval -> the activity table and its period column
@@ -128,8 +129,9 @@ def _from_members(group: str, windows: list[Window], scope: Scope, interval: str
     def part(g, start) -> figures.Partition:
         return partitions.setdefault((str(g), mapping[_as_date(start)]), figures.Partition())
 
-    rows = PeriodMember.objects.filter(Q(interval=interval, dimension="all", start__gte=windows[0].start,
-                                         start__lt=windows[-1].end) & scope.q())
+    everything = {"interval": interval, "dimension": "all", "value": "", "start__gte": windows[0].start,
+                  "start__lt": windows[-1].end}
+    rows = PeriodMember.objects.filter(Q(**everything) & scope.q())
     _people(rows, F("start"), grp, part)
     firsts = (FirstSeen.objects.filter(Q(dimension="all", first_contribution__gte=windows[0].start,
                                          first_contribution__lt=windows[-1].end) & scope.q())
@@ -138,8 +140,7 @@ def _from_members(group: str, windows: list[Window], scope: Scope, interval: str
         start = windows[_window_of(windows, _as_date(r["first_contribution"]))].start
         part(r["grp"], start).new_contributors += r["n"]
     waits: dict[tuple[str, int], list[float]] = {}
-    answered = AnsweredQuestion.objects.filter(Q(interval=interval, dimension="all", start__gte=windows[0].start,
-                                                 start__lt=windows[-1].end) & scope.q("author"))
+    answered = AnsweredQuestion.objects.filter(Q(**everything) & scope.q("author"))
     agrp = F(_group_field(group, "author")) if group != ALL else Value(ALL, output_field=CharField())
     for start, g, wait in answered.annotate(grp=agrp).values_list("start", "grp", "wait"):
         waits.setdefault((str(g), mapping[_as_date(start)]), []).append(wait)

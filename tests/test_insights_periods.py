@@ -183,3 +183,15 @@ def test_top_hashtags_of_any_range_equal_the_raw_event_log(community, since, unt
 
 def community_undos() -> list[dict]:
     return generated()[1]
+
+
+def test_after_a_merge_the_kept_figures_are_recounted_and_still_equal_the_raw_log(community, admin):
+    windows = figures.calendar_windows("week", *SPAN)
+    # given p05's events and p06's, two records of one human
+    # when an admin merges p06 into p05
+    assert admin.post("/people/p05@x/merge", {"from": "p06@x"}).status_code == 200
+    rollup.do_catch_up_rollups(None)
+    # then the rollups were recounted (the kept distinct counts would still hold p06): every grouping equals the log
+    for group in ("all", "channel", "program"):
+        assert _comparable(queries.engagement(group, windows, queries.Scope(), "week")) == _comparable(
+            _from_raw_events(group, windows)), group

@@ -8,6 +8,10 @@ Monday and `month` the first day of the period a `day` falls in, stored so a das
 plain column on any database. People are kept per row (never daily distinct counts), so active
 people, contributors and new/returning contributors stay exact over weeks and months. Teams are not
 stored: queries join Person, so a report always uses the directory's current teams.
+
+PeriodGroup, PeriodMember, FirstSeen, TagMember and AnsweredQuestion keep the same figures per
+period and group as events arrive (insights/period_totals.py), so a whole-period dashboard reads a
+row per period and group, not a row per person.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 Independent of the scorer: a read catches up (a bounded number of events) before it answers,
 `manage.py insights_rollup` catches up fully or rebuilds, and nothing else writes these tables.
+Each batch writes the per-person rows here and the per-period figures (insights/period_totals.py)
+in one transaction.
 
 How undone events count: an undo (an unlike, a deleted post) takes its target out of every figure,
 as if it had never happened: its activity, its hashtags, its place in a post's engagement, and a

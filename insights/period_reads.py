@@ -9,7 +9,9 @@ read from the per-person rows by insights/queries.py.
 from __future__ import annotations
 
 import math
+from datetime import date
 
+from django.db import connection
 from django.db.models import Count, Sum
 
 from engine.models import Person
@@ -51,6 +53,8 @@ def engagement(group: str, windows: list[Window], interval: str, dimension: str,
                                                start__in=[w.start for w in windows])
     answers = {(v, start): n for v, start, n in answered.values("value", "start").annotate(n=Count("id"))
                .values_list("value", "start", "n")}
+    top = _top_posters(rows)
+    waits = _middle_waits(rows, answers)
     top_ids = {}
     for row in rows:
         i = index[row.start]
@@ -61,12 +65,13 @@ def engagement(group: str, windows: list[Window], interval: str, dimension: str,
         newly[(row.value, i)] = row.newly_active
         if row.questions:
             answered_n = answers.get((row.value, row.start), 0)
-            asked[(label(row.value), i)] = figures.Asked(row.questions, answered_n,
-                                                         _median_wait(row, answered_n) if answered_n else None)
+            middle = waits.get((row.value, row.start))
+            median = (middle[0] if answered_n % 2 else (middle[0] + middle[1]) / 2) if middle else None
+            asked[(label(row.value), i)] = figures.Asked(row.questions, answered_n, median)
         if row.posters:
-            top = _top_posters(row, math.ceil(row.posters / 10))
-            p.posts_by_top_poster, p.posts_by_top_tenth = top[0][1], sum(n for _, n in top)
-            top_ids[(label(row.value), i)] = top[0][0]
+            posters = top[(row.value, row.start)]
+            p.posts_by_top_poster, p.posts_by_top_tenth = posters[0][1], sum(n for _, n in posters)
+            top_ids[(label(row.value), i)] = posters[0][0]
     keys = dict(Person.objects.filter(pk__in=set(top_ids.values())).values_list("pk", "key"))
     for key, pid in top_ids.items():
         partitions[key].top_poster = keys.get(pid)
@@ -87,16 +92,56 @@ def engagement(group: str, windows: list[Window], interval: str, dimension: str,
     return figures.compute(windows, partitions, asked, known, groups=["all"] if group == "all" else ())
 
 
-def _top_posters(row: PeriodGroup, n: int) -> list[tuple[int, int]]:
-    """(person id, posts) of the n people who posted most in this period and group, most first."""
-    return list(PeriodMember.objects.filter(interval=row.interval, dimension=row.dimension, value=row.value,
-                                            start=row.start, posts__gt=0)
-                .order_by("-posts", "person_id").values_list("person_id", "posts")[:n])
+def _top_posters(rows: list[PeriodGroup]) -> dict[tuple[str, date], list[tuple[int, int]]]:
+    """(value, start) -> (person id, posts) of the ceil(posters / 10) people who posted most, most first."""
+    wanted = [(r, math.ceil(r.posters / 10), 0) for r in rows if r.posters]
+    found: dict[tuple[str, date], list[tuple[int, int]]] = {}
+    for value, start, person, posts in _firsts(PeriodMember, ("person_id", "posts"), "posts > 0",
+                                               "posts DESC, person_id", wanted):
+        found.setdefault((value, start), []).append((person, posts))
+    for posters in found.values():  # a UNION ALL keeps each part's order in practice, not by the standard
+        posters.sort(key=lambda p: (-p[1], p[0]))
+    return found
 
 
-def _median_wait(row: PeriodGroup, answered: int) -> float:
-    """The median seconds to a first answer of the period's `answered` questions: the middle of the index."""
-    waits = (AnsweredQuestion.objects.filter(interval=row.interval, dimension=row.dimension, value=row.value,
-                                             start=row.start).order_by("wait").values_list("wait", flat=True))
-    middle = list(waits[(answered - 1) // 2:answered // 2 + 1])
-    return middle[0] if answered % 2 else (middle[0] + middle[1]) / 2
+def _middle_waits(rows: list[PeriodGroup], answers: dict[tuple[str, date], int]) -> dict[tuple[str, date], list[float]]:
+    """(value, start) -> the middle one or two seconds to a first answer of the period's answered questions."""
+    wanted = []
+    for r in rows:
+        n = answers.get((r.value, r.start), 0)
+        if n:
+            wanted.append((r, 2 - n % 2, (n - 1) // 2))
+    found: dict[tuple[str, date], list[float]] = {}
+    for value, start, wait in _firsts(AnsweredQuestion, ("wait",), "1 = 1", "wait", wanted):
+        found.setdefault((value, start), []).append(wait)
+    for middle in found.values():
+        middle.sort()
+    return found
+
+
+COMPOUND_LIMIT = 200  # SELECTs per UNION ALL (SQLite allows 500)
+
+
+def _firsts(model, columns: tuple[str, ...], condition: str, order: str, wanted: list[tuple[PeriodGroup, int, int]]):
+    """For each (period group row, limit, offset): its rows of `model` in `order`, `limit` of them from
+    `offset`, read from the (interval, dimension, value, start, ...) index. One statement per
+    COMPOUND_LIMIT rows (a query per row would cost more in building it than in running it)."""
+    qn = connection.ops.quote_name
+    table = qn(model._meta.db_table)
+    keys = ", ".join(qn(c) for c in ("value", "start", *columns))
+    one = (f"SELECT * FROM (SELECT {keys} FROM {table} WHERE {qn('interval')} = %s AND {qn('dimension')} = %s "
+           f"AND {qn('value')} = %s AND {qn('start')} = %s AND {condition} ORDER BY {order} LIMIT %s OFFSET %s)")
+    out = []
+    with connection.cursor() as cursor:
+        for i in range(0, len(wanted), COMPOUND_LIMIT):
+            chunk = wanted[i:i + COMPOUND_LIMIT]
+            sql = " UNION ALL ".join(f"{one} AS t{j}" for j in range(len(chunk)))
+            params = [p for r, limit, offset in chunk for p in (r.interval, r.dimension, r.value,
+                                                                connection.ops.adapt_datefield_value(r.start), limit, offset)]
+            cursor.execute(sql, params)
+            out += [(value, _as_date(start), *rest) for value, start, *rest in cursor.fetchall()]
+    return out
+
+
+def _as_date(value):
+    return date.fromisoformat(value) if isinstance(value, str) else value

@@ -96,8 +96,8 @@ def _top_posters(rows: list[PeriodGroup]) -> dict[tuple[str, date], list[tuple[i
     """(value, start) -> (person id, posts) of the ceil(posters / 10) people who posted most, most first."""
     wanted = [(r, math.ceil(r.posters / 10), 0) for r in rows if r.posters]
     found: dict[tuple[str, date], list[tuple[int, int]]] = {}
-    for value, start, person, posts in _firsts(PeriodMember, ("person_id", "posts"), "posts > 0",
-                                               "posts DESC, person_id", wanted):
+    for value, start, person, posts in _firsts(PeriodMember, ("person_id", "posts"), '"posts" > 0',
+                                               '"posts" DESC, "person_id"', wanted):
         found.setdefault((value, start), []).append((person, posts))
     for posters in found.values():  # a UNION ALL keeps each part's order in practice, not by the standard
         posters.sort(key=lambda p: (-p[1], p[0]))
@@ -112,7 +112,7 @@ def _middle_waits(rows: list[PeriodGroup], answers: dict[tuple[str, date], int])
         if n:
             wanted.append((r, 2 - n % 2, (n - 1) // 2))
     found: dict[tuple[str, date], list[float]] = {}
-    for value, start, wait in _firsts(AnsweredQuestion, ("wait",), "1 = 1", "wait", wanted):
+    for value, start, wait in _firsts(AnsweredQuestion, ("wait",), "1 = 1", '"wait"', wanted):
         found.setdefault((value, start), []).append(wait)
     for middle in found.values():
         middle.sort()

@@ -235,6 +235,8 @@ class TagMember(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["interval", "start", "tag", "person"], name="insights_tag_member_once")]
+        # Covers the top-hashtag reads (uses and people of a range's periods) without touching the table.
+        indexes = [models.Index(fields=["interval", "start", "tag", "person", "uses"], name="insights_tag_member_uses_idx")]
 
 
 class AnsweredQuestion(_PerPeriod):

@@ -13,7 +13,7 @@ import pytest
 from bench.insights import _comparable, _from_raw_events
 from insights import figures, queries, rollup
 from insights.models import ContentStats, FirstSeen, PeriodGroup
-from tests.helpers import BASIC_RULESET, event
+from tests.helpers import BASIC_RULESET
 
 SPAN = (date(2027, 2, 20), date(2027, 4, 10))
 PEOPLE = [(f"p{i:02d}@x", ("Data", "Sales", "Support")[i % 3]) for i in range(14)]

@@ -27,8 +27,6 @@ MIX = ["post"] * 6 + ["comment"] * 6 + ["reaction"] * 8 + ["reshare", "question"
 
 @pytest.fixture(autouse=True)
 def small_batches(monkeypatch):
-    from insights import rollup
-
     monkeypatch.setattr(rollup, "GAP_SETTLE_S", 0)  # everything here is committed before it is read
     monkeypatch.setattr(rollup, "BATCH", 23)        # people cross zero within and across batches
 

@@ -50,6 +50,26 @@ class QuestionRow:
 
 
 @dataclass(frozen=True)
+class Asked:
+    """The questions of one group and window, as the database can count them without listing them."""
+
+    questions: int
+    answered: int                  # by someone other than the asker
+    median_seconds: float | None   # to the first such answer, over the answered ones
+
+
+def asked_per_window(rows: Iterable[QuestionRow]) -> dict[tuple[str, int], Asked]:
+    waits: dict[tuple[str, int], list[float | None]] = {}
+    for q in rows:
+        waits.setdefault((q.group, q.window), []).append(q.seconds_to_first_answer)
+    out = {}
+    for key, listed in waits.items():
+        answered = [s for s in listed if s is not None]
+        out[key] = Asked(len(listed), len(answered), statistics.median(answered) if answered else None)
+    return out
+
+
+@dataclass(frozen=True)
 class History:
     first_active: date | None
     first_contribution: date | None
@@ -154,23 +174,23 @@ def known_from_history(windows: list[Window], history: Mapping[tuple[str, str], 
     return {(g, i): sum(1 for d in days if d < w.end) for g, days in firsts.items() for i, w in enumerate(windows)}
 
 
-def compute(windows: list[Window], partitions: Mapping[tuple[str, int], Partition], questions: Iterable[QuestionRow],
+def compute(windows: list[Window], partitions: Mapping[tuple[str, int], Partition],
+            questions: Iterable[QuestionRow] | Mapping[tuple[str, int], Asked],
             known: Mapping[tuple[str, int], int] | Mapping[str, int], *, groups: Iterable[str] = ()) -> list[dict]:
     """One row per group and reported window (windows[1:]), each figure with its previous value and change.
 
+    `questions`: one row per question, or what they add up to per (group, window).
     `known`: known people per (group, window), or per group when it does not change with the window
     (the people directory).
     """
-    asked: dict[tuple[str, int], list[float | None]] = {}
-    for q in questions:
-        asked.setdefault((q.group, q.window), []).append(q.seconds_to_first_answer)
+    asked = questions if isinstance(questions, Mapping) else asked_per_window(questions)
     all_groups = sorted({g for g, _ in partitions} | {g for g, _ in asked} | set(groups))
     rows = []
     for group in all_groups:
         figures = []
         for i in range(len(windows)):
             people = known.get((group, i), known.get(group, 0)) if known else 0
-            figures.append(_figures(partitions.get((group, i)) or Partition(), asked.get((group, i), []), people))
+            figures.append(_figures(partitions.get((group, i)) or Partition(), asked.get((group, i)), people))
         for i in range(1, len(windows)):
             current, previous = figures[i], figures[i - 1]
             rows.append({
@@ -182,12 +202,12 @@ def compute(windows: list[Window], partitions: Mapping[tuple[str, int], Partitio
     return rows
 
 
-def _figures(part: Partition, asked: list[float | None], known: int) -> dict:
+def _figures(part: Partition, asked: Asked | None, known: int) -> dict:
     f: dict = {name: part.counts.get(column, 0) or 0 for name, column in COUNT_FIGURES.items()}
-    answered = sorted(s for s in asked if s is not None)
-    f["questions_answered"] = len(answered)
-    f["answered_share"] = _share(len(answered), len(asked))
-    f["median_hours_to_first_answer"] = round(statistics.median(answered) / 3600, 2) if answered else None
+    asked = asked or Asked(0, 0, None)
+    f["questions_answered"] = asked.answered
+    f["answered_share"] = _share(asked.answered, asked.questions)
+    f["median_hours_to_first_answer"] = round(asked.median_seconds / 3600, 2) if asked.median_seconds is not None else None
     f["active_people"] = part.active
     f["contributors"] = part.contributors
     f["reactors"] = part.reactors

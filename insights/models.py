@@ -8,6 +8,10 @@ Monday and `month` the first day of the period a `day` falls in, stored so a das
 plain column on any database. People are kept per row (never daily distinct counts), so active
 people, contributors and new/returning contributors stay exact over weeks and months. Teams are not
 stored: queries join Person, so a report always uses the directory's current teams.
+
+PeriodGroup, PeriodMember, FirstSeen, TagMember and AnsweredQuestion keep the same figures per
+period and group as events arrive (insights/period_totals.py), so a whole-period dashboard reads a
+row per period and group, not a row per person.
 """
 
 from __future__ import annotations
@@ -48,12 +52,9 @@ def _counter():
     return models.IntegerField(default=0)
 
 
-class _Activity(models.Model):
-    """What one person did in one channel and programme during a period, counted per event type."""
+class _Counts(models.Model):
+    """Events per type."""
 
-    channel = models.CharField(max_length=200, blank=True)
-    program = models.CharField(max_length=200, blank=True)
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
     posts = _counter()
     comments = _counter()
     reactions = _counter()
@@ -68,6 +69,17 @@ class _Activity(models.Model):
     courses = _counter()
     certifications = _counter()
     other = _counter()
+
+    class Meta:
+        abstract = True
+
+
+class _Activity(_Counts):
+    """What one person did in one channel and programme during a period, counted per event type."""
+
+    channel = models.CharField(max_length=200, blank=True)
+    program = models.CharField(max_length=200, blank=True)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
     # Sums of the columns above, so "was active / contributed / reacted" is one comparison in a query.
     total = _counter()
     contributions = _counter()
@@ -139,9 +151,105 @@ class ContentStats(_Dated):
     votes = _counter()
     first_answer_at = models.DateTimeField(null=True)  # the earliest answer by someone else
     removed = models.BooleanField(default=False)  # undone (a deleted post): never listed, never counted
+    engagement = _counter()  # comments + answers + reactions + reshares: what the most engaged posts rank by
 
     class Meta:
-        indexes = [models.Index(fields=["day"], name="insights_content_day_idx")]
+        indexes = [models.Index(fields=["day"], name="insights_content_day_idx"),
+                   # A month's most engaged posts: the first rows of this index, whatever the month holds.
+                   models.Index(fields=["month", "-engagement", "-comments", "occurred_at", "event_seq"],
+                                name="insights_content_rank_idx")]
+
+
+# What per-period totals are kept per. Teams are not: people move between teams, and a report uses
+# today's teams, so team figures are read from the per-person rows of `all` joined with the directory.
+DIMENSIONS = ("all", "channel", "program")
+
+
+class _PerPeriod(models.Model):
+    interval = models.CharField(max_length=5)   # day, week or month
+    start = models.DateField()                  # the period's first day (a Monday for weeks, the 1st for months)
+    dimension = models.CharField(max_length=7)  # one of DIMENSIONS
+    value = models.CharField(max_length=200, blank=True)  # the channel or programme; "" for `all`
+
+    class Meta:
+        abstract = True
+
+
+class PeriodMember(_PerPeriod, _Counts):
+    """What one person did in one period and group (all, a channel or a programme).
+
+    Kept so a period's distinct people change only when a person's row crosses zero, and so the
+    concentration figures read the top posters of a period with an indexed ORDER BY .. LIMIT."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    total = _counter()
+    contributions = _counter()
+    reacting = _counter()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["interval", "dimension", "value", "start", "person"],
+                                               name="insights_member_once")]
+        indexes = [models.Index(fields=["interval", "dimension", "value", "start", "-posts", "person"],
+                                name="insights_member_posters_idx")]
+
+
+class PeriodGroup(_PerPeriod, _Counts):
+    """The figures of one period and group, kept up to date as events are rolled up: a dashboard reads
+    one row per period and group. The distinct counts are the group's PeriodMember rows above zero."""
+
+    active = _counter()
+    contributors = _counter()
+    reactors = _counter()
+    posters = _counter()
+    new_contributors = _counter()  # people whose first contribution in the group falls in the period
+    newly_active = _counter()      # people whose first activity in the group falls in the period
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["interval", "dimension", "value", "start"],
+                                               name="insights_period_group_once")]
+
+
+class FirstSeen(models.Model):
+    """The local day of a person's first counted event, and first contribution, in a group."""
+
+    dimension = models.CharField(max_length=7)
+    value = models.CharField(max_length=200, blank=True)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    first_active = models.DateField(null=True)
+    first_contribution = models.DateField(null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["dimension", "value", "person"], name="insights_first_seen_once")]
+        indexes = [models.Index(fields=["dimension", "first_contribution"], name="insights_first_contrib_idx")]
+
+
+class TagMember(models.Model):
+    """How often a person used a hashtag in a local day, ISO week or month (everywhere): the people
+    behind a range's top hashtags are read from its months, then weeks, then days."""
+
+    interval = models.CharField(max_length=5)
+    start = models.DateField()
+    tag = models.CharField(max_length=100)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    uses = _counter()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["interval", "start", "tag", "person"], name="insights_tag_member_once")]
+        # Covers the top-hashtag reads (uses and people of a range's periods) without touching the table.
+        indexes = [models.Index(fields=["interval", "start", "tag", "person", "uses"], name="insights_tag_member_uses_idx")]
+
+
+class AnsweredQuestion(_PerPeriod):
+    """A question answered by someone other than its asker, once per interval and dimension, with the
+    seconds to its first such answer: a period's median is read at the middle of this index."""
+
+    question = models.BigIntegerField()  # ContentStats.event_seq
+    author = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    wait = models.FloatField()
+
+    class Meta:
+        indexes = [models.Index(fields=["interval", "dimension", "value", "start", "wait"], name="insights_answered_wait_idx"),
+                   models.Index(fields=["question"], name="insights_answered_question_idx")]
 
 
 class RollupState(models.Model):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import statistics
 from dataclasses import dataclass
 from datetime import date
 
@@ -10,9 +12,10 @@ from django.db.models import Case, CharField, Count, F, IntegerField, Min, Q, Su
 
 from engine.models import Event, Person
 
-from . import figures
+from . import figures, period_reads
 from .figures import QuestionRow, Window
-from .models import ActivityDay, ActivityMonth, ActivityWeek, COUNT_COLUMNS, ContentStats, HashtagDay
+from .models import (ActivityDay, ActivityMonth, ActivityWeek, AnsweredQuestion, COUNT_COLUMNS, ContentStats, FirstSeen,
+                     HashtagDay, PeriodMember, TagMember)
 
 ALL = "all"
 # interval -> the activity table and its period column
@@ -60,22 +63,35 @@ def _index(value, mapping):
 def engagement(group: str, windows: list[Window], scope: Scope, interval: str | None = None) -> list[dict]:
     """figures.compute over the rollups, for windows[1:] (windows[0] is the previous period).
 
-    Distinct people, concentration and first contributions are counted by the database (grouped
-    queries, a window function), so the rows read here grow with groups times periods, not with people.
+    Whole periods for everything, one channel or one programme come from the per-period rows
+    (insights/period_reads.py); teams from the per-person rows of `all` joined with the directory;
+    anything else (a channel within a programme, a team within a channel, a report's own dates)
+    from the per-person rows of each channel and programme.
     """
+    if interval in figures.INTERVALS:
+        kept = period_reads.plan(group, scope.channel, scope.program, scope.team)
+        if kept is not None:
+            return period_reads.engagement(group, windows, interval, *kept)
+        if scope.channel is None and scope.program is None and group in (ALL, "team"):
+            return _from_members(group, windows, scope, interval)
+    return _from_activity(group, windows, scope, interval, _questions(group, windows, scope, interval))
+
+
+def _questions(group: str, windows: list[Window], scope: Scope, interval: str | None) -> list[QuestionRow]:
     expr, mapping = _bucket(windows, interval)
-    model, at = SOURCES.get(interval, (ActivityDay, "day"))
-    period = F(at) if model is not ActivityDay else expr  # the activity table's bucket; `expr` is for day columns
-    grp = F(_group_field(group)) if group != ALL else Value(ALL, output_field=CharField())
-    span = Q(**{f"{at}__gte": windows[0].start, f"{at}__lt": windows[-1].end}) & scope.q()
+    qgrp = F(_group_field(group, "author")) if group != ALL else Value(ALL, output_field=CharField())
+    asked = (ContentStats.objects.filter(Q(type="question", removed=False, day__gte=windows[0].start,
+                                           day__lt=windows[-1].end) & scope.q("author"))
+             .annotate(bucket=expr, grp=qgrp).values_list("bucket", "grp", "occurred_at", "first_answer_at"))
+    rows = [QuestionRow(str(g), _index(b, mapping), (first - at).total_seconds() if first else None)
+            for b, g, at, first in asked]
+    return [q for q in rows if q.window >= 0]
+
+
+def _people(rows, period, grp, part) -> None:
+    """Sums, distinct people and concentration of per-person rows, grouped by (grp, period), into part()."""
     active, contributed, reacted = Q(total__gt=0), Q(contributions__gt=0), Q(reacting__gt=0)
-
-    partitions: dict[tuple[str, int], figures.Partition] = {}
-
-    def part(g, bucket) -> figures.Partition:
-        return partitions.setdefault((str(g), _index(bucket, mapping)), figures.Partition())
-
-    sums = (model.objects.filter(span).annotate(bucket=period, grp=grp).values("bucket", "grp")
+    sums = (rows.annotate(bucket=period, grp=grp).values("bucket", "grp")
             .annotate(**{f"n_{c}": Sum(c) for c in COUNT_COLUMNS},
                       active=Count("person", distinct=True, filter=active),
                       contributors=Count("person", distinct=True, filter=contributed),
@@ -85,16 +101,99 @@ def engagement(group: str, windows: list[Window], scope: Scope, interval: str | 
         p.counts = {c: r[f"n_{c}"] or 0 for c in COUNT_COLUMNS}
         p.active, p.contributors, p.reactors = r["active"], r["contributors"], r["reactors"]
 
-    posters = (model.objects.filter(span & Q(posts__gt=0)).annotate(bucket=period, grp=grp, pid=F("person_id"))
+    posters = (rows.filter(posts__gt=0).annotate(bucket=period, grp=grp, pid=F("person_id"))
                .values("bucket", "grp", "pid").annotate(p=Sum("posts")))
     top_ids = {}
     for bucket, g, top, tenth, pid in _concentration(posters):
         p = part(g, bucket)
         p.posts_by_top_poster, p.posts_by_top_tenth = top, tenth
-        top_ids[(str(g), _index(bucket, mapping))] = pid
-    keys = dict(Person.objects.filter(pk__in=set(top_ids.values())).values_list("pk", "key"))
-    for k, pid in top_ids.items():
-        partitions[k].top_poster = keys.get(pid)
+        top_ids[pid] = top_ids.get(pid, []) + [p]
+    for pk, key in Person.objects.filter(pk__in=set(top_ids)).values_list("pk", "key"):
+        for p in top_ids[pk]:
+            p.top_poster = key
+
+
+def _directory(group: str, scope: Scope) -> dict:
+    """Known people for `all` or `team` without a channel or programme: the people directory."""
+    people_dir = Person.objects.all() if scope.team is None else Person.objects.filter(team=scope.team)
+    if group == ALL:
+        return {ALL: people_dir.count()}
+    return {r["team"]: r["n"] for r in people_dir.values("team").annotate(n=Count("id"))}
+
+
+def _from_members(group: str, windows: list[Window], scope: Scope, interval: str) -> list[dict]:
+    """Teams (or `all` within a team): each person's row of the period, summed by their current team."""
+    mapping = {w.start: i for i, w in enumerate(windows)}
+    grp = F(_group_field(group)) if group != ALL else Value(ALL, output_field=CharField())
+    partitions: dict[tuple[str, int], figures.Partition] = {}
+
+    def part(g, start) -> figures.Partition:
+        return partitions.setdefault((str(g), mapping[_as_date(start)]), figures.Partition())
+
+    everything = {"interval": interval, "dimension": "all", "value": "", "start__gte": windows[0].start,
+                  "start__lt": windows[-1].end}
+    rows = PeriodMember.objects.filter(Q(**everything) & scope.q()).annotate(grp=grp)
+    # A row per person and period: distinct people are rows, and the posters of a period are few
+    # enough to rank here (cheaper than a window function over a join).
+    sums = (rows.values("start", "grp").annotate(**{f"n_{c}": Sum(c) for c in COUNT_COLUMNS},
+                                                 active=Count("id", filter=Q(total__gt=0)),
+                                                 contributors=Count("id", filter=Q(contributions__gt=0)),
+                                                 reactors=Count("id", filter=Q(reacting__gt=0))))
+    for r in sums:
+        p = part(r["grp"], r["start"])
+        p.counts = {c: r[f"n_{c}"] or 0 for c in COUNT_COLUMNS}
+        p.active, p.contributors, p.reactors = r["active"], r["contributors"], r["reactors"]
+    posters: dict[tuple, list[tuple[int, int]]] = {}
+    for start, g, pid, posts in rows.filter(posts__gt=0).values_list("start", "grp", "person_id", "posts"):
+        posters.setdefault((g, start), []).append((-posts, pid))
+    top_ids: dict[int, list[figures.Partition]] = {}
+    for (g, start), ranked in posters.items():
+        ranked.sort()
+        p = part(g, start)
+        p.posts_by_top_poster = -ranked[0][0]
+        p.posts_by_top_tenth = -sum(n for n, _ in ranked[:math.ceil(len(ranked) / 10)])
+        top_ids.setdefault(ranked[0][1], []).append(p)
+    for pk, key in Person.objects.filter(pk__in=set(top_ids)).values_list("pk", "key"):
+        for p in top_ids[pk]:
+            p.top_poster = key
+    firsts = (FirstSeen.objects.filter(Q(dimension="all", first_contribution__gte=windows[0].start,
+                                         first_contribution__lt=windows[-1].end) & scope.q())
+              .annotate(grp=grp).values("grp", "first_contribution").annotate(n=Count("id")))
+    for r in firsts:
+        start = windows[_window_of(windows, _as_date(r["first_contribution"]))].start
+        part(r["grp"], start).new_contributors += r["n"]
+    waits: dict[tuple[str, int], list[float]] = {}
+    answered = AnsweredQuestion.objects.filter(Q(**everything) & scope.q("author"))
+    agrp = F(_group_field(group, "author")) if group != ALL else Value(ALL, output_field=CharField())
+    for start, g, wait in answered.annotate(grp=agrp).values_list("start", "grp", "wait"):
+        waits.setdefault((str(g), mapping[_as_date(start)]), []).append(wait)
+    asked = {key: figures.Asked(p.counts.get("questions", 0), len(waits.get(key, ())),
+                                statistics.median(waits[key]) if key in waits else None)
+             for key, p in partitions.items() if p.counts.get("questions")}
+    return figures.compute(windows, partitions, asked, _directory(group, scope),
+                           groups=[ALL] if group == ALL else ())
+
+
+def _from_activity(group: str, windows: list[Window], scope: Scope, interval: str | None,
+                   questions: list[QuestionRow]) -> list[dict]:
+    """From the per-person rows of each channel and programme: any filters, any windows.
+
+    Distinct people, concentration and first contributions are counted by the database (grouped
+    queries, a window function), so the rows read here grow with groups times periods, not with people.
+    """
+    expr, mapping = _bucket(windows, interval)
+    model, at = SOURCES.get(interval, (ActivityDay, "day"))
+    period = F(at) if model is not ActivityDay else expr  # the activity table's bucket; `expr` is for day columns
+    grp = F(_group_field(group)) if group != ALL else Value(ALL, output_field=CharField())
+    span = Q(**{f"{at}__gte": windows[0].start, f"{at}__lt": windows[-1].end}) & scope.q()
+    active, contributed = Q(total__gt=0), Q(contributions__gt=0)
+
+    partitions: dict[tuple[str, int], figures.Partition] = {}
+
+    def part(g, bucket) -> figures.Partition:
+        return partitions.setdefault((str(g), _index(_as_date(bucket), mapping)), figures.Partition())
+
+    _people(model.objects.filter(span), period, grp, part)
 
     # First contributions only matter for the people who contributed in the span: their rows are found
     # through the (person, period) index instead of reading every row ever written. Periods are whole
@@ -108,11 +207,7 @@ def engagement(group: str, windows: list[Window], scope: Scope, interval: str | 
             part(g, windows[i].start if mapping is not None else i).new_contributors += n
 
     if scope.channel is None and scope.program is None and group in (ALL, "team"):
-        people_dir = Person.objects.all() if scope.team is None else Person.objects.filter(team=scope.team)
-        if group == ALL:
-            known: dict = {ALL: people_dir.count()}
-        else:
-            known = {r["team"]: r["n"] for r in people_dir.values("team").annotate(n=Count("id"))}
+        known: dict = _directory(group, scope)
     else:
         history = (model.objects.filter(Q(**{f"{at}__lt": windows[-1].end}) & active & scope.q())
                    .annotate(grp=grp, pid=F("person_id")).values("grp", "pid").annotate(fa=Min(at)))
@@ -122,15 +217,8 @@ def engagement(group: str, windows: list[Window], scope: Scope, interval: str | 
                 if day < w.end:
                     known[(g, i)] = known.get((g, i), 0) + n
 
-    qgrp = F(_group_field(group, "author")) if group != ALL else Value(ALL, output_field=CharField())
-    asked = (ContentStats.objects.filter(Q(type="question", removed=False, day__gte=windows[0].start,
-                                           day__lt=windows[-1].end) & scope.q("author"))
-             .annotate(bucket=expr, grp=qgrp).values_list("bucket", "grp", "occurred_at", "first_answer_at"))
-    questions = [QuestionRow(str(g), _index(b, mapping), (first - at).total_seconds() if first else None)
-                 for b, g, at, first in asked]
     partitions = {k: v for k, v in partitions.items() if k[1] >= 0}
-    return figures.compute(windows, partitions, [q for q in questions if q.window >= 0], known,
-                           groups=[ALL] if group == ALL else ())
+    return figures.compute(windows, partitions, questions, known, groups=[ALL] if group == ALL else ())
 
 
 def _subquery(queryset) -> tuple[str, tuple]:
@@ -174,15 +262,38 @@ def _window_of(windows: list[Window], day: date) -> int:
 
 
 def top_hashtags(since: date, until: date, scope: Scope, limit: int = 10) -> list[dict]:
-    """The most used hashtags in [since, until), with the uses in the same number of days before."""
+    """The most used hashtags in [since, until), with the uses in the same number of days before.
+
+    Without a channel or programme filter they are read from TagMember, a range as its whole months,
+    weeks and days; with one, from the daily rows of each channel and programme."""
     previous_start = since - (until - since)
-    current = list(HashtagDay.objects.filter(Q(day__gte=since, day__lt=until) & scope.q()).values("tag")
-                   .annotate(uses=Sum("uses"), people=Count("person", distinct=True))
-                   .filter(uses__gt=0).order_by("-uses", "tag")[:limit])
-    before = dict(HashtagDay.objects.filter(Q(day__gte=previous_start, day__lt=since, tag__in=[r["tag"] for r in current])
-                                            & scope.q()).values("tag").annotate(uses=Sum("uses")).values_list("tag", "uses"))
-    return [{"tag": r["tag"], "uses": r["uses"], "people": r["people"], "previous": before.get(r["tag"], 0),
-             "change": r["uses"] - before.get(r["tag"], 0)} for r in current]
+    if scope.channel is None and scope.program is None:
+        rows, earlier = (TagMember.objects.filter(_cover(a, b) & scope.q()) for a, b in ((since, until), (previous_start, since)))
+    else:
+        rows, earlier = (HashtagDay.objects.filter(Q(day__gte=a, day__lt=b) & scope.q())
+                         for a, b in ((since, until), (previous_start, since)))
+    # People whose uses were all taken back (a deleted post) did not use the tag.
+    current = list(rows.values("tag").annotate(n=Sum("uses"), people=Count("person", distinct=True, filter=Q(uses__gt=0)))
+                   .filter(n__gt=0).order_by("-n", "tag")[:limit])
+    before = dict(earlier.filter(tag__in=[r["tag"] for r in current]).values("tag").annotate(n=Sum("uses"))
+                  .values_list("tag", "n"))
+    return [{"tag": r["tag"], "uses": r["n"], "people": r["people"], "previous": before.get(r["tag"], 0),
+             "change": r["n"] - before.get(r["tag"], 0)} for r in current]
+
+
+def _cover(since: date, until: date) -> Q:
+    """[since, until) as TagMember periods: whole months, then whole weeks, then days; none read twice."""
+    starts: dict[str, list[date]] = {"month": [], "week": [], "day": []}
+    day = since
+    while day < until:
+        interval = next(i for i in starts if figures.period_start(i, day) == day and figures.next_start(i, day) <= until)
+        starts[interval].append(day)
+        day = figures.next_start(interval, day)
+    q = Q()
+    for interval, days in starts.items():
+        if days:
+            q |= Q(interval=interval, start__in=days)
+    return q
 
 
 def top_posts(since: date, until: date, scope: Scope, limit: int = 10) -> list[dict]:
@@ -190,10 +301,16 @@ def top_posts(since: date, until: date, scope: Scope, limit: int = 10) -> list[d
 
     Poll votes are listed but not ranked: a poll collects votes by design, and the point of the list is
     the conversation a post started (comments, answers, likes, reshares)."""
-    engagement = F("comments") + F("answers") + F("reactions") + F("reshares")
-    stats = list(ContentStats.objects.filter(Q(day__gte=since, day__lt=until, removed=False) & scope.q("author"))
-                 .annotate(engagement=engagement).filter(engagement__gt=0)
-                 .order_by("-engagement", "-comments", "occurred_at", "event_seq").select_related("author")[:limit])
+    # Each month's best are the first rows of its index (content rows keep their engagement), and the
+    # best of the range are among the best of its months.
+    ranked = []
+    month = since.replace(day=1)
+    while month < until:
+        ranked += (ContentStats.objects.filter(Q(month=month, day__gte=since, day__lt=until, removed=False,
+                                                 engagement__gt=0) & scope.q("author"))
+                   .order_by("-engagement", "-comments", "occurred_at", "event_seq").select_related("author")[:limit])
+        month = figures.next_start("month", month)
+    stats = sorted(ranked, key=lambda s: (-s.engagement, -s.comments, s.occurred_at, s.event_seq))[:limit]
     texts = dict(Event.objects.filter(seq__in=[s.event_seq for s in stats]).values_list("seq", "text"))
     out = []
     for s in stats:

@@ -16,6 +16,7 @@ from .rollup import Progress, do_catch_up_rollups, rollup_timezone
 
 MAX_RANGE_DAYS = 400
 MAX_ROWS = 20_000
+FIRST_DAY, LAST_DAY = date(2, 1, 1), date(9999, 1, 1)
 TOP = 10
 LEVELS = {"class": "channel", "program": "program", "portfolio": None}  # report level -> the filter it needs
 BREAKDOWN = {"class": "team", "program": "channel", "portfolio": "program"}  # and what it breaks down by
@@ -26,6 +27,9 @@ def check_range(since: date | None, until: date | None) -> tuple[date, date]:
         raise ApiError(422, "invalid_range", "give both `from` and `until` (dates like 2026-11-01; `until` is exclusive)")
     if since >= until:
         raise ApiError(422, "invalid_range", f"`from` ({since}) must be before `until` ({until}); `until` is exclusive")
+    if since < FIRST_DAY or until > LAST_DAY:
+        # Every answer also computes the period before (and the calendar has ends).
+        raise ApiError(422, "invalid_range", f"`from` and `until` must be dates from {FIRST_DAY} to {LAST_DAY}")
     if (until - since).days > MAX_RANGE_DAYS:
         raise ApiError(422, "invalid_range", f"look at most {MAX_RANGE_DAYS} days at a time; "
                                              f"{since}..{until} is {(until - since).days} days")

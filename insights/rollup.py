@@ -2,6 +2,8 @@
 
 Independent of the scorer: a read catches up (a bounded number of events) before it answers,
 `manage.py insights_rollup` catches up fully or rebuilds, and nothing else writes these tables.
+Each batch writes the per-person rows here and the per-period figures (insights/period_totals.py)
+in one transaction.
 
 How undone events count: an undo (an unlike, a deleted post) takes its target out of every figure,
 as if it had never happened: its activity, its hashtags, its place in a post's engagement, and a
@@ -28,8 +30,11 @@ from django.utils import timezone
 
 from engine.models import Event
 
-from .models import (ActivityDay, ActivityMonth, ActivityWeek, ContentStats, CONTENT_TYPES, CONTRIBUTION_COLUMNS, COUNT_COLUMNS, COUNTED_TYPES,
-                     HashtagDay, REACTION_COLUMNS, REPLY_COLUMNS, RollupState, SUM_COLUMNS)
+from .models import (ActivityDay, ActivityMonth, ActivityWeek, AnsweredQuestion, ContentStats, CONTENT_TYPES, CONTRIBUTION_COLUMNS, COUNT_COLUMNS, COUNTED_TYPES,
+                     FirstSeen, HashtagDay, PeriodGroup, PeriodMember, REACTION_COLUMNS, REPLY_COLUMNS, RollupState,
+                     SUM_COLUMNS, TagMember)
+from .period_totals import PeriodTotals
+from .upsert import add_counts
 
 BATCH = 5000              # events per transaction
 CATCH_UP_LIMIT = 50_000   # events a read rolls up before answering; beyond that it answers with what is there
@@ -96,7 +101,8 @@ def do_catch_up_rollups(limit: int | None = CATCH_UP_LIMIT, *, rebuild: bool = F
 
 
 def _clear(state: RollupState, tz) -> None:
-    for model in (ActivityDay, ActivityWeek, ActivityMonth, HashtagDay, ContentStats):
+    for model in (ActivityDay, ActivityWeek, ActivityMonth, HashtagDay, ContentStats, PeriodMember, PeriodGroup, FirstSeen,
+                  TagMember, AnsweredQuestion):
         model.objects.all().delete()
     state.last_seq, state.timezone, state.rebuilt_at = 0, str(tz), timezone.now()
 
@@ -121,26 +127,31 @@ class _Batch:
         self.weeks: dict[tuple, Counter] = defaultdict(Counter)
         self.months: dict[tuple, Counter] = defaultdict(Counter)
         self.hashtags: Counter = Counter()
+        self.tags: Counter = Counter()  # TagMember key -> uses
         self.content: dict[str, ContentStats] = {}   # source_id -> stats (loaded or new)
         self.new_content: set[str] = set()
         self.changed: set[str] = set()
         self.recount_answers: set[str] = set()
+        self.periods = PeriodTotals()
 
     def count(self, e: dict, sign: int) -> None:
         day, week, month = local_dates(e["occurred_at"], self.tz)
         column = COUNTED_TYPES.get(e["type"], "other")
+        sums = Counter({column: sign, "total": sign})
+        if column in CONTRIBUTION_COLUMNS:
+            sums["contributions"] = sign
+        elif column in REACTION_COLUMNS:
+            sums["reacting"] = sign
         where = (e["channel"], e["program"], e["actor_id"])
         for counts in (self.activity[(day, week, month, *where)], self.weeks[(week, *where)],
                        self.months[(month, *where)]):
-            counts[column] += sign
-            counts["total"] += sign
-            if column in CONTRIBUTION_COLUMNS:
-                counts["contributions"] += sign
-            elif column in REACTION_COLUMNS:
-                counts["reacting"] += sign
+            counts.update(sums)
+        self.periods.count(e, {"day": day, "week": week, "month": month}, sums, sign)
         for tag in {str(t).casefold().lstrip("#")[:100] for t in e["hashtags"] or []}:
             if tag:
                 self.hashtags[(day, week, month, e["channel"], e["program"], e["actor_id"], tag)] += sign
+                for interval, start in (("day", day), ("week", week), ("month", month)):
+                    self.tags[(interval, start, tag, e["actor_id"])] += sign
 
     def add_content(self, e: dict) -> None:
         day, week, month = local_dates(e["occurred_at"], self.tz)
@@ -169,20 +180,45 @@ class _Batch:
             self.changed.add(source_id)
 
     def flush(self) -> None:
-        _add(ActivityDay, self.activity, ("day", "week", "month", "channel", "program", "person_id"),
-             COUNT_COLUMNS + SUM_COLUMNS)
+        add_counts(ActivityDay, self.activity, ("day", "week", "month", "channel", "program", "person_id"),
+                   COUNT_COLUMNS + SUM_COLUMNS, conflict=("day", "channel", "program", "person_id"))
         for model, deltas in ((ActivityWeek, self.weeks), (ActivityMonth, self.months)):
-            _add(model, deltas, ("start", "channel", "program", "person_id"), COUNT_COLUMNS + SUM_COLUMNS)
-        _add(HashtagDay, {key: Counter(uses=n) for key, n in self.hashtags.items() if n},
-             ("day", "week", "month", "channel", "program", "person_id", "tag"), ("uses",))
+            add_counts(model, deltas, ("start", "channel", "program", "person_id"), COUNT_COLUMNS + SUM_COLUMNS)
+        self.periods.flush()
+        add_counts(HashtagDay, {key: Counter(uses=n) for key, n in self.hashtags.items() if n},
+                   ("day", "week", "month", "channel", "program", "person_id", "tag"), ("uses",),
+                   conflict=("day", "channel", "program", "person_id", "tag"))
         for source_id in self.recount_answers:
             stats = self.content[source_id]
             stats.first_answer_at = _first_answer(stats)
+        for source_id in self.new_content | self.changed:
+            stats = self.content[source_id]
+            stats.engagement = stats.comments + stats.answers + stats.reactions + stats.reshares
+        add_counts(TagMember, {key: Counter(uses=n) for key, n in self.tags.items() if n},
+                   ("interval", "start", "tag", "person_id"), ("uses",))
         ContentStats.objects.bulk_create([self.content[s] for s in self.new_content], batch_size=2000)
         _update_content([self.content[s] for s in self.changed - self.new_content])
+        _answered([self.content[s] for s in self.new_content | self.changed if self.content[s].type == "question"])
 
 
-_CONTENT_COUNTS = ("comments", "reactions", "reshares", "answers", "votes")
+def _answered(questions: list[ContentStats]) -> None:
+    """Rewrite the AnsweredQuestion rows of questions whose answers or removal may have changed."""
+    if not questions:
+        return
+    AnsweredQuestion.objects.filter(question__in=[q.event_seq for q in questions]).delete()
+    rows = []
+    for q in questions:
+        if q.removed or q.first_answer_at is None:
+            continue
+        wait = (q.first_answer_at - q.occurred_at).total_seconds()
+        for interval in ("day", "week", "month"):
+            for dimension, value in (("all", ""), ("channel", q.channel), ("program", q.program)):
+                rows.append(AnsweredQuestion(interval=interval, start=getattr(q, interval), dimension=dimension,
+                                             value=value, question=q.event_seq, author_id=q.author_id, wait=wait))
+    AnsweredQuestion.objects.bulk_create(rows, batch_size=2000)
+
+
+_CONTENT_COUNTS = ("comments", "reactions", "reshares", "answers", "votes", "engagement")
 
 
 def _update_content(changed: list[ContentStats]) -> None:
@@ -256,29 +292,6 @@ def _first_answer(stats: ContentStats) -> datetime | None:
     answers = Event.objects.filter(type="answer", target_id=stats.source_id).exclude(actor_id=stats.author_id)
     undone = Event.objects.filter(type="undo", target_id__in=answers.values("source_id")).values("target_id")
     return answers.exclude(source_id__in=undone).aggregate(first=Min("occurred_at"))["first"]
-
-
-def _add(model, deltas: dict[tuple, Counter], key_fields: tuple[str, ...], columns: tuple[str, ...]) -> None:
-    """Add the deltas to the rows with these keys, creating the missing ones: one INSERT .. ON CONFLICT
-    DO UPDATE per row, executed as a batch (the same SQL on SQLite 3.24+ and PostgreSQL)."""
-    rows = [(key, delta) for key, delta in deltas.items() if any(delta.values())]
-    if not rows:
-        return
-    ops = connection.ops
-    table = model._meta.db_table
-    names = [model._meta.get_field(f.removesuffix("_id")).column if f.endswith("_id") else f for f in key_fields]
-    quoted = [ops.quote_name(n) for n in (*names, *columns)]
-    updates = ", ".join(f"{ops.quote_name(c)} = {ops.quote_name(table)}.{ops.quote_name(c)} + EXCLUDED.{ops.quote_name(c)}"
-                        for c in columns)
-    sql = (f"INSERT INTO {ops.quote_name(table)} ({', '.join(quoted)}) VALUES ({', '.join(['%s'] * len(quoted))}) "
-           f"ON CONFLICT ({', '.join(ops.quote_name(n) for n in names if n not in ('week', 'month'))}) "
-           f"DO UPDATE SET {updates}")
-    params = []
-    for key, delta in rows:
-        values = [ops.adapt_datefield_value(v) if isinstance(v, date) else v for v in key]
-        params.append((*values, *(delta.get(c, 0) for c in columns)))
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
 
 
 def request_rebuild() -> None:

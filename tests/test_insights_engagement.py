@@ -174,6 +174,8 @@ def test_csv_of_every_table(seeded, reader):
     ({"until": None}, 422, "give both"),
     ({"from": "2025-01-01", "until": "2026-12-01"}, 422, "at most 400 days"),
     ({"from": "yesterday"}, 422, "from"),
+    ({"from": "0001-01-01", "until": "0001-02-01"}, 422, "0002-01-01"),  # no period before the first
+    ({"from": "9999-12-01", "until": "9999-12-31"}, 422, "9999-01-01"),
 ])
 def test_bad_requests_are_clear_4xx(reader, params, status, needle):
     query = {k: v for k, v in {**WEEKS, **params}.items() if v is not None}

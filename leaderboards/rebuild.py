@@ -94,7 +94,7 @@ def board_changes(ruleset: Ruleset, rows, *, now: datetime | None = None) -> Boa
 # batch of 500 awards meets most of its (rule, bucket, channel, program, team) for the first
 # time, the next batches meet them again. Without `now`, so expiries are checked per batch.
 _scoring_cache: dict = {"for": None, "cache": None}
-SCORING_CACHE_LIMIT = 100_000
+SCORING_CACHE_LIMIT = 20_000  # entries of some 500 bytes; a batch meets a few thousand
 
 
 def _scoring_placements(ruleset: Ruleset) -> PlacementCache:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
@@ -49,9 +50,18 @@ def test_concurrent_repeats_have_one_effect(live_server, transactional_db, redis
     url = f"{live_server.url}/api/v1/ruleset"
 
     def send(_):
-        return requests.put(url, data=BASIC_RULESET.encode(), timeout=60,
-                            headers={"Authorization": f"Bearer {key}", "Idempotency-Key": "rollout-7",
-                                     "Content-Type": "application/yaml"})
+        # The test server's listen queue is short: on a loaded machine it may reset a connection out
+        # of a hundred opened at once. A client then sends the same request again, which is what the
+        # key is for; the request counts only if it is answered.
+        for attempt in range(5):
+            try:
+                return requests.put(url, data=BASIC_RULESET.encode(), timeout=60,
+                                    headers={"Authorization": f"Bearer {key}", "Idempotency-Key": "rollout-7",
+                                             "Content-Type": "application/yaml"})
+            except requests.ConnectionError:
+                if attempt == 4:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
 
     with ThreadPoolExecutor(max_workers=100) as pool:
         responses = list(pool.map(send, range(100)))

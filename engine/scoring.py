@@ -28,7 +28,6 @@ from notifications import board_tops
 from notifications.triggers import record_for_batch as record_notifications
 from rules import failures as expression_failures
 from rules.active import active_ruleset
-from rules.core import Event as CoreEvent
 from rules.core import FactsCache, Outcome, PastAward, Ruleset, StreakRun, evaluate, period_bounds
 
 from .models import Award, Event, LevelChange, Person, ScorerState, ScoringEvent, StreakState

@@ -93,17 +93,16 @@ def board_changes(ruleset: Ruleset, rows, *, now: datetime | None = None) -> Boa
 # The scorer's placements, kept from batch to batch of the same compiled ruleset and grace: a
 # batch of 500 awards meets most of its (rule, bucket, channel, program, team) for the first
 # time, the next batches meet them again. Without `now`, so expiries are checked per batch.
-_scoring_cache: dict = {"for": None, "cache": None}
+_scoring_cache: dict = {"ruleset": None, "grace": None, "cache": None}
 SCORING_CACHE_LIMIT = 20_000  # entries of some 500 bytes; a batch meets a few thousand
 
 
 def _scoring_placements(ruleset: Ruleset) -> PlacementCache:
-    kept, wanted = _scoring_cache, (ruleset, grace())
-    cache = kept["cache"]
-    if kept["for"] is None or kept["for"][0] is not ruleset or kept["for"][1] != wanted[1] or cache.size() > SCORING_CACHE_LIMIT:
-        cache = PlacementCache(ruleset.leaderboards, ruleset.tz, grace=wanted[1], seasons=ruleset.seasons)
-        kept.update({"for": wanted, "cache": cache})
-    return cache
+    kept, keep = _scoring_cache, grace()
+    if kept["ruleset"] is not ruleset or kept["grace"] != keep or kept["cache"].size() > SCORING_CACHE_LIMIT:
+        kept.update(ruleset=ruleset, grace=keep,
+                    cache=PlacementCache(ruleset.leaderboards, ruleset.tz, grace=keep, seasons=ruleset.seasons))
+    return kept["cache"]
 
 
 def sync_boards(r: redis.Redis, ruleset: Ruleset, ledger_batch: int) -> str:

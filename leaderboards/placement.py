@@ -131,9 +131,13 @@ class PlacementCache:
         self._season_edges = sorted({s.start for s in seasons} | {s.end for s in seasons}) if on_seasons else []
         self._found: dict[tuple, list[Placement] | None] = {}
         self._periods_of: dict[int, tuple | None] = {}
+        # Below the (rule, bucket, ...) cache, so its misses are cheap: a batch spread over many
+        # buckets, channels and teams meets most combinations once, but few scopes and periods.
+        self._scopes_of: dict[tuple[str, str, str, str], tuple] = {}
+        self._interned: dict[tuple, Placement] = {}
 
     def size(self) -> int:
-        return len(self._found) + len(self._periods_of)
+        return len(self._found) + len(self._periods_of) + len(self._scopes_of) + len(self._interned)
 
     def straddles(self, bucket: int) -> bool:
         return self._bucket_periods(bucket) is None
@@ -160,14 +164,27 @@ class PlacementCache:
             periods = self._bucket_periods(bucket)
             found = None if periods is None else []
             if periods is not None:
-                for board, when in zip(self.boards, periods):
-                    if when is None:
-                        continue
-                    scope_value = _scope_of(board, rule_id, channel, program, team)
-                    if scope_value is not _ELSEWHERE:
-                        found.append(Placement(board.id, when[0], scope_value, when[1]))
+                for board, when, scope_value in zip(self.boards, periods, self._scopes(rule_id, channel, program, team)):
+                    if when is not None and scope_value is not _ELSEWHERE:
+                        found.append(self._placement(board.id, when, scope_value))
             self._found[key] = found
         return found
+
+    def _scopes(self, rule_id: str, channel: str, program: str, team: str) -> tuple:
+        """Each board's scope value for an award of the rule (or _ELSEWHERE), whatever its time."""
+        key = (rule_id, channel, program, team)
+        scopes = self._scopes_of.get(key)
+        if scopes is None:
+            scopes = self._scopes_of[key] = tuple(_scope_of(b, rule_id, channel, program, team) for b in self.boards)
+        return scopes
+
+    def _placement(self, board_id: str, when: tuple[str, int | None], scope_value: str | None) -> Placement:
+        """One Placement object per board key: fewer objects, and dict lookups by it hit on identity."""
+        key = (board_id, when, scope_value)
+        placement = self._interned.get(key)
+        if placement is None:
+            placement = self._interned[key] = Placement(board_id, when[0], scope_value, when[1])
+        return placement
 
     def at(self, occurred_at: datetime, rule_id: str, channel: str, program: str, team: str) -> list[Placement]:
         found = self.in_bucket(bucket_of(occurred_at), rule_id, channel, program, team)

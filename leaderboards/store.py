@@ -81,8 +81,8 @@ def _commit(main: redis.Redis, r, by_board: Commands, summary: list[tuple]) -> N
 
 def _queue(pipe, commands: list[tuple]) -> None:
     for name, *args in commands:
-        if name == "rename":  # redis-py's cluster pipeline refuses RENAME by name; both keys share a slot here
-            pipe.execute_command("RENAME", *args)
+        if name in ("rename", "eval"):  # redis-py's cluster pipeline refuses them by name; their keys share a slot here
+            pipe.execute_command(name.upper(), *args)
         else:
             getattr(pipe, name)(*args)
 
@@ -107,61 +107,110 @@ def apply_changes(r: redis.Redis, changes: BoardChanges, hidden: Hidden, *, batc
                   board_ids: Iterable[str] | None = None) -> int:
     """Add a scoring batch's points to the boards and record the batch on each, atomically per board.
 
-    Totals are read first and written back as absolute scores, in each board's MULTI with its
-    state: a board has the whole batch or none of it. Every board of the layout (`board_ids`,
-    by default the ones the last rebuild recorded) is marked, touched or not, so none falls
-    behind. Reads and writes are grouped per board key (ZMSCORE, one ZADD and one ZREM per
-    key): a batch touches a few dozen keys but thousands of (key, member) pairs, and the
-    commands, not Redis's work, are what a batch pays for.
+    Redis adds them (_ADD_SCRIPT, one call per board): a read of the members' totals, a trip
+    back and a write would cost the scorer more than Redis's own work. The script also records
+    the batch in the board's state, so a board has the whole batch or none of it. Every board of
+    the layout (`board_ids`, by default the ones the last rebuild recorded) is marked, touched or
+    not, so none falls behind.
     """
     main, r = r, boards_redis(r)
-    board_keys = {placement: _key(placement) for placement in changes}
-    read = r.pipeline(transaction=False)
-    for placement, members in changes.items():
-        read.zmscore(board_keys[placement], list(members))
-        read.zmscore(keys.hidden_key(board_keys[placement]), list(members))
-    if board_ids is None:
-        read.smembers(keys.BOARD_IDS)
-    answers = read.execute()
-    board_ids = set(board_ids) if board_ids is not None else {b.decode() for b in answers[-1]}
-    adds: dict[str, dict[str, int]] = {}
-    removes: dict[str, list[str]] = {}
-    registry: dict[tuple[str, str], str] = {}
-    expiries: dict[str, int] = {}
+    board_ids = set(board_ids) if board_ids is not None else {b.decode() for b in r.smembers(keys.BOARD_IDS)}
+    calls: dict[str, tuple[list[str], list]] = {}
     changed = 0
-    for i, (placement, members) in enumerate(changes.items()):
-        key = board_keys[placement]
-        hidden_key = keys.hidden_key(key)
+    for placement, members in changes.items():
         board_id = placement.board_id
-        for (person, (points, seq)), shown, kept in zip(members.items(), answers[2 * i], answers[2 * i + 1]):
-            score = shown if shown is not None else kept
-            total = points + (decode(score) if score is not None else 0)
+        call = calls.get(board_id)
+        if call is None:
+            call = calls[board_id] = ([keys.board_state(board_id), keys.registry_key(board_id)], [batch])
+        key = _key(placement)
+        call[0].extend((key, keys.hidden_key(key)))
+        args = call[1]
+        args.extend((keys.registry_field(placement.period, placement.scope_value), placement.expires_at or "",
+                     len(members)))
+        hidden_here = []
+        for person, (points, seq) in members.items():
+            args.extend((person, points, seq))
             if hidden(board_id, person):
-                to = hidden_key
-                if shown is not None:  # moved off the public board since it was last written
-                    removes.setdefault(key, []).append(person)
-            else:
-                to = key
-                if kept is not None:
-                    removes.setdefault(hidden_key, []).append(person)
-            adds.setdefault(to, {})[person] = encode(total, seq)
-            if placement.expires_at:
-                expiries[to] = placement.expires_at
+                hidden_here.append(person)
+        args.append(len(hidden_here))
+        args.extend(hidden_here)
         changed += len(members)
-        registry.setdefault((board_id, keys.registry_field(placement.period, placement.scope_value)), key)
-    by_board: Commands = {board_id: [] for board_id in board_ids | {p.board_id for p in changes}}
-    for key, scores in adds.items():
-        by_board[keys.board_of(key)].append(("zadd", key, scores))
-    for key, people in removes.items():
-        by_board[keys.board_of(key)].append(("zrem", key, *people))
-    for (board_id, field), key in registry.items():
-        by_board[board_id].append(("hset", keys.registry_key(board_id), field, key))
-    for key, at in expiries.items():
-        by_board[keys.board_of(key)].append(("expireat", key, at))
-    for board_id, commands in by_board.items():
-        commands.append(("hset", keys.board_state(board_id), "batch", batch))
+    by_board: Commands = {board_id: [] for board_id in board_ids - calls.keys()}
+    for board_id in by_board:
+        by_board[board_id].append(("hset", keys.board_state(board_id), "batch", batch))
+    for board_id, (script_keys, args) in calls.items():
+        by_board[board_id] = [("eval", _ADD_SCRIPT, len(script_keys), *script_keys, *args)]
     _commit(main, r, by_board, [("set", keys.APPLIED_BATCH, batch)])
     return changed
+
+
+# Adds a batch's points to one board's keys and records the batch in its state. Scores encode
+# points and the tie-break (placement.encode); the arithmetic is exact in Lua's doubles below 2^53,
+# as in Redis's own scores. A member goes to the hidden twin when named hidden, and leaves the
+# other set if it was there. EVAL, not EVALSHA: inside a MULTI a missing script would fail alone.
+# KEYS: the state hash, the registry hash, then per board key: the key, its hidden twin.
+# ARGV: batch; then per board key: registry field, expiry ('' for none), n, n x (member, points,
+# seq), h, h x hidden member.
+_ADD_SCRIPT = """
+local SEQ, CHUNK = %d, 1000
+local a = 2
+local function add_all(key, entries)
+  for i = 1, #entries, 2 * CHUNK do
+    redis.call('ZADD', key, unpack(entries, i, math.min(#entries, i + 2 * CHUNK - 1)))
+  end
+end
+local function remove_all(key, members)
+  for i = 1, #members, CHUNK do
+    redis.call('ZREM', key, unpack(members, i, math.min(#members, i + CHUNK - 1)))
+  end
+end
+for k = 3, #KEYS, 2 do
+  local board, twin = KEYS[k], KEYS[k + 1]
+  local field, expires, n = ARGV[a], ARGV[a + 1], tonumber(ARGV[a + 2])
+  local first = a + 3
+  local h = tonumber(ARGV[first + 3 * n])
+  local hidden = {}
+  for i = 1, h do hidden[ARGV[first + 3 * n + i]] = true end
+  a = first + 3 * n + h + 1
+  local any_kept = redis.call('EXISTS', twin) == 1  -- few opt out: most boards have no twin
+  local shown_entries, hidden_entries, off_board, off_twin = {}, {}, {}, {}
+  for start = 0, n - 1, CHUNK do
+    local members = {}
+    for i = start, math.min(n, start + CHUNK) - 1 do members[#members + 1] = ARGV[first + 3 * i] end
+    local shown = redis.call('ZMSCORE', board, unpack(members))
+    local kept = any_kept and redis.call('ZMSCORE', twin, unpack(members)) or {}
+    local at = first + 3 * start
+    for j = 1, #members do
+      local member, score = members[j], shown[j] or kept[j]
+      local total = tonumber(ARGV[at + 1])
+      if score then total = total - math.floor(tonumber(score) / SEQ) end
+      -- a number, not a string: Redis passes it on with 17 digits, exact below 2^53
+      local encoded = -total * SEQ + tonumber(ARGV[at + 2])
+      if hidden[member] then
+        hidden_entries[#hidden_entries + 1] = encoded
+        hidden_entries[#hidden_entries + 1] = member
+        if shown[j] then off_board[#off_board + 1] = member end
+      else
+        shown_entries[#shown_entries + 1] = encoded
+        shown_entries[#shown_entries + 1] = member
+        if kept[j] then off_twin[#off_twin + 1] = member end
+      end
+      at = at + 3
+    end
+  end
+  add_all(board, shown_entries)
+  add_all(twin, hidden_entries)
+  remove_all(board, off_board)
+  remove_all(twin, off_twin)
+  if expires ~= '' then
+    if #shown_entries > 0 then redis.call('EXPIREAT', board, expires) end
+    if #hidden_entries > 0 then redis.call('EXPIREAT', twin, expires) end
+  end
+  redis.call('HSET', KEYS[2], field, board)
+end
+redis.call('HSET', KEYS[1], 'batch', ARGV[1])
+return 1
+""" % SEQ_SPACE
 
 
 def applied_batch(r: redis.Redis) -> int | None:

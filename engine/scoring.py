@@ -30,6 +30,7 @@ from rules import failures as expression_failures
 from rules.active import active_ruleset
 from rules.core import FactsCache, Outcome, PastAward, Ruleset, StreakRun, evaluate, period_bounds
 
+from .collector import collector_paused
 from .models import Award, Event, LevelChange, Person, ScorerState, ScoringEvent, StreakState
 from .redis import get_redis
 
@@ -48,7 +49,8 @@ def do_score_pending(max_batches: int | None = None) -> int:
     """Score every pending event, batch after batch; returns how many events were scored."""
     scored = batches = 0
     while max_batches is None or batches < max_batches:
-        report = score_next_batch()
+        with collector_paused():
+            report = score_next_batch()
         if report is None:
             break
         scored += report.events
@@ -88,7 +90,7 @@ def score_next_batch(batch_size: int | None = None, *, boards: bool = True, anno
         if boards:
             visibility = Visibility(ruleset, ((p.key, p.public, p.role) for p in people.values()))
             tops = board_tops.tops_before(r, ruleset, changes) if announce else None
-            apply_changes(r, changes, visibility.hidden, batch=batch)
+            apply_changes(r, changes, visibility.test(), batch=batch)
             board_tops.record_entries(r, ruleset, tops, changes, events)  # who entered a board's top N
     _warm.update(batch=batch, version=version, facts=facts)
     report = BatchReport(batch, len(events), len(awards), time.perf_counter() - started)

@@ -118,9 +118,11 @@ class PlacementCache:
     """placements() worked out once per (rule, 15-minute bucket, channel, program, team).
 
     A scoring batch or a rebuild asks for the same few combinations thousands of times. The
-    periods of a bucket are worked out once for every board; a bucket that holds a period or
-    season boundary (possible only under a zone's odd historic offsets) is never cached: its
-    awards are placed one by one.
+    periods of a bucket are worked out once for every board, the scopes once per (rule,
+    channel, program, team), and the placements once per distinct pair of the two: awards
+    spread over many buckets, channels and teams meet few distinct periods and scopes. A bucket
+    that holds a period or season boundary (possible only under a zone's odd historic offsets)
+    is never cached: its awards are placed one by one.
     """
 
     def __init__(self, boards: list[Leaderboard], tz: ZoneInfo, *, grace: timedelta | None = None,
@@ -129,21 +131,29 @@ class PlacementCache:
         self._periods = sorted({b.period for b in boards if b.period in ("day", "week", "month")})
         on_seasons = any(b.period == "season" for b in boards)
         self._season_edges = sorted({s.start for s in seasons} | {s.end for s in seasons}) if on_seasons else []
-        self._found: dict[tuple, list[Placement] | None] = {}
-        self._periods_of: dict[int, tuple | None] = {}
-        # Below the (rule, bucket, ...) cache, so its misses are cheap: a batch spread over many
-        # buckets, channels and teams meets most combinations once, but few scopes and periods.
-        self._scopes_of: dict[tuple[str, str, str, str], tuple] = {}
+        # bucket -> (number, each board's (label, expiry) or None), None when the bucket straddles a boundary;
+        # (rule, channel, program, team) -> (number, each board's scope value or _ELSEWHERE). Equal tuples
+        # share a number, so the placements are found by a pair of small ints.
+        self._periods_of: dict[int, tuple[int, tuple] | None] = {}
+        self._scopes_of: dict[tuple[str, str, str, str], tuple[int, tuple]] = {}
+        self._numbered: dict[tuple, tuple[int, tuple]] = {}
+        self._found: dict[tuple[int, int], list[Placement]] = {}
         self._interned: dict[tuple, Placement] = {}
 
     def size(self) -> int:
-        return len(self._found) + len(self._periods_of) + len(self._scopes_of) + len(self._interned)
+        return len(self._found) + len(self._periods_of) + len(self._scopes_of) + len(self._numbered) + len(self._interned)
 
     def straddles(self, bucket: int) -> bool:
         return self._bucket_periods(bucket) is None
 
-    def _bucket_periods(self, bucket: int) -> tuple | None:
-        """Each board's (label, expiry) or None for the whole bucket; None if it straddles a boundary."""
+    def _number(self, values: tuple) -> tuple[int, tuple]:
+        numbered = self._numbered.get(values)
+        if numbered is None:
+            numbered = self._numbered[values] = (len(self._numbered), values)
+        return numbered
+
+    def _bucket_periods(self, bucket: int) -> tuple[int, tuple] | None:
+        """(number, each board's (label, expiry) or None) for the whole bucket; None if it straddles a boundary."""
         known = self._periods_of.get(bucket, _MISSING)
         if known is _MISSING:
             start = bucket_start(bucket)
@@ -151,32 +161,30 @@ class PlacementCache:
             straddles = (bool(self._periods) and start.astimezone(self.tz).utcoffset() != last.astimezone(self.tz).utcoffset()
                          or any(period_key(p, start, self.tz) != period_key(p, last, self.tz) for p in self._periods)
                          or any(start < edge <= last for edge in self._season_edges))
-            known = None if straddles else tuple(
-                _period_of(b, start, self.tz, self.grace, self.now, self.seasons) for b in self.boards)
+            known = None if straddles else self._number(tuple(
+                _period_of(b, start, self.tz, self.grace, self.now, self.seasons) for b in self.boards))
             self._periods_of[bucket] = known
         return known
 
     def in_bucket(self, bucket: int, rule_id: str, channel: str, program: str, team: str) -> list[Placement] | None:
         """The placements of every time in the bucket; None if it straddles a boundary."""
-        key = (rule_id, bucket, channel, program, team)
-        found = self._found.get(key, _MISSING)
-        if found is _MISSING:
+        periods = self._periods_of.get(bucket, _MISSING)
+        if periods is _MISSING:
             periods = self._bucket_periods(bucket)
-            found = None if periods is None else []
-            if periods is not None:
-                for board, when, scope_value in zip(self.boards, periods, self._scopes(rule_id, channel, program, team)):
-                    if when is not None and scope_value is not _ELSEWHERE:
-                        found.append(self._placement(board.id, when, scope_value))
-            self._found[key] = found
-        return found
-
-    def _scopes(self, rule_id: str, channel: str, program: str, team: str) -> tuple:
-        """Each board's scope value for an award of the rule (or _ELSEWHERE), whatever its time."""
-        key = (rule_id, channel, program, team)
-        scopes = self._scopes_of.get(key)
+        if periods is None:
+            return None
+        scope_key = (rule_id, channel, program, team)
+        scopes = self._scopes_of.get(scope_key)
         if scopes is None:
-            scopes = self._scopes_of[key] = tuple(_scope_of(b, rule_id, channel, program, team) for b in self.boards)
-        return scopes
+            scopes = self._scopes_of[scope_key] = self._number(
+                tuple(_scope_of(b, rule_id, channel, program, team) for b in self.boards))
+        key = (periods[0], scopes[0])
+        found = self._found.get(key)
+        if found is None:
+            found = self._found[key] = [self._placement(board.id, when, scope_value)
+                                        for board, when, scope_value in zip(self.boards, periods[1], scopes[1])
+                                        if when is not None and scope_value is not _ELSEWHERE]
+        return found
 
     def _placement(self, board_id: str, when: tuple[str, int | None], scope_value: str | None) -> Placement:
         """One Placement object per board key: fewer objects, and dict lookups by it hit on identity."""

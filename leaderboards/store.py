@@ -52,6 +52,10 @@ def _key(p: Placement) -> str:
 
 
 Hidden = Callable[[str, str], bool]  # (board id, member) -> kept off the public board
+
+
+def nobody_hidden(board_id: str, member: str) -> bool:
+    return False
 Commands = dict[str, list[tuple]]  # board id -> (method name, *args) to run on a pipeline
 
 
@@ -127,11 +131,9 @@ def apply_changes(r: redis.Redis, changes: BoardChanges, hidden: Hidden, *, batc
         args = call[1]
         args.extend((keys.registry_field(placement.period, placement.scope_value), placement.expires_at or "",
                      len(members)))
-        hidden_here = []
         for person, (points, seq) in members.items():
             args.extend((person, points, seq))
-            if hidden(board_id, person):
-                hidden_here.append(person)
+        hidden_here = [] if hidden is nobody_hidden else [person for person in members if hidden(board_id, person)]
         args.append(len(hidden_here))
         args.extend(hidden_here)
         changed += len(members)

@@ -13,6 +13,8 @@ from django.db.models import Q
 from engine.models import Person
 from rules.core import Ruleset
 
+from .store import Hidden, nobody_hidden
+
 
 class Visibility:
     def __init__(self, ruleset: Ruleset, people: Iterable[tuple[str, bool, str]]):
@@ -31,6 +33,12 @@ class Visibility:
     def from_database(cls, ruleset: Ruleset) -> "Visibility":
         rows = Person.objects.filter(Q(public=False) | ~Q(role="")).values_list("key", "public", "role")
         return cls(ruleset, rows.iterator(chunk_size=5000))
+
+    def test(self) -> Hidden:
+        """`hidden`, or store.nobody_hidden when none of these people is hidden anywhere (most batches):
+        the scorer then asks nothing per board member."""
+        hides_roles = self.roles and any(self.excluded.values())
+        return self.hidden if self.private or hides_roles else nobody_hidden
 
     def hidden(self, board_id: str, member: str) -> bool:
         if board_id in self.team_boards:

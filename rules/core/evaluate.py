@@ -70,26 +70,30 @@ def _boost_factor(ruleset: Ruleset, event: Event) -> Decimal:
 
 
 def _fire(rule: CompiledRule, event: Event, factor: Decimal, ruleset: Ruleset, facts: FactsCache, outcome: Outcome, add_points) -> None:
-    # One award per recipient and rule: a person both mentioned and target author gets the sum.
-    base_by_person: dict[str, int] = {}
-    for award in rule.spec.award:
-        for person in recipients(award.to, event):
-            base_by_person[person] = base_by_person.get(person, 0) + award.points
-    limit = rule.spec.limit
+    spec, rule_id = rule.spec, rule.spec.id
+    if len(spec.award) == 1 and spec.award[0].to == "actor":  # most rules: points to whoever acted
+        base_by_person = {event.actor: spec.award[0].points}
+    else:
+        # One award per recipient and rule: a person both mentioned and target author gets the sum.
+        base_by_person = {}
+        for award in spec.award:
+            for person in recipients(award.to, event):
+                base_by_person[person] = base_by_person.get(person, 0) + award.points
+    limit = spec.limit
     period = period_key(limit.per, event.occurred_at, ruleset.tz) if limit else None
     # Without a target there is nothing to be once per: such events are scored as usual.
-    target = event.target_id if rule.spec.once_per == "target" else None
+    target = event.target_id if spec.once_per == "target" else None
     for person, base in base_by_person.items():
-        capped = ((target is not None and facts.target_awarded(rule.id, person, target))
-                  or (bool(limit) and facts.cap_count(rule.id, person, limit.per, period) >= limit.max))
-        points = 0 if capped else base if factor == ONE else round_half_up(Decimal(base) * factor)
-        outcome.awards.append(AwardOutcome(rule.id, person, points, base, float(factor), capped))
+        capped = ((target is not None and facts.target_awarded(rule_id, person, target))
+                  or (bool(limit) and facts.cap_count(rule_id, person, limit.per, period) >= limit.max))
+        points = 0 if capped else base if factor is ONE else round_half_up(Decimal(base) * factor)
+        outcome.awards.append(AwardOutcome(rule_id, person, points, base, 1.0 if factor is ONE else float(factor), capped))
         if not capped:
             if limit:
-                facts.count_cap(rule.id, person, limit.per, period)
+                facts.count_cap(rule_id, person, limit.per, period)
             if target is not None:
-                facts.mark_target_awarded(rule.id, person, target)
-            facts.add_rule_count(person, rule.id, 1)
+                facts.mark_target_awarded(rule_id, person, target)
+            facts.add_rule_count(person, rule_id, 1)
         add_points(person, points)
 
 

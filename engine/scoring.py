@@ -341,6 +341,11 @@ def _insert_awards(awards: list[LedgerRow], batch: int, version: int) -> None:
             "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", rows)
 
 
+# Rows per statement where one statement carries many: 3 parameters a row, far below PostgreSQL's
+# 65,535 parameters a statement.
+ROWS_PER_STATEMENT = 1000
+
+
 def _time_stamper():
     """Aware times as the database stores them. On SQLite, Django's adapter (naive text in the connection's
     zone) without its checks, which cost as much as the conversion on a batch's thousands of times."""
@@ -359,11 +364,20 @@ def _write_people(facts: FactsCache, people: dict[str, BatchPerson], ruleset: Ru
         points = facts.points(key)
         level = ruleset.level_for(points)
         rows.append((points, level.name if level else "", people[key].id))
-    if rows:
-        # executemany of one UPDATE: Django's bulk_update builds a CASE per row and costs far more.
-        table = Person._meta.db_table
-        with connection.cursor() as cursor:
+    if not rows:
+        return
+    # Django's bulk_update builds a CASE per row and costs far more than either form below.
+    table = Person._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
             cursor.executemany(f"UPDATE {table} SET points = %s, level = %s WHERE id = %s", rows)
+            return
+        # One statement per chunk: a statement per row took PostgreSQL twice as long (bench.profile scorer).
+        for start in range(0, len(rows), ROWS_PER_STATEMENT):
+            chunk = rows[start:start + ROWS_PER_STATEMENT]
+            values = ", ".join(["(%s::bigint, %s::text, %s::bigint)"] * len(chunk))
+            cursor.execute(f"UPDATE {table} AS p SET points = v.points, level = v.level FROM (VALUES {values}) "
+                           "AS v(points, level, id) WHERE p.id = v.id", [value for row in chunk for value in row])
 
 
 def _write_event_counts(facts: FactsCache, people: dict[str, Person]) -> None:

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 import redis
 from django.conf import settings
 
+from engine.collector import collector_paused
 from engine.models import Award
 from rules.core import Ruleset
 from rules.core.schema import Leaderboard
@@ -189,10 +190,13 @@ def rebuild_boards(r: redis.Redis, ruleset: Ruleset, ledger_batch: int, *, board
     """Boards from the ledger alone, each swapped in at once: all of them (and boards of ids no
     longer in the ruleset deleted), or just `boards`. Returns the entries written."""
     chosen = ruleset.leaderboards if boards is None else boards
-    totals = board_sums(chosen, ruleset, Award.objects.all(), max_batch=ledger_batch, grace=grace(),
-                        now=datetime.now(timezone.utc))
-    store.replace_boards(r, [b.id for b in chosen], totals, hidden_on_boards(ruleset), batch=ledger_batch,
-                         layout_id=layout_id(ruleset), every_board=boards is None)
+    # Hundreds of thousands of entries that live until the swap: collections in between would only
+    # walk them again and again.
+    with collector_paused():
+        totals = board_sums(chosen, ruleset, Award.objects.all(), max_batch=ledger_batch, grace=grace(),
+                            now=datetime.now(timezone.utc))
+        store.replace_boards(r, [b.id for b in chosen], totals, hidden_on_boards(ruleset), batch=ledger_batch,
+                             layout_id=layout_id(ruleset), every_board=boards is None)
     return len(totals)
 
 

@@ -31,6 +31,17 @@ def raw_board_writes(r, writes: list[tuple[str, str, int]]) -> float:
     return time.perf_counter() - started
 
 
+def _analyze() -> None:
+    """PostgreSQL: table statistics for the freshly loaded events, as autovacuum would have them a
+    minute later. Without them the planner takes the tables for nearly empty and reads all pending
+    events to sort them for each batch (profiled: a batch twice as slow, both scorers alike)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
 def run(ctx) -> dict:
     from engine.models import Award
     from engine.scoring import do_score_pending
@@ -45,6 +56,7 @@ def run(ctx) -> dict:
     started = time.perf_counter()
     workload.load(n)
     ingest_s = time.perf_counter() - started
+    _analyze()
 
     naive_n = min(n, ctx.size(NAIVE_EVENTS, 100))
     started = time.perf_counter()

@@ -40,8 +40,8 @@ _KEY_COLUMNS = ("id", "name", "role", "last_used_at")
 
 def _active_key(digest: str) -> ApiKey | None:
     """The unrevoked key with this digest, its other fields deferred. Plain SQL: every API call
-    authenticates, and the ORM's query cost 0.7 ms against 0.05 ms, a third of a one-event
-    POST /events (docs/benchmarks.md)."""
+    authenticates, and the ORM's query cost 0.7 ms against 0.05 ms, about a quarter of a
+    one-event POST /events (docs/benchmarks.md)."""
     with connection.cursor() as cursor:
         q = connection.ops.quote_name
         cursor.execute(f"SELECT {', '.join(map(q, _KEY_COLUMNS))} FROM {q(ApiKey._meta.db_table)} "

@@ -1,5 +1,5 @@
 # The event log's index on `type` goes: every query that filters on type also names target_id
-# (indexed) or a range of seq, and each index is paid for on every event ingest stores
+# or a time range (both indexed), and each index is paid for on every event ingest stores
 # (docs/benchmarks.md, HTTP ingest). The index is dropped by name rather than by AlterField,
 # which on SQLite rebuilds the whole event table to drop one index.
 

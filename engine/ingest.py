@@ -122,7 +122,7 @@ def _raise_problems(items: list, single: bool) -> None:
 
 def do_accept_events(raw: Any) -> IngestResult:
     """Validate and store a batch atomically; duplicates are acknowledged, conflicts refuse the batch."""
-    with _collector_paused():
+    with collector_paused():
         events = validate_events(raw)
         for attempt in range(3):
             try:
@@ -136,14 +136,16 @@ def do_accept_events(raw: Any) -> IngestResult:
 
 
 @contextmanager
-def _collector_paused():
-    """No cyclic garbage collection while a batch is handled. A batch makes some ten thousand
-    objects that live until it is stored and then go at once, by reference counting; collections
-    in between find them alive, move them to older generations, and so bring on full collections
-    of the whole process: a fifth of a request's time (docs/benchmarks.md). The collector runs
-    again afterwards, as before, if it was on. The switch is the process's: under a threaded
-    server the other threads go without collection for the length of a batch too (gunicorn's
-    sync workers, what `make serve` runs, handle one request at a time)."""
+def collector_paused():
+    """No cyclic garbage collection while a batch is handled (POST /events pauses it from parsing
+    the body to rendering the answer; a pause inside a pause leaves the switch to the outer one).
+    A batch makes some ten thousand objects that live until it is stored and then go at once, by
+    reference counting; collections in between find them alive, move them to older generations,
+    and so bring on full collections of the whole process: a fifth of a request's time
+    (docs/benchmarks.md). The collector runs again afterwards, as before, if it was on. The
+    switch is the process's: under a threaded server the other threads go without collection for
+    the length of a batch too (gunicorn's sync workers, what `make serve` runs, handle one request
+    at a time)."""
     was_on = gc.isenabled()
     gc.disable()
     try:
@@ -189,7 +191,7 @@ def _insert_events(fresh: list[Normalized], people: dict[str, int]) -> None:
     known already."""
     columns = ["source_id", "type", "occurred_at", "actor_id", "channel", "program", "target_id", "target_author_id",
                "text", "hashtags", "mentions", "attributes", "content_hash", "received_at", "scoring_note"]
-    adapt_time, adapt_json = connection.ops.adapt_datetimefield_value, connection.ops.adapt_json_value
+    adapt_time, adapt_json = _utc_time_adapter(), connection.ops.adapt_json_value
     received = adapt_time(datetime.now(timezone.utc))
     # Most events carry no hashtags, mentions or attributes: adapt the empty values once.
     no_list, no_attributes = adapt_json([], None), adapt_json({}, None)
@@ -205,6 +207,20 @@ def _insert_events(fresh: list[Normalized], people: dict[str, int]) -> None:
                      adapt_json(d.attributes, None) if d.attributes else no_attributes,
                      e.content_hash, received, ""))
     _insert_rows(Event, columns, rows)
+
+
+def _utc_time_adapter():
+    """The backend's adapter for a datetime column, for datetimes known to be in UTC. SQLite's (with
+    the connection in UTC, Django's default) checks the value's zone, converts it to the connection's
+    zone and writes the naive time as text: for a time already in UTC that text is the naive time's
+    `str`, 1.8 ms per 1,000 events against the adapter's 3.0 (docs/benchmarks.md)."""
+    if connection.vendor == "sqlite" and connection.timezone == timezone.utc:
+        return _naive_text
+    return connection.ops.adapt_datetimefield_value
+
+
+def _naive_text(moment: datetime) -> str:
+    return str(moment.replace(tzinfo=None))
 
 
 # Values per IN list: far under SQLite's 32,766 and PostgreSQL's 65,535 query parameters, although

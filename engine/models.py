@@ -53,7 +53,7 @@ class Event(models.Model):
 
     seq = models.BigAutoField(primary_key=True)
     source_id = models.CharField(max_length=200, unique=True)  # the event's `id` in the contract
-    type = models.CharField(max_length=64, db_index=True)
+    type = models.CharField(max_length=64)  # no index: every query on type also names target_id or a time range
     occurred_at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="events")
     channel = models.CharField(max_length=200, blank=True)

@@ -255,6 +255,29 @@ def test_a_revoked_key_is_401(scored_world):
     assert scored_world.get("/leaderboards").status_code == 200
 
 
+def test_a_key_records_its_last_use_at_most_once_a_minute(scored_world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    # given a fresh key, never used
+    raw = _create_key("reader", "counted")
+    api = Api(Client(), raw)
+    assert ApiKey.objects.get(name="counted").last_used_at is None
+    # when it is used twice within the minute
+    assert api.get("/leaderboards").status_code == 200
+    first = ApiKey.objects.get(name="counted").last_used_at
+    assert api.get("/leaderboards").status_code == 200
+    # then its first use is recorded, and the second leaves it
+    assert first is not None and abs(timezone.now() - first) < timedelta(minutes=1)
+    assert ApiKey.objects.get(name="counted").last_used_at == first
+    # when its last use was five minutes ago
+    ApiKey.objects.filter(name="counted").update(last_used_at=first - timedelta(minutes=5))
+    assert api.get("/leaderboards").status_code == 200
+    # then this use is recorded
+    assert ApiKey.objects.get(name="counted").last_used_at >= first
+
+
 def test_a_wrong_method_answers_405_in_the_error_envelope(reader):
     # when
     response = reader.client.delete("/api/v1/leaderboards", HTTP_AUTHORIZATION=f"Bearer {reader.key}")

@@ -4,11 +4,14 @@ people created by one executemany, an answer rendered without re-validation) mus
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
 
+import pytest
+from django.db import connection
 from django.utils import timezone
 
-from engine.models import Person
+from engine.models import Event, Person
 from tests.helpers import event
 
 
@@ -122,7 +125,8 @@ def test_the_garbage_collector_is_on_again_after_a_batch_whatever_its_fate(integ
     accepted = event("post")
     conflicting = dict(accepted, text="other content")
     # when / then
-    for body, status in (([accepted], 202), ([event("post", at="2026-11-25T10:00:00")], 422), ([conflicting], 409)):
+    for body, status in (([accepted], 202), ([event("post", at="2026-11-25T10:00:00")], 422), ([conflicting], 409),
+                         ('[{"id": "cut off', 400)):
         assert integration.post("/events", body).status_code == status
         assert gc.isenabled()
 
@@ -139,3 +143,45 @@ def test_a_collector_switched_off_by_the_process_stays_off(integration):
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_times_are_stored_exactly_as_the_orm_stores_them(integration):
+    # given an event whose time has an offset and microseconds
+    sent = event("post", at="2026-11-25T10:15:30.123456+05:30")
+    # when
+    before = timezone.now()
+    assert integration.post("/events", [sent]).status_code == 202
+    # then the columns hold what the model's fields write for the same instants: the ORM finds the
+    # event by them (on SQLite, where times are text, only if the text is the same to the character)
+    instant = datetime(2026, 11, 25, 4, 45, 30, 123456, tzinfo=dt_timezone.utc)
+    stored = Event.objects.get(source_id=sent["id"])
+    assert stored.occurred_at == instant
+    assert Event.objects.filter(source_id=sent["id"], occurred_at=instant, received_at=stored.received_at).exists()
+    assert Event.objects.filter(occurred_at__gte=instant, occurred_at__lt=instant + timedelta(microseconds=1)).count() == 1
+    assert before <= stored.received_at <= timezone.now()
+
+
+# The queries that read the event log by something else than seq or id, and the index each uses:
+# target_id (undo checks, replies and likes of a post), occurred_at (digests, simulation windows,
+# recompute and export --since), actor and target_author (privacy export and erasure, merge, and
+# the PROTECT check when a merged person is deleted). Nothing reads it by type alone.
+def test_the_event_log_is_indexed_for_its_queries_and_not_by_type(db):
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, Event._meta.db_table)
+    indexed = {tuple(c["columns"]) for c in constraints.values() if c["index"] or c["unique"]}
+    assert {("source_id",), ("target_id",), ("occurred_at",), ("actor_id",), ("target_author_id",)} <= indexed
+    assert ("type",) not in indexed
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'", reason="reads SQLite's query plans; PostgreSQL plans by table statistics")
+def test_queries_that_name_a_type_are_served_by_another_index(db):
+    week = (datetime(2026, 11, 23, tzinfo=dt_timezone.utc), datetime(2026, 11, 30, tzinfo=dt_timezone.utc))
+    queries = {
+        "an undo of this event, scored": Event.objects.filter(type="undo", target_id="post-1", scored_at__isnull=False),
+        "undos of these events": Event.objects.filter(type="undo", target_id__in=["post-1", "post-2"]),
+        "replies and likes of these posts": Event.objects.filter(target_id__in=["post-1"], type__in=["reaction", "comment"]),
+        "a week's posts": Event.objects.filter(type="post", occurred_at__gte=week[0], occurred_at__lt=week[1]),
+    }
+    for what, query in queries.items():
+        plan = query.explain()
+        assert "USING INDEX" in plan and "SCAN" not in plan, f"{what}: {plan}"

@@ -8,9 +8,7 @@ runs per event (docs/benchmarks.md says what each step bought).
 
 from __future__ import annotations
 
-import gc
 import logging
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -25,6 +23,7 @@ from rules.core.textparse import HASHTAG, MENTION, parse_hashtags, parse_mention
 
 from leaderboards.names import forget as forget_names
 
+from .collector import collector_paused
 from .contenthash import content_hash
 from .errors import ApiError, issues_from_pydantic
 from .models import Event, Person
@@ -133,26 +132,6 @@ def do_accept_events(raw: Any) -> IngestResult:
                 if attempt == 2:
                     raise
     raise AssertionError("unreachable")
-
-
-@contextmanager
-def collector_paused():
-    """No cyclic garbage collection while a batch is handled (POST /events pauses it from parsing
-    the body to rendering the answer; a pause inside a pause leaves the switch to the outer one).
-    A batch makes some ten thousand objects that live until it is stored and then go at once, by
-    reference counting; collections in between find them alive, move them to older generations,
-    and so bring on full collections of the whole process: a fifth of a request's time
-    (docs/benchmarks.md). The collector runs again afterwards, as before, if it was on. The
-    switch is the process's: under a threaded server the other threads go without collection for
-    the length of a batch too (gunicorn's sync workers, what `make serve` runs, handle one request
-    at a time)."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 def _store(events: list[Normalized]) -> IngestResult:

@@ -21,9 +21,10 @@ from leaderboards.reads import do_update_person, person_standings
 from rules.active import active_ruleset
 
 from . import auth
+from .collector import collector_paused
 from .errors import ApiError, NotFound, read_limited_body
 from .levels import level_progress
-from .ingest import collector_paused, do_accept_events
+from .ingest import do_accept_events
 from .models import Award, Event, Person
 from .redis import get_redis
 

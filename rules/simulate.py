@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Callable, Iterable
 
+from engine.collector import collector_paused
 from engine.errors import ApiError
 from engine.models import Event, Person, ScoringEvent
 from leaderboards.placement import PlacementCache
@@ -71,7 +72,8 @@ def load_events(since: datetime | None, until: datetime | None) -> tuple[list[Co
         events = events.filter(occurred_at__gte=since)
     if until:
         events = events.filter(occurred_at__lt=until)
-    core = [e.to_core() for e in ScoringEvent.read(events)]
+    with collector_paused():  # see compare()
+        core = [e.to_core() for e in ScoringEvent.read(events)]
     teams = dict(Person.objects.exclude(team="").values_list("key", "team"))
     return core, teams
 
@@ -103,12 +105,15 @@ def _board_changes(live: Replay | None, draft: Replay, draft_rules: Ruleset) -> 
 def compare(draft_rules: Ruleset, live_rules: Ruleset | None, events: list[CoreEvent], teams: dict[str, str],
             progress: Callable[[str], None] | None = None) -> dict:
     """The report both the API and the CLI show."""
-    if progress:
-        progress("live")
-    live = replay(live_rules, events, teams) if live_rules else None
-    if progress:
-        progress("draft")
-    draft = replay(draft_rules, events, teams)
+    # A replay builds up hundreds of thousands of small objects that all live to its end: cyclic
+    # collections in between would walk them again and again (as in the scorer's batches).
+    with collector_paused():
+        if progress:
+            progress("live")
+        live = replay(live_rules, events, teams) if live_rules else None
+        if progress:
+            progress("draft")
+        draft = replay(draft_rules, events, teams)
     before = live.points if live else Counter()
     people = set(before) | set(draft.points)
     deltas = sorted(((p, before.get(p, 0), draft.points.get(p, 0)) for p in people),

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from badges.models import BadgeGrant, BadgeProgress
 from leaderboards import rebuild
-from leaderboards.store import apply_changes
+from leaderboards.store import send_changes
 from leaderboards.visibility import Visibility
 from notifications import board_tops
 from notifications.triggers import record_for_batch as record_notifications
@@ -81,17 +81,29 @@ def score_next_batch(batch_size: int | None = None, *, boards: bool = True, anno
         failures_before = dict(ruleset.failures.counts)
         outcomes = [evaluate(ruleset, e.to_core(), facts) for e in events]
         _report_expression_failures(r, ruleset, version, failures_before)
-        awards = _write_ledger(outcomes, events, people, facts, ruleset, batch, version)
-        if announce:
-            record_notifications(ruleset, events)  # outbox rows in this transaction; sent after commit
+        ledger = _ledger_rows(outcomes, events, people, ruleset)
         changes = rebuild.board_changes(ruleset, (
-            (a.recipient_key, a.rule_id, a.points, a.occurred_at, a.channel, a.program, a.team, a.event_id) for a in awards
+            (a.recipient_key, a.rule_id, a.points, a.occurred_at, a.channel, a.program, a.team, a.event_id)
+            for a in ledger.awards
         ))
+        sent = tops = None
         if boards:
             visibility = Visibility(ruleset, ((p.key, p.public, p.role) for p in people.values()))
             tops = board_tops.tops_before(r, ruleset, changes) if announce else None
-            apply_changes(r, changes, visibility.test(), batch=batch)
+            # Sent now, its answer read before commit: Redis adds the points while the ledger is written.
+            sent = send_changes(r, changes, visibility.test(), batch=batch)
+        try:
+            _write_ledger(ledger, outcomes, events, people, facts, ruleset, batch, version)
+            if announce:
+                record_notifications(ruleset, events)  # outbox rows in this transaction; sent after commit
+        except BaseException:
+            if sent is not None:
+                sent.abandon()  # Redis may now be a batch ahead of the ledger: the next batch rebuilds
+            raise
+        if sent is not None:
+            sent.finish()
             board_tops.record_entries(r, ruleset, tops, changes, events)  # who entered a board's top N
+        awards = ledger.awards
     _warm.update(batch=batch, version=version, facts=facts)
     report = BatchReport(batch, len(events), len(awards), time.perf_counter() - started)
     log.info("scored batch %s: %s events, %s awards in %.3fs", report.batch, report.events, report.awards, report.seconds)
@@ -277,8 +289,17 @@ class LedgerRow(NamedTuple):
     team: str
 
 
-def _write_ledger(outcomes: list[Outcome], events: list[ScoringEvent], people: dict[str, BatchPerson], facts: FactsCache,
-                  ruleset: Ruleset, batch: int, version: int) -> list[LedgerRow]:
+@dataclass
+class LedgerRows:
+    """What a batch adds to the ledger, built before anything is written."""
+
+    awards: list[LedgerRow]
+    grants: list[BadgeGrant]
+    levels: list[LevelChange]
+
+
+def _ledger_rows(outcomes: list[Outcome], events: list[ScoringEvent], people: dict[str, BatchPerson],
+                 ruleset: Ruleset) -> LedgerRows:
     by_source = {e.source_id: e for e in events}
     # Compensations count where the reversed award counted: its time, channel, program and team.
     originals: dict[tuple[str, str, int], Award | LedgerRow] = {}
@@ -310,9 +331,14 @@ def _write_ledger(outcomes: list[Outcome], events: list[ScoringEvent], people: d
         for lv in outcome.levels:
             levels.append(LevelChange(person_id=people[lv.person].id, level=lv.level, previous=lv.previous or "",
                                       min_points=lv.min_points, event_id=event.seq))
-    _insert_awards(awards, batch, version)
-    BadgeGrant.objects.bulk_create(grants, batch_size=1000)
-    LevelChange.objects.bulk_create(levels, batch_size=1000)
+    return LedgerRows(awards, grants, levels)
+
+
+def _write_ledger(ledger: LedgerRows, outcomes: list[Outcome], events: list[ScoringEvent], people: dict[str, BatchPerson],
+                  facts: FactsCache, ruleset: Ruleset, batch: int, version: int) -> None:
+    _insert_awards(ledger.awards, batch, version)
+    BadgeGrant.objects.bulk_create(ledger.grants, batch_size=1000)
+    LevelChange.objects.bulk_create(ledger.levels, batch_size=1000)
     _write_people(facts, people, ruleset)
     _write_event_counts(facts, people)
     _write_streaks(facts, people)
@@ -322,7 +348,6 @@ def _write_ledger(outcomes: list[Outcome], events: list[ScoringEvent], people: d
     for o in outcomes:
         if o.note:
             Event.objects.filter(source_id=o.event.id).update(scoring_note=o.note[:300])
-    return awards
 
 
 def _insert_awards(awards: list[LedgerRow], batch: int, version: int) -> None:

@@ -109,6 +109,12 @@ def apply_deltas(r: redis.Redis, deltas: Iterable[BoardDelta], hidden: Hidden, *
 
 def apply_changes(r: redis.Redis, changes: BoardChanges, hidden: Hidden, *, batch: int,
                   board_ids: Iterable[str] | None = None) -> int:
+    """send_changes(), then wait for Redis's answer. Returns the (board key, member) entries changed."""
+    return send_changes(r, changes, hidden, batch=batch, board_ids=board_ids).finish()
+
+
+def send_changes(r: redis.Redis, changes: BoardChanges, hidden: Hidden, *, batch: int,
+                 board_ids: Iterable[str] | None = None) -> SentWrite:
     """Add a scoring batch's points to the boards and record the batch on each, atomically per board.
 
     Redis adds them (_ADD_SCRIPT, one call per board): a read of the members' totals, a trip
@@ -116,6 +122,10 @@ def apply_changes(r: redis.Redis, changes: BoardChanges, hidden: Hidden, *, batc
     the batch in the board's state, so a board has the whole batch or none of it. Every board of
     the layout (`board_ids`, by default the ones the last rebuild recorded) is marked, touched or
     not, so none falls behind.
+
+    On a single Redis the write is sent and its answer read later (SentWrite.finish): the scorer
+    writes its ledger meanwhile, while Redis works. Redis runs the write whether or not the answer
+    is read; on Cluster it is done before this returns.
     """
     main, r = r, boards_redis(r)
     board_ids = set(board_ids) if board_ids is not None else {b.decode() for b in r.smembers(keys.BOARD_IDS)}
@@ -137,13 +147,68 @@ def apply_changes(r: redis.Redis, changes: BoardChanges, hidden: Hidden, *, batc
         args.append(len(hidden_here))
         args.extend(hidden_here)
         changed += len(members)
-    by_board: Commands = {board_id: [] for board_id in board_ids - calls.keys()}
-    for board_id in by_board:
-        by_board[board_id].append(("hset", keys.board_state(board_id), "batch", batch))
+    by_board: Commands = {board_id: [("hset", keys.board_state(board_id), "batch", batch)]
+                          for board_id in board_ids - calls.keys()}
     for board_id, (script_keys, args) in calls.items():
         by_board[board_id] = [("eval", _ADD_SCRIPT, len(script_keys), *script_keys, *args)]
-    _commit(main, r, by_board, [("set", keys.APPLIED_BATCH, batch)])
-    return changed
+    summary = [("set", keys.APPLIED_BATCH, batch)]
+    if is_cluster(r) or main is not r:
+        _commit(main, r, by_board, summary)
+        return SentWrite(None, [], changed)
+    commands = [command for board_commands in by_board.values() for command in board_commands] + summary
+    return SentWrite(r, [(name.upper(), *args) for name, *args in commands], changed)
+
+
+class SentWrite:
+    """One MULTI of board commands sent to Redis, its answer read by finish() (or dropped by abandon()).
+
+    The connection is held until then, so nothing else is sent on it in between."""
+
+    def __init__(self, r: redis.Redis | None, commands: list[tuple], changed: int):
+        self.changed = changed
+        self._pool = self._connection = None
+        self._count = len(commands)
+        if r is not None and commands:
+            self._pool = r.connection_pool
+            self._connection = self._pool.get_connection()
+            try:
+                self._connection.send_packed_command(self._connection.pack_commands([("MULTI",), *commands, ("EXEC",)]))
+            except BaseException:
+                self.abandon()
+                raise
+
+    def finish(self) -> int:
+        """Wait for Redis's answer; raises if any command failed."""
+        if self._connection is None:
+            return self.changed
+        connection, self._connection = self._connection, None
+        try:
+            connection.read_response()  # MULTI's OK
+            queued = [_answer(connection) for _ in range(self._count)]
+            results = connection.read_response()  # EXEC's list; raises ExecAbortError if a command was refused
+        except BaseException:
+            connection.disconnect()  # answers may be left unread on it
+            raise
+        finally:
+            self._pool.release(connection)
+        for answer in (*queued, *(results or ())):
+            if isinstance(answer, Exception):
+                raise answer
+        return self.changed
+
+    def abandon(self) -> None:
+        """Give the connection back without reading (the scorer failed before it needed the answer)."""
+        if self._connection is not None:
+            connection, self._connection = self._connection, None
+            connection.disconnect()
+            self._pool.release(connection)
+
+
+def _answer(connection):
+    try:
+        return connection.read_response()
+    except redis.exceptions.ResponseError as error:
+        return error
 
 
 # Adds a batch's points to one board's keys and records the batch in its state. Scores encode

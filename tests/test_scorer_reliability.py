@@ -109,20 +109,20 @@ def test_crash_after_boards_before_commit_is_repaired(db, redis, monkeypatch):
     # given a batch whose board update reached Redis but whose transaction never committed
     do_activate_ruleset(BASIC_RULESET)
     do_accept_events(generate_events(200, seed=5))
-    real_apply = store.apply_changes
+    real_send = store.send_changes
 
-    def apply_then_crash(*args, **kwargs):
-        real_apply(*args, **kwargs)
+    def send_then_crash(*args, **kwargs):
+        real_send(*args, **kwargs).finish()  # Redis has the batch
         raise RuntimeError("worker died before commit")
 
-    monkeypatch.setattr("engine.scoring.apply_changes", apply_then_crash)
+    monkeypatch.setattr("engine.scoring.send_changes", send_then_crash)
     with pytest.raises(RuntimeError):
         do_score_pending()
     assert not Award.objects.exists()
     assert redis.exists("plaudit:lb:{all-time}:all")  # Redis got ahead of the ledger
 
     # when scoring runs again
-    monkeypatch.setattr("engine.scoring.apply_changes", real_apply)
+    monkeypatch.setattr("engine.scoring.send_changes", real_send)
     do_score_pending()
 
     # then the boards hold exactly the ledger's totals, counted once
@@ -178,3 +178,31 @@ def test_wait_true_answers_once_a_real_worker_has_scored_the_events(workers, cli
     assert awards == {("w1", "ana@example.com", 10), ("w2", "ana@example.com", 25), ("w2", "bob@example.com", 2)}
     health = client.get("/api/v1/healthz").json()
     assert health["workers"]["count"] >= 1 and health["pending_events"] == 0
+
+
+def test_a_ledger_write_that_fails_after_the_boards_were_sent_is_repaired(db, redis, monkeypatch):
+    # given a batch whose board write went to Redis, then the ledger write failed (the database refused it)
+    import engine.scoring
+
+    do_activate_ruleset(BASIC_RULESET)
+    do_accept_events(generate_events(200, seed=6))
+    real_write = engine.scoring._write_ledger
+
+    def refused(*args, **kwargs):
+        raise RuntimeError("database refused the ledger")
+
+    monkeypatch.setattr("engine.scoring._write_ledger", refused)
+    with pytest.raises(RuntimeError):
+        do_score_pending()
+    assert not Award.objects.exists()
+
+    # when scoring runs again
+    monkeypatch.setattr("engine.scoring._write_ledger", real_write)
+    do_score_pending()
+
+    # then the boards hold the ledger's totals, the sent batch counted once
+    totals: dict[str, int] = {}
+    for key, points in Award.objects.values_list("recipient__key", "points"):
+        totals[key] = totals.get(key, 0) + points
+    board = dict(store.page(redis, "all-time", "all", None, 0, 1000))
+    assert board == {k: v for k, v in totals.items() if v}

@@ -43,6 +43,7 @@ def replay(ruleset: Ruleset, events: Iterable[CoreEvent], teams: dict[str, str])
     where: dict[str, CoreEvent] = {}
     team_boards = {b.id for b in ruleset.leaderboards if b.aggregate == "team"}
     boards_of = PlacementCache(ruleset.leaderboards, ruleset.tz, seasons=ruleset.seasons)  # as the scorer places
+    on_boards: dict = {}  # placement -> member -> [points, seq of the last change]; one lookup per placement
     for event in events:
         where[event.id] = event
         outcome = evaluate(ruleset, event, facts)
@@ -55,14 +56,22 @@ def replay(ruleset: Ruleset, events: Iterable[CoreEvent], teams: dict[str, str])
                 origin = where.get(award.reverses_event, event) if award.reverses_event else event
                 team = teams.get(award.recipient, "")
                 for p in boards_of.at(origin.occurred_at, award.rule_id, origin.channel or "", origin.program or "", team):
+                    members = on_boards.get(p)
+                    if members is None:
+                        members = on_boards[p] = {}
                     member = team if p.board_id in team_boards else award.recipient
-                    entry = result.boards[p.board_id][(p.period, p.scope_value)].setdefault(member, [0, 0])
-                    entry[0] += award.points
-                    entry[1] = event.seq
+                    entry = members.get(member)
+                    if entry is None:
+                        members[member] = [award.points, event.seq]
+                    else:
+                        entry[0] += award.points
+                        entry[1] = event.seq
         for badge in outcome.badges:
             result.badges.add((badge.person, badge.badge_id, badge.tier_name))
         for level in outcome.levels:
             result.levels[level.person] = level.level
+    for p, members in on_boards.items():
+        result.boards[p.board_id][(p.period, p.scope_value)] = members
     return result
 
 

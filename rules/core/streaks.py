@@ -8,6 +8,7 @@ import could hand out bonuses for a past nobody saw as a streak.
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from .model import StreakRun
@@ -20,6 +21,7 @@ def period_index(per: str, day: date) -> int:
     return ordinal if per == "day" else (ordinal - 1) // 7
 
 
+@lru_cache(maxsize=4096)  # a streak's last period is read at every qualifying event; labels repeat
 def _index_of(per: str, label: str | None) -> int | None:
     if label is None:
         return None

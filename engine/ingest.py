@@ -25,6 +25,7 @@ from leaderboards.names import forget as forget_names
 
 from .collector import collector_paused
 from .contenthash import content_hash
+from .dbtimes import time_adapter
 from .errors import ApiError, issues_from_pydantic
 from .models import Event, Person
 from .redis import get_redis
@@ -170,7 +171,7 @@ def _insert_events(fresh: list[Normalized], people: dict[str, int]) -> None:
     known already."""
     columns = ["source_id", "type", "occurred_at", "actor_id", "channel", "program", "target_id", "target_author_id",
                "text", "hashtags", "mentions", "attributes", "content_hash", "received_at", "scoring_note"]
-    adapt_time, adapt_json = _utc_time_adapter(), connection.ops.adapt_json_value
+    adapt_time, adapt_json = time_adapter(), connection.ops.adapt_json_value
     received = adapt_time(datetime.now(timezone.utc))
     # Most events carry no hashtags, mentions or attributes: adapt the empty values once.
     no_list, no_attributes = adapt_json([], None), adapt_json({}, None)
@@ -186,20 +187,6 @@ def _insert_events(fresh: list[Normalized], people: dict[str, int]) -> None:
                      adapt_json(d.attributes, None) if d.attributes else no_attributes,
                      e.content_hash, received, ""))
     _insert_rows(Event, columns, rows)
-
-
-def _utc_time_adapter():
-    """The backend's adapter for a datetime column, for datetimes known to be in UTC. SQLite's (with
-    the connection in UTC, Django's default) checks the value's zone, converts it to the connection's
-    zone and writes the naive time as text: for a time already in UTC that text is the naive time's
-    `str`, 1.8 ms per 1,000 events against the adapter's 3.0 (docs/benchmarks.md)."""
-    if connection.vendor == "sqlite" and connection.timezone == timezone.utc:
-        return _naive_text
-    return connection.ops.adapt_datetimefield_value
-
-
-def _naive_text(moment: datetime) -> str:
-    return str(moment.replace(tzinfo=None))
 
 
 # Values per IN list: far under SQLite's 32,766 and PostgreSQL's 65,535 query parameters, although

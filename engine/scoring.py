@@ -31,6 +31,7 @@ from rules.active import active_ruleset
 from rules.core import FactsCache, Outcome, PastAward, Ruleset, StreakRun, evaluate, period_bounds
 
 from .collector import collector_paused
+from .dbtimes import time_adapter
 from .models import Award, Event, LevelChange, Person, ScorerState, ScoringEvent, StreakState
 from .redis import get_redis
 
@@ -355,7 +356,7 @@ def _insert_awards(awards: list[LedgerRow], batch: int, version: int) -> None:
     about half of the ledger's time. The values are adapted for the database as Django would."""
     if not awards:
         return
-    stamp = _time_stamper()
+    stamp = time_adapter()
     created = stamp(timezone.now())
     rows = [(a.event_id, a.rule_id, a.recipient_id, a.points, a.base_points, a.factor, a.capped, a.reverses_event_id,
              stamp(a.occurred_at), a.channel, a.program, a.team, batch, version, created) for a in awards]
@@ -369,18 +370,6 @@ def _insert_awards(awards: list[LedgerRow], batch: int, version: int) -> None:
 # Rows per statement where one statement carries many: 3 parameters a row, far below PostgreSQL's
 # 65,535 parameters a statement.
 ROWS_PER_STATEMENT = 1000
-
-
-def _time_stamper():
-    """Aware times as the database stores them. On SQLite, Django's adapter (naive text in the connection's
-    zone) without its checks, which cost as much as the conversion on a batch's thousands of times."""
-    if connection.vendor != "sqlite":
-        return connection.ops.adapt_datetimefield_value
-    zone = connection.timezone
-
-    def stamp(moment: datetime) -> str:
-        return str(moment.astimezone(zone).replace(tzinfo=None))
-    return stamp
 
 
 def _write_people(facts: FactsCache, people: dict[str, BatchPerson], ruleset: Ruleset) -> None:

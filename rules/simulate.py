@@ -37,12 +37,18 @@ class Replay:
     boards: dict = field(default_factory=lambda: defaultdict(lambda: defaultdict(dict)))
 
 
-def replay(ruleset: Ruleset, events: Iterable[CoreEvent], teams: dict[str, str]) -> Replay:
+def placements_for(ruleset: Ruleset) -> PlacementCache:
+    return PlacementCache(ruleset.leaderboards, ruleset.tz, seasons=ruleset.seasons)  # as the scorer places
+
+
+def replay(ruleset: Ruleset, events: Iterable[CoreEvent], teams: dict[str, str],
+           boards_of: PlacementCache | None = None) -> Replay:
+    """`boards_of`: placements already worked out for the same boards, timezone and seasons."""
     facts, result = FactsCache(), Replay()
     # Where each event's points count on boards; an undo's compensations count where the original did.
     where: dict[str, CoreEvent] = {}
     team_boards = {b.id for b in ruleset.leaderboards if b.aggregate == "team"}
-    boards_of = PlacementCache(ruleset.leaderboards, ruleset.tz, seasons=ruleset.seasons)  # as the scorer places
+    boards_of = boards_of or placements_for(ruleset)
     on_boards: dict = {}  # placement -> member -> [points, seq of the last change]; one lookup per placement
     for event in events:
         where[event.id] = event
@@ -119,10 +125,14 @@ def compare(draft_rules: Ruleset, live_rules: Ruleset | None, events: list[CoreE
     with collector_paused():
         if progress:
             progress("live")
-        live = replay(live_rules, events, teams) if live_rules else None
+        live_places = placements_for(live_rules) if live_rules else None
+        live = replay(live_rules, events, teams, live_places) if live_rules else None
         if progress:
             progress("draft")
-        draft = replay(draft_rules, events, teams)
+        # A draft that changes rules but not boards places awards as the live one did: reuse its work.
+        same_boards = live_rules is not None and (live_rules.leaderboards, live_rules.tz, live_rules.seasons) == (
+            draft_rules.leaderboards, draft_rules.tz, draft_rules.seasons)
+        draft = replay(draft_rules, events, teams, live_places if same_boards else None)
     before = live.points if live else Counter()
     people = set(before) | set(draft.points)
     deltas = sorted(((p, before.get(p, 0), draft.points.get(p, 0)) for p in people),

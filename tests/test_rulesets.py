@@ -98,6 +98,19 @@ def test_simulation_compares_a_draft_with_the_live_ruleset_and_writes_nothing(ad
     assert admin.get("/ruleset").json()["name"] == "basic"
 
 
+def test_a_draft_that_changes_the_boards_is_placed_on_its_own_boards(admin):
+    # given ana posts in two channels
+    seed(admin, event("post", "ana@example.com", at="2026-11-20T10:00:00+00:00", channel="guild"),
+         event("post", "ana@example.com", at="2026-11-21T10:00:00+00:00", channel="help"))
+    # when the draft counts the posting board per channel and by day instead
+    draft = BASIC_RULESET.replace("{id: posting, rules: [original-post]}",
+                                  "{id: posting, rules: [original-post], period: day, scope: channel}")
+    report = admin.post("/rulesets/simulate", {"ruleset": draft, "from": "2026-11-01", "until": "2026-12-01"}).json()
+    # then the draft's posting boards are its own: per channel, each at the last day it was posted to
+    posting = [(b["period"], b["scope"], b["entries"]) for b in report["boards"] if b["board"] == "posting"]
+    assert posting == [("2026-11-20", "guild", 1), ("2026-11-21", "help", 1)]
+
+
 def test_simulation_reports_badges_gained_and_lost(admin):
     # given ana comments twice on bob's post (Bronze of the commenter badge needs 2 awards of the
     # comment rule, which pays the commenter and the post's author alike)

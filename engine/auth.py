@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timezone as dt_timezone
-
 from django.db import connection
 from django.utils import timezone
 from ninja.errors import AuthorizationError
 from ninja.security import HttpBearer
 
-from .models import ApiKey
+from .models import ApiKey, stored_time
 
 # Which key roles each access level admits.
 READERS = {"admin", "reader"}
@@ -50,8 +48,7 @@ def _active_key(digest: str) -> ApiKey | None:
     if row is None:
         return None
     pk, name, role, last_used_at = row
-    if last_used_at is not None and last_used_at.tzinfo is None:  # SQLite keeps UTC without the zone
-        last_used_at = last_used_at.replace(tzinfo=dt_timezone.utc)
+    last_used_at = stored_time(last_used_at) if last_used_at is not None else None
     return ApiKey.from_db(connection.alias, _KEY_COLUMNS, (pk, name, role, last_used_at))
 
 

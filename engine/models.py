@@ -120,7 +120,7 @@ class ScoringEvent(NamedTuple):
             cursor.execute(sql, params)
             while rows := cursor.fetchmany(2000):
                 for row in rows:
-                    yield cls(row[0], row[1], row[2], _moment(row[3]), row[4], row[5], row[6], row[7],
+                    yield cls(row[0], row[1], row[2], stored_time(row[3]), row[4], row[5], row[6], row[7],
                               _json(row[8]), _json(row[9]), _json(row[10]), row[11], row[12])
 
 
@@ -137,7 +137,7 @@ class ScoringEvent(NamedTuple):
 NO_TAGS: frozenset[str] = frozenset()
 
 
-def _moment(value) -> datetime:
+def stored_time(value) -> datetime:
     """A stored time as an aware datetime: SQLite keeps UTC without an offset (Django's converter for
     `datetime` columns gives it naive), PostgreSQL's driver gives it aware."""
     if isinstance(value, str):

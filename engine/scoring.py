@@ -92,7 +92,7 @@ def score_next_batch(batch_size: int | None = None, *, boards: bool = True, anno
             visibility = Visibility(ruleset, ((p.key, p.public, p.role) for p in people.values()))
             tops = board_tops.tops_before(r, ruleset, changes) if announce else None
             # Sent now, its answer read before commit: Redis adds the points while the ledger is written.
-            sent = send_changes(r, changes, visibility.test(), batch=batch)
+            sent = send_changes(r, changes, visibility.hidden_check(), batch=batch)
         try:
             _write_ledger(ledger, outcomes, events, people, facts, ruleset, batch, version)
             if announce:

@@ -34,7 +34,7 @@ class Visibility:
         rows = Person.objects.filter(Q(public=False) | ~Q(role="")).values_list("key", "public", "role")
         return cls(ruleset, rows.iterator(chunk_size=5000))
 
-    def test(self) -> Hidden:
+    def hidden_check(self) -> Hidden:
         """`hidden`, or store.nobody_hidden when none of these people is hidden anywhere (most batches):
         the scorer then asks nothing per board member."""
         hides_roles = self.roles and any(self.excluded.values())

@@ -1,4 +1,5 @@
-"""board_changes: a scoring batch's points summed per board member, placed by local date in any timezone."""
+"""board_changes: a scoring batch's points summed per board member, placed by local date in any timezone;
+then Redis adding them (store.apply_changes): exact totals, hidden members, expiries."""
 
 from datetime import datetime, timezone
 

@@ -78,6 +78,15 @@ class IngestResult:
 
 def validate_events(raw: Any) -> list[Normalized]:
     """Every item checked; one ApiError lists all problems with the item's index and field."""
+    events, single = check_events(raw)
+    if single:
+        return [normalize(events[0])]
+    return [normalize(event, index) for index, event in enumerate(events)]
+
+
+def check_events(raw: Any) -> tuple[list[EventIn], bool]:
+    """What every request's events must pass before anything is stored or kept: the events as
+    validated, and whether the body was one object rather than an array."""
     single = isinstance(raw, dict)
     items = [raw] if single else raw
     if not isinstance(items, list):
@@ -94,9 +103,7 @@ def validate_events(raw: Any) -> list[Normalized]:
         raise
     if any(event.type == "undo" and not event.target for event in events):
         _raise_problems(items, single)
-    if single:
-        return [normalize(events[0])]
-    return [normalize(event, index) for index, event in enumerate(events)]
+    return events, single
 
 
 def _raise_problems(items: list, single: bool) -> None:
@@ -122,16 +129,24 @@ def _raise_problems(items: list, single: bool) -> None:
 
 def do_accept_events(raw: Any) -> IngestResult:
     """Validate and store a batch atomically; duplicates are acknowledged, conflicts refuse the batch."""
+    from .inbox import catch_up
+
+    # Batches received earlier with Prefer: respond-async were accepted first: their events go first.
+    catch_up()
     with collector_paused():
-        events = validate_events(raw)
-        for attempt in range(3):
-            try:
-                with transaction.atomic():
-                    return _store(events)
-            except IntegrityError:
-                # Another request stored one of these ids meanwhile: look again, it is now a duplicate.
-                if attempt == 2:
-                    raise
+        return store_events(validate_events(raw))
+
+
+def store_events(events: list[Normalized]) -> IngestResult:
+    """Store validated events in one transaction (a savepoint inside another one), or refuse them all."""
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                return _store(events)
+        except IntegrityError:
+            # Another request stored one of these ids meanwhile: look again, it is now a duplicate.
+            if attempt == 2:
+                raise
     raise AssertionError("unreachable")
 
 

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import F, Sum
 
 from .errors import ApiError
+from .inbox import catch_up
 from .models import Award, Event, LevelChange, Person, PersonAlias, ScorerState, StreakState, events_mentioning
 from .redis import get_redis
 
@@ -44,6 +45,7 @@ def do_merge_people(source: Person, target: Person) -> MergeReport:
 
     if source.pk == target.pk:
         raise ApiError(422, "same_person", "a person cannot be merged into themselves")
+    catch_up()  # the events of batches received with respond-async move too
     report = MergeReport()
     r = get_redis()
     with transaction.atomic():

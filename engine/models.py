@@ -261,3 +261,33 @@ class PrivacyAudit(models.Model):
     requested_by = models.CharField(max_length=100)
     summary = models.JSONField(default=dict)
     at = models.DateTimeField(auto_now_add=True)
+
+
+class EventBatch(models.Model):
+    """A batch sent with `Prefer: respond-async`: validated and kept whole, stored as events later.
+
+    The request that sends it only checks the events and commits the body, so its answer is as
+    quick as the framework's validation allows; telling duplicates from conflicts, checking undo
+    targets and storing the events, as a synchronous request does, happen when the batch is
+    expanded (engine.inbox): right after, by the scoring worker, or first thing in any request that
+    reads or writes the event log. `GET /event-batches/{id}` answers how that went.
+    """
+
+    RECEIVED, STORED, REFUSED = "received", "stored", "refused"
+    STATUSES = [(RECEIVED, RECEIVED), (STORED, STORED), (REFUSED, REFUSED)]
+
+    sender = models.ForeignKey(ApiKey, null=True, on_delete=models.SET_NULL, related_name="+")
+    body = models.TextField()  # the request's JSON as sent; emptied once its events are stored
+    events = models.IntegerField()
+    status = models.CharField(max_length=10, choices=STATUSES, default=RECEIVED)
+    received_at = models.DateTimeField(auto_now_add=True)
+    expanded_at = models.DateTimeField(null=True, blank=True)
+    accepted = models.IntegerField(null=True, blank=True)
+    duplicate_ids = models.JSONField(default=list)
+    error = models.JSONField(null=True, blank=True)  # a refused batch: the envelope a synchronous request would have had
+
+    class Meta:
+        indexes = [
+            # What is left to expand, oldest first: a few rows at most, whatever the table's size.
+            models.Index(fields=["id"], name="event_batch_received_idx", condition=models.Q(status="received")),
+        ]

@@ -44,6 +44,10 @@ def export_person(person: Person) -> dict:
     from badges.models import BadgeGrant, BadgeProgress
     from notifications.models import Notification
 
+    from .inbox import catch_up
+
+    catch_up()  # events of batches received with respond-async are the person's data too
+
     events = Event.objects.filter(actor=person).order_by("seq")
     awards = Award.objects.filter(recipient=person).select_related("event").order_by("id")
     document = {
@@ -131,6 +135,7 @@ class ErasureReport:
     board_entries_removed: int = 0
     cached_answers_dropped: int = 0
     failed_jobs_dropped: int = 0
+    refused_batches_emptied: int = 0
 
 
 def erase_person(person: Person, *, requested_by: str) -> ErasureReport:
@@ -140,9 +145,15 @@ def erase_person(person: Person, *, requested_by: str) -> ErasureReport:
     from django.contrib.auth import get_user_model
     from notifications.models import Notification
 
+    from .inbox import drain_inbox, forget_refused_naming
+
+    # Events still in a received batch would come back after the erasure: store them first,
+    # and fail rather than erase around them when that cannot be done.
+    drain_inbox()
     report = ErasureReport()
     old_key, names = person.key, _names(person)
     with transaction.atomic():
+        report.refused_batches_emptied = forget_refused_naming(old_key)
         person = Person.objects.select_for_update().get(pk=person.pk)
         report.events_cleared = Event.objects.filter(actor=person).update(text="", attributes={}, mentions=[])
         for event in events_mentioning(old_key).exclude(actor=person).only("seq", "mentions", "text"):

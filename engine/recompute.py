@@ -29,6 +29,7 @@ from rules.core import FactsCache, Ruleset, evaluate
 
 from . import scoring
 from .errors import ApiError
+from .inbox import catch_up
 from .models import Award, Event, LevelChange, Person, ScoringEvent, StreakState
 from .redis import get_redis
 
@@ -43,6 +44,7 @@ class RecomputeReport:
 
 def do_recompute(progress: Callable[[int, int], None] | None = None, *, since: datetime | None = None) -> RecomputeReport:
     started = time.perf_counter()
+    catch_up()  # every event received so far is rescored, including those of respond-async batches
     ruleset, _ = active_ruleset()
     if ruleset is None:
         raise ApiError(409, "no_ruleset", "no ruleset is active; activate one before recomputing")

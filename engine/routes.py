@@ -24,8 +24,9 @@ from . import auth
 from .collector import collector_paused
 from .errors import ApiError, NotFound, read_limited_body
 from .levels import level_progress
+from .inbox import catch_up, do_receive_events
 from .ingest import do_accept_events
-from .models import Award, Event, Person
+from .models import Award, Event, EventBatch, Person
 from .redis import get_redis
 
 router = Router(tags=["events, people and health"])
@@ -63,8 +64,11 @@ def _award_out(rows) -> list[dict]:
     ]
 
 
-def _read_json_body(request: HttpRequest) -> Any:
-    body = read_limited_body(request, settings.MAX_EVENTS_BODY_BYTES, "a request to /events (1 MB)")
+def _read_body(request: HttpRequest) -> bytes:
+    return read_limited_body(request, settings.MAX_EVENTS_BODY_BYTES, "a request to /events (1 MB)")
+
+
+def _parse_json(body: bytes) -> Any:
     try:
         return json.loads(body, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -88,15 +92,33 @@ EVENTS_BODY = {
 }
 
 
-@router.post("/events", auth=auth.sender, response={200: IngestOut, 202: IngestOut}, openapi_extra=EVENTS_BODY,
-             summary="Send one event or a batch of up to 1,000")
+class BatchReceivedOut(Schema):
+    batch: int
+    status: str  # received
+    events: int
+    status_url: str
+
+
+@router.post("/events", auth=auth.sender, response={200: IngestOut, 202: IngestOut | BatchReceivedOut},
+             openapi_extra=EVENTS_BODY, summary="Send one event or a batch of up to 1,000")
 def post_events(request, wait: bool = False):
     """Validated as a whole: every problem is listed with the item's index, and nothing is stored
-    unless everything is valid. Duplicates (same id, same content) are acknowledged, never rescored."""
+    unless everything is valid. Duplicates (same id, same content) are acknowledged, never rescored.
+
+    With `Prefer: respond-async` the events are validated the same way but stored after the
+    answer: 202 with the batch's id, and `GET /event-batches/{id}` tells what became of them."""
+    respond_async = _prefers_async(request.headers.get("Prefer", ""))
+    if respond_async and wait:
+        raise ApiError(400, "conflicting_options", "wait=true waits for scoring and Prefer: respond-async asks not to "
+                       "wait even for storing: send one or the other")
     # The body's objects, the batch's and the answer's live until the answer is sent: collections
     # in between would only find them alive (docs/benchmarks.md). Not while waiting for scoring.
     with collector_paused():
-        result = do_accept_events(_read_json_body(request))
+        body = _read_body(request)
+        raw = _parse_json(body)
+        if respond_async:
+            return _received_answer(do_receive_events(raw, _as_text(body, raw), request.api_key))
+        result = do_accept_events(raw)
         if not wait:
             return _ingest_answer(result)
     ids = [item["id"] for item in result.items]
@@ -116,6 +138,30 @@ def _ingest_answer(result) -> HttpResponse:
     events = [{"id": item["id"], "status": item["status"], "awards": None} for item in result.items]
     body = {"accepted": result.accepted, "duplicates": result.duplicates, "scored": False, "events": events}
     return HttpResponse(json.dumps(body, cls=NinjaJSONEncoder), status=202, content_type="application/json; charset=utf-8")
+
+
+def _as_text(body: bytes, parsed: Any) -> str:
+    """The body to keep as text: as sent when it is UTF-8 (the usual case, and the cheapest), else
+    written again, all ASCII, from what was parsed (json.loads also reads UTF-16 and UTF-32)."""
+    try:
+        return body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return json.dumps(parsed)
+
+
+def _prefers_async(prefer: str) -> bool:
+    """RFC 7240: preferences are comma-separated, their names case-insensitive, maybe with a value
+    or parameters (`respond-async, wait=10`); an unknown preference is ignored."""
+    return any(item.split(";")[0].split("=")[0].strip().lower() == "respond-async" for item in prefer.split(","))
+
+
+def _received_answer(batch) -> HttpResponse:
+    url = f"/api/v1/event-batches/{batch.pk}"
+    body = {"batch": batch.pk, "status": batch.status, "events": batch.events, "status_url": url}
+    answer = HttpResponse(json.dumps(body), status=202, content_type="application/json; charset=utf-8")
+    answer["Location"] = url
+    answer["Preference-Applied"] = "respond-async"
+    return answer
 
 
 def _wait_until_scored(ids: list[str], timeout: float) -> bool:
@@ -150,7 +196,10 @@ class EventOut(Schema):
 
 @router.get("/events/{path:event_id}", auth=auth.reader, response=EventOut)
 def get_event(request, event_id: str):
-    e = Event.objects.select_related("actor", "target_author").filter(source_id=event_id).first()
+    events = Event.objects.select_related("actor", "target_author").filter(source_id=event_id)
+    e = events.first()
+    if e is None and catch_up():  # it may be in a batch received with respond-async, not yet expanded
+        e = events.first()
     if e is None:
         raise NotFound(f"no event with id {event_id!r}")
     rows = Award.objects.filter(event=e).select_related("event", "recipient", "reverses_event").order_by("id")
@@ -162,6 +211,36 @@ def get_event(request, event_id: str):
         "text": e.text, "hashtags": e.hashtags, "mentions": e.mentions, "attributes": e.attributes,
         "note": e.scoring_note or None, "awards": _award_out(rows),
     }
+
+
+class EventBatchOut(Schema):
+    id: int
+    status: str  # received | stored | refused
+    events: int
+    received_at: datetime
+    expanded_at: datetime | None
+    accepted: int | None
+    duplicates: list[str]
+    error: dict | None
+
+
+@router.get("/event-batches/{batch_id}", auth=auth.KeyAuth(auth.SENDERS | auth.READERS), response=EventBatchOut,
+            summary="What became of a batch sent with Prefer: respond-async")
+def get_event_batch(request, batch_id: int):
+    """`stored`: its events are in the log (`accepted` new ones, the ids of `duplicates`);
+    `refused`: nothing was stored, and `error` is what a synchronous request would have answered.
+    An integration key sees the batches it sent; readers and admins see all."""
+    batches = EventBatch.objects.all()
+    if request.api_key.role not in auth.READERS:
+        batches = batches.filter(sender=request.api_key)
+    batch = batches.filter(pk=batch_id).first() if 0 < batch_id < 2 ** 63 else None
+    if batch is not None and batch.status == EventBatch.RECEIVED and catch_up():
+        batch.refresh_from_db()
+    if batch is None:
+        raise NotFound(f"no event batch {batch_id}")
+    return {"id": batch.pk, "status": batch.status, "events": batch.events, "received_at": batch.received_at,
+            "expanded_at": batch.expanded_at, "accepted": batch.accepted, "duplicates": batch.duplicate_ids,
+            "error": batch.error}
 
 
 class LevelOut(Schema):

@@ -32,6 +32,7 @@ from rules.core import FactsCache, Outcome, PastAward, Ruleset, StreakRun, evalu
 
 from .collector import collector_paused
 from .dbtimes import time_adapter
+from .inbox import catch_up
 from .models import Award, Event, LevelChange, Person, ScorerState, ScoringEvent, StreakState
 from .redis import get_redis
 
@@ -48,6 +49,7 @@ class BatchReport:
 
 def do_score_pending(max_batches: int | None = None) -> int:
     """Score every pending event, batch after batch; returns how many events were scored."""
+    catch_up()  # batches received with Prefer: respond-async become events first, in the order they came
     scored = batches = 0
     while max_batches is None or batches < max_batches:
         with collector_paused():

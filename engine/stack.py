@@ -19,6 +19,7 @@ from django.db import connections
 from leaderboards.keys import APPLIED_BATCH
 from notifications.relay import relay_notifications
 
+from .inbox import has_received
 from .jobs import SCORING_PENDING_FLAG, enqueue_scoring
 from .models import Event
 from .redis import get_redis, stop_process
@@ -70,7 +71,7 @@ def run_stack(port: int, web_workers: int = 2) -> None:
 def _relay() -> None:
     try:
         r = get_redis()
-        pending = Event.objects.filter(scored_at__isnull=True).exists()
+        pending = Event.objects.filter(scored_at__isnull=True).exists() or has_received()
         # Boards gone (Redis flushed or restarted empty): a scoring run rebuilds them from the ledger first.
         boards_lost = not r.exists(APPLIED_BATCH) and ledger_batch() > 0
         if (pending or boards_lost) and not r.exists(SCORING_PENDING_FLAG):

@@ -15,14 +15,15 @@ from django.urls import URLPattern, URLResolver
 from engine.models import ApiKey, Person
 from tests.helpers import BASIC_RULESET
 
-PUBLIC, SENDER, READER, ADMIN = "public", "sender", "reader", "admin"
+PUBLIC, ANY_KEY, SENDER, READER, ADMIN = "public", "any key", "sender", "reader", "admin"
 # Which key roles each access level admits (the contract: admin > reader; integration only sends).
-ADMITS = {PUBLIC: {None, "reader", "integration", "admin"}, SENDER: {"integration", "admin"},
+ADMITS = {PUBLIC: {None, "reader", "integration", "admin"}, ANY_KEY: {"reader", "integration", "admin"}, SENDER: {"integration", "admin"},
           READER: {"reader", "admin"}, ADMIN: {"admin"}}
 
 API = {
     "POST /events": SENDER,
     "GET /events/{event_id}": READER,
+    "GET /event-batches/{batch_id}": ANY_KEY,  # a sender follows its own batches; readers see all
     "GET /people/{person_id}": READER,
     "PATCH /people/{person_id}": ADMIN,
     "PUT /people/{person_id}": ADMIN,
@@ -67,7 +68,7 @@ API = {
 }
 SAMPLE = {"event_id": "nope", "person_id": "someone@example.com", "job_id": "nope", "board_id": "all-time",
           "badge_id": "first-post", "version_id": "1", "old_id": "1", "new_id": "1", "channel_id": "general",
-          "notification_id": "1", "kind": "slack", "name": "badge_awarded"}
+          "notification_id": "1", "batch_id": "1", "kind": "slack", "name": "badge_awarded"}
 
 
 def operations() -> list[tuple[str, str]]:

@@ -40,8 +40,10 @@ class Command(BaseCommand):
             self._export(options["output"], options["since"])
 
     def _export(self, output: str, since: str | None) -> None:
+        from engine.inbox import catch_up
         from engine.models import Event
 
+        catch_up()  # events of batches received with respond-async belong in the log too
         events = Event.objects.select_related("actor", "target_author").order_by("seq")
         if since:
             try:

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 from django.db import connections
 from rq import SimpleWorker
 
+from engine.inbox import has_received
 from engine.jobs import DEFAULT_QUEUE, SCORING_QUEUE, SCORING_PENDING_FLAG, enqueue_scoring
 from engine.models import Event
 from engine.redis import get_redis
@@ -23,7 +24,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, burst=False, name=None, **options):
         r = get_redis()
-        if Event.objects.filter(scored_at__isnull=True).exists():
+        if Event.objects.filter(scored_at__isnull=True).exists() or has_received():
             r.delete(SCORING_PENDING_FLAG)
             enqueue_scoring()
         connections.close_all()

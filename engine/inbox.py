@@ -1,0 +1,127 @@
+"""Batches sent with `Prefer: respond-async`: kept whole when received, stored as events later.
+
+A synchronous `POST /events` answers for every event: accepted, a duplicate, or a conflict that
+refuses the batch. Finding that out and storing a thousand rows with their indexes costs several
+times what validating them does (docs/benchmarks.md, HTTP ingest). A sender that does not need
+the answer per event (a bulk import, a channel that must acknowledge within a second or two)
+asks for `respond-async`: the request validates the events as a synchronous one would, commits
+the body as one row, and answers 202 with the batch's id. Nothing accepted is lost: the row is
+committed before the answer.
+
+Expanding a batch runs exactly what a synchronous request runs on the same body, in the same
+all-or-nothing way, and records the outcome on the batch (`GET /event-batches/{id}`). Batches
+are expanded oldest first, each in its own transaction, so events keep the order in which their
+batches were received. Expansion happens in the scoring worker before it scores, and first
+thing in a request that writes the event log or reads an event not found there yet, so an event
+whose batch was answered is never missing from an answer that needs it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from .collector import collector_paused
+from .errors import ApiError
+from .ingest import check_events, store_events, validate_events
+from .models import ApiKey, EventBatch
+
+log = logging.getLogger(__name__)
+
+# How long an expanded batch's outcome stays readable. A refused batch keeps its body as long.
+KEEP_EXPANDED = timedelta(days=7)
+
+
+def do_receive_events(raw: Any, body: str, sender: ApiKey | None) -> EventBatch:
+    """Check the events as a synchronous request would, then keep the body as sent for expansion."""
+    events, _single = check_events(raw)
+    batch = EventBatch.objects.create(sender=sender, body=body, events=len(events))
+    transaction.on_commit(_enqueue_scoring)  # the scoring job expands the inbox before it scores
+    return batch
+
+
+def has_received() -> bool:
+    return EventBatch.objects.filter(status=EventBatch.RECEIVED).exists()
+
+
+def drain_inbox() -> int:
+    """Expand every received batch, oldest first; returns how many were expanded."""
+    expanded = 0
+    # On PostgreSQL a drain that waited for another's row lock finds that row expanded and no
+    # row at all (the locked row is checked again, not replaced): look again while any is left.
+    while True:
+        if _expand_oldest():
+            expanded += 1
+        elif not has_received():
+            break
+    if expanded:
+        EventBatch.objects.filter(expanded_at__lt=timezone.now() - KEEP_EXPANDED).delete()
+    return expanded
+
+
+def catch_up() -> int:
+    """drain_inbox() for callers that go on either way (ingest, scoring, event reads): a database
+    error leaves the batches received, to be expanded on the next call, and is logged, not raised."""
+    if not has_received():
+        return 0
+    try:
+        return drain_inbox()
+    except DatabaseError as exc:
+        log.warning("could not expand received event batches yet: %s", exc)
+        return 0
+
+
+def _expand_oldest() -> bool:
+    with collector_paused(), transaction.atomic():
+        # The row's lock (PostgreSQL; on SQLite the transaction's write lock) makes concurrent
+        # drains take batches one after the other: the second finds this one expanded.
+        batch = (EventBatch.objects.select_for_update().filter(status=EventBatch.RECEIVED)
+                 .order_by("id").first())
+        if batch is None:
+            return False
+        try:
+            result = store_events(validate_events(json.loads(batch.body)))
+        except ApiError as exc:
+            # What a synchronous request would have answered (a conflict, an undo of nothing);
+            # the body stays, so nothing the sender was told we received is gone.
+            batch.status, batch.error = EventBatch.REFUSED, exc.body()
+            log.warning("event batch %s refused at expansion: %s", batch.pk, exc.message)
+        else:
+            batch.status, batch.body = EventBatch.STORED, ""
+            batch.accepted = result.accepted
+            batch.duplicate_ids = [item["id"] for item in result.items if item["status"] == "duplicate"]
+        batch.expanded_at = timezone.now()
+        batch.save(update_fields=["status", "body", "accepted", "duplicate_ids", "error", "expanded_at"])
+    return True
+
+
+def forget_refused_naming(person_key: str) -> int:
+    """Erasure: refused batches keep their bodies; empty those that name the person anywhere."""
+    erased = 0
+    for batch in EventBatch.objects.filter(status=EventBatch.REFUSED).exclude(body="").only("body"):
+        if _names(json.loads(batch.body), person_key):
+            batch.body, batch.error = "", {"error": "erased", "message": "the body named an erased person"}
+            batch.save(update_fields=["body", "error"])
+            erased += 1
+    return erased
+
+
+def _names(value: Any, person_key: str) -> bool:
+    if isinstance(value, str):
+        return person_key in value  # an id, or a mention inside a text
+    if isinstance(value, dict):
+        return any(_names(v, person_key) for v in value.values())
+    if isinstance(value, list):
+        return any(_names(v, person_key) for v in value)
+    return False
+
+
+def _enqueue_scoring() -> None:
+    from .jobs import enqueue_scoring  # logs, rather than raises, when Redis is away
+
+    enqueue_scoring()

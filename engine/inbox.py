@@ -91,6 +91,14 @@ def _expand_oldest() -> bool:
             # the body stays, so nothing the sender was told we received is gone.
             batch.status, batch.error = EventBatch.REFUSED, exc.body()
             log.warning("event batch %s refused at expansion: %s", batch.pk, exc.message)
+        except DatabaseError:
+            raise  # the database's trouble, not the batch's: it stays received, for the next drain
+        except Exception as exc:
+            # A bug of ours must not hold every later batch back: this one is set aside, body kept.
+            log.exception("event batch %s could not be expanded", batch.pk)
+            batch.status = EventBatch.REFUSED
+            batch.error = {"error": "expansion_failed", "message": f"the batch could not be stored ({type(exc).__name__}); "
+                           "it is kept as sent: report this to the Plaudit operators"}
         else:
             batch.status, batch.body = EventBatch.STORED, ""
             batch.accepted = result.accepted

@@ -144,9 +144,11 @@ def _as_text(body: bytes, parsed: Any) -> str:
     """The body to keep as text: as sent when it is UTF-8 (the usual case, and the cheapest), else
     written again, all ASCII, from what was parsed (json.loads also reads UTF-16 and UTF-32)."""
     try:
-        return body.decode("utf-8-sig")
+        text = body.decode("utf-8-sig")
     except UnicodeDecodeError:
         return json.dumps(parsed)
+    # A NUL byte outside JSON's strings means the parser took the bytes for UTF-16 or UTF-32.
+    return text if "\x00" not in text else json.dumps(parsed)
 
 
 def _prefers_async(prefer: str) -> bool:

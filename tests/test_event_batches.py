@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from django.test import Client
 
 from engine.inbox import drain_inbox
@@ -159,16 +160,33 @@ def test_other_preferences_beside_it_are_ignored_and_without_it_nothing_changes(
     assert plain.status_code == 202 and plain.json()["events"][0] == {"id": "pref:2", "status": "accepted", "awards": None}
 
 
-def test_a_body_in_utf16_is_kept_so_that_it_expands_to_the_same_events(integration):
-    # given a body in UTF-16, which JSON parsing accepts, with text beyond ASCII
-    body = json.dumps([event("post", id="utf16:1", text="Grüße ✓ 😀")], ensure_ascii=False).encode("utf-16")
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32-le"])
+def test_a_body_in_utf16_or_32_is_kept_so_that_it_expands_to_the_same_events(integration, encoding):
+    # given a body in an encoding JSON parsing accepts besides UTF-8 (with or without a byte order
+    # mark), with text beyond ASCII
+    body = json.dumps([event("post", id=f"{encoding}:1", text="Grüße ✓ 😀")], ensure_ascii=False).encode(encoding)
 
     # when
     batch = send_async(integration, body).json()["batch"]
 
     # then
     assert batch_status(integration, batch).json()["status"] == "stored"
-    assert Event.objects.get(source_id="utf16:1").text == "Grüße ✓ 😀"
+    assert Event.objects.get(source_id=f"{encoding}:1").text == "Grüße ✓ 😀"
+
+
+def test_a_batch_that_cannot_be_expanded_is_set_aside_and_later_ones_go_on(integration):
+    # given a kept body that no longer reads as JSON (a damaged row), then a good batch
+    damaged = EventBatch.objects.create(body="[{not json", events=1)
+    good = send_async(integration, [event("post", id="after-damage:1")]).json()["batch"]
+
+    # when
+    assert drain_inbox() == 2
+
+    # then the damaged one is refused with its body kept, and the good one is stored
+    damaged.refresh_from_db()
+    assert damaged.status == "refused" and damaged.error["error"] == "expansion_failed"
+    assert damaged.body == "[{not json"
+    assert batch_status(integration, good).json()["status"] == "stored"
 
 
 def test_erasure_stores_received_batches_first_and_empties_refused_ones_naming_the_person(admin, integration):

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 
+from django.db.models import Count
 from django.http import HttpResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
 
 from leaderboards import keys, store
 
-from .models import Event
+from .models import Event, EventBatch
 from .redis import get_redis
 from .scoring import ledger_batch
 
@@ -25,6 +26,11 @@ def metrics_view(request):
         Gauge(name, text, registry=registry).set(value)
 
     gauge("plaudit_events_pending", "Accepted events not yet scored", Event.objects.filter(scored_at__isnull=True).count())
+    batches = dict(EventBatch.objects.exclude(status=EventBatch.STORED).values_list("status").annotate(n=Count("id")))
+    gauge("plaudit_event_batches_received", "Batches sent with respond-async whose events are not stored yet",
+          batches.get(EventBatch.RECEIVED, 0))
+    gauge("plaudit_event_batches_refused", "Batches sent with respond-async refused at expansion, kept 7 days",
+          batches.get(EventBatch.REFUSED, 0))
     batch = ledger_batch()
     gauge("plaudit_ledger_batch", "The last scoring batch committed to the ledger", batch)
     try:

@@ -446,8 +446,9 @@ def healthz(request):
         state["workers"] = {"ok": False, "count": 0}
     try:
         state["pending_events"] = Event.objects.filter(scored_at__isnull=True).count()
+        state["received_batches"] = EventBatch.objects.filter(status=EventBatch.RECEIVED).count()
     except Exception:
-        state["pending_events"] = None
+        state["pending_events"] = state["received_batches"] = None
     healthy = state["database"]["ok"] and state["redis"]["ok"]
     state["status"] = "ok" if healthy and state["workers"]["ok"] else ("degraded" if healthy else "down")
     return Status(200 if healthy else 503, state)

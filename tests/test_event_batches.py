@@ -253,3 +253,20 @@ def test_a_batch_is_received_and_kept_while_redis_is_down(integration, settings,
     assert EventBatch.objects.get(pk=answer.json()["batch"]).status == "received"
     assert drain_inbox() == 1
     assert Event.objects.filter(source_id="kept:1").exists()
+
+
+def test_health_and_metrics_show_batches_waiting_and_refused(integration, anonymous, client):
+    # given one batch refused (it conflicts with a stored event) and one still waiting
+    assert integration.post("/events", [event("post", id="watch:1", text="a")]).status_code == 202
+    send_async(integration, [event("post", id="watch:1", text="b")])
+    drain_inbox()
+    send_async(integration, [event("post", id="watch:2")])
+
+    # when
+    health = anonymous.get("/healthz").json()
+    metrics = client.get("/metrics").content.decode()
+
+    # then
+    assert health["received_batches"] == 1
+    assert "plaudit_event_batches_received 1.0" in metrics
+    assert "plaudit_event_batches_refused 1.0" in metrics

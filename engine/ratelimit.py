@@ -2,15 +2,19 @@
 
 A caller is an API key (by its digest), else a signed-in person, else an address. Each has a budget
 per minute for ingest (POST /api/v1/events and the inbound integrations) and one for reads (GET under
-/api/v1). Budgets are fixed one-minute windows counted in Redis, shared by every web process. When
-Redis is away the limits are not enforced: refusing ingest then would lose events the database can
-still take.
+/api/v1). Requests are counted per one-minute window in Redis, shared by every web process, and a
+budget applies to the last sixty seconds, estimated from this window's count and the previous
+window's count weighted by how much of it those sixty seconds still cover. Fixed windows alone let a
+caller spend its budget at the end of one minute and again at the start of the next: twice the
+budget in a few seconds. When Redis is away the limits are not enforced: refusing ingest then would
+lose events the database can still take.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import time
 
 from django.conf import settings
@@ -21,6 +25,7 @@ from .redis import get_redis
 
 log = logging.getLogger(__name__)
 WINDOW_SECONDS = 60
+clock = time.time  # the wall clock; tests set their own to place requests either side of a window's end
 
 
 def request_class(request) -> str | None:
@@ -56,18 +61,27 @@ class RateLimitMiddleware:
         limit = budget(kind) if kind else 0
         if not limit:  # not a limited request, or the limit is switched off (0)
             return self.get_response(request)
-        now = time.time()
+        now = clock()
         window = int(now // WINDOW_SECONDS)
-        key = f"plaudit:ratelimit:{kind}:{caller(request)}:{window}"
+        prefix = f"plaudit:ratelimit:{kind}:{caller(request)}:"
+        key = f"{prefix}{window}"
         try:
             r = get_redis()
             with r.pipeline(transaction=True) as pipe:
-                used, _ = pipe.incr(key).expire(key, WINDOW_SECONDS * 2).execute()
+                current, _, previous = pipe.incr(key).expire(key, WINDOW_SECONDS * 2).get(f"{prefix}{window - 1}").execute()
         except RedisError as exc:
             log.warning("rate limits not enforced while Redis is unavailable: %s", exc)
             return self.get_response(request)
+        into_window = now / WINDOW_SECONDS - window  # 0..1
+        previous = int(previous or 0)
+        used = previous * (1 - into_window) + current
         if used > limit:
-            retry_after = max(1, int((window + 1) * WINDOW_SECONDS - now + 0.999))
+            current -= 1  # a refused request costs nothing: else retrying early would push the wait out
+            try:
+                r.decr(key)
+            except RedisError:
+                pass
+            retry_after = max(1, math.ceil(_seconds_until_room(limit, previous, current, into_window) - 1e-6))
             what = "event requests" if kind == "ingest" else "reads"
             response = JsonResponse({"error": "rate_limited",
                                      "message": f"at most {limit} {what} a minute for each caller; retry in {retry_after} s"},
@@ -76,5 +90,15 @@ class RateLimitMiddleware:
             return response
         response = self.get_response(request)
         response["RateLimit-Limit"] = str(limit)
-        response["RateLimit-Remaining"] = str(max(0, limit - used))
+        response["RateLimit-Remaining"] = str(max(0, limit - math.ceil(used)))
         return response
+
+
+def _seconds_until_room(limit: int, previous: int, current: int, into_window: float) -> float:
+    """How long until one more request fits, if the caller sends nothing meanwhile: the previous
+    window's weight falls as this one goes on, then this window's count becomes the previous one."""
+    room = limit - 1  # what the counts may add up to for the next request to fit
+    if current <= room and previous:  # within this window, once enough of the previous one has slid out
+        return ((1 - (room - current) / previous) - into_window) * WINDOW_SECONDS
+    # In the next window, once enough of this one has slid out (a budget of 1 waits it out whole).
+    return (1 - into_window + (1 - room / current)) * WINDOW_SECONDS

@@ -13,7 +13,7 @@ from django.db import connection, models
 
 from rules.core import Event as CoreEvent
 
-from .dbtimes import utc_from_text
+from .dbtimes import stores_utc_text, utc_from_text
 
 
 class Person(models.Model):
@@ -130,11 +130,16 @@ class ScoringEvent(NamedTuple):
     def pending(cls, limit: int) -> list[ScoringEvent]:
         """The oldest `limit` unscored events, in seq order: read once per scoring batch. Plain SQL, the
         query Django builds for Event.objects.filter(scored_at__isnull=True).order_by("seq")[:limit]
-        (which the partial index event_pending_idx serves): compiling it cost about 1 ms a batch."""
+        (which the partial index event_pending_idx serves): compiling it cost about 1 ms a batch.
+
+        Where the column holds naive UTC text (SQLite), occurred_at is read as that text: a bare column
+        would go through the converter Django registers with sqlite3 for `datetime` columns (a regular
+        expression per value), and the text is what the awards store anyway."""
         event, person = Event._meta.db_table, Person._meta.db_table
+        occurred_at = "CAST(e.occurred_at AS TEXT)" if stores_utc_text() else "e.occurred_at"
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT e.seq, e.source_id, e.type, e.occurred_at, e.channel, e.program, e.target_id, e.text, "
+                f"SELECT e.seq, e.source_id, e.type, {occurred_at}, e.channel, e.program, e.target_id, e.text, "
                 f"e.hashtags, e.mentions, e.attributes, a.key, t.key FROM {event} e "
                 f"INNER JOIN {person} a ON e.actor_id = a.id LEFT OUTER JOIN {person} t ON e.target_author_id = t.id "
                 f"WHERE e.scored_at IS NULL ORDER BY e.seq LIMIT %s", [limit])

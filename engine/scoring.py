@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from badges.models import BadgeGrant, BadgeProgress
@@ -75,7 +75,7 @@ def score_next_batch(batch_size: int | None = None, *, boards: bool = True, anno
             return None
         if boards:
             rebuild.sync_boards(r, ruleset, batch - 1)
-        events = list(ScoringEvent.read(Event.objects.filter(scored_at__isnull=True).order_by("seq")[:batch_size]))
+        events = ScoringEvent.pending(batch_size)
         if not events:
             transaction.set_rollback(True)
             return None
@@ -140,11 +140,19 @@ def _report_expression_failures(r, ruleset: Ruleset, version: int, before: dict[
 
 
 def _take_scorer_lock() -> int:
-    """Bump the batch counter first thing: the row's write lock serialises scorers until commit."""
-    if not ScorerState.objects.filter(pk=1).update(last_batch=F("last_batch") + 1):
-        ScorerState.objects.get_or_create(pk=1)
-        ScorerState.objects.filter(pk=1).update(last_batch=F("last_batch") + 1)
-    return ScorerState.objects.values_list("last_batch", flat=True).get(pk=1)
+    """Bump the batch counter first thing: the row's write lock serialises scorers until commit.
+    One UPDATE ... RETURNING (SQLite 3.35+, PostgreSQL) instead of an update and a read through the ORM."""
+    with connection.cursor() as cursor:
+        cursor.execute(_BUMP_BATCH)
+        row = cursor.fetchone()
+        if row is None:  # the first batch ever
+            ScorerState.objects.get_or_create(pk=1)
+            cursor.execute(_BUMP_BATCH)
+            row = cursor.fetchone()
+    return row[0]
+
+
+_BUMP_BATCH = f"UPDATE {ScorerState._meta.db_table} SET last_batch = last_batch + 1 WHERE id = 1 RETURNING last_batch"
 
 
 def ledger_batch() -> int:
@@ -290,6 +298,7 @@ class LedgerRow(NamedTuple):
     channel: str
     program: str
     team: str
+    occurred_at_text: str | None = None  # the event's stored text of occurred_at, copied as is (ScoringEvent)
 
 
 @dataclass
@@ -324,7 +333,8 @@ def _ledger_rows(outcomes: list[Outcome], events: list[ScoringEvent], people: di
                                 original.program, original.team)
             else:
                 row = LedgerRow(event.seq, a.rule_id, recipient.id, recipient.key, a.points, a.base_points, a.factor,
-                                a.capped, None, event.occurred_at, event.channel, event.program, recipient.team)
+                                a.capped, None, event.occurred_at, event.channel, event.program, recipient.team,
+                                event.occurred_at_text)
                 originals[(event.source_id, a.rule_id, recipient.id)] = row
             awards.append(row)
         for b in outcome.badges:
@@ -361,7 +371,7 @@ def _insert_awards(awards: list[LedgerRow], batch: int, version: int) -> None:
     stamp = time_adapter()
     created = stamp(timezone.now())
     rows = [(a.event_id, a.rule_id, a.recipient_id, a.points, a.base_points, a.factor, a.capped, a.reverses_event_id,
-             stamp(a.occurred_at), a.channel, a.program, a.team, batch, version, created) for a in awards]
+             a.occurred_at_text or stamp(a.occurred_at), a.channel, a.program, a.team, batch, version, created) for a in awards]
     with connection.cursor() as cursor:
         cursor.executemany(
             f"INSERT INTO {Award._meta.db_table} (event_id, rule_id, recipient_id, points, base_points, factor, capped, "

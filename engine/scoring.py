@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from django.conf import settings
@@ -33,7 +33,7 @@ from rules.core import FactsCache, Outcome, PastAward, Ruleset, StreakRun, evalu
 from .collector import collector_paused
 from .dbtimes import time_adapter
 from .inbox import catch_up
-from .models import Award, Event, LevelChange, Person, ScorerState, ScoringEvent, StreakState
+from .models import Award, Event, LevelChange, Person, ScorerState, ScoringEvent, StreakState, stored_time
 from .redis import get_redis
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ def score_next_batch(batch_size: int | None = None, *, boards: bool = True, anno
     """Score the oldest pending events. `boards=False` leaves Redis alone (a recompute rebuilds it after);
     `announce=False` records no notifications (a recompute or a backfill must not flood the channels)."""
     started = time.perf_counter()
-    batch_size = batch_size or settings.SCORER_BATCH_SIZE
+    batch_size = batch_size or _batch_size()
     r = get_redis()
     with transaction.atomic():
         batch = _take_scorer_lock()
@@ -111,6 +111,19 @@ def score_next_batch(batch_size: int | None = None, *, boards: bool = True, anno
     report = BatchReport(batch, len(events), len(awards), time.perf_counter() - started)
     log.info("scored batch %s: %s events, %s awards in %.3fs", report.batch, report.events, report.awards, report.seconds)
     return report
+
+
+def _batch_size() -> int:
+    """SCORER_BATCH_SIZE while senders are active; larger batches for a backlog nobody adds to,
+    where holding the database's write lock longer makes nobody wait (engine/settings.py)."""
+    size, backlog = settings.SCORER_BATCH_SIZE, settings.SCORER_BACKLOG_BATCH_SIZE
+    if backlog <= size:
+        return size
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT received_at FROM {Event._meta.db_table} ORDER BY seq DESC LIMIT 1")
+        newest = cursor.fetchone()
+    quiet = newest is None or stored_time(newest[0]) < timezone.now() - timedelta(seconds=settings.SCORER_QUIET_SECONDS)
+    return backlog if quiet else size
 
 
 # The facts of the last batch this process committed. The next batch may reuse them when it

@@ -128,6 +128,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_000_000
 # fewer such requests got through (median 0.3-2 s, tail 2-3.7 s). Measured 2026-11-30, 100,000-event
 # backlogs, two runs per size; the speed, six runs per size, alternating.
 SCORER_BATCH_SIZE = int(os.environ.get("SCORER_BATCH_SIZE", "1000"))
+# A backlog that no sender adds to (no event accepted for SCORER_QUIET_SECONDS: after downtime, an
+# import) is scored in batches of this size instead: nobody waits for the write lock then, and 2,000
+# scored a backlog about 16% faster than 1,000 (same measurements as above).
+SCORER_BACKLOG_BATCH_SIZE = int(os.environ.get("SCORER_BACKLOG_BATCH_SIZE", "2000"))
+SCORER_QUIET_SECONDS = float(os.environ.get("SCORER_QUIET_SECONDS", "5"))
 # Boards of a day, week or month stay live in Redis this long after the period ends; older
 # periods are rebuilt from the ledger when someone reads them.
 LEADERBOARD_GRACE_DAYS = int(os.environ.get("LEADERBOARD_GRACE_DAYS", "62"))

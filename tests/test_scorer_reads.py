@@ -94,3 +94,19 @@ def test_active_ruleset_follows_activation_and_roll_back():
     assert active_ruleset()[0].name == "second" and active_ruleset()[1] == second.id
     back = do_roll_back_ruleset(first.id)
     assert active_ruleset()[0].name == "basic" and active_ruleset()[1] == back.id
+
+
+def test_a_backlog_nobody_adds_to_is_scored_in_larger_batches(redis, settings):
+    # given six pending events and batches of 2, or 4 once no event has arrived for a while
+    from engine.scoring import score_next_batch
+
+    settings.SCORER_BATCH_SIZE, settings.SCORER_BACKLOG_BATCH_SIZE, settings.SCORER_QUIET_SECONDS = 2, 4, 60
+    do_activate_ruleset(BASIC_RULESET)
+    do_accept_events([event("post", f"p{i}@example.com") for i in range(6)])
+
+    # when the events have just arrived, then the usual size
+    assert score_next_batch().events == 2
+    # when the newest arrived longer ago than the quiet time, then the backlog's size
+    Event.objects.update(received_at=datetime.now(timezone.utc) - timedelta(minutes=5))
+    assert score_next_batch().events == 4
+    assert not Event.objects.filter(scored_at__isnull=True).exists()

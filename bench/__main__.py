@@ -1,6 +1,6 @@
 """`make bench`: every benchmark under bench/, each figure next to a baseline measured in the same run.
 
-    python -m bench                          # all of them (about 10 minutes on 2 cores)
+    python -m bench                          # all of them (about 20 minutes on 2 cores)
     python -m bench --only scorer            # one (repeat --only for more)
     python -m bench --only scorer-memory --events 1000000
     python -m bench --small --results /tmp/r.json --no-docs   # tiny sizes: checks that each one runs

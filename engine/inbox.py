@@ -108,27 +108,6 @@ def _expand_oldest() -> bool:
     return True
 
 
-def forget_refused_naming(person_key: str) -> int:
-    """Erasure: refused batches keep their bodies; empty those that name the person anywhere."""
-    erased = 0
-    for batch in EventBatch.objects.filter(status=EventBatch.REFUSED).exclude(body="").only("body"):
-        if _names(json.loads(batch.body), person_key):
-            batch.body, batch.error = "", {"error": "erased", "message": "the body named an erased person"}
-            batch.save(update_fields=["body", "error"])
-            erased += 1
-    return erased
-
-
-def _names(value: Any, person_key: str) -> bool:
-    if isinstance(value, str):
-        return person_key in value  # an id, or a mention inside a text
-    if isinstance(value, dict):
-        return any(_names(v, person_key) for v in value.values())
-    if isinstance(value, list):
-        return any(_names(v, person_key) for v in value)
-    return False
-
-
 def _enqueue_scoring() -> None:
     from .jobs import enqueue_scoring  # logs, rather than raises, when Redis is away
 

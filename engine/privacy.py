@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 import secrets
 from dataclasses import asdict, dataclass
@@ -23,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 from redis import RedisError
 
-from .models import Award, Event, LevelChange, Person, PrivacyAudit, StreakState, events_mentioning
+from .models import Award, Event, EventBatch, LevelChange, Person, PrivacyAudit, StreakState, events_mentioning
 from .redis import get_redis
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,17 @@ def _mentions_anyone(value, names: set[str]) -> bool:
     return False
 
 
+def _empty_refused_batches(names: set[str]) -> int:
+    """Batches refused at expansion keep their bodies (engine/inbox.py): empty those that name the person."""
+    emptied = 0
+    for batch in EventBatch.objects.filter(status=EventBatch.REFUSED).exclude(body="").only("body"):
+        if _mentions_anyone(json.loads(batch.body), names):
+            batch.body, batch.error = "", {"error": "erased", "message": "the body named an erased person"}
+            batch.save(update_fields=["body", "error"])
+            emptied += 1
+    return emptied
+
+
 def _notifications_naming(rows, person: Person):
     names = _names(person)
     return [n for n in rows.iterator() if _mentions_anyone(n.data, names)]
@@ -145,7 +157,7 @@ def erase_person(person: Person, *, requested_by: str) -> ErasureReport:
     from django.contrib.auth import get_user_model
     from notifications.models import Notification
 
-    from .inbox import drain_inbox, forget_refused_naming
+    from .inbox import drain_inbox
 
     # Events still in a received batch would come back after the erasure: store them first,
     # and fail rather than erase around them when that cannot be done.
@@ -153,7 +165,7 @@ def erase_person(person: Person, *, requested_by: str) -> ErasureReport:
     report = ErasureReport()
     old_key, names = person.key, _names(person)
     with transaction.atomic():
-        report.refused_batches_emptied = forget_refused_naming(old_key)
+        report.refused_batches_emptied = _empty_refused_batches(names)
         person = Person.objects.select_for_update().get(pk=person.pk)
         report.events_cleared = Event.objects.filter(actor=person).update(text="", attributes={}, mentions=[])
         for event in events_mentioning(old_key).exclude(actor=person).only("seq", "mentions", "text"):

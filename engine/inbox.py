@@ -76,6 +76,20 @@ def catch_up() -> int:
         return 0
 
 
+def can_retry(batch: EventBatch) -> bool:
+    """A refused batch whose body is still kept (erasure empties bodies that name the person)."""
+    return batch.status == EventBatch.REFUSED and batch.body != ""
+
+
+def do_retry(batch: EventBatch) -> None:
+    """Put a refused batch back in line, for one set aside by a bug of ours once that is fixed, or
+    one refused for a conflict an admin has since resolved. Batches are expanded oldest first, so it
+    goes before any batch received after it; its events are stored after every event stored so far."""
+    batch.status, batch.error, batch.expanded_at = EventBatch.RECEIVED, None, None
+    batch.save(update_fields=["status", "error", "expanded_at"])
+    transaction.on_commit(_enqueue_scoring)
+
+
 def _expand_oldest() -> bool:
     with collector_paused(), transaction.atomic():
         # The row's lock (PostgreSQL; on SQLite the transaction's write lock) makes concurrent

@@ -1,14 +1,16 @@
 """The admin pages of phase 2 in a real browser: a webhook channel to a local receiver, a template
 preview, the outbox and a requeue (deliveries go to a real HTTP receiver on 127.0.0.1), and the
-insights dashboard with a CSV download."""
+insights dashboard with a CSV download; a refused event batch downloaded and retried."""
 
 from __future__ import annotations
 
 import base64
+import json
 
 import pytest
 from playwright.sync_api import expect
 
+from engine.inbox import do_receive_events, drain_inbox
 from engine.ingest import do_accept_events
 from engine.scoring import do_score_pending
 from notifications import outbox
@@ -171,3 +173,36 @@ def test_an_admin_reads_the_insights_per_channel_and_downloads_a_table(django_db
         page.locator("a", has_text="Download as CSV").nth(1).click()
     assert download.value.suggested_filename == "engagement-hashtags-2026-11-23-2026-12-07.csv"
     assert "python,2" in open(download.value.path()).read()
+
+
+def test_an_admin_finds_a_refused_event_batch_downloads_its_body_and_retries_it(browser):  # noqa: F811
+    # given an event already stored, and a batch sent with respond-async that changes it (a conflict)
+    make_user("boss", admin=True)
+    do_accept_events([{"id": "batch:1", "type": "post", "actor": "ana@example.com", "occurred_at": "2026-11-20T10:00:00Z"}])
+    events = [{"id": "batch:1", "type": "post", "actor": "ana@example.com", "occurred_at": "2026-11-20T10:00:00Z",
+               "text": "changed"}]
+    batch = do_receive_events(events, json.dumps(events), None)
+    drain_inbox()
+    page = browser("boss")
+    sign_in(page, "boss", PASSWORD)
+
+    # when she opens the event batches and the refused one
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Event batches").click()
+    page.get_by_label("Status").select_option("refused")
+    page.get_by_role("button", name="Filter").click()
+    row = page.locator("table.event-batches tbody tr", has_text="refused")
+    expect(row).to_contain_text("conflict with accepted ones")
+    page.get_by_role("link", name=f"Event batch {batch.pk}").click()
+
+    # then the page says why, and the body comes back as it was sent
+    expect(page.get_by_role("heading", name=f"Event batch {batch.pk}")).to_be_visible()
+    expect(page.locator("pre.excerpt")).to_contain_text("events[0].id")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the body as sent").click()
+    assert download.value.suggested_filename == f"event-batch-{batch.pk}.json"
+    assert json.loads(open(download.value.path(), encoding="utf-8").read()) == events
+
+    # and once retried it is back in line
+    page.get_by_role("button", name="Retry").click()
+    expect(page.locator("main")).to_contain_text("is back in line")
+    expect(page.locator(".state")).to_have_text("received")

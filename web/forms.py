@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from engine.models import ApiKey
+from engine.models import ApiKey, EventBatch
 from notifications.models import Notification
 from notifications.render import TEMPLATE_NAMES
 
@@ -115,6 +115,16 @@ class OutboxFilterForm(forms.Form):
                               error_messages={"max_length": "A channel name has at most 200 characters."})
     trigger = forms.ChoiceField(label="Trigger", choices=TRIGGERS, required=False,
                                 error_messages={"invalid_choice": "Choose one of the triggers listed."})
+    page = forms.IntegerField(min_value=1, max_value=100_000, required=False,
+                              error_messages={"invalid": "A page is a number.", "min_value": "Pages start at 1.",
+                                              "max_value": "There are not that many pages."})
+
+
+class EventBatchFilterForm(forms.Form):
+    STATUSES = [("", "Any status")] + EventBatch.STATUSES
+
+    status = forms.ChoiceField(label="Status", choices=STATUSES, required=False,
+                               error_messages={"invalid_choice": "Choose one of the statuses listed."})
     page = forms.IntegerField(min_value=1, max_value=100_000, required=False,
                               error_messages={"invalid": "A page is a number.", "min_value": "Pages start at 1.",
                                               "max_value": "There are not that many pages."})

@@ -33,6 +33,7 @@ ADMIN_PAGES = [
     NavItem("Channels", "web:channels", "/admin-area/channels"),
     NavItem("Templates", "web:templates", "/admin-area/templates"),
     NavItem("Outbox", "web:outbox", "/admin-area/outbox"),
+    NavItem("Event batches", "web:event_batches", "/admin-area/event-batches"),
     NavItem("Insights", "web:insights", "/admin-area/insights"),
 ]
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import badge_pages, boards, channels, insights_dashboard, keys, message_templates, outbox, profiles, signin, workbench
+from . import (badge_pages, boards, channels, event_batches, insights_dashboard, keys, message_templates, outbox, profiles,
+               signin, workbench)
 
 app_name = "web"
 
@@ -34,6 +35,10 @@ urlpatterns = [
     path("admin-area/outbox", outbox.outbox, name="outbox"),
     path("admin-area/outbox/<int:notification_id>", outbox.notification, name="notification"),
     path("admin-area/outbox/<int:notification_id>/requeue", outbox.requeue, name="requeue"),
+    path("admin-area/event-batches", event_batches.event_batches, name="event_batches"),
+    path("admin-area/event-batches/<int:batch_id>", event_batches.event_batch, name="event_batch"),
+    path("admin-area/event-batches/<int:batch_id>/body", event_batches.event_batch_body, name="event_batch_body"),
+    path("admin-area/event-batches/<int:batch_id>/retry", event_batches.retry, name="event_batch_retry"),
     path("admin-area/insights", insights_dashboard.insights, name="insights"),
     path("admin-area/insights.csv", insights_dashboard.insights_csv, name="insights_csv"),
 ]

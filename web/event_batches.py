@@ -1,0 +1,101 @@
+"""Batches sent with `Prefer: respond-async` (engine/inbox.py): what became of each, the body of a
+refused one, and putting a refused one back in line.
+
+A refused batch keeps its body for a week (engine.inbox.KEEP_EXPANDED), so nothing a sender was
+told we received is lost; this is where an admin finds it, reads why, downloads it or retries it."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST, require_safe
+
+from engine.inbox import can_retry, do_retry
+from engine.models import EventBatch
+
+from .access import admin_only
+from .forms import EventBatchFilterForm
+from .pages import not_found, page
+
+PER_PAGE = 50
+SHOWN_DUPLICATES = 200  # a batch holds up to 1,000 events; the API's status answer has them all
+
+
+@require_safe
+@admin_only
+def event_batches(request):
+    form = EventBatchFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return page(request, "web/event_batches.html", {"form": form, "rows": [], "total": 0}, status=422)
+    rows = EventBatch.objects.order_by("-id")
+    number = 1
+    if form.is_bound:
+        if form.cleaned_data["status"]:
+            rows = rows.filter(status=form.cleaned_data["status"])
+        number = form.cleaned_data["page"] or 1
+    total = rows.count()
+    # Not the bodies: a received batch's body is up to a megabyte.
+    shown = list(rows.select_related("sender").defer("body")[(number - 1) * PER_PAGE:number * PER_PAGE])
+    query = request.GET.copy()
+    query.pop("page", None)
+
+    def page_link(n: int) -> str:
+        query["page"] = str(n)
+        return "?" + query.urlencode()
+
+    return page(request, "web/event_batches.html", {
+        "form": form, "rows": shown, "total": total, "page": number, "pages": max(1, -(-total // PER_PAGE)),
+        "previous": page_link(number - 1) if number > 1 else None,
+        "next": page_link(number + 1) if number * PER_PAGE < total else None,
+    })
+
+
+@require_safe
+@admin_only
+def event_batch(request, batch_id: int):
+    batch = EventBatch.objects.select_related("sender").filter(id=batch_id).first()
+    if batch is None:
+        return not_found(request, f"There is no event batch {batch_id}; expanded batches are kept for 7 days.")
+    return page(request, "web/event_batch.html", {
+        "batch": batch, "retryable": can_retry(batch), "body_kept": batch.body != "",
+        "error": json.dumps(batch.error, indent=2, ensure_ascii=False) if batch.error else None,
+        "duplicates": batch.duplicate_ids[:SHOWN_DUPLICATES], "more_duplicates": max(0, len(batch.duplicate_ids) - SHOWN_DUPLICATES),
+    })
+
+
+@require_safe
+@admin_only
+def event_batch_body(request, batch_id: int):
+    """The body as the sender sent it (re-encoded as UTF-8), to fix and send again."""
+    body = EventBatch.objects.filter(id=batch_id).values_list("body", flat=True).first()
+    if body is None:
+        return not_found(request, f"There is no event batch {batch_id}.")
+    if body == "":
+        return not_found(request, f"Event batch {batch_id} keeps no body: its events were stored, or it named a person "
+                                  "since erased.")
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="event-batch-{batch_id}.json"'
+    return response
+
+
+@require_POST
+@admin_only
+def retry(request, batch_id: int):
+    with transaction.atomic():
+        batch = EventBatch.objects.select_for_update().filter(id=batch_id).first()
+        if batch is None:
+            return not_found(request, f"There is no event batch {batch_id}.")
+        if not can_retry(batch):
+            messages.error(request, f"Event batch {batch.id} is {batch.status}"
+                           + (" and keeps no body" if batch.body == "" else "")
+                           + "; only a refused batch that still has its body can be retried.")
+        else:
+            do_retry(batch)
+            messages.success(request, f"Event batch {batch.id} is back in line: it is stored again before any "
+                             "batch received after it, and its outcome shows here.")
+    return redirect(reverse("web:event_batch", args=[batch_id]))

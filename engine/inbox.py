@@ -76,9 +76,13 @@ def catch_up() -> int:
         return 0
 
 
-def can_retry(batch: EventBatch) -> bool:
-    """A refused batch whose body is still kept (erasure empties bodies that name the person)."""
-    return batch.status == EventBatch.REFUSED and batch.body != ""
+def why_not_retryable(batch: EventBatch) -> str | None:
+    """None for a refused batch whose body is still kept (erasure empties bodies that name the
+    person); otherwise why it cannot be retried."""
+    if batch.status == EventBatch.REFUSED and batch.body != "":
+        return None
+    return (f"event batch {batch.pk} is {batch.status}" + (" and keeps no body" if batch.body == "" else "")
+            + "; only a refused batch that still has its body can be retried")
 
 
 def do_retry(batch: EventBatch) -> None:

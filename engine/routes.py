@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 from engine.schemas import BodyIn, IsoDate
 from ninja import Field, Query, Router, Schema, Status
@@ -24,7 +24,7 @@ from . import auth
 from .collector import collector_paused
 from .errors import ApiError, NotFound, read_limited_body
 from .levels import level_progress
-from .inbox import catch_up, do_receive_events
+from .inbox import catch_up, do_receive_events, do_retry, why_not_retryable
 from .ingest import do_accept_events
 from .models import Award, Event, EventBatch, Person
 from .redis import get_redis
@@ -240,6 +240,27 @@ def get_event_batch(request, batch_id: int):
         batch.refresh_from_db()
     if batch is None:
         raise NotFound(f"no event batch {batch_id}")
+    return _event_batch_out(batch)
+
+
+@router.post("/event-batches/{batch_id}/retry", auth=auth.KeyAuth(auth.ADMINS), response={202: EventBatchOut},
+             summary="Put a refused batch back in line")
+def retry_event_batch(request, batch_id: int):
+    """For a batch set aside by a bug of ours once it is fixed, or refused for a conflict resolved
+    since: it is expanded again, before any batch received after it. 409 for a batch that is not
+    refused, or whose body an erasure emptied."""
+    with transaction.atomic():
+        batch = EventBatch.objects.select_for_update().filter(pk=batch_id).first() if 0 < batch_id < 2 ** 63 else None
+        if batch is None:
+            raise NotFound(f"no event batch {batch_id}")
+        problem = why_not_retryable(batch)
+        if problem:
+            raise ApiError(409, "not_retryable", problem)
+        do_retry(batch)
+    return Status(202, _event_batch_out(batch))
+
+
+def _event_batch_out(batch: EventBatch) -> dict:
     return {"id": batch.pk, "status": batch.status, "events": batch.events, "received_at": batch.received_at,
             "expanded_at": batch.expanded_at, "accepted": batch.accepted, "duplicates": batch.duplicate_ids,
             "error": batch.error}

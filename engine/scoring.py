@@ -58,6 +58,10 @@ def do_score_pending(max_batches: int | None = None) -> int:
             break
         scored += report.events
         batches += 1
+        if settings.SCORER_PAUSE_SECONDS and connection.vendor == "sqlite" and _senders_active():
+            # SQLite has one write lock: leave it free a moment for the senders waiting on it
+            # (engine/sqlite_backend/base.py), or they wait until the backlog is done.
+            time.sleep(settings.SCORER_PAUSE_SECONDS)
     return scored
 
 
@@ -119,11 +123,15 @@ def _batch_size() -> int:
     size, backlog = settings.SCORER_BATCH_SIZE, settings.SCORER_BACKLOG_BATCH_SIZE
     if backlog <= size:
         return size
+    return size if _senders_active() else backlog
+
+
+def _senders_active() -> bool:
+    """Whether an event was accepted in the last SCORER_QUIET_SECONDS."""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT received_at FROM {Event._meta.db_table} ORDER BY seq DESC LIMIT 1")
         newest = cursor.fetchone()
-    quiet = newest is None or stored_time(newest[0]) < timezone.now() - timedelta(seconds=settings.SCORER_QUIET_SECONDS)
-    return backlog if quiet else size
+    return newest is not None and stored_time(newest[0]) >= timezone.now() - timedelta(seconds=settings.SCORER_QUIET_SECONDS)
 
 
 # The facts of the last batch this process committed. The next batch may reuse them when it

@@ -96,6 +96,8 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web, worker and tests share one SQLite file: wait for the writer instead of failing,
     # and take the write lock when a transaction starts so the scorer never deadlocks.
+    # Django's backend, waiting for the write lock in short steps (engine/sqlite_backend/base.py).
+    DATABASES["default"]["ENGINE"] = "engine.sqlite_backend"
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 30,
         "transaction_mode": "IMMEDIATE",
@@ -126,13 +128,17 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_000_000
 # waited about as long as with 500 (median 0.15-0.2 s; its tail, 1.5-3 s, is the ingest request
 # missing the write lock between back-to-back batches, at either size). At 2,000, three to four times
 # fewer such requests got through (median 0.3-2 s, tail 2-3.7 s). Measured 2026-11-30, 100,000-event
-# backlogs, two runs per size; the speed, six runs per size, alternating.
+# backlogs, two runs per size; the speed, six runs per size, alternating. That tail is gone since
+# (engine/sqlite_backend, SCORER_PAUSE_SECONDS below; docs/operations.md).
 SCORER_BATCH_SIZE = int(os.environ.get("SCORER_BATCH_SIZE", "1000"))
 # A backlog that no sender adds to (no event accepted for SCORER_QUIET_SECONDS: after downtime, an
 # import) is scored in batches of this size instead: nobody waits for the write lock then, and 2,000
 # scored a backlog about 16% faster than 1,000 (same measurements as above).
 SCORER_BACKLOG_BATCH_SIZE = int(os.environ.get("SCORER_BACKLOG_BATCH_SIZE", "2000"))
 SCORER_QUIET_SECONDS = float(os.environ.get("SCORER_QUIET_SECONDS", "5"))
+# On SQLite, while senders are active, the scorer leaves the write lock free this long between
+# batches, so a waiting ingest request (which looks every millisecond) gets in between two batches.
+SCORER_PAUSE_SECONDS = float(os.environ.get("SCORER_PAUSE_SECONDS", "0.005"))
 # Boards of a day, week or month stay live in Redis this long after the period ends; older
 # periods are rebuilt from the ledger when someone reads them.
 LEADERBOARD_GRACE_DAYS = int(os.environ.get("LEADERBOARD_GRACE_DAYS", "62"))

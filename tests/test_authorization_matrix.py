@@ -24,6 +24,7 @@ API = {
     "POST /events": SENDER,
     "GET /events/{event_id}": READER,
     "GET /event-batches/{batch_id}": ANY_KEY,  # a sender follows its own batches; readers see all
+    "POST /event-batches/{batch_id}/retry": ADMIN,
     "GET /people/{person_id}": READER,
     "PATCH /people/{person_id}": ADMIN,
     "PUT /people/{person_id}": ADMIN,
@@ -134,7 +135,7 @@ def web_pages() -> list[str]:
 
 
 PAGE_SAMPLE = {"board_id": "all-time", "key": "emma@example.com", "badge_id": "first-post", "version_id": "1", "key_id": "1",
-               "channel_id": "hooks", "kind": "slack", "name": "badge_awarded", "notification_id": "1"}
+               "channel_id": "hooks", "kind": "slack", "name": "badge_awarded", "notification_id": "1", "batch_id": "1"}
 
 
 def page_url(pattern: str) -> str:

@@ -270,3 +270,32 @@ def test_health_and_metrics_show_batches_waiting_and_refused(integration, anonym
     assert health["received_batches"] == 1
     assert "plaudit_event_batches_received 1.0" in metrics
     assert "plaudit_event_batches_refused 1.0" in metrics
+
+
+def test_an_admin_retries_a_batch_set_aside_by_a_bug_once_it_is_fixed(admin, integration, monkeypatch):
+    # given a batch our own code failed to expand (a bug, injected: nothing else can make it fail)
+    from engine import inbox
+
+    def broken(_events):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(inbox, "store_events", broken)
+    batch = send_async(integration, [event("post", id="retry:1"), event("post", id="retry:2")]).json()["batch"]
+    assert batch_status(integration, batch).json()["error"]["error"] == "expansion_failed"
+    monkeypatch.undo()  # the fix is deployed
+
+    # when
+    answer = admin.post(f"/event-batches/{batch}/retry", {})
+
+    # then it is back in line, and stored as soon as anyone reads it
+    assert answer.status_code == 202, answer.content
+    assert answer.json()["status"] == "received" and answer.json()["error"] is None
+    status = batch_status(integration, batch).json()
+    assert status["status"] == "stored" and status["accepted"] == 2
+    assert sorted(Event.objects.values_list("source_id", flat=True)) == ["retry:1", "retry:2"]
+    # and a stored batch cannot be retried, nor one that does not exist
+    again = admin.post(f"/event-batches/{batch}/retry", {})
+    assert again.status_code == 409 and again.json()["error"] == "not_retryable"
+    assert again.json()["message"] == (f"event batch {batch} is stored and keeps no body; "
+                                       "only a refused batch that still has its body can be retried")
+    assert admin.post("/event-batches/99999999999999999999/retry", {}).status_code == 404

@@ -1,5 +1,5 @@
 """Batches sent with `Prefer: respond-async` (engine/inbox.py): what became of each, the body of a
-refused one, and putting a refused one back in line.
+refused one, and putting a refused one back in line (do_retry, the same the API's POST .../retry calls).
 
 A refused batch keeps its body for a week (engine.inbox.KEEP_EXPANDED), so nothing a sender was
 told we received is lost; this is where an admin finds it, reads why, downloads it or retries it."""
@@ -15,7 +15,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
-from engine.inbox import can_retry, do_retry
+from engine.inbox import do_retry, why_not_retryable
 from engine.models import EventBatch
 
 from .access import admin_only
@@ -62,7 +62,7 @@ def event_batch(request, batch_id: int):
     if batch is None:
         return not_found(request, f"There is no event batch {batch_id}; expanded batches are kept for 7 days.")
     return page(request, "web/event_batch.html", {
-        "batch": batch, "retryable": can_retry(batch), "body_kept": batch.body != "",
+        "batch": batch, "retryable": why_not_retryable(batch) is None,
         "error": json.dumps(batch.error, indent=2, ensure_ascii=False) if batch.error else None,
         "duplicates": batch.duplicate_ids[:SHOWN_DUPLICATES], "more_duplicates": max(0, len(batch.duplicate_ids) - SHOWN_DUPLICATES),
     })
@@ -90,10 +90,9 @@ def retry(request, batch_id: int):
         batch = EventBatch.objects.select_for_update().filter(id=batch_id).first()
         if batch is None:
             return not_found(request, f"There is no event batch {batch_id}.")
-        if not can_retry(batch):
-            messages.error(request, f"Event batch {batch.id} is {batch.status}"
-                           + (" and keeps no body" if batch.body == "" else "")
-                           + "; only a refused batch that still has its body can be retried.")
+        problem = why_not_retryable(batch)
+        if problem:
+            messages.error(request, problem[0].upper() + problem[1:] + ".")
         else:
             do_retry(batch)
             messages.success(request, f"Event batch {batch.id} is back in line: it is stored again before any "

@@ -1,6 +1,6 @@
 """`make bench`: every benchmark under bench/, each figure next to a baseline measured in the same run.
 
-    python -m bench                          # all of them (about 20 minutes on 2 cores)
+    python -m bench                          # all of them (about 25 minutes on 2 cores)
     python -m bench --only scorer            # one (repeat --only for more)
     python -m bench --only scorer-memory --events 1000000
     python -m bench --small --results /tmp/r.json --no-docs   # tiny sizes: checks that each one runs
@@ -36,6 +36,16 @@ class Context:
 
     def size(self, full: int, small: int) -> int:
         return small if self.small else full
+
+    def empty(self) -> None:
+        """Empty the database and Redis, so that a benchmark (or a run of one) pays for no earlier rows."""
+        from django.core.management import call_command
+
+        from engine import scoring
+
+        call_command("flush", interactive=False, verbosity=0)
+        self.r.flushdb()
+        scoring._warm.clear()
 
 
 def _registry() -> dict:
@@ -80,7 +90,6 @@ def main(argv: list[str] | None = None) -> dict:
     from django.core.management import call_command
     from django.db import connection
 
-    from engine import scoring
     from engine.redis import embedded_redis, get_redis
 
     from . import report
@@ -95,10 +104,7 @@ def main(argv: list[str] | None = None) -> dict:
             run["redis"] = r.info("server")["redis_version"]
             ctx = Context(r=r, root=ROOT, small=args.small, events=args.events)
             for name in names:
-                # Each benchmark starts from an empty database and Redis, so none pays for another's rows.
-                call_command("flush", interactive=False, verbosity=0)
-                r.flushdb()
-                scoring._warm.clear()
+                ctx.empty()  # each benchmark starts from an empty database and Redis
                 print(f"== {name}", flush=True)
                 started = time.perf_counter()
                 outcome = registry[name](ctx)

@@ -2,6 +2,11 @@
 
 A fixed month (seed 11, 300 people, up to 2026-11-28: 11,099 events), so every run scores the
 same events. The core alone is what scoring would cost with no database or Redis at all.
+
+Live scoring and the simulation are timed one after the other, seconds apart, so a change in the
+shared machine's load can fall on one and not the other (one run measured 1.83x where the runs
+around it gave 2.3x-2.5x): the whole month runs three times, each on an emptied database and
+Redis, and the figures are those of the run with the median speed-up.
 """
 
 from __future__ import annotations
@@ -12,7 +17,32 @@ from datetime import datetime, timezone
 from .report import Figure
 
 
+RUNS = 3
+
+
 def run(ctx) -> dict:
+    runs = []
+    for i in range(ctx.size(RUNS, 1)):
+        if i:
+            ctx.empty()
+        runs.append(_one_month(ctx))
+    runs.sort(key=lambda one: one["score_s"] / one["simulate_s"])
+    median = runs[len(runs) // 2]
+    scored, score_s, simulate_s, core_s = median["scored"], median["score_s"], median["simulate_s"], median["core_s"]
+    return {
+        "figures": [
+            Figure("scoring, example ruleset (17 rules, 7 boards)", scored / score_s, scored / core_s, "events/s",
+                   "rules core alone"),
+            Figure("live scoring time against simulating a draft (speed-up)", score_s, simulate_s, "s", "simulation",
+                   target=2.0),
+        ],
+        "details": {"events": scored, "ingest_events_per_s": round(median["ingested"] / median["ingest_s"]),
+                    "scoring_s": round(score_s, 2), "simulation_s": round(simulate_s, 2),
+                    "speed_ups_of_the_runs": [round(one["score_s"] / one["simulate_s"], 2) for one in runs]},
+    }
+
+
+def _one_month(ctx) -> dict:
     from engine.demo_data import generate_month
     from engine.ingest import do_accept_events
     from engine.models import Event
@@ -47,13 +77,5 @@ def run(ctx) -> dict:
     for e in core_events:
         evaluate(ruleset, e, facts)
     core_s = time.perf_counter() - started
-    return {
-        "figures": [
-            Figure("scoring, example ruleset (17 rules, 7 boards)", scored / score_s, scored / core_s, "events/s",
-                   "rules core alone"),
-            Figure("live scoring time against simulating a draft (speed-up)", score_s, simulate_s, "s", "simulation",
-                   target=2.0),
-        ],
-        "details": {"events": scored, "ingest_events_per_s": round(len(events) / ingest_s),
-                    "scoring_s": round(score_s, 2), "simulation_s": round(simulate_s, 2)},
-    }
+    return {"scored": scored, "ingested": len(events), "ingest_s": ingest_s, "score_s": score_s,
+            "simulate_s": simulate_s, "core_s": core_s}

@@ -9,7 +9,10 @@
 
 Both baselines are timed in slices between the scorer's, so a change in the shared machine's load
 falls on all three alike: timed one after the other, the naive scorer's own rate moved by 30%
-between runs minutes apart.
+between runs minutes apart. Interleaved, the ratio to the naive scorer still moved by some 10%
+from run to run (19.5x-22.2x in six runs), so the whole benchmark runs three times, each on an
+emptied database and Redis, and the figures are those of the run with the median ratio to the
+naive scorer; every run's ratios are in the details.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from .report import Figure
 EVENTS = 100_000
 NAIVE_EVENTS = 10_000
 SLICE_EVENTS = 10_000
+RUNS = 3
 
 
 def raw_board_writes(r, writes: list[tuple[str, str, int]]) -> float:
@@ -50,6 +54,37 @@ def _analyze() -> None:
 
 
 def run(ctx) -> dict:
+    runs = []
+    for i in range(ctx.size(RUNS, 1)):
+        if i:
+            ctx.empty()
+        runs.append(_one_run(ctx))
+    runs.sort(key=_ratio_to_naive)
+    median = runs[len(runs) // 2]
+    n, naive_n, score_s, raw_s, naive_s = (median[k] for k in ("n", "naive_n", "score_s", "raw_s", "naive_s"))
+    return {
+        "figures": [
+            Figure(f"ordered scoring of {n:,} events, {workload.BOARDS} boards each", n / score_s, n / raw_s,
+                   "events/s", f"raw pipelined board writes alone ({median['writes']:,} ZINCRBY, interleaved)", target=0.5),
+            Figure(f"ordered scoring of {n:,} events, {workload.BOARDS} boards each", n / score_s, naive_n / naive_s,
+                   "events/s", f"naive scorer, ORM row per award ({naive_n:,} more events, interleaved)", target=20.0),
+            Figure("all-time top 10 read", 1 / median["our_top10_s"], 1 / median["naive_top10_s"], "reads/s",
+                   f"naive SQL SUM/GROUP BY over all {n + naive_n:,} award rows"),
+        ],
+        "details": {"scoring_s": round(score_s, 2), "ingest_events_per_s": round((n + naive_n) / median["ingest_s"]),
+                    "board_writes": median["writes"], "raw_board_writes_s": round(raw_s, 2),
+                    "naive_s": round(naive_s, 2), "rss_before_scoring_mb": median["rss_before"],
+                    "peak_rss_mb": median["peak"],
+                    "runs_ratio_to_raw": [round(one["raw_s"] / one["score_s"], 3) for one in runs],
+                    "runs_ratio_to_naive": [round(_ratio_to_naive(one), 2) for one in runs]},
+    }
+
+
+def _ratio_to_naive(one: dict) -> float:
+    return (one["n"] / one["score_s"]) / (one["naive_n"] / one["naive_s"])
+
+
+def _one_run(ctx) -> dict:
     from engine.models import Award
     from engine.scoring import do_score_pending
     from leaderboards import keys
@@ -114,16 +149,6 @@ def run(ctx) -> dict:
     # The peers rank over every award row, as the board above holds every event's points.
     naive_top10_s = naive.top10_seconds(ctx.size(20, 2))
     assert scored == n and naive_scored == naive_n, f"scored {scored} of {n} events, naive {naive_scored} of {naive_n}"
-    return {
-        "figures": [
-            Figure(f"ordered scoring of {n:,} events, {workload.BOARDS} boards each", n / score_s, n / raw_s,
-                   "events/s", f"raw pipelined board writes alone ({writes_count:,} ZINCRBY, interleaved)", target=0.5),
-            Figure(f"ordered scoring of {n:,} events, {workload.BOARDS} boards each", n / score_s, naive_n / naive_s,
-                   "events/s", f"naive scorer, ORM row per award ({naive_n:,} more events, interleaved)", target=20.0),
-            Figure("all-time top 10 read", 1 / our_top10_s, 1 / naive_top10_s, "reads/s",
-                   f"naive SQL SUM/GROUP BY over all {n + naive_n:,} award rows"),
-        ],
-        "details": {"scoring_s": round(score_s, 2), "ingest_events_per_s": round((n + naive_n) / ingest_s),
-                    "board_writes": writes_count, "raw_board_writes_s": round(raw_s, 2),
-                    "naive_s": round(naive_s, 2), "rss_before_scoring_mb": rss_before, "peak_rss_mb": peak},
-    }
+    return {"n": n, "naive_n": naive_n, "score_s": score_s, "raw_s": raw_s, "naive_s": naive_s, "writes": writes_count,
+            "ingest_s": ingest_s, "our_top10_s": our_top10_s, "naive_top10_s": naive_top10_s,
+            "rss_before": rss_before, "peak": peak}

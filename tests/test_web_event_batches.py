@@ -13,7 +13,7 @@ from engine import inbox
 from engine.inbox import drain_inbox
 from engine.models import Event, EventBatch
 from tests.helpers import event
-from tests.web_seed import PASSWORD, make_user
+from tests.web_seed import make_user, signed_in, text
 
 
 @pytest.fixture
@@ -21,15 +21,6 @@ def people(db):
     make_user("ana@example.com")
     make_user("boss", admin=True)
 
-
-def signed_in(username: str, csrf: bool = False) -> Client:
-    client = Client(enforce_csrf_checks=csrf)
-    assert client.login(username=username, password=PASSWORD)
-    return client
-
-
-def text(response) -> str:
-    return re.sub(r"\s+", " ", response.content.decode())
 
 
 def send_async(api, events) -> int:

@@ -15,7 +15,7 @@ from notifications import outbox
 from notifications.models import Channel, Notification, TemplateOverride
 from notifications.receiver import Answer, Receiver
 from notifications.templates import SAMPLES
-from tests.web_seed import PASSWORD, make_user, seed_world
+from tests.web_seed import make_user, seed_world, signed_in, text
 
 SECRET = "whsec_" + base64.b64encode(b"n" * 32).decode()
 OLD_SECRET = "whsec_" + base64.b64encode(b"o" * 32).decode()
@@ -37,15 +37,6 @@ def receiver():
     yield server
     server.stop()
 
-
-def signed_in(username: str, csrf: bool = False) -> Client:
-    client = Client(enforce_csrf_checks=csrf)
-    assert client.login(username=username, password=PASSWORD)
-    return client
-
-
-def text(response) -> str:
-    return re.sub(r"\s+", " ", response.content.decode())
 
 
 def error_beside(response, field: str) -> str:

@@ -90,8 +90,9 @@ def make_user(username: str, *, admin: bool = False) -> User:
     return user
 
 
-def signed_in(username: str) -> Client:
-    client = Client()
+def signed_in(username: str, csrf: bool = False) -> Client:
+    """A browser-like client, signed in; `csrf` makes it check CSRF tokens as a real browser's requests are."""
+    client = Client(enforce_csrf_checks=csrf)
     assert client.login(username=username, password=PASSWORD)
     return client
 

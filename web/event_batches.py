@@ -20,7 +20,7 @@ from engine.models import EventBatch
 
 from .access import admin_only
 from .forms import EventBatchFilterForm
-from .pages import not_found, page
+from .pages import not_found, one_page, page
 
 PER_PAGE = 50
 SHOWN_DUPLICATES = 200  # a batch holds up to 1,000 events; the API's status answer has them all
@@ -38,21 +38,9 @@ def event_batches(request):
         if form.cleaned_data["status"]:
             rows = rows.filter(status=form.cleaned_data["status"])
         number = form.cleaned_data["page"] or 1
-    total = rows.count()
     # Not the bodies: a received batch's body is up to a megabyte.
-    shown = list(rows.select_related("sender").defer("body")[(number - 1) * PER_PAGE:number * PER_PAGE])
-    query = request.GET.copy()
-    query.pop("page", None)
-
-    def page_link(n: int) -> str:
-        query["page"] = str(n)
-        return "?" + query.urlencode()
-
-    return page(request, "web/event_batches.html", {
-        "form": form, "rows": shown, "total": total, "page": number, "pages": max(1, -(-total // PER_PAGE)),
-        "previous": page_link(number - 1) if number > 1 else None,
-        "next": page_link(number + 1) if number * PER_PAGE < total else None,
-    })
+    shown = rows.select_related("sender").defer("body")
+    return page(request, "web/event_batches.html", {"form": form, **one_page(request, shown, number, PER_PAGE)})
 
 
 @require_safe

@@ -20,7 +20,7 @@ from notifications.render import TEMPLATE_NAMES, RenderError
 from .access import admin_only
 from .forms import OutboxFilterForm
 from .message_templates import shown_preview
-from .pages import not_found, page
+from .pages import not_found, one_page, page
 
 PER_PAGE = 50
 REQUEUEABLE = ("pending", "retrying", "dead")  # as the API: delivered and delivering rows are left alone
@@ -43,20 +43,10 @@ def outbox(request):
         if data["trigger"]:
             rows = rows.filter(trigger=data["trigger"])
         number = data["page"] or 1
-    total = rows.count()
-    shown = list(rows.only("id", "channel_id", "trigger", "status", "attempts", "next_attempt_at", "last_error",
-                           "last_status_code", "created_at")[(number - 1) * PER_PAGE:number * PER_PAGE])
-    query = request.GET.copy()
-    query.pop("page", None)
-
-    def page_link(n: int) -> str:
-        query["page"] = str(n)
-        return "?" + query.urlencode()
-
+    shown = rows.only("id", "channel_id", "trigger", "status", "attempts", "next_attempt_at", "last_error",
+                      "last_status_code", "created_at")
     return page(request, "web/outbox.html", {
-        "form": form, "rows": shown, "total": total, "page": number, "pages": max(1, -(-total // PER_PAGE)),
-        "previous": page_link(number - 1) if number > 1 else None,
-        "next": page_link(number + 1) if number * PER_PAGE < total else None,
+        "form": form, **one_page(request, shown, number, PER_PAGE),
         "requeueable": REQUEUEABLE, "back": request.get_full_path(),
     })
 

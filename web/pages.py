@@ -33,3 +33,19 @@ def no_ruleset(request):
         "title": "No ruleset yet",
         "message": "No ruleset is active, so there are no boards or badges yet. An admin can write one in the rules workbench.",
     }, status=200)
+
+
+def one_page(request, rows, number: int, per_page: int) -> dict:
+    """Page `number` of a queryset, with what a pager needs; the links keep the other query parameters."""
+    total = rows.count()
+    query = request.GET.copy()
+    query.pop("page", None)
+
+    def link(n: int) -> str:
+        query["page"] = str(n)
+        return "?" + query.urlencode()
+
+    return {"rows": list(rows[(number - 1) * per_page:number * per_page]), "total": total, "page": number,
+            "pages": max(1, -(-total // per_page)),
+            "previous": link(number - 1) if number > 1 else None,
+            "next": link(number + 1) if number * per_page < total else None}

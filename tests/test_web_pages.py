@@ -77,6 +77,11 @@ def test_sign_in_goes_back_to_the_page_asked_for_but_never_to_another_site(world
     response = client.post("/login", {"username": "ana@example.com", "password": PASSWORD,
                                       "next": "https://evil.example/phish"})
     assert response["Location"] == "/"
+    # a bare word is no page either (redirect() took it for a URL pattern's name, a 500)
+    client = Client()
+    response = client.post("/login", {"username": "ana@example.com", "password": PASSWORD, "next": "admin"})
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert client.get("/login?next=admin")["Location"] == "/"
 
 
 def test_five_wrong_passwords_lock_the_id_for_a_while(world):

@@ -85,13 +85,21 @@ def why_not_retryable(batch: EventBatch) -> str | None:
             + "; only a refused batch that still has its body can be retried")
 
 
-def do_retry(batch: EventBatch) -> None:
+def do_retry(batch_id: int) -> tuple[EventBatch | None, str | None]:
     """Put a refused batch back in line, for one set aside by a bug of ours once that is fixed, or
     one refused for a conflict an admin has since resolved. Batches are expanded oldest first, so it
-    goes before any batch received after it; its events are stored after every event stored so far."""
-    batch.status, batch.error, batch.expanded_at = EventBatch.RECEIVED, None, None
-    batch.save(update_fields=["status", "error", "expanded_at"])
-    transaction.on_commit(_enqueue_scoring)
+    goes before any batch received after it; its events are stored after every event stored so far.
+    Returns the batch (None when there is none) and why it could not be retried (None when it was)."""
+    with transaction.atomic():
+        batch = EventBatch.objects.select_for_update().filter(pk=batch_id).first() if 0 < batch_id < 2 ** 63 else None
+        if batch is None:
+            return None, None
+        problem = why_not_retryable(batch)
+        if problem is None:
+            batch.status, batch.error, batch.expanded_at = EventBatch.RECEIVED, None, None
+            batch.save(update_fields=["status", "error", "expanded_at"])
+            transaction.on_commit(_enqueue_scoring)
+        return batch, problem
 
 
 def _expand_oldest() -> bool:

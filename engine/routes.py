@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from engine.schemas import BodyIn, IsoDate
 from ninja import Field, Query, Router, Schema, Status
@@ -24,7 +24,7 @@ from . import auth
 from .collector import collector_paused
 from .errors import ApiError, NotFound, read_limited_body
 from .levels import level_progress
-from .inbox import catch_up, do_receive_events, do_retry, why_not_retryable
+from .inbox import catch_up, do_receive_events, do_retry
 from .ingest import do_accept_events
 from .models import Award, Event, EventBatch, Person
 from .redis import get_redis
@@ -249,14 +249,11 @@ def retry_event_batch(request, batch_id: int):
     """For a batch set aside by a bug of ours once it is fixed, or refused for a conflict resolved
     since: it is expanded again, before any batch received after it. 409 for a batch that is not
     refused, or whose body an erasure emptied."""
-    with transaction.atomic():
-        batch = EventBatch.objects.select_for_update().filter(pk=batch_id).first() if 0 < batch_id < 2 ** 63 else None
-        if batch is None:
-            raise NotFound(f"no event batch {batch_id}")
-        problem = why_not_retryable(batch)
-        if problem:
-            raise ApiError(409, "not_retryable", problem)
-        do_retry(batch)
+    batch, problem = do_retry(batch_id)
+    if batch is None:
+        raise NotFound(f"no event batch {batch_id}")
+    if problem:
+        raise ApiError(409, "not_retryable", problem)
     return Status(202, _event_batch_out(batch))
 
 

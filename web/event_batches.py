@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -74,15 +73,12 @@ def event_batch_body(request, batch_id: int):
 @require_POST
 @admin_only
 def retry(request, batch_id: int):
-    with transaction.atomic():
-        batch = EventBatch.objects.select_for_update().filter(id=batch_id).first()
-        if batch is None:
-            return not_found(request, f"There is no event batch {batch_id}.")
-        problem = why_not_retryable(batch)
-        if problem:
-            messages.error(request, problem[0].upper() + problem[1:] + ".")
-        else:
-            do_retry(batch)
-            messages.success(request, f"Event batch {batch.id} is back in line: it is stored again before any "
-                             "batch received after it, and its outcome shows here.")
+    batch, problem = do_retry(batch_id)
+    if batch is None:
+        return not_found(request, f"There is no event batch {batch_id}.")
+    if problem:
+        messages.error(request, problem[0].upper() + problem[1:] + ".")
+    else:
+        messages.success(request, f"Event batch {batch.id} is back in line: it is stored again before any "
+                         "batch received after it, and its outcome shows here.")
     return redirect(reverse("web:event_batch", args=[batch_id]))

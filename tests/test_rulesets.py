@@ -305,3 +305,27 @@ def test_recompute_since_a_date_rescores_only_what_happened_from_then_on(admin, 
     # and the badge counts built from earlier events stand
     badges = {b["id"]: b for b in reader.get("/people/ana@example.com/badges").json()}
     assert badges["first-post"]["earned"]
+
+
+def test_a_simulation_forked_onto_two_cores_reports_what_one_process_does(admin):
+    from rules.active import active_ruleset
+    from rules.core import load_ruleset
+    from rules.simulate import compare, load_events
+
+    # given posts in two channels, comments on them and an undo over nine days, under the live ruleset
+    posts = [event("post", f"p{i % 4}@example.com", id=f"post-{i}", channel=("guild", "help")[i % 2],
+                   at=f"2026-11-{10 + i % 9:02d}T1{i % 6}:00:00+00:00") for i in range(30)]
+    comments = [event("comment", f"p{i % 3}@example.com", text="A useful comment on that",
+                      target={"id": f"post-{i}", "author": f"p{i % 4}@example.com"},
+                      at=f"2026-11-{10 + i % 9:02d}T17:00:00+00:00") for i in range(20)]
+    seed(admin, *posts, *comments, event("undo", "p1@example.com", at="2026-11-19T09:00:00+00:00", target={"id": "post-1"}))
+    live, _ = active_ruleset()
+    events, teams = load_events(None, None)
+    # when a draft is simulated with the live replay in a forked process, and without
+    draft = load_ruleset(DOUBLE_POSTS)
+    forked = compare(draft, live, events, teams, fork=True)
+    alone = compare(draft, live, events, teams, fork=False)
+    # then the reports are the same, and show the draft's change
+    assert forked == alone
+    assert forked["events"] == 51 and forked["points"]["before"] != forked["points"]["after"]
+    assert forked["boards"] and forked["top_movers"]

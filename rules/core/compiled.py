@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -139,11 +140,13 @@ class Ruleset:
         return index
 
     def level_for(self, points: int) -> schema.Level | None:
-        current = None
-        for level in self.levels:
-            if points >= level.min_points:
-                current = level
-        return current
+        """The highest level whose min_points the points reach (levels are validated ascending)."""
+        reached = bisect_right(self._level_floors, points)
+        return self.levels[reached - 1] if reached else None
+
+    @cached_property
+    def _level_floors(self) -> list[int]:
+        return [level.min_points for level in self.levels]
 
     def next_level(self, points: int) -> schema.Level | None:
         return next((level for level in self.levels if level.min_points > points), None)

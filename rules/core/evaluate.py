@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from .compiled import CompiledBadge, CompiledRule, CompiledStreak, Ruleset
 from .facts import FactsCache
-from .model import AwardOutcome, BadgeOutcome, Event, LevelOutcome, Outcome, PastAward
+from .model import AwardOutcome, BadgeOutcome, Event, LevelOutcome, Outcome
 from .periods import period_key
 from .streaks import extend
 
@@ -24,7 +24,8 @@ def evaluate(ruleset: Ruleset, event: Event, facts: FactsCache) -> Outcome:
     points_before: dict[str, int] = {}
 
     def add_points(person: str, points: int) -> None:
-        points_before.setdefault(person, facts.points(person))
+        if person not in points_before:
+            points_before[person] = facts.points(person)
         if points:
             facts.add_points(person, points)
 
@@ -37,7 +38,8 @@ def evaluate(ruleset: Ruleset, event: Event, facts: FactsCache) -> Outcome:
             if rule.holds(event):
                 _fire(rule, event, factor, ruleset, facts, outcome, add_points)
         streaks = _advance_streaks(ruleset, event, factor, facts, outcome, add_points)
-        facts.remember_awards(event.id, [PastAward(a.rule_id, a.recipient, a.points, a.capped) for a in outcome.awards])
+        # The outcome's own awards, not copies: an undo reads the same four fields (rule, recipient, points, capped).
+        facts.remember_awards(event.id, outcome.awards)
 
     _grant_badges(ruleset, event, facts, outcome, streaks)
     _change_levels(ruleset, facts, outcome, points_before)
@@ -80,17 +82,17 @@ def _fire(rule: CompiledRule, event: Event, factor: Decimal, ruleset: Ruleset, f
             for person in recipients(award.to, event):
                 base_by_person[person] = base_by_person.get(person, 0) + award.points
     limit = spec.limit
-    period = period_key(limit.per, event.occurred_at, ruleset.tz) if limit else None
+    caps = facts.cap_counts(rule_id, limit.per, period_key(limit.per, event.occurred_at, ruleset.tz)) if limit else None
     # Without a target there is nothing to be once per: such events are scored as usual.
     target = event.target_id if spec.once_per == "target" else None
     for person, base in base_by_person.items():
         capped = ((target is not None and facts.target_awarded(rule_id, person, target))
-                  or (bool(limit) and facts.cap_count(rule_id, person, limit.per, period) >= limit.max))
+                  or (caps is not None and caps.get(person, 0) >= limit.max))
         points = 0 if capped else base if factor is ONE else round_half_up(Decimal(base) * factor)
         outcome.awards.append(AwardOutcome(rule_id, person, points, base, 1.0 if factor is ONE else float(factor), capped))
         if not capped:
-            if limit:
-                facts.count_cap(rule_id, person, limit.per, period)
+            if caps is not None:
+                caps[person] = caps.get(person, 0) + 1
             if target is not None:
                 facts.mark_target_awarded(rule_id, person, target)
             facts.add_rule_count(person, rule_id, 1)
@@ -176,6 +178,9 @@ def _change_levels(ruleset: Ruleset, facts: FactsCache, outcome: Outcome, points
     if not ruleset.levels:
         return
     for person, before in points_before.items():
-        old, new = ruleset.level_for(before), ruleset.level_for(facts.points(person))
+        after = facts.points(person)
+        if after <= before:  # levels follow points up: no gain, no new level (most awards are capped or zero)
+            continue
+        old, new = ruleset.level_for(before), ruleset.level_for(after)
         if new is not None and (old is None or new.min_points > old.min_points):
             outcome.levels.append(LevelOutcome(person, new.name, new.min_points, old.name if old else None))

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from .model import PastAward, StreakRun
+from .model import AwardOutcome, PastAward, StreakRun
+
+# What an undo reads of an event's awards: the ledger's rows, or the outcome's own awards when the
+# event was evaluated in this run. Both have rule_id, recipient, points and capped.
+AwardRecord = PastAward | AwardOutcome
 
 
 class FactsSource(Protocol):
@@ -86,7 +90,7 @@ class FactsCache:
         self._event_counts: dict[tuple, int] = {}
         self._points: dict[str, int] = {}
         self._tiers: dict[tuple, int] = {}
-        self._awards: dict[str, list[PastAward]] = {}
+        self._awards: dict[str, list[AwardRecord]] = {}
         self._undone: dict[str, bool] = {}
         self._targets: dict[tuple[str, str, str], bool] = {}
         self._streaks: dict[tuple[str, str], StreakRun] = {}
@@ -110,14 +114,13 @@ class FactsCache:
                 + len(self._event_counts) + len(self._points)
                 + len(self._tiers) + len(self._targets) + len(self._streaks))
 
-    def _cap_group(self, rule_id: str, per: str, period: str) -> dict[str, int]:
+    def cap_counts(self, rule_id: str, per: str, period: str) -> dict[str, int]:
+        """Uncapped awards of the rule in the period per recipient, for evaluate() to read and add to."""
         group = (rule_id, per, period)
-        if group not in self._caps:
-            self._caps[group] = dict(self.source.cap_counts(rule_id, per, period))
-        return self._caps[group]
-
-    def cap_count(self, rule_id: str, person: str, per: str, period: str) -> int:
-        return self._cap_group(rule_id, per, period).get(person, 0)
+        counts = self._caps.get(group)
+        if counts is None:
+            counts = self._caps[group] = dict(self.source.cap_counts(rule_id, per, period))
+        return counts
 
     def rule_count(self, person: str, rule_id: str) -> int:
         key = (person, rule_id)
@@ -142,7 +145,7 @@ class FactsCache:
             self._tiers[key] = self.source.badge_tiers(*key)
         return self._tiers[key]
 
-    def awards_of(self, event_id: str) -> list[PastAward]:
+    def awards_of(self, event_id: str) -> list[AwardRecord]:
         if event_id not in self._awards:
             self._awards[event_id] = list(self.source.awards_of(event_id))
         return self._awards[event_id]
@@ -166,10 +169,6 @@ class FactsCache:
 
     # -- updates made by evaluate() --------------------------------------------------
 
-    def count_cap(self, rule_id: str, person: str, per: str, period: str) -> None:
-        group = self._cap_group(rule_id, per, period)
-        group[person] = group.get(person, 0) + 1
-
     def add_rule_count(self, person: str, rule_id: str, delta: int) -> None:
         key = (person, rule_id)
         if key in self._rule_counts:
@@ -190,7 +189,7 @@ class FactsCache:
     def set_badge_tiers(self, person: str, badge_id: str, held: int) -> None:
         self._tiers[(person, badge_id)] = held
 
-    def remember_awards(self, event_id: str, awards: list[PastAward]) -> None:
+    def remember_awards(self, event_id: str, awards: list[AwardRecord]) -> None:
         self._awards[event_id] = awards
 
     def mark_undone(self, event_id: str) -> None:

@@ -69,11 +69,12 @@ class Command(BaseCommand):
 
         since = since_date(options["since"])
         until = date.fromisoformat(options["until"]) if options["until"] else None
-        with console.status("Replaying…") as status:
-            try:
-                report = run_simulation(ruleset, since, until, progress=lambda step: status.update(f"Replaying: {step}"))
-            except ApiError as exc:
-                raise CommandError(exc.message) from None
+        # Steps as plain lines on stderr, not a spinner: a spinner redraws from a thread of its own, and
+        # with another thread running the replays stay in one process (engine.beside.can_fork).
+        try:
+            report = run_simulation(ruleset, since, until, progress=lambda step: self.stderr.write(f"Replaying: {step}"))
+        except ApiError as exc:
+            raise CommandError(exc.message) from None
         if options["json"]:
             self.stdout.write(json.dumps(report, indent=2, default=str))
             return

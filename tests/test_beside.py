@@ -1,0 +1,78 @@
+"""Work run in a forked process (engine.beside): its result comes back, and any failure there
+ends with the work done in the caller's process instead, never with a lost or wrong answer."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import pytest
+
+from engine.beside import can_fork, start_beside
+
+
+def test_the_work_runs_in_another_process_and_its_result_comes_back():
+    side = start_beside(lambda: {"pid": os.getpid(), "squares": [i * i for i in range(100_000)]}, fork=True)
+    result = side.result()
+    assert side.forked and result["pid"] != os.getpid()
+    assert result["squares"][-1] == 99_999 ** 2  # larger than a pipe's buffer: read while the child writes
+
+
+def test_both_halves_run_at_once():
+    # given work that takes 0.4 s of sleeping, here and in the forked process
+    started = time.perf_counter()
+    side = start_beside(lambda: time.sleep(0.4) or "there", fork=True)
+    time.sleep(0.4)
+    # then both are done in well under the 0.8 s they would take one after the other
+    assert side.result() == "there"
+    assert time.perf_counter() - started < 0.75
+
+
+def test_work_that_fails_in_the_child_is_run_again_here_and_raises_here():
+    parent = os.getpid()
+    calls = []
+
+    def work():
+        calls.append(os.getpid())
+        raise ValueError("no such rule")
+
+    side = start_beside(work, fork=True)
+    with pytest.raises(ValueError, match="no such rule"):
+        side.result()
+    assert calls == [parent]  # the child's call was in its own memory; this one is the caller's
+
+
+def test_a_child_killed_before_it_answers_leaves_the_work_to_the_caller():
+    parent = os.getpid()
+
+    def work():
+        if os.getpid() != parent:
+            os.kill(os.getpid(), 9)  # as the kernel's out-of-memory killer would
+        return "done here"
+
+    assert start_beside(work, fork=True).result() == "done here"
+
+
+def test_close_stops_a_child_whose_result_is_not_wanted():
+    side = start_beside(lambda: time.sleep(30), fork=True)
+    pid = side._pid
+    started = time.perf_counter()
+    side.close()
+    assert time.perf_counter() - started < 5
+    with pytest.raises(ChildProcessError):  # reaped: no zombie left behind
+        os.waitpid(pid, os.WNOHANG)
+
+
+def test_no_fork_while_other_threads_run():
+    # A fork copies only the calling thread; a lock another thread held would stay locked in the child.
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert can_fork() is False
+        side = start_beside(os.getpid)
+        assert side.forked is False and side.result() == os.getpid()
+    finally:
+        stop.set()
+        other.join()

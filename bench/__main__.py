@@ -1,8 +1,8 @@
 """`make bench`: every benchmark under bench/, each figure next to a baseline measured in the same run.
 
-    python -m bench                          # all of them (about 25 minutes on 2 cores)
+    python -m bench                          # all of them (about 20-25 minutes on 2 cores)
     python -m bench --only scorer            # one (repeat --only for more)
-    python -m bench --only scorer-memory --events 1000000
+    python -m bench --only scorer-memory --events 50000   # a shorter memory run than the full 1,000,000
     python -m bench --small --results /tmp/r.json --no-docs   # tiny sizes: checks that each one runs
 
 Figures on shared machines drift, so each is a ratio against a baseline timed in the same

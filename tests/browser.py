@@ -6,6 +6,7 @@ import os
 import shutil
 
 import pytest
+from django.db import connections
 
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -35,6 +36,11 @@ def browser(live_server, transactional_db, redis, tmp_path, monkeypatch):
         yield new_page
         for context in contexts:
             context.close()
+        # While Playwright's event loop runs, the test's own ORM calls get a database connection of
+        # their own (another backend than the fixtures', on the same thread). Closed here, inside
+        # that loop, it is that one that closes; left open, PostgreSQL refused to drop the test
+        # database at the end of the session ("being accessed by other users").
+        connections.close_all()
 
 
 def sign_in(page, username: str, password: str) -> None:

@@ -4,13 +4,13 @@ import hashlib
 from datetime import datetime
 
 from django.http import HttpResponse, HttpResponseNotModified
-from engine.schemas import BodyIn
+from base.schemas import BodyIn
 from ninja import Field, Router, Schema, Status
 
-from engine import auth
-from engine.errors import ApiError, NotFound
-from engine.models import Person
-from rules.active import active_ruleset
+from base import auth
+from base.errors import ApiError, NotFound
+from base.models import Person
+from rulesets.active import active_ruleset
 
 from . import openbadges
 from .grants import do_grant_badge, do_revoke_badge

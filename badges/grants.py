@@ -13,10 +13,11 @@ import uuid
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from engine.errors import ApiError, NotFound
-from engine.models import Person
-from rules.active import active_ruleset
+from base.errors import ApiError, NotFound
+from base.models import Person
+from rulesets.active import active_ruleset
 
+from .listeners import manual_grant_made
 from .models import BadgeAudit, BadgeGrant
 from .progress import window
 
@@ -94,9 +95,7 @@ def do_grant_badge(*, person_key: str, badge_id: str, tier: str | None, reason: 
                 grant.save()
             BadgeAudit.objects.create(action="grant", person=person, badge_id=badge_id, step=step, tier_name=tier_name,
                                       assertion=grant.uuid, reason=reason, by=by)
-            from notifications.triggers import record_for_manual_grant
-
-            record_for_manual_grant(ruleset, grant)  # in this transaction: announced once it commits
+            manual_grant_made(ruleset, grant)  # in this transaction: announced once it commits
     except IntegrityError:  # scoring granted it in between
         raise ApiError(409, "already_held", f"{person_key!r} already holds {what}") from None
     return grant

@@ -8,7 +8,7 @@ from django.http import HttpResponse, JsonResponse
 from django.urls import path
 from django.views.decorators.http import require_safe
 
-from rules.active import active_ruleset
+from rulesets.active import active_ruleset
 
 from . import openbadges
 from .baking import bake_png, bake_svg

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from engine.models import Award, Person, StreakState
+from base.models import Award, Person, StreakState
 from rules.core import Ruleset, StreakRun
 from rules.core.conditions import moment
 from rules.core.streaks import current_length

@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> dict:
     from django.core.management import call_command
     from django.db import connection
 
-    from engine.redis import embedded_redis, get_redis
+    from base.redis import embedded_redis, get_redis
 
     from . import report
 

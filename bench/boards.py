@@ -34,9 +34,9 @@ def _timed_together(calls: dict, samples: int) -> dict[str, list[float]]:
 
 
 def run(r, ruleset, members: int = MEMBERS, samples: int = SAMPLES) -> dict:
-    from engine.models import Person
+    from base.models import Person
     from leaderboards import keys
-    from leaderboards.placement import encode
+    from rules.core.placement import encode
     from leaderboards.reads import board_page
 
     board = ruleset.leaderboard("all-time")
@@ -84,7 +84,7 @@ def run(r, ruleset, members: int = MEMBERS, samples: int = SAMPLES) -> dict:
 
 def run_bench(ctx) -> dict:
     """The API's p99 within 3x of raw redis-py; the bare sorted set's bytes per member as the memory baseline."""
-    from rules.active import active_ruleset, do_activate_ruleset
+    from rulesets.active import active_ruleset, do_activate_ruleset
 
     from .report import Figure
 

@@ -28,8 +28,8 @@ BATCH = 1000
 def run(ctx) -> dict:
     from django.test import Client, override_settings
 
-    from engine.inbox import drain_inbox
-    from engine.models import ApiKey, Event
+    from base.inbox import drain_inbox
+    from base.models import ApiKey, Event
 
     requests = ctx.size(REQUESTS, 2)
     batch = ctx.size(BATCH, 50)

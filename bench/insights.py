@@ -31,7 +31,7 @@ TAGS = ["sociallearning", "python", "data", "cloud", "til", "kudos", "help", "se
 def _insert_events() -> None:
     from django.db import connection
 
-    from engine.models import Person
+    from base.models import Person
 
     rng = random.Random(3)
     Person.objects.bulk_create([Person(key=f"bench{i:05d}@example.com", name=f"Bench Person {i}", team=TEAMS[i % len(TEAMS)])
@@ -101,7 +101,7 @@ def _write(rows: list[tuple]) -> None:
     """Straight into the log with one prepared INSERT: Django's bulk_create costs more than the database here."""
     from django.db import connection
 
-    from engine.models import Event
+    from base.models import Event
 
     columns = ("source_id", "type", "occurred_at", "actor_id", "channel", "program", "target_id", "target_author_id",
                "text", "hashtags", "mentions", "attributes", "content_hash", "received_at", "scored_at", "scoring_note")
@@ -116,7 +116,7 @@ def _from_raw_events(group: str, windows) -> list[dict]:
     from django.db.models import Count, Min, Q
     from django.db.models.functions import TruncDate
 
-    from engine.models import Event, Person
+    from base.models import Event, Person
     from insights import figures
     from insights.models import CONTRIBUTION_COLUMNS, COUNTED_TYPES
     from insights.rollup import rollup_timezone
@@ -247,7 +247,7 @@ if __name__ == "__main__":
     django.setup()
     from django.core.management import call_command
 
-    from rules.active import do_activate_ruleset
+    from rulesets.active import do_activate_ruleset
 
     call_command("migrate", verbosity=0)
     do_activate_ruleset((Path(__file__).resolve().parent.parent / "rules/examples/social-learning.yaml").read_text())

@@ -41,9 +41,9 @@ def reset_peak() -> None:
 
 
 def run(ctx) -> dict:
-    from engine.ingest import do_accept_events
+    from base.accept import do_accept_events
     from engine.scoring import do_score_pending
-    from rules.active import do_activate_ruleset
+    from rulesets.active import do_activate_ruleset
 
     n = ctx.events or ctx.size(EVENTS, 400)
     chunk = max(100, min(20_000, n // 20) // 100 * 100)

@@ -51,10 +51,10 @@ def run(ctx) -> dict:
 
 def _one_month(ctx) -> dict:
     from engine.demo_data import generate_month
-    from engine.ingest import do_accept_events
-    from engine.models import Event
+    from base.accept import do_accept_events
+    from base.models import Event
     from engine.scoring import do_score_pending
-    from rules.active import active_ruleset, do_activate_ruleset
+    from rulesets.active import active_ruleset, do_activate_ruleset
     from rules.core import FactsCache, evaluate
 
     do_activate_ruleset((ctx.root / "rules/examples/social-learning.yaml").read_text())
@@ -95,7 +95,7 @@ def _simulate(draft_text: str) -> float:
     """Seconds to simulate the draft against the live ruleset over the stored events: compile the
     draft, read the events, replay both in memory, build the report, as POST /rulesets/simulate does."""
     from rules.core import load_ruleset
-    from rules.simulate import run_simulation
+    from rulesets.simulate import run_simulation
 
     started = time.perf_counter()
     report = run_simulation(load_ruleset(draft_text), SINCE, UNTIL)

@@ -17,7 +17,7 @@ from django.utils import timezone
 def score(ruleset, limit: int, facts=None):
     """Score the oldest `limit` pending events; returns how many, and the rule counters to pass to
     the next call."""
-    from engine.models import Award, Event, Person
+    from base.models import Award, Event, Person
     from rules.core import FactsCache, evaluate
 
     facts = FactsCache() if facts is None else facts
@@ -40,7 +40,7 @@ def score(ruleset, limit: int, facts=None):
 
 def top10_seconds(calls: int) -> float:
     """Median-free mean time of the all-time top 10 computed in SQL, as peers rank."""
-    from engine.models import Award
+    from base.models import Award
 
     started = time.perf_counter()
     for _ in range(calls):

@@ -34,8 +34,8 @@ def main() -> None:
     from django.core.management import call_command
     from pyinstrument import Profiler
 
-    from engine.redis import embedded_redis
-    from rules.active import do_activate_ruleset
+    from base.redis import embedded_redis
+    from rulesets.active import do_activate_ruleset
 
     from . import workload
 
@@ -53,7 +53,7 @@ def main() -> None:
             else:
                 from django.test import Client, override_settings
 
-                from engine.models import ApiKey
+                from base.models import ApiKey
 
                 key = ApiKey.issue(name="profile", role="integration")[1]
                 bodies = [json.dumps(workload.events(1000, start=i, total=args.events))

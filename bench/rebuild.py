@@ -22,7 +22,7 @@ def _seconds(call) -> float:
 def run(r, rows_count: int = ROWS, people_count: int = 100_000) -> dict:
     from django.db import connection, transaction
 
-    from engine.models import Award, Event, Person, ScorerState
+    from base.models import Award, Event, Person, ScorerState
     from leaderboards import keys
     from leaderboards.rebuild import ledger_totals, rebuild_boards
     from rules.core import load_ruleset

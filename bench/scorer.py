@@ -85,12 +85,12 @@ def _ratio_to_naive(one: dict) -> float:
 
 
 def _one_run(ctx) -> dict:
-    from engine.models import Award
+    from base.models import Award
     from engine.scoring import do_score_pending
     from leaderboards import keys
     from leaderboards.rebuild import AWARD_FIELDS, award_deltas
     from leaderboards.reads import board_page
-    from rules.active import active_ruleset, do_activate_ruleset
+    from rulesets.active import active_ruleset, do_activate_ruleset
 
     n = ctx.events or ctx.size(EVENTS, 300)
     naive_n = min(n, ctx.size(NAIVE_EVENTS, 100))

@@ -54,7 +54,7 @@ def events(n: int, *, people: int = 5000, start: int = 0, total: int | None = No
 
 def load(n: int, chunk: int = 1000) -> None:
     """Accept n events as the API would, 1,000 a call."""
-    from engine.ingest import do_accept_events
+    from base.accept import do_accept_events
 
     for i in range(0, n, chunk):
         do_accept_events(events(min(chunk, n - i), start=i, total=n))

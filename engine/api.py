@@ -14,10 +14,10 @@ from badges.api import router as badges_router
 from insights.api import router as insights_router
 from leaderboards.api import router as leaderboards_router
 from notifications.api import router as notifications_router
-from rules.api import router as rules_router
+from rulesets.api import router as rules_router
 
-from .errors import ApiError, path_of
-from .ingest import EventIn
+from base.errors import ApiError, path_of
+from base.ingest import EventIn
 from .routes import router as engine_router
 
 log = logging.getLogger(__name__)

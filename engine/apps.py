@@ -2,5 +2,8 @@ from django.apps import AppConfig
 
 
 class Config(AppConfig):
+    """The orchestration layer: no models of its own, only the API, the scorer's pipeline, jobs
+    and management commands."""
+
     name = "engine"
-    default_auto_field = "django.db.models.BigAutoField"
+    label = "orchestration"

@@ -13,7 +13,7 @@ import time
 
 from django.http import HttpResponse, JsonResponse
 
-from .redis import get_redis
+from base.redis import get_redis
 
 HEADER = "Idempotency-Key"
 TTL_SECONDS = 24 * 3600

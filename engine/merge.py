@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import F, Sum
 
-from .errors import ApiError
-from .inbox import catch_up
-from .models import Award, Event, LevelChange, Person, PersonAlias, ScorerState, StreakState, events_mentioning
-from .redis import get_redis
+from base.errors import ApiError
+from base.inbox import catch_up
+from base.models import Award, Event, LevelChange, Person, PersonAlias, ScorerState, StreakState, events_mentioning
+from base.redis import get_redis
 
 
 @dataclass
@@ -39,9 +39,10 @@ class MergeReport:
 
 def do_merge_people(source: Person, target: Person) -> MergeReport:
     from badges.models import BadgeAudit, BadgeGrant, BadgeProgress
-    from leaderboards import names, store
+    from base import names
+    from leaderboards import store
     from leaderboards.rebuild import hidden_on_boards, ledger_totals
-    from rules.active import active_ruleset
+    from rulesets.active import active_ruleset
 
     if source.pk == target.pk:
         raise ApiError(422, "same_person", "a person cannot be merged into themselves")

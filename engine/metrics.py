@@ -14,8 +14,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, gen
 
 from leaderboards import keys, store
 
-from .models import Event, EventBatch
-from .redis import get_redis
+from base.models import Event, EventBatch
+from base.redis import get_redis
 from .scoring import ledger_batch
 
 

@@ -24,8 +24,8 @@ from django.db import transaction
 from django.utils import timezone
 from redis import RedisError
 
-from .models import Award, Event, EventBatch, LevelChange, Person, PrivacyAudit, StreakState, events_mentioning
-from .redis import get_redis
+from base.models import Award, Event, EventBatch, LevelChange, Person, PrivacyAudit, StreakState, events_mentioning
+from base.redis import get_redis
 
 log = logging.getLogger(__name__)
 ERASED_NAME = "a former colleague"
@@ -45,7 +45,7 @@ def export_person(person: Person) -> dict:
     from badges.models import BadgeGrant, BadgeProgress
     from notifications.models import Notification
 
-    from .inbox import catch_up
+    from base.inbox import catch_up
 
     catch_up()  # events of batches received with respond-async are the person's data too
 
@@ -157,7 +157,7 @@ def erase_person(person: Person, *, requested_by: str) -> ErasureReport:
     from django.contrib.auth import get_user_model
     from notifications.models import Notification
 
-    from .inbox import drain_inbox
+    from base.inbox import drain_inbox
 
     # Events still in a received batch would come back after the erasure: store them first,
     # and fail rather than erase around them when that cannot be done.
@@ -199,7 +199,7 @@ def erase_person(person: Person, *, requested_by: str) -> ErasureReport:
 def _clean_redis(old_key: str, new_key: str, names: set[str], report: ErasureReport) -> None:
     from leaderboards import keys
     from leaderboards.connection import boards_redis
-    from leaderboards.names import forget
+    from base.names import forget
 
     try:
         r = get_redis()

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.http import JsonResponse
 from redis import RedisError
 
-from .redis import get_redis
+from base.redis import get_redis
 
 log = logging.getLogger(__name__)
 WINDOW_SECONDS = 60

@@ -24,14 +24,14 @@ from django.db.models import Sum
 
 from badges.models import BadgeGrant, BadgeProgress
 from leaderboards.rebuild import rebuild_boards
-from rules.active import active_ruleset
+from rulesets.active import active_ruleset
 from rules.core import FactsCache, Ruleset, evaluate
 
 from . import scoring
-from .errors import ApiError
-from .inbox import catch_up
-from .models import Award, Event, LevelChange, Person, ScoringEvent, StreakState
-from .redis import get_redis
+from base.errors import ApiError
+from base.inbox import catch_up
+from base.models import Award, Event, LevelChange, Person, ScoringEvent, StreakState
+from base.redis import get_redis
 
 
 @dataclass

@@ -10,24 +10,24 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
-from engine.schemas import BodyIn, IsoDate
+from base.schemas import BodyIn, IsoDate
 from ninja import Field, Query, Router, Schema, Status
 from ninja.responses import NinjaJSONEncoder
 from pydantic import StrictBool
 
 from badges.models import BadgeGrant
-from leaderboards.names import forget as forget_names
+from base.names import forget as forget_names
 from leaderboards.reads import do_update_person, person_standings
-from rules.active import active_ruleset
+from rulesets.active import active_ruleset
 
-from . import auth
-from .collector import collector_paused
-from .errors import ApiError, NotFound, read_limited_body
-from .levels import level_progress
-from .inbox import catch_up, do_receive_events, do_retry
-from .ingest import do_accept_events
-from .models import Award, Event, EventBatch, Person
-from .redis import get_redis
+from base import auth
+from base.gc_pause import gc_paused
+from base.errors import ApiError, NotFound, read_limited_body
+from base.levels import level_progress
+from base.inbox import catch_up, do_receive_events, do_retry
+from base.accept import do_accept_events
+from base.models import Award, Event, EventBatch, Person
+from base.redis import get_redis
 
 router = Router(tags=["events, people and health"])
 
@@ -113,7 +113,7 @@ def post_events(request, wait: bool = False):
                        "wait even for storing: send one or the other")
     # The body's objects, the batch's and the answer's live until the answer is sent: collections
     # in between would only find them alive (docs/benchmarks.md). Not while waiting for scoring.
-    with collector_paused():
+    with gc_paused():
         body = _read_body(request)
         raw = _parse_json(body)
         if respond_async:

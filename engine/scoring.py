@@ -26,15 +26,15 @@ from leaderboards.store import send_changes
 from leaderboards.visibility import Visibility
 from notifications import board_tops
 from notifications.triggers import record_for_batch as record_notifications
-from rules import failures as expression_failures
-from rules.active import active_ruleset
+from rulesets import failures as expression_failures
+from rulesets.active import active_ruleset
 from rules.core import FactsCache, Outcome, PastAward, Ruleset, StreakRun, evaluate, period_bounds
 
-from .collector import collector_paused
-from .dbtimes import time_adapter
-from .inbox import catch_up
-from .models import Award, Event, LevelChange, Person, ScorerState, ScoringEvent, StreakState, stored_time
-from .redis import get_redis
+from base.gc_pause import gc_paused
+from base.dbtimes import time_adapter
+from base.inbox import catch_up
+from base.models import Award, Event, LevelChange, Person, ScorerState, ScoringEvent, StreakState, stored_time
+from base.redis import get_redis
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def do_score_pending(max_batches: int | None = None) -> int:
     catch_up()  # batches received with Prefer: respond-async become events first, in the order they came
     scored = batches = 0
     while max_batches is None or batches < max_batches:
-        with collector_paused():
+        with gc_paused():
             report = score_next_batch()
         if report is None:
             break

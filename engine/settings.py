@@ -39,8 +39,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",
+    "base",
     "engine",
-    "rules",
+    "rulesets",
     "badges",
     "leaderboards",
     "notifications",
@@ -63,7 +64,7 @@ MIDDLEWARE = [
     "engine.idempotency.IdempotencyMiddleware",
 ]
 
-ROOT_URLCONF = "engine.urls"
+ROOT_URLCONF = "web.root_urls"
 WSGI_APPLICATION = "engine.wsgi.application"
 
 TEMPLATES = [

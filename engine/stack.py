@@ -19,10 +19,10 @@ from django.db import connections
 from leaderboards.keys import APPLIED_BATCH
 from notifications.relay import relay_notifications
 
-from .inbox import has_received
-from .jobs import SCORING_PENDING_FLAG, enqueue_scoring
-from .models import Event
-from .redis import get_redis, stop_process
+from base.inbox import has_received
+from base.scoring_queue import enqueue_scoring, scoring_requested
+from base.models import Event
+from base.redis import get_redis, stop_process
 from .scoring import ledger_batch
 
 log = logging.getLogger("plaudit.stack")
@@ -74,7 +74,7 @@ def _relay() -> None:
         pending = Event.objects.filter(scored_at__isnull=True).exists() or has_received()
         # Boards gone (Redis flushed or restarted empty): a scoring run rebuilds them from the ledger first.
         boards_lost = not r.exists(APPLIED_BATCH) and ledger_batch() > 0
-        if (pending or boards_lost) and not r.exists(SCORING_PENDING_FLAG):
+        if (pending or boards_lost) and not scoring_requested(r):
             enqueue_scoring()
         relay_notifications()  # digests whose slot came; deliveries due again or left by a killed worker
     except Exception as exc:  # a passing database or Redis hiccup; try again next round

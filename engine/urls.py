@@ -9,17 +9,7 @@ from insights.pages import report_page
 
 
 def not_found(request, exception=None):
-    if _wants_page(request):
-        from web.pages import not_found as page_not_found
-
-        return page_not_found(request, f"There is no page at {request.path}.")
     return JsonResponse({"error": "not_found", "message": f"no route {request.path}; the API lives under /api/v1 (docs at /api/v1/docs)"}, status=404)
-
-
-def _wants_page(request) -> bool:
-    """A browser asking for a page (not the API, Open Badges or an adapter) gets the 404 page, not JSON."""
-    machine = request.path.startswith(("/api/", "/openbadges/", "/integrations/", "/metrics"))
-    return not machine and "text/html" in request.headers.get("Accept", "")
 
 
 def server_error(request):
@@ -39,8 +29,6 @@ urlpatterns = [
     path("integrations/viva/messages", viva.messages_view),
     # The printable engagement report (Bearer reader/admin key or a staff session; docs/insights.md).
     path("insights/report", report_page),
-    # The web pages (web/): the home page, boards, profiles, badges and the admin area.
-    path("", include("web.urls")),
 ]
 handler404 = not_found
 handler500 = server_error

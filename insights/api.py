@@ -9,13 +9,13 @@ from typing import Literal
 from django.http import HttpResponse
 
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Sum
-from engine.schemas import IsoDate
+from base.schemas import IsoDate
 from ninja import Query, Router
 
-from engine import auth
-from engine.errors import ApiError
-from engine.models import Award
-from rules.active import active_ruleset
+from base import auth
+from base.errors import ApiError
+from base.models import Award
+from rulesets.active import active_ruleset
 from rules.core.periods import midnight
 
 from . import reports

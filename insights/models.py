@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from engine.models import Person
+from base.models import Person
 
 # Event type -> the ActivityDay column that counts it. Other types (except undo) count in `other`.
 COUNTED_TYPES = {

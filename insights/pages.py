@@ -16,9 +16,9 @@ from django.views.decorators.http import require_safe
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from engine.auth import READERS
-from engine.errors import ApiError
-from engine.models import ApiKey
+from base.auth import READERS
+from base.errors import ApiError
+from base.models import ApiKey
 
 from . import charts, reports
 

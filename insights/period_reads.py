@@ -14,7 +14,7 @@ from datetime import date
 from django.db import connection
 from django.db.models import Count, Sum
 
-from engine.models import Person
+from base.models import Person
 
 from . import figures
 from .figures import Window

@@ -10,7 +10,7 @@ from datetime import date
 from django.db import connection
 from django.db.models import Case, CharField, Count, F, IntegerField, Min, Q, Sum, Value, When
 
-from engine.models import Event, Person
+from base.models import Event, Person
 
 from . import figures, period_reads
 from .figures import QuestionRow, Window

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
-from engine.errors import ApiError
+from base.errors import ApiError
 
 from . import figures, queries, rollup
 from .queries import ALL, Scope

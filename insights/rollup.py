@@ -28,7 +28,7 @@ from django.db import connection, transaction
 from django.db.models import Min
 from django.utils import timezone
 
-from engine.models import Event
+from base.models import Event
 
 from .models import (ActivityDay, ActivityMonth, ActivityWeek, AnsweredQuestion, ContentStats, CONTENT_TYPES, CONTRIBUTION_COLUMNS, COUNT_COLUMNS, COUNTED_TYPES,
                      FirstSeen, HashtagDay, PeriodGroup, PeriodMember, REACTION_COLUMNS, REPLY_COLUMNS, RollupState,
@@ -61,7 +61,7 @@ class Progress:
 
 
 def rollup_timezone() -> ZoneInfo:
-    from rules.active import active_ruleset
+    from rulesets.active import active_ruleset
 
     ruleset, _ = active_ruleset()
     return ruleset.tz if ruleset else ZoneInfo("UTC")

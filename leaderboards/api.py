@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from ninja import Query, Router, Schema
 
-from engine import auth
-from engine.errors import ApiError, NotFound
-from engine.redis import get_redis
-from rules.active import active_ruleset
+from base import auth
+from base.errors import ApiError, NotFound
+from base.redis import get_redis
+from rulesets.active import active_ruleset
 
 from . import store
 from .reads import board_page, resolve_period

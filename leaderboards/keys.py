@@ -5,7 +5,7 @@ period/scope keys, its hidden sets, its registry and its state live in one slot,
 every write to one board can be one MULTI. Nothing writes two boards atomically.
 """
 
-PREFIX = "plaudit"
+from base.keys import PREFIX
 # Every board has reached this scoring batch: a summary for /metrics and the stack's relay,
 # kept beside the queue (on the main Redis). Catch-up goes by each board's own state.
 APPLIED_BATCH = f"{PREFIX}:boards:applied-batch"
@@ -13,8 +13,6 @@ APPLIED_BATCH = f"{PREFIX}:boards:applied-batch"
 BOARD_IDS = f"{PREFIX}:boards:ids"
 # The last drift check's result, for /metrics.
 DRIFT = f"{PREFIX}:boards:drift"
-# Person id -> display name, for board pages (see names.py).
-NAMES = f"{PREFIX}:people:names"
 SEP = "|"
 
 

@@ -20,10 +20,10 @@ from django.db import connections
 from django.db.models import BigIntegerField, F, Func, Max, QuerySet, Sum, Value
 from django.db.models.functions import Cast
 
-from engine.models import Person
+from base.models import Person
 from rules.core.schema import Leaderboard
 
-from .placement import BUCKET_SECONDS, EPOCH_SHIFT, bucket_start
+from rules.core.placement import BUCKET_SECONDS, EPOCH_SHIFT, bucket_start
 
 # Sorting key of a change: (batch, event seq) packed in one integer, so MAX finds the last one.
 # Event seqs stay below 2**32, as placement.SEQ_SPACE assumes.

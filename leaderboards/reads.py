@@ -9,16 +9,16 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from engine.errors import ApiError, NotFound
-from engine.models import Person, ScorerState
-from engine.redis import get_redis
+from base.errors import ApiError, NotFound
+from base.models import Person, ScorerState
+from base.redis import get_redis
 from rules.core import Ruleset, period_key
 from rules.core.periods import parse_period_key
 from rules.core.schema import Leaderboard
 
 from . import store
-from .placement import expiry
-from .names import names_for
+from rules.core.placement import expiry
+from base.names import names_for
 from .rebuild import ensure_past_period, grace
 from .visibility import Visibility
 
@@ -141,7 +141,7 @@ def person_standings(r: redis.Redis, ruleset: Ruleset, person: Person) -> list[d
 
 def do_update_person(person: Person, *, public: bool | None = None, role: str | None = None) -> None:
     """Change whether a person is shown, or their role, and move their entries on every board to match."""
-    from rules.active import active_ruleset
+    from rulesets.active import active_ruleset
 
     with transaction.atomic():
         # Same row the scorer locks: no batch can write this person's board entries meanwhile.

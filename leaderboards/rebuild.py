@@ -15,14 +15,14 @@ from datetime import datetime, timedelta, timezone
 import redis
 from django.conf import settings
 
-from engine.collector import collector_paused
-from engine.models import Award
+from base.gc_pause import gc_paused
+from base.models import Award
 from rules.core import Ruleset
 from rules.core.schema import Leaderboard
 
 from . import keys, ledger_sums, store
 from .connection import boards_redis
-from .placement import Placement, PlacementCache, bucket_of, decode, encode
+from rules.core.placement import Placement, PlacementCache, bucket_of, decode, encode
 from .store import BoardChanges, BoardDelta
 from .visibility import Visibility
 
@@ -192,7 +192,7 @@ def rebuild_boards(r: redis.Redis, ruleset: Ruleset, ledger_batch: int, *, board
     chosen = ruleset.leaderboards if boards is None else boards
     # Hundreds of thousands of entries that live until the swap: collections in between would only
     # walk them again and again.
-    with collector_paused():
+    with gc_paused():
         totals = board_sums(chosen, ruleset, Award.objects.all(), max_batch=ledger_batch, grace=grace(),
                             now=datetime.now(timezone.utc))
         store.replace_boards(r, [b.id for b in chosen], totals, hidden_on_boards(ruleset), batch=ledger_batch,

@@ -20,9 +20,11 @@ from typing import Callable, Iterable, NamedTuple
 
 import redis
 
+from base import keys as base_keys
+from rules.core.placement import SEQ_SPACE, Placement, decode, encode
+
 from . import keys
 from .connection import boards_redis, is_cluster
-from .placement import SEQ_SPACE, Placement, decode, encode
 
 
 class BoardDelta(NamedTuple):
@@ -473,7 +475,7 @@ def view(r: redis.Redis, board_id: str, period: str, scope_value: str | None, of
     names_with_boards = boards_redis(r) is r
     r = boards_redis(r)
     key = keys.board_key(board_id, period, scope_value)
-    script_keys = [key, keys.hidden_key(key), keys.NAMES] if names_with_boards else [key, keys.hidden_key(key)]
+    script_keys = [key, keys.hidden_key(key), base_keys.NAMES] if names_with_boards else [key, keys.hidden_key(key)]
     offset, total, flat, cached, rank, score, public = _run_view(r, script_keys, [offset, limit, person or ""])
     rows = [(flat[i].decode(), decode(float(flat[i + 1]))) for i in range(0, len(flat), 2)]
     members = [m for m, _ in rows] + ([person] if person else [])

@@ -10,7 +10,7 @@ from typing import Iterable
 
 from django.db.models import Q
 
-from engine.models import Person
+from base.models import Person
 from rules.core import Ruleset
 
 from .store import Hidden, nobody_hidden

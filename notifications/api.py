@@ -9,8 +9,8 @@ from typing import Any
 from django.db import transaction
 from ninja import Field, Query, Router, Schema, Status
 
-from engine import auth
-from engine.errors import ApiError, NotFound
+from base import auth
+from base.errors import ApiError, NotFound
 
 from .channels import ChannelInvalid, check_channel, do_save_channel, shown_url
 from .models import KINDS, Channel, Notification, TemplateOverride

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 
-from engine.models import Event, Person
+from base.models import Event, Person
 from leaderboards.store import BoardChanges, page
 
 from .models import Channel, Notification

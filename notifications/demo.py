@@ -15,8 +15,8 @@ from datetime import datetime, timedelta, timezone
 
 from django.conf import settings
 
-from engine.ingest import do_accept_events
-from engine.redis import stop_process
+from base.accept import do_accept_events
+from base.redis import stop_process
 
 from . import outbound
 from .models import Channel

@@ -23,7 +23,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from badges.models import BadgeGrant
-from engine.models import Award, Event
+from base.models import Award, Event
 
 from .models import Channel, DigestRun, Notification
 from .outbox import record

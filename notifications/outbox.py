@@ -44,7 +44,7 @@ SHORT_WAIT = 2.0  # retries this soon are queued by the job itself, not left to 
 
 
 def _redis():
-    from engine.redis import get_redis
+    from base.redis import get_redis
 
     return get_redis()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.models import Event
+from base.models import Event
 
 from .models import QuietEvent
 

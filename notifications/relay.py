@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rules.active import active_ruleset
+from rulesets.active import active_ruleset
 
 from .digest import publish_due
 from .outbox import relay as requeue_due

@@ -13,7 +13,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from badges.models import BadgeGrant
-from engine.models import Event, LevelChange, Person
+from base.models import Event, LevelChange, Person
 
 from .models import Channel, Notification, QuietEvent
 from .outbox import record

@@ -22,7 +22,7 @@ def redis_server():
     """One private redis-server on a unix socket for the whole run (AOF off: tests need speed, not durability)."""
     from django.conf import settings
 
-    from engine import redis as engine_redis
+    from base import redis as engine_redis
 
     tmp = Path(tempfile.mkdtemp(prefix="plaudit-redis-"))
     process = engine_redis.start_redis_server(tmp)
@@ -39,7 +39,7 @@ def redis_server():
 
 @pytest.fixture
 def redis(redis_server):
-    from engine.redis import get_redis
+    from base.redis import get_redis
 
     client = get_redis()
     client.flushall()
@@ -74,7 +74,7 @@ class Api:
 
 
 def _key(role: str) -> str:
-    from engine.models import ApiKey
+    from base.models import ApiKey
 
     return ApiKey.issue(name=f"test {role}", role=role)[1]
 

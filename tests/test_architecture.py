@@ -1,13 +1,30 @@
-"""The dependency direction from ARCHITECTURE.md: a pure rules core, apps that never reach into the scorer."""
+"""The layers of docs/architecture.md, checked by import-linter, and the rules of thumb it cannot express."""
 
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from importlinter import api as importlinter_api
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_layer_contracts_hold_with_no_exceptions(monkeypatch):
+    # given: the contracts in pyproject.toml ([tool.importlinter]), none with exceptions
+    monkeypatch.chdir(ROOT)
+    config = importlinter_api.read_configuration(str(ROOT / "pyproject.toml"))
+    assert {c["id"] for c in config["contracts_options"]} >= {"layers", "pure-core", "acyclic"}
+    for contract in config["contracts_options"]:
+        assert "ignore_imports" not in contract, f"{contract['name']}: no exceptions for product code"
+    # when: import-linter's own command checks them (imports inside functions count too)
+    lint = subprocess.run([str(Path(sys.executable).parent / "lint-imports"), "--no-logo", "--no-cache"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    # then
+    assert lint.returncode == 0, lint.stdout[-4000:] + lint.stderr[-2000:]
 
 
 def imported_modules(package: str) -> dict[str, set[str]]:

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from engine.models import ApiKey
+from base.models import ApiKey
 from engine.scoring import do_score_pending
 from tests.conftest import Api
 from tests.helpers import BASIC_RULESET, event

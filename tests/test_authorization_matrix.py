@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import URLPattern, URLResolver
 
-from engine.models import ApiKey, Person
+from base.models import ApiKey, Person
 from tests.helpers import BASIC_RULESET
 
 PUBLIC, ANY_KEY, SENDER, READER, ADMIN = "public", "any key", "sender", "reader", "admin"

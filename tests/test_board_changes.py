@@ -61,7 +61,7 @@ def test_summed_changes_equal_the_deltas_one_by_one():
 def test_redis_adds_points_exactly_near_the_largest_total_and_seq(redis):
     # given a member whose total is close to the largest exact one (2**53 / 2**32 points) with a huge seq
     from leaderboards import keys, store
-    from leaderboards.placement import SEQ_SPACE, Placement, decode
+    from rules.core.placement import SEQ_SPACE, Placement, decode
 
     board = Placement("all-time", "all", None)
     key = keys.board_key("all-time", "all")
@@ -80,7 +80,7 @@ def test_redis_adds_points_exactly_near_the_largest_total_and_seq(redis):
 def test_redis_moves_a_member_named_hidden_to_the_twin_with_their_total_and_keeps_the_expiry(redis):
     # given a public member on a weekly board that expires
     from leaderboards import keys, store
-    from leaderboards.placement import Placement
+    from rules.core.placement import Placement
 
     week = Placement("weekly", "2026-W48", None, 1_900_000_000)
     key = keys.board_key("weekly", "2026-W48")

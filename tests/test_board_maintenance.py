@@ -117,8 +117,8 @@ def test_current_period_boards_expire_after_their_grace(admin, redis):
 def test_the_drift_check_finds_nothing_on_a_seeded_month_of_demo_activity(db, redis, settings):
     # given a generated month (60 people) scored under the example ruleset, in batches of 200
     from engine.demo_data import generate_month
-    from engine.ingest import do_accept_events
-    from rules.active import do_activate_ruleset
+    from base.accept import do_accept_events
+    from rulesets.active import do_activate_ruleset
 
     settings.SCORER_BATCH_SIZE = 200
     do_activate_ruleset(open("rules/examples/social-learning.yaml").read())

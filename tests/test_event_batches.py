@@ -8,8 +8,8 @@ import json
 import pytest
 from django.test import Client
 
-from engine.inbox import drain_inbox
-from engine.models import ApiKey, Event, EventBatch, Person
+from base.inbox import drain_inbox
+from base.models import ApiKey, Event, EventBatch, Person
 from engine.scoring import do_score_pending
 from tests.conftest import wait_for
 from tests.helpers import BASIC_RULESET, event
@@ -237,7 +237,7 @@ def test_scoring_stores_received_batches_before_it_scores(admin, integration):
 
 def test_a_batch_is_received_and_kept_while_redis_is_down(integration, settings, django_capture_on_commit_callbacks):
     # given Redis unreachable (the key check and the batch need only the database)
-    from engine import redis as engine_redis
+    from base import redis as engine_redis
 
     settings.REDIS_URL = "unix:///nonexistent/redis.sock"
     engine_redis._client.cache_clear()
@@ -274,7 +274,7 @@ def test_health_and_metrics_show_batches_waiting_and_refused(integration, anonym
 
 def test_an_admin_retries_a_batch_set_aside_by_a_bug_once_it_is_fixed(admin, integration, monkeypatch):
     # given a batch our own code failed to expand (a bug, injected: nothing else can make it fail)
-    from engine import inbox
+    from base import inbox
 
     def broken(_events):
         raise RuntimeError("a bug")

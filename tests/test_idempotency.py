@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from engine.models import ApiKey
-from rules.models import RulesetVersion
+from base.models import ApiKey
+from rulesets.models import RulesetVersion
 from tests.helpers import BASIC_RULESET
 
 

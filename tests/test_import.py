@@ -8,7 +8,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from engine.models import Event, Person
+from base.models import Event, Person
 from tests.helpers import event
 
 
@@ -167,8 +167,8 @@ def test_export_writes_the_log_as_contract_jsonl_that_imports_into_another_plaud
     # given events accepted in some order
     import json
 
-    from engine.ingest import do_accept_events
-    from engine.models import Event
+    from base.accept import do_accept_events
+    from base.models import Event
 
     do_accept_events([
         {"id": "e1", "type": "post", "occurred_at": "2026-11-20T10:00:00+01:00",

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from engine.ingest import MAX_BATCH
+from base.ingest import MAX_BATCH
 from rules.core.eventschema import MAX_ATTRIBUTES_BYTES
 from engine.scoring import do_score_pending
 from tests.helpers import BASIC_RULESET, event
@@ -474,8 +474,8 @@ def test_a_long_at_sign_run_in_text_is_not_taken_for_a_person(admin):
 
 def test_events_are_accepted_and_kept_while_redis_is_down(admin, settings, django_capture_on_commit_callbacks):
     # given an active ruleset, then Redis unreachable (the key check needs only the database)
-    from engine import redis as engine_redis
-    from engine.models import Event
+    from base import redis as engine_redis
+    from base.models import Event
 
     assert admin.put_yaml("/ruleset", BASIC_RULESET).status_code == 200
     settings.REDIS_URL = "unix:///nonexistent/redis.sock"

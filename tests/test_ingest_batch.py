@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from engine.models import Event, Person
+from base.models import Event, Person
 from tests.helpers import event
 
 
@@ -36,7 +36,7 @@ def test_the_answer_to_a_batch_is_exactly_what_ingest_out_documents(integration,
 def test_look_ups_split_into_chunks_find_every_person_and_event(integration, reader, monkeypatch):
     # given look-ups of 7 values at a time (really 5,000: a batch may name 100,000 people, more
     # than PostgreSQL's 65,535 query parameters), and a batch naming 40 people, 3 known already
-    from engine import ingest
+    from base import ingest
 
     monkeypatch.setattr(ingest, "LOOKUP_CHUNK", 7)
     known = [event("post", f"p{i}", id=f"known-{i}") for i in range(3)]
@@ -82,7 +82,7 @@ def test_within_a_batch_the_last_name_and_the_last_team_given_win_each_on_its_ow
 
 def test_a_person_another_request_created_meanwhile_is_kept_not_duplicated(db):
     # given a person created between ingest's look-up and its insert (another request, say)
-    from engine.ingest import _insert_people
+    from base.ingest import _insert_people
 
     Person.objects.create(key="ana@example.com", name="Ana", team="Data")
     # when ingest inserts the same key

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.contenthash import content_hash
-from engine.ingest import EventIn, normalize
+from base.contenthash import content_hash
+from base.ingest import EventIn, normalize
 
 
 def hash_as_first_made(item: EventIn, hashtags: list[str], mentions: list[str]) -> str:

@@ -256,7 +256,7 @@ def test_a_read_rolls_up_a_bounded_number_of_events_and_says_what_is_pending(see
     first = reader.get("/insights/engagement", **WEEKS).json()
     # then the answer says how far it got
     total = len(community())
-    from engine.models import Event
+    from base.models import Event
 
     tenth = Event.objects.order_by("seq").values_list("seq", flat=True)[9]  # sequences need not start at 1
     assert first["rollup"] == {"up_to_seq": tenth, "pending_events": total - 10, "complete": False,
@@ -285,7 +285,7 @@ def test_insights_report_command_writes_the_page(seeded, tmp_path):
 # an earlier transactional test's flushed events would otherwise look like a fresh gap to the rollups.
 @pytest.mark.django_db(transaction=True, reset_sequences=True)
 def test_the_serve_relay_keeps_the_rollups_current(seeded):
-    from engine.models import Event
+    from base.models import Event
     from engine.stack import _roll_up_insights
     from insights.models import RollupState
 

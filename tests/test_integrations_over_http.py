@@ -10,7 +10,7 @@ import time
 import pytest
 import requests
 
-from engine.models import ApiKey, Event
+from base.models import ApiKey, Event
 from tests.conftest import wait_for
 from tests.helpers import BASIC_RULESET
 from tests.reliability.stack import running_stack

@@ -100,7 +100,7 @@ def test_opted_out_people_leave_every_public_board_and_still_see_their_rank(admi
     # and new points keep them off the boards, in every public set in Redis too
     send(admin, event("post", "top@x"))
     assert [p for _, p, _ in ranking(reader)] == ["mid@x", "low@x"]
-    from engine.redis import get_redis
+    from base.redis import get_redis
 
     r = get_redis()
     public_sets = [k for k in r.scan_iter(match="plaudit:lb:*") if r.type(k) == b"zset" and not k.endswith(b":hidden")]
@@ -141,7 +141,7 @@ def test_a_new_ruleset_takes_effect_even_when_its_version_id_was_used_before(adm
     # given a ruleset activated and rolled back, so its version id is free again
     from django.db import transaction
 
-    from rules.active import active_ruleset, do_activate_ruleset
+    from rulesets.active import active_ruleset, do_activate_ruleset
 
     try:
         with transaction.atomic():

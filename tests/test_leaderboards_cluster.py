@@ -221,7 +221,7 @@ def test_a_crash_between_two_boards_leaves_each_whole_and_the_next_batch_repairs
 
 
 def entries_of(cluster, board):
-    from leaderboards.placement import decode
+    from rules.core.placement import decode
 
     return [(m.decode(), decode(s)) for m, s in cluster.zrange(keys.board_key(board, "all"), 0, -1, withscores=True)]
 

@@ -9,9 +9,9 @@ import pytest
 from django.db import connection, transaction
 from django.test import override_settings
 
-from engine.models import Award, Event, Person
+from base.models import Award, Event, Person
 from leaderboards import keys, store
-from leaderboards.placement import SEQ_SPACE, placements
+from rules.core.placement import SEQ_SPACE, placements
 from leaderboards.rebuild import ledger_totals, rebuild_boards
 from rules.core import load_ruleset
 from tests.helpers import yaml

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from engine.integrations.identity import resolve
-from engine.models import Award, Person
-from engine.redis import get_redis
+from base.models import Award, Person
+from base.redis import get_redis
 from engine.scoring import do_score_pending, ledger_batch
 from leaderboards.rebuild import check_boards, rebuild_boards
-from rules.active import active_ruleset
+from rulesets.active import active_ruleset
 from tests.helpers import BASIC_RULESET, event
 from tests.test_scorer_reliability import board_snapshot
 

@@ -399,7 +399,7 @@ def test_email_goes_through_a_real_smtp_server(admin, settings):
 
 def test_the_weekly_digest_tells_the_channel_story_once_per_slot(admin, receiver, allow_local):
     from notifications.digest import publish_due
-    from rules.active import active_ruleset
+    from rulesets.active import active_ruleset
 
     _activate(admin)
     assert _put_channel(admin, "learning-python", kind="slack", url=f"{receiver.url}/slack").status_code == 201
@@ -534,7 +534,7 @@ def test_a_disabled_channel_gets_nothing_and_says_why(admin, receiver, allow_loc
 
 def test_a_digest_slot_missed_by_more_than_an_hour_is_skipped(admin, receiver, allow_local):
     from notifications.digest import publish_due
-    from rules.active import active_ruleset
+    from rulesets.active import active_ruleset
 
     _activate(admin)
     assert _put_channel(admin, "learning-python", kind="slack", url=f"{receiver.url}/slack").status_code == 201

@@ -6,7 +6,7 @@ import base64
 import json
 
 from engine.integrations.identity import resolve
-from engine.models import ApiKey
+from base.models import ApiKey
 from engine.scoring import do_score_pending
 from tests.helpers import BASIC_RULESET
 
@@ -63,7 +63,7 @@ def test_a_csv_directory_is_imported_whole_or_not_at_all(db, redis, tmp_path):
     from django.core.management import call_command
     from django.core.management.base import CommandError
 
-    from engine.models import Person, PersonAlias
+    from base.models import Person, PersonAlias
 
     good = tmp_path / "people.csv"
     good.write_text("id,name,email,team,role,aliases\n"
@@ -101,7 +101,7 @@ def test_directory_text_longer_than_the_database_holds_is_refused_before_anythin
     from django.core.management import call_command
     from django.core.management.base import CommandError
 
-    from engine.models import Person
+    from base.models import Person
 
     # given a directory entry whose team and alias source are too long for their columns
     path = tmp_path / "people.json"

@@ -5,13 +5,13 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db.models import Sum
 
-from engine.models import Award, Event, Person, PrivacyAudit
+from base.models import Award, Event, Person, PrivacyAudit
 from engine.privacy import subject_digest
-from engine.redis import get_redis
+from base.redis import get_redis
 from engine.scoring import do_score_pending
 from leaderboards.rebuild import check_boards, rebuild_boards
 from notifications.models import Notification
-from rules.active import active_ruleset
+from rulesets.active import active_ruleset
 from tests.helpers import BASIC_RULESET, event
 
 ANA = "ana@example.com"

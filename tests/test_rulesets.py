@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from engine.models import Award, Person
+from base.models import Award, Person
 from engine.recompute import do_recompute
 from engine.scoring import do_score_pending
 from tests.helpers import BASIC_RULESET, event
@@ -183,10 +183,10 @@ def test_recompute_twice_gives_the_same_result(admin, reader, redis):
 
 def test_recompute_over_the_api_runs_on_a_worker_and_reports_its_result(admin, reader, workers):
     # given scored history and a worker
-    from engine.models import ApiKey
+    from base.models import ApiKey
 
-    from rules.active import do_activate_ruleset
-    from engine.ingest import do_accept_events
+    from rulesets.active import do_activate_ruleset
+    from base.accept import do_accept_events
 
     do_activate_ruleset(BASIC_RULESET)
     do_accept_events([event("post", "ana@example.com", at=f"2026-11-20T1{i}:00:00+00:00") for i in range(3)])
@@ -308,9 +308,9 @@ def test_recompute_since_a_date_rescores_only_what_happened_from_then_on(admin, 
 
 
 def test_a_simulation_forked_onto_two_cores_reports_what_one_process_does(admin):
-    from rules.active import active_ruleset
+    from rulesets.active import active_ruleset
     from rules.core import load_ruleset
-    from rules.simulate import compare, load_events
+    from rulesets.simulate import compare, load_events
 
     # given posts in two channels, comments on them and an undo over nine days, under the live ruleset
     posts = [event("post", f"p{i % 4}@example.com", id=f"post-{i}", channel=("guild", "help")[i % 2],

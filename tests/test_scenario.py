@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from engine.models import ApiKey
+from base.models import ApiKey
 from tests.conftest import wait_for
 from tests.helpers import yaml
 

@@ -8,11 +8,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from django.db import connection
 
-from engine.dbtimes import _utc_text, stores_utc_text, utc_from_text
-from engine.ingest import do_accept_events
-from engine.models import Award, Event, ScorerState, ScoringEvent
+from base.dbtimes import _utc_text, stores_utc_text, utc_from_text
+from base.accept import do_accept_events
+from base.models import Award, Event, ScorerState, ScoringEvent
 from engine.scoring import _take_scorer_lock, do_score_pending, ledger_batch
-from rules.active import active_ruleset, do_activate_ruleset, do_roll_back_ruleset
+from rulesets.active import active_ruleset, do_activate_ruleset, do_roll_back_ruleset
 from tests.helpers import BASIC_RULESET, event
 
 pytestmark = pytest.mark.django_db

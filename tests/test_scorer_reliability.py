@@ -9,12 +9,12 @@ import time
 import pytest
 from django.db import connection
 
-from engine.ingest import do_accept_events
-from engine.models import Award, Event
+from base.accept import do_accept_events
+from base.models import Award, Event
 from engine.scoring import do_score_pending
 from leaderboards import store
 from leaderboards.rebuild import rebuild_boards
-from rules.active import active_ruleset, do_activate_ruleset
+from rulesets.active import active_ruleset, do_activate_ruleset
 from rules.core import FactsCache, evaluate
 from tests.conftest import wait_for
 from tests.helpers import BASIC_RULESET
@@ -152,7 +152,7 @@ def test_boards_lost_in_redis_are_rebuilt_before_the_next_batch(db, redis):
 @pytest.mark.worker
 def test_wait_true_answers_once_a_real_worker_has_scored_the_events(workers, client):
     # given a ruleset, a running worker and an integration key
-    from engine.models import ApiKey
+    from base.models import ApiKey
 
     do_activate_ruleset(BASIC_RULESET)
     workers.start()

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from engine.ingest import do_accept_events
-from engine.models import Event, Person, PersonAlias
+from base.accept import do_accept_events
+from base.models import Event, Person, PersonAlias
 from engine.scoring import do_score_pending
 from tests.helpers import BASIC_RULESET
 

@@ -12,7 +12,7 @@ import time
 import pytest
 from django.db import connection, transaction
 
-from engine.models import ScorerState
+from base.models import ScorerState
 
 pytestmark = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's single write lock only; "
                                 "PostgreSQL writers wait on row locks and are woken at once")

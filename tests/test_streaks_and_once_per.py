@@ -9,7 +9,7 @@ import pytest
 from django.test import override_settings
 
 from engine import scoring
-from engine.models import StreakState
+from base.models import StreakState
 from engine.scoring import do_score_pending
 from tests.helpers import event, yaml
 

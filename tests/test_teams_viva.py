@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from engine.models import Event
+from base.models import Event
 from engine.scoring import do_score_pending
 from tests.helpers import BASIC_RULESET
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from rules.models import RulesetVersion
+from rulesets.models import RulesetVersion
 
 from tests.browser import browser, sign_in  # noqa: F401  (fixture)
 from tests.web_seed import PASSWORD, POST_POINTS_LINE, WEB_RULESET, make_user, seed_world

@@ -10,13 +10,13 @@ import json
 import pytest
 from playwright.sync_api import expect
 
-from engine.inbox import do_receive_events, drain_inbox
-from engine.ingest import do_accept_events
+from base.inbox import do_receive_events, drain_inbox
+from base.accept import do_accept_events
 from engine.scoring import do_score_pending
 from notifications import outbox
 from notifications.models import Channel, Notification, TemplateOverride
 from notifications.receiver import Answer, Receiver
-from rules.active import do_activate_ruleset
+from rulesets.active import do_activate_ruleset
 from tests.browser import browser, sign_in  # noqa: F401  (fixture)
 from tests.web_seed import PASSWORD, WEB_RULESET, make_user, seed_world
 

@@ -9,9 +9,9 @@ import re
 import pytest
 from django.test import Client
 
-from engine import inbox
-from engine.inbox import drain_inbox
-from engine.models import Event, EventBatch
+from base import inbox
+from base.inbox import drain_inbox
+from base.models import Event, EventBatch
 from tests.helpers import event
 from tests.web_seed import make_user, signed_in, text
 

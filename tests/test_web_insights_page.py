@@ -10,8 +10,8 @@ import re
 import pytest
 from django.test import Client
 
-from engine.ingest import do_accept_events
-from rules.active import do_activate_ruleset
+from base.accept import do_accept_events
+from rulesets.active import do_activate_ruleset
 from tests.helpers import BASIC_RULESET, event
 from tests.web_seed import make_user, signed_in, text
 

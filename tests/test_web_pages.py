@@ -7,8 +7,8 @@ import re
 import pytest
 from django.test import Client
 
-from engine.models import ApiKey, Person
-from rules.models import RulesetVersion
+from base.models import ApiKey, Person
+from rulesets.models import RulesetVersion
 from tests.web_seed import PASSWORD, POST_POINTS_LINE, WEB_RULESET, make_user, seed_world, signed_in, text
 
 EMPLOYEE_PAGES = ["/", "/boards/all-time", "/boards/weekly", "/me", "/people/ana@example.com", "/people?q=ana",
@@ -242,7 +242,7 @@ def test_a_key_without_a_name_is_refused_next_to_the_field_with_the_role_kept(wo
 
 
 def test_demo_sign_ins_are_made_once_and_kept(db, redis, settings, tmp_path):
-    from web.demo_logins import ensure_demo_logins
+    from engine.demo_logins import ensure_demo_logins
 
     settings.DATA_DIR = tmp_path
     seed_world()
@@ -278,7 +278,7 @@ def test_the_signin_command_creates_employees_for_known_people_only(world, capsy
 def test_the_pages_call_services_not_the_api_or_the_scorer():
     from tests.test_architecture import imported_modules
 
-    api_modules = {"engine.api", "engine.routes", "engine.scoring", "badges.api", "leaderboards.api", "rules.api",
+    api_modules = {"engine.api", "engine.routes", "engine.scoring", "badges.api", "leaderboards.api", "rulesets.api",
                    "insights.api"}
     offenders = {path: sorted(names & api_modules) for path, names in imported_modules("web").items() if names & api_modules}
     assert offenders == {}

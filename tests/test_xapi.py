@@ -9,7 +9,7 @@ import uuid
 import pytest
 from django.test import Client
 
-from engine.models import Person
+from base.models import Person
 from engine.scoring import do_score_pending
 from tests.helpers import BASIC_RULESET
 

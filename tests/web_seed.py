@@ -9,9 +9,9 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
-from engine.ingest import do_accept_events
+from base.accept import do_accept_events
 from engine.scoring import do_score_pending
-from rules.active import do_activate_ruleset
+from rulesets.active import do_activate_ruleset
 from tests.helpers import yaml
 
 PASSWORD = "correct horse battery"

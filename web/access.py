@@ -9,19 +9,12 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.shortcuts import redirect
 
-from engine.models import Person
+from .pages import forbidden
 
 log = logging.getLogger("plaudit.web")
 
 MAX_FAILURES = 5  # wrong passwords for one username before it is locked for a while
 LOCK_SECONDS = 15 * 60
-
-
-def person_of(user) -> Person | None:
-    """The person a sign-in belongs to: the username is the person id events use (an email, say)."""
-    if not user.is_authenticated:
-        return None
-    return Person.objects.filter(key=user.username).first()
 
 
 def signed_in(view):
@@ -39,8 +32,6 @@ def admin_only(view):
         if not request.user.is_authenticated:
             return redirect(f"{settings.LOGIN_URL}?{urlencode({'next': request.get_full_path()})}")
         if not request.user.is_staff:
-            from .pages import forbidden
-
             return forbidden(request, "This page is for admins. Ask an admin if you need something changed here.")
         return view(request, *args, **kwargs)
     return wrapper
@@ -53,7 +44,7 @@ def _failures_key(username: str) -> str:
 def locked_for(username: str) -> int:
     """Seconds until the username may try again; 0 when it may now. Without Redis there is no lock."""
     try:
-        from engine.redis import get_redis
+        from base.redis import get_redis
 
         r = get_redis()
         if int(r.get(_failures_key(username)) or 0) >= MAX_FAILURES:
@@ -65,7 +56,7 @@ def locked_for(username: str) -> int:
 
 def note_failure(username: str) -> None:
     try:
-        from engine.redis import get_redis
+        from base.redis import get_redis
 
         r = get_redis()
         pipe = r.pipeline()
@@ -78,7 +69,7 @@ def note_failure(username: str) -> None:
 
 def forget_failures(username: str) -> None:
     try:
-        from engine.redis import get_redis
+        from base.redis import get_redis
 
         get_redis().delete(_failures_key(username))
     except Exception as exc:

@@ -10,7 +10,7 @@ from badges import openbadges
 from badges.models import BadgeGrant
 from badges.progress import badge_progress, holder_counts, visible
 from badges.words import criteria_text, criteria_words
-from rules.active import active_ruleset
+from rulesets.active import active_ruleset
 
 from .access import signed_in
 from .pages import no_ruleset, not_found, page, viewer

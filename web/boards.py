@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from django.views.decorators.http import require_safe
 
-from engine.errors import ApiError
-from engine.redis import get_redis
+from base.errors import ApiError
+from base.redis import get_redis
 from leaderboards import store
 from leaderboards.reads import board_page, person_standings, resolve_period
-from rules.active import active_ruleset
+from rulesets.active import active_ruleset
 
 from .access import signed_in
 from .movement import movement, previous_ranks, recent_periods

@@ -1,7 +1,7 @@
 """Batches sent with `Prefer: respond-async` (engine/inbox.py): what became of each, the body of a
 refused one, and putting a refused one back in line (do_retry, the same the API's POST .../retry calls).
 
-A refused batch keeps its body for a week (engine.inbox.KEEP_EXPANDED), so nothing a sender was
+A refused batch keeps its body for a week (base.inbox.KEEP_EXPANDED), so nothing a sender was
 told we received is lost; this is where an admin finds it, reads why, downloads it or retries it."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
-from engine.inbox import do_retry, why_not_retryable
-from engine.models import EventBatch
+from base.inbox import do_retry, why_not_retryable
+from base.models import EventBatch
 
 from .access import admin_only
 from .forms import EventBatchFilterForm

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from engine.models import ApiKey, EventBatch
+from base.models import ApiKey, EventBatch
 from notifications.models import Notification
 from notifications.render import TEMPLATE_NAMES
 

@@ -13,7 +13,7 @@ from django.http import HttpResponse
 from django.views.decorators.http import require_safe
 from markupsafe import Markup
 
-from engine.errors import ApiError
+from base.errors import ApiError
 from insights import reports
 from insights.queries import Scope
 from insights.rollup import rollup_timezone

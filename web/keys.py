@@ -7,7 +7,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from engine.models import ApiKey
+from base.models import ApiKey
 
 from .access import admin_only
 from .forms import ApiKeyForm

@@ -13,7 +13,7 @@ import redis
 from django.utils import timezone
 
 from leaderboards import store
-from leaderboards.placement import expiry
+from rules.core.placement import expiry
 from leaderboards.rebuild import ensure_past_period, grace
 from rules.core import Ruleset, period_key
 from rules.core.periods import period_bounds

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from django.shortcuts import render
 
-from .access import person_of
+from base.models import Person
+
 from .nav import nav_for
+
+
+def person_of(user) -> Person | None:
+    """The person a sign-in belongs to: the username is the person id events use (an email, say)."""
+    if not user.is_authenticated:
+        return None
+    return Person.objects.filter(key=user.username).first()
 
 
 def viewer(request):

@@ -8,11 +8,11 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST, require_safe
 
 from badges.progress import badge_progress
-from engine.models import Award, Person
-from engine.redis import get_redis
-from engine.levels import level_progress
+from base.models import Award, Person
+from base.redis import get_redis
+from base.levels import level_progress
 from leaderboards.reads import do_update_person, person_standings
-from rules.active import active_ruleset
+from rulesets.active import active_ruleset
 
 from .access import signed_in
 from .badge_pages import with_images

@@ -9,13 +9,13 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from engine.errors import ApiError
-from engine.models import Person
-from rules.active import diff_versions, do_activate_ruleset, do_roll_back_ruleset
+from base.errors import ApiError
+from base.models import Person
+from rulesets.active import diff_versions, do_activate_ruleset, do_roll_back_ruleset
 from rules.core import RulesetError, load_ruleset
 from rules.core.ruletests import run_tests
-from rules.models import RulesetVersion
-from rules.simulate import run_simulation
+from rulesets.models import RulesetVersion
+from rulesets.simulate import run_simulation
 
 from .access import admin_only
 from .forms import RollBackForm, WorkbenchForm
@@ -91,7 +91,7 @@ def workbench(request):
     elif action == "activate":
         version = do_activate_ruleset(text, activated_by=request.user.username, note=form.cleaned_data["note"].strip(),
                                       source="draft")
-        from engine.jobs import enqueue_scoring
+        from base.scoring_queue import enqueue_scoring
 
         enqueue_scoring()  # events that waited for a ruleset can be scored now
         messages.success(request, f"Version {version.id} is active for events scored from now on.")
@@ -152,7 +152,7 @@ def roll_back(request, version_id: int):
     except RulesetError as exc:
         form.add_error("note", f"Version {earlier.id} no longer passes validation: {exc.issues[0].message if exc.issues else exc}")
         return _version_page(request, version_id, form, status=422)
-    from engine.jobs import enqueue_scoring
+    from base.scoring_queue import enqueue_scoring
 
     enqueue_scoring()
     messages.success(request, f"Rolled back: version {new.id} has the text of version {earlier.id} and is active now.")

@@ -8,9 +8,9 @@ from datetime import datetime, timezone
 from django.db import transaction
 from django.http import JsonResponse
 
-from ..errors import ApiError
-from ..ingest import do_accept_events
-from ..models import Event
+from base.errors import ApiError
+from base.accept import do_accept_events
+from base.models import Event
 
 # A platform payload is a message, not a batch: 256 KB is far above any of them and keeps abuse cheap.
 MAX_ADAPTER_BODY_BYTES = 256_000

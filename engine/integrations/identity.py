@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
-from ..models import Person, PersonAlias
+from base.models import Person, PersonAlias
 
 
 def normalize_email(email: str | None) -> str | None:
@@ -91,7 +91,7 @@ def do_put_person(key: str, *, name: str | None = None, team: str | None = None,
     (POST /people/{id}/merge).
     """
     from ..merge import do_merge_people
-    from ..errors import ApiError
+    from base.errors import ApiError
 
     wanted = [(source, str(external_id)) for source, external_id in aliases]
     if email:

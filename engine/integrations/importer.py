@@ -15,9 +15,9 @@ import json
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from ..errors import ApiError
-from ..ingest import validate_events
-from ..models import Event
+from base.errors import ApiError
+from base.ingest import validate_events
+from base.models import Event
 
 CSV_COLUMNS = ["id", "type", "occurred_at", "actor", "actor_name", "actor_team", "channel", "program",
                "target_id", "target_author", "text"]

@@ -19,7 +19,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from rules.core.textparse import parse_hashtags
 
-from ..errors import ApiError, read_limited_body
+from base.errors import ApiError, read_limited_body
 from . import common
 from .identity import resolve
 

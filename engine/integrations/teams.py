@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from rules.core.textparse import parse_hashtags
 
-from ..errors import ApiError, read_limited_body
+from base.errors import ApiError, read_limited_body
 from . import common
 from .identity import resolve
 

@@ -19,8 +19,8 @@ from ninja.errors import AuthorizationError
 
 from rules.core.textparse import parse_hashtags
 
-from ..auth import SENDERS, KeyAuth
-from ..errors import ApiError, read_limited_body
+from base.auth import SENDERS, KeyAuth
+from base.errors import ApiError, read_limited_body
 from . import common
 from .identity import resolve
 

@@ -21,10 +21,11 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from ninja.errors import AuthorizationError
 
-from .. import auth
-from ..errors import ApiError, read_limited_body
-from ..ingest import MAX_BATCH, do_accept_events
-from ..models import Event
+from base import auth
+from base.errors import ApiError, read_limited_body
+from base.ingest import MAX_BATCH
+from base.accept import do_accept_events
+from base.models import Event
 from .identity import lookup
 
 XAPI_VERSION = "1.0.3"

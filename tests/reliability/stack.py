@@ -15,7 +15,7 @@ from pathlib import Path
 import redis as redis_py
 import requests
 
-from engine import redis as engine_redis
+from base import redis as engine_redis
 from tests.conftest import ROOT, _database_url, wait_for
 
 

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from engine.models import Event
+from base.models import Event
 from tests.conftest import ROOT, _database_url, wait_for
 from tests.test_scorer_reliability import generate_events
 

@@ -8,11 +8,11 @@ import time
 import pytest
 import requests
 
-from engine.models import ApiKey, Event
+from base.models import ApiKey, Event
 from engine.scoring import ledger_batch
 from leaderboards.keys import APPLIED_BATCH
 from leaderboards.rebuild import check_boards, rebuild_boards
-from rules.active import active_ruleset
+from rulesets.active import active_ruleset
 from tests.conftest import wait_for
 from tests.helpers import BASIC_RULESET
 from tests.test_scorer_reliability import board_snapshot, generate_events, replayed_ledger, stored_ledger

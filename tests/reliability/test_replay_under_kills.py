@@ -10,11 +10,11 @@ import time
 import pytest
 from django.db import connection
 
-from engine.ingest import do_accept_events
-from engine.models import Award, Event
+from base.accept import do_accept_events
+from base.models import Award, Event
 from leaderboards import store
 from leaderboards.rebuild import check_boards, rebuild_boards
-from rules.active import active_ruleset, do_activate_ruleset
+from rulesets.active import active_ruleset, do_activate_ruleset
 from tests.conftest import wait_for
 from tests.helpers import BASIC_RULESET
 from tests.test_scorer_reliability import board_snapshot, generate_events, replayed_ledger, stored_ledger

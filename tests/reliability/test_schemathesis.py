@@ -42,7 +42,7 @@ class AdminKey:
 def admin_key(transactional_db, redis, settings):
     """A transactional database: the WSGI handler closes the connection after each request, which the
     test-wide transaction of the plain `db` fixture would not survive."""
-    from engine.models import ApiKey
+    from base.models import ApiKey
 
     settings.INGEST_WAIT_SECONDS = 0.2  # `?wait=true` with no worker would otherwise hold each case 30 s
     ApiKey.objects.create(name="schemathesis", role="admin", prefix=ADMIN_KEY[:10], digest=ApiKey.hash(ADMIN_KEY))

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from engine.models import ApiKey
+from base.models import ApiKey
 
 
 class Command(BaseCommand):

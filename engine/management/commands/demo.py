@@ -8,14 +8,14 @@ from django.core.management.base import BaseCommand
 from rich.progress import Progress
 
 from engine.demo_data import generate_month
-from engine.ingest import do_accept_events
-from engine.models import ApiKey, Event, Person
-from engine.redis import embedded_redis
+from base.accept import do_accept_events
+from base.models import ApiKey, Event, Person
+from base.redis import embedded_redis
 from engine.scoring import score_next_batch
 from engine.stack import run_stack
 from notifications.demo import demo_notifications
-from rules.active import active_version, do_activate_ruleset
-from web.demo_logins import print_demo_logins
+from rulesets.active import active_version, do_activate_ruleset
+from engine.demo_logins import print_demo_logins
 
 EXAMPLE_RULESET = settings.BASE_DIR / "rules" / "examples" / "social-learning.yaml"
 CHUNK = 1000

@@ -10,9 +10,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from rich.progress import Progress
 
-from engine.ingest import MAX_BATCH, do_accept_events
+from base.ingest import MAX_BATCH
+
+from base.accept import do_accept_events
 from engine.integrations.importer import check_events, read_file
-from engine.redis import embedded_redis
+from base.redis import embedded_redis
 from notifications.quiet import mark_quiet
 
 
@@ -40,8 +42,8 @@ class Command(BaseCommand):
             self._export(options["output"], options["since"])
 
     def _export(self, output: str, since: str | None) -> None:
-        from engine.inbox import catch_up
-        from engine.models import Event
+        from base.inbox import catch_up
+        from base.models import Event
 
         catch_up()  # events of batches received with respond-async belong in the log too
         events = Event.objects.select_related("actor", "target_author").order_by("seq")

@@ -1,10 +1,10 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from engine.redis import get_redis
+from base.redis import get_redis
 from engine.scoring import _take_scorer_lock
 from leaderboards.rebuild import check_boards, rebuild_boards
-from rules.active import active_ruleset
+from rulesets.active import active_ruleset
 
 
 class Command(BaseCommand):

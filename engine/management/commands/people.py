@@ -14,9 +14,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from engine.errors import ApiError
+from base.errors import ApiError
 from engine.integrations.identity import do_put_person
-from engine.models import Person
+from base.models import Person
 from leaderboards.reads import do_update_person
 
 

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from rich.progress import Progress
 
-from engine.errors import ApiError
+from base.errors import ApiError
 from engine.recompute import do_recompute
 
 
@@ -33,7 +33,7 @@ def _since(text: str | None):
         return None
     from datetime import date
 
-    from rules.active import active_ruleset
+    from rulesets.active import active_ruleset
     from rules.core.periods import midnight
 
     try:

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 from rich.table import Table
 
-from engine.errors import ApiError
+from base.errors import ApiError
 from rules.core import RulesetError, load_ruleset
 
 
@@ -65,12 +65,12 @@ class Command(BaseCommand):
             raise CommandError(f"{len(exc.issues)} problem(s):\n{exc}") from None
 
     def _simulate(self, console: Console, ruleset, options) -> None:
-        from rules.simulate import run_simulation
+        from rulesets.simulate import run_simulation
 
         since = since_date(options["since"])
         until = date.fromisoformat(options["until"]) if options["until"] else None
         # Steps as plain lines on stderr, not a spinner: a spinner redraws from a thread of its own, and
-        # with another thread running the replays stay in one process (engine.beside.can_fork).
+        # with another thread running the replays stay in one process (rulesets.forked.can_fork).
         try:
             report = run_simulation(ruleset, since, until, progress=lambda step: self.stderr.write(f"Replaying: {step}"))
         except ApiError as exc:

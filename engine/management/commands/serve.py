@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from engine.redis import embedded_redis
+from base.redis import embedded_redis
 from engine.stack import run_stack
 
 

@@ -9,10 +9,10 @@ from django.core.management.base import BaseCommand
 from django.db import connections
 from rq import SimpleWorker
 
-from engine.inbox import has_received
-from engine.jobs import DEFAULT_QUEUE, SCORING_QUEUE, SCORING_PENDING_FLAG, enqueue_scoring
-from engine.models import Event
-from engine.redis import get_redis
+from base.inbox import has_received
+from base.scoring_queue import DEFAULT_QUEUE, SCORING_QUEUE, enqueue_scoring, forget_scoring_request
+from base.models import Event
+from base.redis import get_redis
 
 
 class Command(BaseCommand):
@@ -25,7 +25,7 @@ class Command(BaseCommand):
     def handle(self, *args, burst=False, name=None, **options):
         r = get_redis()
         if Event.objects.filter(scored_at__isnull=True).exists() or has_received():
-            r.delete(SCORING_PENDING_FLAG)
+            forget_scoring_request(r)
             enqueue_scoring()
         connections.close_all()
         worker = SimpleWorker([SCORING_QUEUE, DEFAULT_QUEUE], connection=r, name=name)

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from engine.errors import ApiError
+from base.errors import ApiError
 from insights.pages import render_report
 from insights.reports import LEVELS, report
 

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from rich.progress import Progress
 
-from engine.models import Event
+from base.models import Event
 from insights.models import RollupState
 from insights.rollup import BATCH, do_catch_up_rollups
 

@@ -9,7 +9,7 @@ import secrets
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError
 
-from engine.models import Person
+from base.models import Person
 
 
 class Command(BaseCommand):

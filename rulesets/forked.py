@@ -1,7 +1,7 @@
 """Run one piece of pure in-memory work in a forked copy of this process, on another core.
 
 A simulation replays the same events twice, once per ruleset, and each replay is pure Python:
-one process can only use one core for both. `start_beside(work)` forks, the child runs `work`
+one process can only use one core for both. `start_in_fork(work)` forks, the child runs `work`
 and sends back its pickled result through a pipe, and meanwhile the caller does the other half.
 
 The child inherits the parent's memory as it was at the fork: the events already loaded, the
@@ -22,7 +22,7 @@ import signal
 import threading
 from typing import Callable, Generic, TypeVar
 
-log = logging.getLogger("plaudit.beside")
+log = logging.getLogger("plaudit.forked")
 T = TypeVar("T")
 
 
@@ -113,7 +113,7 @@ class Beside(Generic[T]):
         self._pid = None
 
 
-def start_beside(work: Callable[[], T], fork: bool | None = None) -> Beside[T]:
+def start_in_fork(work: Callable[[], T], fork: bool | None = None) -> Beside[T]:
     """Start `work` in a forked process if it can be (`fork=None`: when `can_fork()`); its
     `result()` waits for it. `work` must only compute, and return something picklable."""
     return Beside(work, can_fork() if fork is None else fork)

@@ -300,7 +300,7 @@ class EventBatch(models.Model):
     The request that sends it only checks the events and commits the body, so its answer is as
     quick as the framework's validation allows; telling duplicates from conflicts, checking undo
     targets and storing the events, as a synchronous request does, happen when the batch is
-    expanded (engine.inbox): right after, by the scoring worker, or first thing in any request that
+    expanded (base.inbox): right after, by the scoring worker, or first thing in any request that
     reads or writes the event log. `GET /event-batches/{id}` answers how that went.
     """
 

@@ -12,7 +12,7 @@ import secrets
 from django.conf import settings
 from django.contrib.auth.models import User
 
-from engine.models import Person
+from base.models import Person
 
 ADMIN = "admin"
 # Employees from the top, the middle and further down of the all-time points, so the demo shows

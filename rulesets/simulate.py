@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Callable, Iterable
 
-from engine.beside import start_beside
-from engine.collector import collector_paused
-from engine.errors import ApiError
-from engine.models import Event, Person, ScoringEvent
-from leaderboards.placement import PlacementCache
+from rulesets.forked import start_in_fork
+from base.gc_pause import gc_paused
+from base.errors import ApiError
+from base.models import Event, Person, ScoringEvent
+from rules.core.placement import PlacementCache
 from rules.core import Event as CoreEvent
 from rules.core import FactsCache, Ruleset, evaluate
 from rules.core.periods import midnight
@@ -92,7 +92,7 @@ def load_events(since: datetime | None, until: datetime | None) -> tuple[list[Co
         events = events.filter(occurred_at__gte=since)
     if until:
         events = events.filter(occurred_at__lt=until)
-    with collector_paused():  # see compare()
+    with gc_paused():  # see compare()
         core = [e.to_core() for e in ScoringEvent.read(events)]
     teams = dict(Person.objects.exclude(team="").values_list("key", "team"))
     return core, teams
@@ -127,13 +127,13 @@ def compare(draft_rules: Ruleset, live_rules: Ruleset | None, events: list[CoreE
     """The report both the API and the CLI show.
 
     The live replay runs in a forked process on another core while this one replays the draft
-    (engine.beside; `fork=None` forks when that is safe and the events are many enough to gain,
+    (rulesets.forked; `fork=None` forks when that is safe and the events are many enough to gain,
     True always, False never): the two are independent, so a simulation takes about the time of
     one replay instead of two.
     """
     # A replay builds up hundreds of thousands of small objects that all live to its end: cyclic
     # collections in between would walk them again and again (as in the scorer's batches).
-    with collector_paused():
+    with gc_paused():
         live_places = placements_for(live_rules) if live_rules else None
         # A draft that changes rules but not boards places awards as the live one did: share the cache.
         same_boards = live_rules is not None and (live_rules.leaderboards, live_rules.tz, live_rules.seasons) == (
@@ -141,7 +141,7 @@ def compare(draft_rules: Ruleset, live_rules: Ruleset | None, events: list[CoreE
         draft_places = live_places if same_boards else None
         if fork is None and len(events) < FORK_FROM_EVENTS:
             fork = False
-        live_side = start_beside(lambda: replay(live_rules, events, teams, live_places), fork) if live_rules else None
+        live_side = start_in_fork(lambda: replay(live_rules, events, teams, live_places), fork) if live_rules else None
         try:
             if progress:
                 progress("live and draft" if live_side and live_side.forked else "draft")

@@ -4,11 +4,11 @@ from datetime import date, datetime
 
 import pydantic
 from django.http import HttpRequest
-from engine.schemas import BodyIn, IsoDate
+from base.schemas import BodyIn, IsoDate
 from ninja import Field, Query, Router, Schema
 
-from engine import auth
-from engine.errors import ApiError, NotFound, read_limited_body
+from base import auth
+from base.errors import ApiError, NotFound, read_limited_body
 from rules.core import RulesetError, load_ruleset
 from rules.core.jsonschema import ruleset_json_schema
 
@@ -62,7 +62,7 @@ def _invalid(exc: RulesetError) -> ApiError:
 
 
 def _version_out(v: RulesetVersion) -> dict:
-    from engine.redis import get_redis
+    from base.redis import get_redis
 
     return {"version": v.id, "name": v.name, "sha256": v.sha256, "activated_at": v.created_at,
             "activated_by": v.activated_by, "note": v.note, "text": v.text,
@@ -78,7 +78,7 @@ def put_ruleset(request, note: str = ""):
         version = do_activate_ruleset(text, activated_by=request.auth.name, note=note)
     except RulesetError as exc:
         raise _invalid(exc) from None
-    from engine.jobs import enqueue_scoring
+    from base.scoring_queue import enqueue_scoring
 
     enqueue_scoring()  # events that waited for a ruleset can be scored now
     return _version_out(version)
@@ -156,7 +156,7 @@ def roll_back(request, version_id: int, note: str = ""):
         version = do_roll_back_ruleset(_version(version_id).id, activated_by=request.auth.name, note=note)
     except RulesetError as exc:  # an old text the current validator no longer accepts
         raise _invalid(exc) from None
-    from engine.jobs import enqueue_scoring
+    from base.scoring_queue import enqueue_scoring
 
     enqueue_scoring()
     return _version_out(version)

@@ -26,10 +26,11 @@ from typing import Any
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from .collector import collector_paused
+from base.gc_pause import gc_paused
 from .errors import ApiError
 from .ingest import check_events, store_events, validate_events
 from .models import ApiKey, EventBatch
+from .scoring_queue import enqueue_scoring
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ def do_receive_events(raw: Any, body: str, sender: ApiKey | None) -> EventBatch:
     """Check the events as a synchronous request would, then keep the body as sent for expansion."""
     events, _single = check_events(raw)
     batch = EventBatch.objects.create(sender=sender, body=body, events=len(events))
-    transaction.on_commit(_enqueue_scoring)  # the scoring job expands the inbox before it scores
+    transaction.on_commit(enqueue_scoring)  # the scoring job expands the inbox before it scores
     return batch
 
 
@@ -98,12 +99,12 @@ def do_retry(batch_id: int) -> tuple[EventBatch | None, str | None]:
         if problem is None:
             batch.status, batch.error, batch.expanded_at = EventBatch.RECEIVED, None, None
             batch.save(update_fields=["status", "error", "expanded_at"])
-            transaction.on_commit(_enqueue_scoring)
+            transaction.on_commit(enqueue_scoring)
         return batch, problem
 
 
 def _expand_oldest() -> bool:
-    with collector_paused(), transaction.atomic():
+    with gc_paused(), transaction.atomic():
         # The row's lock (PostgreSQL; on SQLite the transaction's write lock) makes concurrent
         # drains take batches one after the other: the second finds this one expanded.
         batch = (EventBatch.objects.select_for_update().filter(status=EventBatch.RECEIVED)
@@ -133,8 +134,3 @@ def _expand_oldest() -> bool:
         batch.save(update_fields=["status", "body", "accepted", "duplicate_ids", "error", "expanded_at"])
     return True
 
-
-def _enqueue_scoring() -> None:
-    from .jobs import enqueue_scoring  # logs, rather than raises, when Redis is away
-
-    enqueue_scoring()

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def collector_paused():
+def gc_paused():
     """No cyclic garbage collection inside the block; a pause inside a pause leaves the switch to
     the outer one. A scoring batch or an ingest request makes some ten thousand objects that live
     until it ends and then go at once, by reference counting; collections in between find them

@@ -18,23 +18,22 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models.constants import OnConflict
 from pydantic import TypeAdapter, ValidationError
 
-from rules.core.eventschema import EventDoc, PersonDoc
-from rules.core.textparse import HASHTAG, MENTION, parse_hashtags, parse_mentions  # noqa: F401  (shared with rule tests)
+from rules.core.eventschema import EventDoc
+from rules.core.textparse import parse_hashtags, parse_mentions
 
-from leaderboards.names import forget as forget_names
-
-from .collector import collector_paused
 from .contenthash import content_hash
 from .dbtimes import time_adapter
 from .errors import ApiError, issues_from_pydantic
 from .models import Event, Person
+from .names import forget as forget_names
 from .redis import get_redis
+from .scoring_queue import enqueue_scoring
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 1000
 # The event format is the rules core's, so rule tests accept exactly what ingest accepts.
-EventIn, PersonIn = EventDoc, PersonDoc
+EventIn = EventDoc
 _batch_of_events = TypeAdapter(list[EventIn])
 
 
@@ -127,16 +126,6 @@ def _raise_problems(items: list, single: bool) -> None:
         raise ApiError(422, "validation_error", f"{len(problems)} problem(s) in the events; nothing was stored", problems)
 
 
-def do_accept_events(raw: Any) -> IngestResult:
-    """Validate and store a batch atomically; duplicates are acknowledged, conflicts refuse the batch."""
-    from .inbox import catch_up
-
-    # Batches received earlier with Prefer: respond-async were accepted first: their events go first.
-    catch_up()
-    with collector_paused():
-        return store_events(validate_events(raw))
-
-
 def store_events(events: list[Normalized]) -> IngestResult:
     """Store validated events in one transaction (a savepoint inside another one), or refuse them all."""
     for attempt in range(3):
@@ -174,7 +163,7 @@ def _store(events: list[Normalized]) -> IngestResult:
         return result
     people = upsert_people(fresh)
     _insert_events(fresh, people)
-    transaction.on_commit(_enqueue_scoring)
+    transaction.on_commit(enqueue_scoring)
     return result
 
 
@@ -318,11 +307,6 @@ def _insert_people(people: list[tuple[str, str | None, str | None]]) -> None:
             for key, name, team in people]
     _insert_rows(Person, [f.column for f in fields + others], rows, conflict=OnConflict.IGNORE)
 
-
-def _enqueue_scoring() -> None:
-    from .jobs import enqueue_scoring
-
-    enqueue_scoring()
 
 
 def _after_commit(what: str, action) -> None:

@@ -10,7 +10,7 @@ from typing import Iterable
 
 import redis
 
-from engine.models import Person
+from base.models import Person
 
 from . import keys
 

@@ -1,0 +1,29 @@
+"""The site's URLs: the machine routes of the engine (API, adapters, Open Badges, metrics) and the pages."""
+
+from django.urls import include, path
+
+from engine import urls as engine_urls
+
+from .pages import not_found as page_not_found
+
+urlpatterns = [
+    *engine_urls.urlpatterns,
+    # The web pages (web/): the home page, boards, profiles, badges and the admin area.
+    path("", include("web.urls")),
+]
+
+
+def not_found(request, exception=None):
+    if _wants_page(request):
+        return page_not_found(request, f"There is no page at {request.path}.")
+    return engine_urls.not_found(request, exception)
+
+
+def _wants_page(request) -> bool:
+    """A browser asking for a page (not the API, Open Badges or an adapter) gets the 404 page, not JSON."""
+    machine = request.path.startswith(("/api/", "/openbadges/", "/integrations/", "/metrics"))
+    return not machine and "text/html" in request.headers.get("Accept", "")
+
+
+handler404 = not_found
+handler500 = engine_urls.server_error

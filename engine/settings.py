@@ -95,9 +95,9 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Web, worker and tests share one SQLite file: wait for the writer instead of failing,
-    # and take the write lock when a transaction starts so the scorer never deadlocks.
-    # Django's backend, waiting for the write lock in short steps (engine/sqlite_backend/base.py).
+    # Web, worker and tests share one SQLite file: wait for the writer instead of failing, in
+    # short steps (engine/sqlite_backend/base.py), and take the write lock when a transaction
+    # starts so the scorer never deadlocks.
     DATABASES["default"]["ENGINE"] = "engine.sqlite_backend"
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 30,
@@ -124,17 +124,14 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MAX_EVENTS_BODY_BYTES = 1_000_000
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_000_000
 
-# Scorer: how many events one transaction scores. 1,000 rather than 500: a backlog scored about 6%
-# faster (fewer commits and per-batch reads), while a 1,000-event POST made during a backlog on SQLite
-# waited about as long as with 500 (median 0.15-0.2 s; its tail, 1.5-3 s, is the ingest request
-# missing the write lock between back-to-back batches, at either size). At 2,000, three to four times
-# fewer such requests got through (median 0.3-2 s, tail 2-3.7 s). Measured 2026-11-30, 100,000-event
-# backlogs, two runs per size; the speed, six runs per size, alternating. That tail is gone since
-# (engine/sqlite_backend, SCORER_PAUSE_SECONDS below; docs/operations.md).
+# Scorer: how many events one transaction scores while senders are active. Larger batches score a
+# backlog faster (fewer commits and per-batch reads), but on SQLite an ingest request waits for the
+# write lock between two batches, and larger batches let fewer such requests through; 1,000 keeps
+# their wait at what 500 gives (figures in docs/benchmarks.md).
 SCORER_BATCH_SIZE = int(os.environ.get("SCORER_BATCH_SIZE", "1000"))
 # A backlog that no sender adds to (no event accepted for SCORER_QUIET_SECONDS: after downtime, an
-# import) is scored in batches of this size instead: nobody waits for the write lock then, and 2,000
-# scored a backlog about 16% faster than 1,000 (same measurements as above).
+# import) is scored in batches of this size instead: nobody waits for the write lock then, and the
+# larger batch scores the backlog faster (docs/benchmarks.md).
 SCORER_BACKLOG_BATCH_SIZE = int(os.environ.get("SCORER_BACKLOG_BATCH_SIZE", "2000"))
 SCORER_QUIET_SECONDS = float(os.environ.get("SCORER_QUIET_SECONDS", "5"))
 # On SQLite, while senders are active, the scorer leaves the write lock free this long between
@@ -145,10 +142,10 @@ SCORER_PAUSE_SECONDS = float(os.environ.get("SCORER_PAUSE_SECONDS", "0.005"))
 LEADERBOARD_GRACE_DAYS = int(os.environ.get("LEADERBOARD_GRACE_DAYS", "62"))
 # Boards on a Redis Cluster of their own: "host:port,host:port" (see leaderboards/connection.py).
 LEADERBOARD_REDIS_CLUSTER = os.environ.get("LEADERBOARD_REDIS_CLUSTER", "")
-# `POST /events?wait=true` waits this long for scoring before answering 202 with events still pending.
 # Requests a minute for each caller (API key, signed-in person or address); 0 switches a limit off.
 RATE_LIMIT_INGEST_PER_MINUTE = int(os.environ.get("RATE_LIMIT_INGEST_PER_MINUTE", "1200"))
 RATE_LIMIT_READS_PER_MINUTE = int(os.environ.get("RATE_LIMIT_READS_PER_MINUTE", "6000"))
+# `POST /events?wait=true` waits this long for scoring before answering 202 with events still pending.
 INGEST_WAIT_SECONDS = float(os.environ.get("INGEST_WAIT_SECONDS", "30"))
 
 # Open Badges 2.0 (docs/badges.md#open-badges): the issuer named in every BadgeClass, and the public

@@ -2,8 +2,9 @@ from django.apps import AppConfig
 
 
 class Config(AppConfig):
-    """People, events, the ledger, ingest and auth. The label stays `engine`, where these tables
-    began, so the database needs no migration for the move."""
+    """People, events, the ledger, ingest and auth. The label is `engine`: the tables and the
+    migration history are named by it, so existing databases need no data migration
+    (docs/architecture.md)."""
 
     name = "base"
     label = "engine"

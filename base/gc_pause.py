@@ -12,9 +12,9 @@ def gc_paused():
     the outer one. A scoring batch or an ingest request makes some ten thousand objects that live
     until it ends and then go at once, by reference counting; collections in between find them
     alive, move them to older generations, and so bring on full collections of the whole process,
-    caches included: a sixth of the scorer's time, a fifth of an ingest request's
-    (docs/benchmarks.md). POST /events pauses it from parsing the body to rendering the answer.
-    The collector runs again afterwards, as before, if it was on. The switch is the process's:
+    caches included: about a sixth of the scorer's time and a fifth of an ingest request's.
+    POST /events pauses it from parsing the body to rendering the answer. Afterwards the
+    collector is back on if it was on when the block began. The switch is the process's:
     under a threaded server the other threads go without collection for the length of the block
     too (gunicorn's sync workers, what `make serve` runs, handle one request at a time; the scorer
     runs in its own worker process)."""

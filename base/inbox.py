@@ -2,7 +2,7 @@
 
 A synchronous `POST /events` answers for every event: accepted, a duplicate, or a conflict that
 refuses the batch. Finding that out and storing a thousand rows with their indexes costs several
-times what validating them does (docs/benchmarks.md, HTTP ingest). A sender that does not need
+times what validating them does (the `http-ingest` rows of docs/benchmarks.md). A sender that does not need
 the answer per event (a bulk import, a channel that must acknowledge within a second or two)
 asks for `respond-async`: the request validates the events as a synchronous one would, commits
 the body as one row, and answers 202 with the batch's id. Nothing accepted is lost: the row is

@@ -3,7 +3,7 @@
 Batches of 1,000 events are the common case, and the path is built for them: pydantic validates
 the whole batch in one call, the content hash is written without intermediate dicts, people are
 read in one query and created by one executemany, events are stored by another, and no query
-runs per event (docs/benchmarks.md says what each step bought).
+runs per event (`python -m bench.profile ingest` shows where the time goes).
 """
 
 from __future__ import annotations
@@ -199,9 +199,9 @@ LOOKUP_CHUNK = 5000
 
 
 def _insert_rows(model, columns: list[str], rows: list[tuple], conflict: OnConflict | None = None) -> None:
-    """One executemany of a one-row INSERT. Multi-row INSERTs were tried: SQLite itself runs them a
-    sixth faster, but Django's SQLite cursor rewrites every placeholder of the long statement with
-    a regular expression, which took the gain back (docs/benchmarks.md). `conflict=OnConflict.IGNORE`
+    """One executemany of a one-row INSERT. Not multi-row INSERTs: SQLite itself runs them a sixth
+    faster, but Django's SQLite cursor rewrites every placeholder of the long statement with a
+    regular expression, which costs the gain back. `conflict=OnConflict.IGNORE`
     skips rows whose unique key is taken."""
     ops = connection.ops
     suffix = ops.on_conflict_suffix_sql([], conflict, None, None) if conflict else ""
@@ -214,8 +214,8 @@ def _insert_rows(model, columns: list[str], rows: list[tuple], conflict: OnConfl
 
 def _select_in(model, columns: tuple[str, ...], keys: list) -> list[tuple]:
     """Rows of `model` whose first column is one of `keys`, as tuples of `columns`. Plain SQL: the
-    ORM prepares each value of an IN list through the field, and took about twice as long for 1,000
-    keys (whole model instances, as before, five to ten times as long)."""
+    ORM prepares each value of an IN list through the field, and takes about twice as long for 1,000
+    keys (whole model instances five to ten times as long)."""
     ops = connection.ops
     names = [ops.quote_name(model._meta.get_field(c).column) for c in columns]
     head = f"SELECT {', '.join(names)} FROM {ops.quote_name(model._meta.db_table)} WHERE {names[0]} IN "

@@ -130,7 +130,7 @@ class ScoringEvent(NamedTuple):
     def pending(cls, limit: int) -> list[ScoringEvent]:
         """The oldest `limit` unscored events, in seq order: read once per scoring batch. Plain SQL, the
         query Django builds for Event.objects.filter(scored_at__isnull=True).order_by("seq")[:limit]
-        (which the partial index event_pending_idx serves): compiling it cost about 1 ms a batch.
+        (which the partial index event_pending_idx serves): compiling it costs about 1 ms a batch.
 
         Where the column holds naive UTC text (SQLite), occurred_at is read as that text: a bare column
         would go through the converter Django registers with sqlite3 for `datetime` columns (a regular

@@ -9,8 +9,8 @@ from typing import Any, Mapping
 
 # Event, AwardOutcome and PastAward are made once per event or award, the scorer's hottest path, so
 # they are not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__,
-# which cost about 4 µs for an Event's 13 fields against 1 µs for plain slots, some 7% of a scoring
-# batch in all (docs/benchmarks.md). Nothing assigns to them once made; treat them as read-only.
+# which costs about 4 µs for an Event's 13 fields against 1 µs for plain slots, some 7% of a scoring
+# batch in all. Nothing assigns to them once made; treat them as read-only.
 @dataclass(slots=True)
 class Event:
     """One accepted event, as the rules see it.

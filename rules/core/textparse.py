@@ -1,6 +1,6 @@
 """Hashtags and mentions found in an event's text, for events that do not list them.
 
-Pure: used by the ingest layer (`engine/ingest.py`) for events sent to the API and by rule
+Pure: used by the ingest layer (`base/ingest.py`) for events sent to the API and by rule
 tests (`ruletests.py`) for the events a ruleset's test cases describe, so both read the same
 text the same way.
 """

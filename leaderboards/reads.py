@@ -1,17 +1,15 @@
-"""Reading boards for the API: pages, around-me, a person's standings; and opting out."""
+"""Reading boards for the API: pages, around-me, a person's standings."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 import redis
-from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
 from base.errors import ApiError, NotFound
-from base.models import Person, ScorerState
-from base.redis import get_redis
+from base.models import Person
 from rules.core import Ruleset, period_key
 from rules.core.periods import parse_period_key
 from rules.core.schema import Leaderboard
@@ -20,7 +18,6 @@ from . import store
 from rules.core.placement import expiry
 from base.names import names_for
 from .rebuild import ensure_past_period, grace
-from .visibility import Visibility
 
 
 def resolve_period(board: Leaderboard, ruleset: Ruleset, requested: str | None, now: datetime | None = None) -> str:
@@ -138,22 +135,3 @@ def person_standings(r: redis.Redis, ruleset: Ruleset, person: Person) -> list[d
                                 "rank": standing.rank, "points": standing.points, "public": standing.public})
     return results
 
-
-def do_update_person(person: Person, *, public: bool | None = None, role: str | None = None) -> None:
-    """Change whether a person is shown, or their role, and move their entries on every board to match."""
-    from rulesets.active import active_ruleset
-
-    with transaction.atomic():
-        # Same row the scorer locks: no batch can write this person's board entries meanwhile.
-        ScorerState.objects.select_for_update().get_or_create(pk=1)
-        changes = {k: v for k, v in (("public", public), ("role", role)) if v is not None}
-        Person.objects.filter(pk=person.pk).update(**changes)
-        for field_name, value in changes.items():
-            setattr(person, field_name, value)
-        ruleset, _ = active_ruleset()
-        if ruleset is not None:
-            visibility = Visibility(ruleset, [(person.key, person.public, person.role)])
-            r = get_redis()
-            for board in ruleset.leaderboards:
-                if not board.aggregate:
-                    store.set_visibility(r, [board.id], person.key, not visibility.hidden(board.id, person.key))

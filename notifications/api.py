@@ -12,12 +12,12 @@ from ninja import Field, Query, Router, Schema, Status
 from base import auth
 from base.errors import ApiError, NotFound
 
-from .channels import ChannelInvalid, check_channel, do_save_channel, shown_url
+from .channels import ChannelInvalid, check_channel, do_delete_channel, do_save_channel, shown_url
 from .models import KINDS, Channel, Notification, TemplateOverride
 from .outbox import do_requeue
 from .preview import preview
 from .render import TEMPLATE_NAMES, RenderError
-from .templates import TEMPLATED_KINDS, check_template, template_text
+from .templates import TEMPLATED_KINDS, do_reset_template, do_save_template, template_text
 
 router = Router(tags=["notifications"], auth=auth.admin)
 
@@ -83,7 +83,7 @@ def get_channel(request, channel_id: str):
 
 @router.delete("/channels/{channel_id}", response={204: None})
 def delete_channel(request, channel_id: str):
-    if not Channel.objects.filter(id=channel_id).delete()[0]:
+    if not do_delete_channel(channel_id):
         raise NotFound(f"no channel {channel_id!r}")
     return Status(204, None)
 
@@ -210,19 +210,17 @@ def get_template(request, kind: str, name: str):
 def put_template(request, kind: str, name: str, body: TemplateIn):
     _check_kind_name(kind, name)
     try:
-        check_template(kind, name, body.text)
+        do_save_template(kind, name, body.text, updated_by=getattr(getattr(request, "api_key", None), "name", ""))
     except RenderError as exc:
         raise ApiError(422, "invalid_template", f"the template does not render: {exc}",
                        [{"path": "text", "message": str(exc)}]) from None
-    TemplateOverride.objects.update_or_create(kind=kind, name=name, defaults={
-        "text": body.text, "updated_by": getattr(getattr(request, "api_key", None), "name", "")})
     return _template_out(kind, name)
 
 
 @router.delete("/templates/{kind}/{name}", response={204: None})
 def delete_template(request, kind: str, name: str):
     _check_kind_name(kind, name)
-    if not TemplateOverride.objects.filter(kind=kind, name=name).delete()[0]:
+    if not do_reset_template(kind, name):
         raise NotFound(f"{name} has no override for {kind}; it uses the shipped default")
     return Status(204, None)
 

@@ -83,3 +83,9 @@ def do_save_channel(channel_id: str, fields: dict[str, Any]) -> tuple[Channel, b
     """Create or replace the channel with checked fields; (channel, created)."""
     with transaction.atomic():
         return Channel.objects.update_or_create(id=channel_id, defaults=fields)
+
+
+def do_delete_channel(channel_id: str) -> bool:
+    """Delete the channel; False when there was none. Its notifications stay in the outbox and end as
+    dead when they come due, until a channel of that id is set up again."""
+    return Channel.objects.filter(id=channel_id).delete()[0] > 0

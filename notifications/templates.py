@@ -1,5 +1,6 @@
 """Which text a template name has on a channel kind (an admin's override, else the shipped default),
-the sample data previews and checks render with, and the check run when an override is saved."""
+the sample data previews and checks render with, the check run when an override is saved, and the
+actions that save an override and go back to the default: one for the API and the admin pages."""
 
 from __future__ import annotations
 
@@ -53,3 +54,17 @@ def check_template(kind: str, name: str, text: str) -> str:
     if not output.strip():
         raise RenderError("the template renders nothing for the sample data")
     return output
+
+
+def do_save_template(kind: str, name: str, text: str, *, updated_by: str = "") -> TemplateOverride:
+    """Check the text (RenderError names what is wrong) and keep it as the override: notifications
+    rendered from now on use it."""
+    check_template(kind, name, text)
+    override, _ = TemplateOverride.objects.update_or_create(kind=kind, name=name, defaults={
+        "text": text, "updated_by": updated_by[:100]})
+    return override
+
+
+def do_reset_template(kind: str, name: str) -> bool:
+    """Drop the override so the shipped default applies again; False when there was none."""
+    return TemplateOverride.objects.filter(kind=kind, name=name).delete()[0] > 0

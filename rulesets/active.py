@@ -7,6 +7,7 @@ import hashlib
 
 from django.db import connection, transaction
 
+from base.scoring_queue import enqueue_scoring
 from rules.core import Ruleset, load_ruleset
 
 from .models import RulesetVersion
@@ -37,18 +38,23 @@ def active_ruleset() -> tuple[Ruleset, int] | tuple[None, None]:
 
 
 def do_activate_ruleset(text: str, *, activated_by: str = "", note: str = "", source: str = "ruleset.yaml") -> RulesetVersion:
-    """Validate (raises RulesetError) and make this text the active ruleset for events scored from now on."""
+    """Validate (raises RulesetError) and make this text the active ruleset for events scored from now on.
+
+    Once committed it queues scoring: events that waited for a ruleset can be scored now."""
     ruleset = load_ruleset(text, source=source)
     with transaction.atomic():
         RulesetVersion.objects.filter(active=True).update(active=False)
-        return RulesetVersion.objects.create(
+        version = RulesetVersion.objects.create(
             name=ruleset.name, text=text, sha256=hashlib.sha256(text.encode()).hexdigest(), active=True,
             activated_by=activated_by[:100], note=note[:500],
         )
+        transaction.on_commit(enqueue_scoring)
+    return version
 
 
 def do_roll_back_ruleset(version_id: int, *, activated_by: str = "", note: str = "") -> RulesetVersion:
-    """Activate an earlier version's text again, as a new version, so the history stays a straight line."""
+    """Activate an earlier version's text again, as a new version, so the history stays a straight line.
+    Raises RulesetError for an old text the current validator no longer accepts."""
     earlier = RulesetVersion.objects.get(pk=version_id)
     return do_activate_ruleset(earlier.text, activated_by=activated_by,
                                note=note or f"roll back to version {earlier.id}", source=f"ruleset v{earlier.id}")

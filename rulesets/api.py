@@ -78,9 +78,6 @@ def put_ruleset(request, note: str = ""):
         version = do_activate_ruleset(text, activated_by=request.auth.name, note=note)
     except RulesetError as exc:
         raise _invalid(exc) from None
-    from base.scoring_queue import enqueue_scoring
-
-    enqueue_scoring()  # events that waited for a ruleset can be scored now
     return _version_out(version)
 
 
@@ -156,9 +153,6 @@ def roll_back(request, version_id: int, note: str = ""):
         version = do_roll_back_ruleset(_version(version_id).id, activated_by=request.auth.name, note=note)
     except RulesetError as exc:  # an old text the current validator no longer accepts
         raise _invalid(exc) from None
-    from base.scoring_queue import enqueue_scoring
-
-    enqueue_scoring()
     return _version_out(version)
 
 

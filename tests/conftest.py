@@ -74,9 +74,9 @@ class Api:
 
 
 def _key(role: str) -> str:
-    from base.models import ApiKey
+    from base.api_keys import do_create_api_key
 
-    return ApiKey.issue(name=f"test {role}", role=role)[1]
+    return do_create_api_key(name=f"test {role}", role=role)[1]
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
-"""Who may see a page: signed-in people, admins (Django's is_staff), and a brake on guessing passwords."""
+"""Who may see a page: signed-in people and admins (Django's is_staff). The brake on guessing
+passwords is base/signin_brake.py."""
 
 from __future__ import annotations
 
-import logging
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -10,11 +10,6 @@ from django.conf import settings
 from django.shortcuts import redirect
 
 from .pages import forbidden
-
-log = logging.getLogger("plaudit.web")
-
-MAX_FAILURES = 5  # wrong passwords for one username before it is locked for a while
-LOCK_SECONDS = 15 * 60
 
 
 def signed_in(view):
@@ -36,41 +31,3 @@ def admin_only(view):
         return view(request, *args, **kwargs)
     return wrapper
 
-
-def _failures_key(username: str) -> str:
-    return f"web:signin-failures:{username.casefold()}"
-
-
-def locked_for(username: str) -> int:
-    """Seconds until the username may try again; 0 when it may now. Without Redis there is no lock."""
-    try:
-        from base.redis import get_redis
-
-        r = get_redis()
-        if int(r.get(_failures_key(username)) or 0) >= MAX_FAILURES:
-            return max(1, r.ttl(_failures_key(username)))
-    except Exception as exc:  # Redis away: signing in matters more than the brake
-        log.warning("sign-in brake unavailable: %s", exc)
-    return 0
-
-
-def note_failure(username: str) -> None:
-    try:
-        from base.redis import get_redis
-
-        r = get_redis()
-        pipe = r.pipeline()
-        pipe.incr(_failures_key(username))
-        pipe.expire(_failures_key(username), LOCK_SECONDS)
-        pipe.execute()
-    except Exception as exc:
-        log.warning("sign-in brake unavailable: %s", exc)
-
-
-def forget_failures(username: str) -> None:
-    try:
-        from base.redis import get_redis
-
-        get_redis().delete(_failures_key(username))
-    except Exception as exc:
-        log.warning("sign-in brake unavailable: %s", exc)

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_POST
 
-from notifications.channels import ChannelInvalid, check_channel, do_save_channel, shown_url
+from notifications.channels import ChannelInvalid, check_channel, do_delete_channel, do_save_channel, shown_url
 from notifications.models import Channel
 
 from .access import admin_only
@@ -124,7 +124,7 @@ def channel(request, channel_id: str):
 @require_POST
 @admin_only
 def delete_channel(request, channel_id: str):
-    if not Channel.objects.filter(id=channel_id).delete()[0]:
+    if not do_delete_channel(channel_id):
         return not_found(request, f"There is no channel {channel_id}.")
     messages.success(request, f"Channel {channel_id} is deleted. Notifications to it now end as dead until it is set up again.")
     return redirect("web:channels")

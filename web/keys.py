@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import redirect
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from base.api_keys import do_create_api_key, do_revoke_api_key
 from base.models import ApiKey
 
 from .access import admin_only
@@ -29,7 +29,7 @@ def keys(request):
     form = ApiKeyForm(request.POST)
     if not form.is_valid():
         return _page(request, form, status=422)
-    key, raw = ApiKey.issue(name=form.cleaned_data["name"].strip(), role=form.cleaned_data["role"])
+    key, raw = do_create_api_key(name=form.cleaned_data["name"].strip(), role=form.cleaned_data["role"])
     response = _page(request, ApiKeyForm(), secret=raw, issued=key)
     response["Cache-Control"] = "no-store"  # the secret must not stay in a cache
     return response
@@ -42,6 +42,6 @@ def revoke(request, key_id: int):
     if key is None:
         return not_found(request, f"There is no API key {key_id}.")
     if key.revoked_at is None:
-        ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        do_revoke_api_key(key_id=key.pk)
         messages.success(request, f"Revoked “{key.name}” ({key.prefix}…). Calls with it are refused from now on.")
     return redirect("web:keys")

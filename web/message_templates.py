@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from notifications.models import TemplateOverride
 from notifications.preview import preview
 from notifications.render import TEMPLATE_NAMES, RenderError
-from notifications.templates import TEMPLATED_KINDS, check_template, template_text
+from notifications.templates import TEMPLATED_KINDS, check_template, do_reset_template, do_save_template, template_text
 
 from .access import admin_only
 from .forms import TemplateForm
@@ -71,8 +71,7 @@ def template(request, kind: str, name: str):
         form.add_error("text", f"The template does not render: {exc}")
         return _page(request, kind, name, form, status=422)
     if form.cleaned_data["action"] == "save":
-        TemplateOverride.objects.update_or_create(kind=kind, name=name, defaults={"text": text,
-                                                                                  "updated_by": request.user.username[:100]})
+        do_save_template(kind, name, text, updated_by=request.user.username)
         messages.success(request, f"Saved: {kind} messages for {name} use this text from now on.")
         return redirect("web:template", kind, name)
     return _page(request, kind, name, form, shown)
@@ -83,6 +82,6 @@ def template(request, kind: str, name: str):
 def reset_template(request, kind: str, name: str):
     if not _known(kind, name):
         return not_found(request, f"There is no template {name} for {kind}.")
-    if TemplateOverride.objects.filter(kind=kind, name=name).delete()[0]:
+    if do_reset_template(kind, name):
         messages.success(request, f"{name} for {kind} is back to the shipped default.")
     return redirect("web:template", kind, name)

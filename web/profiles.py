@@ -11,7 +11,8 @@ from badges.progress import badge_progress
 from base.models import Award, Person
 from base.redis import get_redis
 from base.levels import level_progress
-from leaderboards.reads import do_update_person, person_standings
+from engine.people import do_update_person
+from leaderboards.reads import person_standings
 from rulesets.active import active_ruleset
 
 from .access import signed_in

@@ -7,7 +7,8 @@ from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .access import forget_failures, locked_for, note_failure
+from base.signin_brake import do_forget_signin_failures, do_note_signin_failure, locked_for
+
 from .forms import SignInForm
 from .pages import page
 
@@ -37,10 +38,10 @@ def sign_in(request):
         else:
             user = authenticate(request, username=username, password=form.cleaned_data["password"])
             if user is None:
-                note_failure(username)
+                do_note_signin_failure(username)
                 form.add_error("password", "That id and password do not match. Check both and try again.")
             else:
-                forget_failures(username)
+                do_forget_signin_failures(username)
                 login(request, user)
                 return redirect(_next(request))
     return page(request, "web/signin.html", {"form": form, "next": _next(request)}, status=400)

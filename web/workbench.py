@@ -91,9 +91,6 @@ def workbench(request):
     elif action == "activate":
         version = do_activate_ruleset(text, activated_by=request.user.username, note=form.cleaned_data["note"].strip(),
                                       source="draft")
-        from base.scoring_queue import enqueue_scoring
-
-        enqueue_scoring()  # events that waited for a ruleset can be scored now
         messages.success(request, f"Version {version.id} is active for events scored from now on.")
         return redirect("web:version", version.id)
     return page(request, "web/workbench.html", context)
@@ -152,8 +149,5 @@ def roll_back(request, version_id: int):
     except RulesetError as exc:
         form.add_error("note", f"Version {earlier.id} no longer passes validation: {exc.issues[0].message if exc.issues else exc}")
         return _version_page(request, version_id, form, status=422)
-    from base.scoring_queue import enqueue_scoring
-
-    enqueue_scoring()
     messages.success(request, f"Rolled back: version {new.id} has the text of version {earlier.id} and is active now.")
     return redirect("web:version", new.id)

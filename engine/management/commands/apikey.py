@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from base.api_keys import do_create_api_key, do_revoke_api_key
 from base.models import ApiKey
 
 
@@ -20,7 +21,7 @@ class Command(BaseCommand):
             name = options["name"].strip()
             if not name or len(name) > 100:
                 raise CommandError("--name must be 1 to 100 characters")
-            key, raw = ApiKey.issue(name=name, role=options["role"])
+            key, raw = do_create_api_key(name=name, role=options["role"])
             self.stderr.write(f"Created {key.role} key {key.name!r} ({key.prefix}…). It is shown once; store it now.")
             self.stdout.write(raw)
         elif action == "list":
@@ -28,9 +29,7 @@ class Command(BaseCommand):
                 state = "revoked" if key.revoked_at else "active"
                 self.stdout.write(f"{key.prefix}…  {key.role:<12} {state:<8} {key.name}")
         else:
-            from django.utils import timezone
-
-            updated = ApiKey.objects.filter(prefix=options["prefix"], revoked_at__isnull=True).update(revoked_at=timezone.now())
+            updated = do_revoke_api_key(prefix=options["prefix"])
             if not updated:
                 raise CommandError(f"no active key starts with {options['prefix']!r}")
             self.stdout.write(f"revoked {updated} key(s)")

@@ -17,7 +17,7 @@ from django.db import transaction
 from base.errors import ApiError
 from engine.integrations.identity import do_put_person
 from base.models import Person
-from leaderboards.reads import do_update_person
+from engine.people import do_update_person
 
 
 def read_rows(path: Path) -> list[tuple[int, dict]]:

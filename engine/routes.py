@@ -17,7 +17,8 @@ from pydantic import StrictBool
 
 from badges.models import BadgeGrant
 from base.names import forget as forget_names
-from leaderboards.reads import do_update_person, person_standings
+from engine.people import do_update_person
+from leaderboards.reads import person_standings
 from rulesets.active import active_ruleset
 
 from base import auth

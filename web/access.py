@@ -6,8 +6,12 @@ import logging
 from functools import wraps
 from urllib.parse import urlencode
 
+import redis
 from django.conf import settings
 from django.shortcuts import redirect
+
+from base import keys as redis_keys
+from base.redis import get_redis
 
 from .pages import forbidden
 
@@ -37,40 +41,34 @@ def admin_only(view):
     return wrapper
 
 
-def _failures_key(username: str) -> str:
-    return f"web:signin-failures:{username.casefold()}"
+def locked_for(username: str, r: redis.Redis | None = None) -> int:
+    """Seconds until the username may try again; 0 when it may now. Without Redis there is no lock.
 
-
-def locked_for(username: str) -> int:
-    """Seconds until the username may try again; 0 when it may now. Without Redis there is no lock."""
+    `r` is the caller's connection; without one the shared connection is used."""
+    key = redis_keys.signin_failures(username)
     try:
-        from base.redis import get_redis
-
-        r = get_redis()
-        if int(r.get(_failures_key(username)) or 0) >= MAX_FAILURES:
-            return max(1, r.ttl(_failures_key(username)))
+        r = r or get_redis()
+        if int(r.get(key) or 0) >= MAX_FAILURES:
+            return max(1, r.ttl(key))
     except Exception as exc:  # Redis away: signing in matters more than the brake
         log.warning("sign-in brake unavailable: %s", exc)
     return 0
 
 
-def note_failure(username: str) -> None:
+def note_failure(username: str, r: redis.Redis | None = None) -> None:
+    key = redis_keys.signin_failures(username)
     try:
-        from base.redis import get_redis
-
-        r = get_redis()
+        r = r or get_redis()
         pipe = r.pipeline()
-        pipe.incr(_failures_key(username))
-        pipe.expire(_failures_key(username), LOCK_SECONDS)
+        pipe.incr(key)
+        pipe.expire(key, LOCK_SECONDS)
         pipe.execute()
     except Exception as exc:
         log.warning("sign-in brake unavailable: %s", exc)
 
 
-def forget_failures(username: str) -> None:
+def forget_failures(username: str, r: redis.Redis | None = None) -> None:
     try:
-        from base.redis import get_redis
-
-        get_redis().delete(_failures_key(username))
+        (r or get_redis()).delete(redis_keys.signin_failures(username))
     except Exception as exc:
         log.warning("sign-in brake unavailable: %s", exc)

@@ -64,10 +64,9 @@ class RateLimitMiddleware:
         limit = budget(kind) if kind else 0
         if not limit:  # not a limited request, or the limit is switched off (0)
             return self.get_response(request)
-        r = get_redis()
-        now = clock()
+        r, who, now = get_redis(), caller(request), clock()
         try:
-            current, previous = count_request(r, kind, caller(request), now)
+            current, previous = count_request(r, kind, who, now)
         except RedisError as exc:
             log.warning("rate limits not enforced while Redis is unavailable: %s", exc)
             return self.get_response(request)
@@ -75,7 +74,7 @@ class RateLimitMiddleware:
         used = previous * (1 - into_window) + current
         if used > limit:
             current -= 1  # a refused request costs nothing: else retrying early would push the wait out
-            refund_request(r, kind, caller(request), now)
+            refund_request(r, kind, who, now)
             retry_after = max(1, math.ceil(_seconds_until_room(limit, previous, current, into_window) - 1e-6))
             what = "event requests" if kind == "ingest" else "reads"
             response = JsonResponse({"error": "rate_limited",

@@ -73,6 +73,8 @@ class Request:
 
 
 class Transport(Protocol):
+    """The network as outbound calls use it; SocketTransport is the real one."""
+
     def resolve(self, host: str, port: int) -> list[str]:
         """The host's addresses; raises socket.gaierror (or UnicodeError) when it has none."""
 

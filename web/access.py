@@ -47,7 +47,7 @@ def locked_for(username: str, r: redis.Redis | None = None) -> int:
     `r` is the caller's connection; without one the shared connection is used."""
     key = redis_keys.signin_failures(username)
     try:
-        r = r or get_redis()
+        r = get_redis() if r is None else r
         if int(r.get(key) or 0) >= MAX_FAILURES:
             return max(1, r.ttl(key))
     except Exception as exc:  # Redis away: signing in matters more than the brake
@@ -58,7 +58,7 @@ def locked_for(username: str, r: redis.Redis | None = None) -> int:
 def note_failure(username: str, r: redis.Redis | None = None) -> None:
     key = redis_keys.signin_failures(username)
     try:
-        r = r or get_redis()
+        r = get_redis() if r is None else r
         pipe = r.pipeline()
         pipe.incr(key)
         pipe.expire(key, LOCK_SECONDS)
@@ -69,6 +69,6 @@ def note_failure(username: str, r: redis.Redis | None = None) -> None:
 
 def forget_failures(username: str, r: redis.Redis | None = None) -> None:
     try:
-        (r or get_redis()).delete(redis_keys.signin_failures(username))
+        (get_redis() if r is None else r).delete(redis_keys.signin_failures(username))
     except Exception as exc:
         log.warning("sign-in brake unavailable: %s", exc)

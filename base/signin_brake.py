@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import logging
 
-from .redis import get_redis
+from redis import Redis
+
+from . import keys
 
 log = logging.getLogger("plaudit.web")
 
@@ -15,33 +17,30 @@ MAX_FAILURES = 5  # wrong passwords for one username before it is locked for a w
 LOCK_SECONDS = 15 * 60
 
 
-def _failures_key(username: str) -> str:
-    return f"web:signin-failures:{username.casefold()}"
-
-
-def locked_for(username: str) -> int:
+def locked_for(r: Redis, username: str) -> int:
     """Seconds until the username may try again; 0 when it may now."""
+    key = keys.signin_failures(username)
     try:
-        r = get_redis()
-        if int(r.get(_failures_key(username)) or 0) >= MAX_FAILURES:
-            return max(1, r.ttl(_failures_key(username)))
+        if int(r.get(key) or 0) >= MAX_FAILURES:
+            return max(1, r.ttl(key))
     except Exception as exc:
         log.warning("sign-in brake unavailable: %s", exc)
     return 0
 
 
-def do_note_signin_failure(username: str) -> None:
+def do_note_signin_failure(r: Redis, username: str) -> None:
+    key = keys.signin_failures(username)
     try:
-        pipe = get_redis().pipeline()
-        pipe.incr(_failures_key(username))
-        pipe.expire(_failures_key(username), LOCK_SECONDS)
+        pipe = r.pipeline()
+        pipe.incr(key)
+        pipe.expire(key, LOCK_SECONDS)
         pipe.execute()
     except Exception as exc:
         log.warning("sign-in brake unavailable: %s", exc)
 
 
-def do_forget_signin_failures(username: str) -> None:
+def do_forget_signin_failures(r: Redis, username: str) -> None:
     try:
-        get_redis().delete(_failures_key(username))
+        r.delete(keys.signin_failures(username))
     except Exception as exc:
         log.warning("sign-in brake unavailable: %s", exc)

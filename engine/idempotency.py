@@ -11,9 +11,12 @@ import hashlib
 import json
 import time
 
+import redis
 from django.http import HttpResponse, JsonResponse
 
 from base.redis import get_redis
+
+from . import keys
 
 HEADER = "Idempotency-Key"
 TTL_SECONDS = 24 * 3600
@@ -39,22 +42,19 @@ class IdempotencyMiddleware:
                                           raw_key]).encode()).hexdigest()
         fingerprint = hashlib.sha256(request.get_full_path().encode() + b"\n" + body).hexdigest()
         r = get_redis()
-        key = f"plaudit:idempotency:{scope}"
-        if r.set(key, json.dumps({"state": "running", "request": fingerprint}), nx=True, ex=TTL_SECONDS):
+        key = keys.idempotency(scope)
+        if start(r, key, fingerprint):
             response = self.get_response(request)
             if response.status_code >= 500 or getattr(response, "streaming", False):
-                r.delete(key)
+                forget(r, key)
             else:
-                r.set(key, json.dumps({"state": "done", "request": fingerprint, "status": response.status_code,
-                                       "type": response.get("Content-Type", ""), "body": response.content.decode("utf-8", "replace")}),
-                      ex=TTL_SECONDS)
+                remember(r, key, fingerprint, response)
             return response
         deadline = time.monotonic() + WAIT_SECONDS
         while True:
-            stored = r.get(key)
-            if stored is None:  # the first attempt failed with a 5xx: this one runs
+            record = stored(r, key)
+            if record is None:  # the first attempt failed with a 5xx: this one runs
                 return self.__call__(request)
-            record = json.loads(stored)
             if record["request"] != fingerprint:
                 return _error(422, "idempotency_key_reused", f"this {HEADER} was used with a different request")
             if record["state"] == "done":
@@ -64,6 +64,27 @@ class IdempotencyMiddleware:
             if time.monotonic() > deadline:
                 return _error(409, "idempotency_key_in_use", f"a request with this {HEADER} is still running; retry later")
             time.sleep(0.05)
+
+
+def start(r: redis.Redis, key: str, fingerprint: str) -> bool:
+    """Mark the key's request as running; False if a request with this key already ran or runs."""
+    return bool(r.set(key, json.dumps({"state": "running", "request": fingerprint}), nx=True, ex=TTL_SECONDS))
+
+
+def remember(r: redis.Redis, key: str, fingerprint: str, response) -> None:
+    r.set(key, json.dumps({"state": "done", "request": fingerprint, "status": response.status_code,
+                           "type": response.get("Content-Type", ""), "body": response.content.decode("utf-8", "replace")}),
+          ex=TTL_SECONDS)
+
+
+def forget(r: redis.Redis, key: str) -> None:
+    """Drop the record: the next request with the key runs."""
+    r.delete(key)
+
+
+def stored(r: redis.Redis, key: str) -> dict | None:
+    value = r.get(key)
+    return None if value is None else json.loads(value)
 
 
 def _error(status: int, code: str, message: str) -> JsonResponse:

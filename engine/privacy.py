@@ -27,6 +27,8 @@ from redis import RedisError
 from base.models import Award, Event, EventBatch, LevelChange, Person, PrivacyAudit, StreakState, events_mentioning
 from base.redis import get_redis
 
+from . import keys as engine_keys
+
 log = logging.getLogger(__name__)
 ERASED_NAME = "a former colleague"
 ERASED_REASON = "erased at the person's request"
@@ -207,7 +209,7 @@ def _clean_redis(old_key: str, new_key: str, names: set[str], report: ErasureRep
         # Each board entry moves to the anonymous id on the board's hidden side, with its score
         # (tie order included), so the boards go on agreeing with the ledger.
         boards = boards_redis(r)  # the boards' own Redis Cluster when one is configured
-        for key in boards.scan_iter(match=f"{keys.BOARDS}:*", count=1000):
+        for key in boards.scan_iter(match=keys.board_pattern(), count=1000):
             key = key.decode()
             if boards.type(key) != b"zset":
                 continue
@@ -218,7 +220,7 @@ def _clean_redis(old_key: str, new_key: str, names: set[str], report: ErasureRep
             with boards.pipeline(transaction=True) as move:
                 move.zrem(key, old_key).zadd(hidden, {new_key: score}).execute()
             report.board_entries_removed += 1
-        for key in r.scan_iter(match="plaudit:idempotency:*", count=1000):
+        for key in r.scan_iter(match=engine_keys.IDEMPOTENCY_PATTERN, count=1000):
             stored = r.get(key)
             if stored and any(name.encode() in stored for name in names):
                 report.cached_answers_dropped += r.delete(key)

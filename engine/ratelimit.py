@@ -17,11 +17,14 @@ import logging
 import math
 import time
 
+import redis
 from django.conf import settings
 from django.http import JsonResponse
 from redis import RedisError
 
 from base.redis import get_redis
+
+from . import keys
 
 log = logging.getLogger(__name__)
 WINDOW_SECONDS = 60
@@ -61,26 +64,17 @@ class RateLimitMiddleware:
         limit = budget(kind) if kind else 0
         if not limit:  # not a limited request, or the limit is switched off (0)
             return self.get_response(request)
-        now = clock()
-        window = int(now // WINDOW_SECONDS)
-        prefix = f"plaudit:ratelimit:{kind}:{caller(request)}:"
-        key = f"{prefix}{window}"
+        r, who, now = get_redis(), caller(request), clock()
         try:
-            r = get_redis()
-            with r.pipeline(transaction=True) as pipe:
-                current, _, previous = pipe.incr(key).expire(key, WINDOW_SECONDS * 2).get(f"{prefix}{window - 1}").execute()
+            current, previous = count_request(r, kind, who, now)
         except RedisError as exc:
             log.warning("rate limits not enforced while Redis is unavailable: %s", exc)
             return self.get_response(request)
-        into_window = now / WINDOW_SECONDS - window  # 0..1
-        previous = int(previous or 0)
+        into_window = now / WINDOW_SECONDS - int(now // WINDOW_SECONDS)  # 0..1
         used = previous * (1 - into_window) + current
         if used > limit:
             current -= 1  # a refused request costs nothing: else retrying early would push the wait out
-            try:
-                r.decr(key)
-            except RedisError:
-                pass
+            refund_request(r, kind, who, now)
             retry_after = max(1, math.ceil(_seconds_until_room(limit, previous, current, into_window) - 1e-6))
             what = "event requests" if kind == "ingest" else "reads"
             response = JsonResponse({"error": "rate_limited",
@@ -92,6 +86,24 @@ class RateLimitMiddleware:
         response["RateLimit-Limit"] = str(limit)
         response["RateLimit-Remaining"] = str(max(0, limit - math.ceil(used)))
         return response
+
+
+def count_request(r: redis.Redis, kind: str, who: str, now: float) -> tuple[int, int]:
+    """Count one request in its window; returns this window's count with it and the previous window's."""
+    window = int(now // WINDOW_SECONDS)
+    key = keys.rate_limit(kind, who, window)
+    with r.pipeline(transaction=True) as pipe:
+        current, _, previous = pipe.incr(key).expire(key, WINDOW_SECONDS * 2).get(
+            keys.rate_limit(kind, who, window - 1)).execute()
+    return current, int(previous or 0)
+
+
+def refund_request(r: redis.Redis, kind: str, who: str, now: float) -> None:
+    """Take back a refused request's count; Redis going away meanwhile only leaves it counted."""
+    try:
+        r.decr(keys.rate_limit(kind, who, int(now // WINDOW_SECONDS)))
+    except RedisError:
+        pass
 
 
 def _seconds_until_room(limit: int, previous: int, current: int, into_window: float) -> float:

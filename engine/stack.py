@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import connections
 
 from leaderboards.keys import APPLIED_BATCH
-from notifications.relay import relay_notifications
+from notifications.periodic import run_due_work
 
 from base.inbox import has_received
 from base.scoring_queue import enqueue_scoring, scoring_requested
@@ -76,7 +76,7 @@ def _relay() -> None:
         boards_lost = not r.exists(APPLIED_BATCH) and ledger_batch() > 0
         if (pending or boards_lost) and not scoring_requested(r):
             enqueue_scoring()
-        relay_notifications()  # digests whose slot came; deliveries due again or left by a killed worker
+        run_due_work(r)  # digests whose slot came; deliveries due again or left by a killed worker
     except Exception as exc:  # a passing database or Redis hiccup; try again next round
         log.warning("relay: %s", exc)
     finally:

@@ -42,7 +42,8 @@ def title(trigger: str, data: dict) -> str:
     return re.sub(r"[\x00-\x1f\x7f]+", " ", text)[:200]
 
 
-def deliver(notification: Notification, channel: Channel) -> Outcome:
+def deliver(notification: Notification, channel: Channel, transport: outbound.Transport | None = None) -> Outcome:
+    """`transport` carries the HTTP kinds' request (outbound's current one by default); email goes by SMTP."""
     try:
         if channel.kind == "email":
             return _email(notification, channel)
@@ -50,7 +51,7 @@ def deliver(notification: Notification, channel: Channel) -> Outcome:
     except RenderError as exc:
         return Outcome(False, permanent=True, error=f"template {notification.template!r}: {exc}")
     try:
-        response = outbound.post(channel.url, body, headers)
+        response = outbound.post(channel.url, body, headers, transport)
     except outbound.OutboundRefused as exc:
         return Outcome(False, permanent=True, error=f"refused: {exc}")
     except outbound.OutboundFailed as exc:

@@ -6,9 +6,10 @@
   second worker does nothing), sends once, and writes the outcome: delivered; retrying with
   exponential backoff and jitter, or after the receiver's Retry-After on a 429; dead on any other
   4xx, a refused URL, a broken template, or when attempts run out.
-- A claimed row carries a lease: if its worker is killed mid-delivery, the relay hands the row to
-  another job once the lease ends. The relay also queues rows that are due and have no live job
-  (Redis was away, a retry's time came), so nothing waits on a job that no longer exists.
+- A claimed row carries a lease: if its worker is killed mid-delivery, `requeue_due` (run by the
+  relay's periodic round) hands the row to another job once the lease ends. It also queues rows that
+  are due and have no live job (Redis was away, a retry's time came), so nothing waits on a job that
+  no longer exists.
 - Per channel at most one message a second leaves (a Redis key with a one-second expiry).
 """
 
@@ -19,6 +20,7 @@ import random
 import time
 from datetime import timedelta
 
+import redis
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
@@ -26,8 +28,12 @@ from django.utils import timezone
 from redis import RedisError
 from rq import Queue
 
+from base.redis import get_redis
+
+from . import keys
 from .delivery import deliver
 from .models import Channel, Notification
+from .outbound import Transport
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +45,7 @@ BACKOFF_CAP = 3600.0
 # wait, then connect and read timeouts.
 PACE_SECONDS = 1.0
 PACE_WAIT_LIMIT = 20.0
-PACE_KEY = "plaudit:notifications:pace:{}"
 SHORT_WAIT = 2.0  # retries this soon are queued by the job itself, not left to the relay
-
-
-def _redis():
-    from base.redis import get_redis
-
-    return get_redis()
 
 
 def record(rows: list[Notification]) -> list[int]:
@@ -57,20 +56,20 @@ def record(rows: list[Notification]) -> list[int]:
     for row in rows:
         row.next_attempt_at = row.next_attempt_at or now
     Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
-    keys, ids = [r.dedupe_key for r in rows], []
-    for start in range(0, len(keys), 900):  # SQLite's limit on query parameters
-        ids += Notification.objects.filter(dedupe_key__in=keys[start:start + 900], status="pending",
+    dedupe_keys, ids = [row.dedupe_key for row in rows], []
+    for start in range(0, len(dedupe_keys), 900):  # SQLite's limit on query parameters
+        ids += Notification.objects.filter(dedupe_key__in=dedupe_keys[start:start + 900], status="pending",
                                            queued_at__isnull=True).values_list("id", flat=True)
-    transaction.on_commit(lambda: enqueue(ids))
+    transaction.on_commit(lambda: enqueue(get_redis(), ids))
     return ids
 
 
-def enqueue(ids: list[int]) -> None:
+def enqueue(r: redis.Redis, ids: list[int]) -> None:
     """Queue delivery jobs; Redis being away is only logged: the relay queues them later."""
     if not ids:
         return
     try:
-        queue = Queue(QUEUE, connection=_redis())
+        queue = Queue(QUEUE, connection=r)
         for notification_id in ids:
             queue.enqueue(deliver_notification_job, notification_id, job_timeout=120, result_ttl=0, failure_ttl=86400)
         Notification.objects.filter(id__in=ids).update(queued_at=timezone.now())
@@ -93,10 +92,9 @@ def _claim(notification_id: int) -> Notification | None:
     return Notification.objects.filter(id=notification_id).first() if claimed else None
 
 
-def _wait_for_pace(channel_id: str) -> bool:
+def _wait_for_pace(r: redis.Redis, channel_id: str) -> bool:
     """Take the channel's one-second slot; False if it stayed busy too long (the row is retried soon)."""
-    r = _redis()
-    key = PACE_KEY.format(channel_id)
+    key = keys.pace(channel_id)
     deadline = time.monotonic() + PACE_WAIT_LIMIT
     while not r.set(key, 1, nx=True, px=int(PACE_SECONDS * 1000)):
         if time.monotonic() > deadline:
@@ -109,32 +107,33 @@ def deliver_notification_job(notification_id: int) -> str:
     notification = _claim(notification_id)
     if notification is None:
         return "not due"  # delivered, dead, claimed by another job, or waiting for its next attempt
-    return do_deliver(notification)
+    return do_deliver(get_redis(), notification)
 
 
-def do_deliver(notification: Notification) -> str:
+def do_deliver(r: redis.Redis, notification: Notification, transport: Transport | None = None) -> str:
+    """Send a claimed row once and write how it went; `transport` is the network (outbound's real one by default)."""
     channel = Channel.objects.filter(id=notification.channel_id).first()
     if channel is None or not channel.enabled:
-        return _finish(notification, status="dead", error=f"channel {notification.channel_id!r} is not configured or disabled")
-    if not _wait_for_pace(channel.id):
-        return _finish(notification, status="retrying", error="channel busy (one message a second)", delay=PACE_SECONDS,
+        return _finish(r, notification, status="dead", error=f"channel {notification.channel_id!r} is not configured or disabled")
+    if not _wait_for_pace(r, channel.id):
+        return _finish(r, notification, status="retrying", error="channel busy (one message a second)", delay=PACE_SECONDS,
                        refund=True)
-    outcome = deliver(notification, channel)
+    outcome = deliver(notification, channel, transport)
     if outcome.delivered:
-        return _finish(notification, status="delivered", code=outcome.status_code)
+        return _finish(r, notification, status="delivered", code=outcome.status_code)
     if outcome.permanent:
-        return _finish(notification, status="dead", error=outcome.error, code=outcome.status_code)
+        return _finish(r, notification, status="dead", error=outcome.error, code=outcome.status_code)
     if outcome.retry_after is not None or outcome.status_code == 429:
         limit, delay = MAX_RATE_LIMITED, outcome.retry_after if outcome.retry_after is not None else backoff(notification.attempts)
     else:
         limit, delay = MAX_ATTEMPTS, backoff(notification.attempts)
     if notification.attempts >= limit:
-        return _finish(notification, status="dead", error=f"{outcome.error} (gave up after {notification.attempts} attempts)",
+        return _finish(r, notification, status="dead", error=f"{outcome.error} (gave up after {notification.attempts} attempts)",
                        code=outcome.status_code)
-    return _finish(notification, status="retrying", error=outcome.error, code=outcome.status_code, delay=delay)
+    return _finish(r, notification, status="retrying", error=outcome.error, code=outcome.status_code, delay=delay)
 
 
-def _finish(notification: Notification, *, status: str, error: str = "", code: int | None = None,
+def _finish(r: redis.Redis, notification: Notification, *, status: str, error: str = "", code: int | None = None,
             delay: float | None = None, refund: bool = False) -> str:
     now = timezone.now()
     fields = {"status": status, "lease_until": None, "last_error": error[:1000], "queued_at": None}
@@ -149,26 +148,26 @@ def _finish(notification: Notification, *, status: str, error: str = "", code: i
     # Only the holder of the claim writes the outcome (a row re-claimed after its lease ended is not ours).
     Notification.objects.filter(id=notification.id, status="delivering").update(**fields)
     if status == "retrying" and delay is not None and delay <= SHORT_WAIT:
-        _enqueue_later(notification.id, delay)
+        _enqueue_later(r, notification.id, delay)
     log.info("notification %s to %s: %s %s", notification.id, notification.channel_id, status, error)
     return status
 
 
-def _enqueue_later(notification_id: int, delay: float) -> None:
+def _enqueue_later(r: redis.Redis, notification_id: int, delay: float) -> None:
     """A short wait (pacing, a brief Retry-After) needs no relay round: wait here, then queue it again."""
     time.sleep(delay)
-    enqueue([notification_id])
+    enqueue(r, [notification_id])
 
 
 def do_requeue(notification: Notification) -> Notification:
     Notification.objects.filter(id=notification.id).update(status="pending", attempts=0, next_attempt_at=timezone.now(),
                                                            lease_until=None, queued_at=None, last_error="")
-    transaction.on_commit(lambda: enqueue([notification.id]))
+    transaction.on_commit(lambda: enqueue(get_redis(), [notification.id]))
     notification.refresh_from_db()
     return notification
 
 
-def relay(now=None) -> int:
+def requeue_due(r: redis.Redis, now=None) -> int:
     """Queue what is due with no live job: retries whose time came, rows whose job was lost, abandoned claims."""
     now = now or timezone.now()
     # A queued row with no outcome after NOTIFICATION_REQUEUE_SECONDS lost its job (a worker killed before it began).
@@ -176,5 +175,5 @@ def relay(now=None) -> int:
     due = (Q(status__in=["pending", "retrying"], next_attempt_at__lte=now) & (Q(queued_at__isnull=True) | Q(queued_at__lt=stale))) \
         | Q(status="delivering", lease_until__lt=now)
     ids = list(Notification.objects.filter(due).order_by("id").values_list("id", flat=True)[:1000])
-    enqueue(ids)
+    enqueue(r, ids)
     return len(ids)

@@ -8,13 +8,7 @@ from __future__ import annotations
 
 import redis
 
-
-def _counts_key(version: int) -> str:
-    return f"plaudit:rules:{{v{version}}}:expr-failures"
-
-
-def _errors_key(version: int) -> str:
-    return f"plaudit:rules:{{v{version}}}:expr-last-error"
+from . import keys
 
 
 def record(r: redis.Redis, version: int, new: dict[str, int], last_error: dict[str, str]) -> None:
@@ -22,13 +16,13 @@ def record(r: redis.Redis, version: int, new: dict[str, int], last_error: dict[s
         return
     pipe = r.pipeline(transaction=True)
     for owner, count in new.items():
-        pipe.hincrby(_counts_key(version), owner, count)
-        pipe.hset(_errors_key(version), owner, last_error.get(owner, "")[:500])
+        pipe.hincrby(keys.expression_failures(version), owner, count)
+        pipe.hset(keys.expression_last_error(version), owner, last_error.get(owner, "")[:500])
     pipe.execute()
 
 
 def read(r: redis.Redis, version: int) -> list[dict]:
-    counts = r.hgetall(_counts_key(version))
-    errors = r.hgetall(_errors_key(version))
+    counts = r.hgetall(keys.expression_failures(version))
+    errors = r.hgetall(keys.expression_last_error(version))
     return sorted(({"owner": k.decode(), "failures": int(v), "last_error": errors.get(k, b"").decode()}
                    for k, v in counts.items()), key=lambda row: (-row["failures"], row["owner"]))

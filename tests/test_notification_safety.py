@@ -70,14 +70,55 @@ def test_outbound_allow_opens_a_host_or_a_network_and_nothing_else(settings):
         outbound.check_url("http://127.0.0.1:9/")
 
 
-def test_every_resolved_address_is_checked(settings, monkeypatch):
+class FixedNetwork:
+    """Answers every name with the same addresses and records what would have been sent."""
+
+    def __init__(self, *addresses: str):
+        self.addresses, self.sent = list(addresses), []
+
+    def resolve(self, host, port):
+        return self.addresses
+
+    def probe(self, address, port):
+        pass
+
+    def send(self, request):
+        self.sent.append(request)
+        return outbound.Response(200, {}, b"")
+
+
+def test_every_resolved_address_is_checked(settings):
     # given: a name answering one public and one private address (DNS rebinding's first half)
     settings.OUTBOUND_ALLOW = []
-    answers = [(2, 1, 6, "", ("93.184.215.14", 443)), (2, 1, 6, "", ("10.1.2.3", 443))]
-    monkeypatch.setattr(outbound.socket, "getaddrinfo", lambda *a, **k: answers)
+    network = FixedNetwork("93.184.215.14", "10.1.2.3")
     # then
     with pytest.raises(outbound.OutboundRefused, match="10.1.2.3"):
-        outbound.check_url("https://mixed.example.com/")
+        outbound.check_url("https://mixed.example.com/", network)
+
+
+def test_no_transport_is_asked_to_send_to_an_address_the_checks_refuse(settings):
+    # given: a transport, set for the block, whose resolver answers the metadata address
+    settings.OUTBOUND_ALLOW = []
+    network = FixedNetwork("169.254.169.254")
+    with outbound.use_transport(network):
+        # then: the checks refuse it before anything is sent
+        with pytest.raises(outbound.OutboundRefused, match="metadata"):
+            outbound.post("https://rebound.example.com/hook", b"{}", {})
+        with pytest.raises(outbound.OutboundRefused, match="metadata"):
+            outbound.check_reachable("https://rebound.example.com/hook")
+    assert network.sent == []
+
+
+def test_a_request_goes_to_the_checked_address_with_the_original_host(settings):
+    settings.OUTBOUND_ALLOW = []
+    network = FixedNetwork("93.184.215.14")
+    # when
+    response = outbound.post("https://hooks.example.com:8443/in?x=1", b"{}", {"Content-Type": "application/json"},
+                             transport=network)
+    # then
+    [request] = network.sent
+    assert response.status == 200 and request.address == "93.184.215.14" and request.target.path == "/in?x=1"
+    assert request.headers["Host"] == "hooks.example.com:8443" and request.headers["Content-Length"] == "2"
 
 
 SANDBOX_ESCAPES = [

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone as dt_timezone
 import pytest
 from django.utils import timezone
 
+from base.redis import get_redis
 from notifications import outbox
 from notifications.models import Channel, Notification
 from notifications.receiver import Answer, Receiver
@@ -474,7 +475,7 @@ def test_a_killed_delivery_worker_loses_nothing(admin, workers, receiver, settin
     assert n.status == "delivering"
     Notification.objects.filter(id=n.id).update(lease_until=timezone.now() - timedelta(seconds=1))  # the lease runs out
     workers.start(OUTBOUND_ALLOW="127.0.0.1")
-    assert outbox.relay() == 1
+    assert outbox.requeue_due(get_redis()) == 1
     # then
     wait_for(lambda: Notification.objects.get(id=n.id).status == "delivered", timeout=60, what="redelivery")
     assert Notification.objects.get(id=n.id).attempts == 2
@@ -544,24 +545,31 @@ def test_a_digest_slot_missed_by_more_than_an_hour_is_skipped(admin, receiver, a
     assert publish_due(ruleset, now=datetime(2026, 11, 30, 8, 59, tzinfo=dt_timezone.utc)) != []
 
 
-def test_the_checked_address_is_the_one_connected_to_with_the_original_host(receiver, settings, monkeypatch):
+def test_the_checked_address_is_the_one_connected_to_with_the_original_host(receiver, settings):
     from notifications import outbound
 
     # given: a name that resolves to the receiver's address, allowed by name
     settings.OUTBOUND_ALLOW = ["hooks.example.test"]
-    real = outbound.socket.getaddrinfo
-    lookups = []
 
-    def resolve(host, *args, **kwargs):
-        lookups.append(host)
-        return real("127.0.0.1" if host == "hooks.example.test" else host, *args, **kwargs)
+    class Network(outbound.SocketTransport):
+        def __init__(self):
+            self.lookups, self.connected = [], []
 
-    monkeypatch.setattr(outbound.socket, "getaddrinfo", resolve)
+        def resolve(self, host, port):
+            self.lookups.append(host)
+            return super().resolve("127.0.0.1" if host == "hooks.example.test" else host, port)
+
+        def send(self, request):
+            self.connected.append(request.address)
+            return super().send(request)
+
+    network = Network()
     port = receiver.server_address[1]
     # when
-    response = outbound.post(f"http://hooks.example.test:{port}/teams", b"{}", {"Content-Type": "application/json"})
+    response = outbound.post(f"http://hooks.example.test:{port}/teams", b"{}", {"Content-Type": "application/json"},
+                             transport=network)
     # then: the name was looked up once (by the check); the connection went to the checked address
-    assert response.status == 200 and lookups == ["hooks.example.test", "127.0.0.1"]
+    assert response.status == 200 and network.lookups == ["hooks.example.test"] and network.connected == ["127.0.0.1"]
     assert receiver.received[0].headers["host"] == f"hooks.example.test:{port}"
 
 

@@ -30,4 +30,3 @@ def admin_only(view):
             return forbidden(request, "This page is for admins. Ask an admin if you need something changed here.")
         return view(request, *args, **kwargs)
     return wrapper
-

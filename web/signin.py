@@ -7,6 +7,7 @@ from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
+from base.redis import get_redis
 from base.signin_brake import do_forget_signin_failures, do_note_signin_failure, locked_for
 
 from .forms import SignInForm
@@ -32,16 +33,17 @@ def sign_in(request):
     form = SignInForm(request.POST)
     if form.is_valid():
         username = form.cleaned_data["username"].strip()
-        wait = locked_for(username)
+        r = get_redis()
+        wait = locked_for(r, username)
         if wait:
             form.add_error("password", f"Too many wrong passwords for this id. Try again in {max(1, wait // 60)} minute(s).")
         else:
             user = authenticate(request, username=username, password=form.cleaned_data["password"])
             if user is None:
-                do_note_signin_failure(username)
+                do_note_signin_failure(r, username)
                 form.add_error("password", "That id and password do not match. Check both and try again.")
             else:
-                do_forget_signin_failures(username)
+                do_forget_signin_failures(r, username)
                 login(request, user)
                 return redirect(_next(request))
     return page(request, "web/signin.html", {"form": form, "next": _next(request)}, status=400)

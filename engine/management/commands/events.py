@@ -15,7 +15,7 @@ from base.ingest import MAX_BATCH
 from base.accept import do_accept_events
 from engine.integrations.importer import check_events, read_file
 from base.redis import embedded_redis
-from notifications.quiet import mark_quiet
+from notifications.backfill import mark_backfilled
 
 
 class Command(BaseCommand):
@@ -90,10 +90,10 @@ class Command(BaseCommand):
             for start in range(0, len(items), batch):
                 # Each batch is one transaction: a crash loses at most the batch in flight, and a re-run
                 # acknowledges what was stored as duplicates.
-                with transaction.atomic():  # the quiet marks commit with the events, before any scoring
+                with transaction.atomic():  # the backfill marks commit with the events, before any scoring
                     result = do_accept_events(items[start:start + batch])
                     if not announce:
-                        mark_quiet([i["id"] for i in result.items if i["status"] == "accepted"])
+                        mark_backfilled([i["id"] for i in result.items if i["status"] == "accepted"])
                 accepted, duplicates = accepted + result.accepted, duplicates + result.duplicates
                 progress.advance(task, len(result.items))
         self.stdout.write(f"{accepted} accepted, {duplicates} already stored, from {len(items)} event(s) in {file}")

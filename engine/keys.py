@@ -1,0 +1,17 @@
+"""Every Redis key name the engine's request handling owns, in one place."""
+
+from base.keys import PREFIX
+
+IDEMPOTENCY = f"{PREFIX}:idempotency"
+# Every stored answer to an Idempotency-Key, for the erasure's sweep.
+IDEMPOTENCY_PATTERN = f"{IDEMPOTENCY}:*"
+
+
+def idempotency(scope: str) -> str:
+    """A request's record (running, or its answer), by the digest of its caller, method, path and key."""
+    return f"{IDEMPOTENCY}:{scope}"
+
+
+def rate_limit(kind: str, caller: str, window: int) -> str:
+    """How many requests of a kind (`ingest`, `read`) the caller sent in one one-minute window."""
+    return f"{PREFIX}:ratelimit:{kind}:{caller}:{window}"

@@ -1,0 +1,8 @@
+"""Every Redis key name for notifications, in one place."""
+
+from base.keys import PREFIX
+
+
+def pace(channel_id: str) -> str:
+    """Set for one second after a message leaves for the channel: at most one a second per channel."""
+    return f"{PREFIX}:notifications:pace:{channel_id}"

@@ -8,7 +8,7 @@ from base.schemas import BodyIn
 from ninja import Field, Router, Schema, Status
 
 from base import auth
-from base.errors import ApiError, NotFound
+from base.errors import Conflict, NotFound
 from base.models import Person
 from rulesets.active import active_ruleset
 
@@ -70,7 +70,7 @@ class ProgressOut(Schema):
 def _ruleset():
     ruleset, _ = active_ruleset()
     if ruleset is None:
-        raise ApiError(409, "no_ruleset", "no ruleset is active yet; PUT /api/v1/ruleset first")
+        raise Conflict("no_ruleset", "no ruleset is active yet; PUT /api/v1/ruleset first")
     return ruleset
 
 

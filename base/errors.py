@@ -10,10 +10,14 @@ from typing import Iterable
 from pydantic import ValidationError
 
 
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, details: list[dict] | None = None):
+class DomainError(Exception):
+    """What the domain refuses, in its own words: a stable code, a message saying what to fix, and
+    maybe details by path. Reads and actions raise its kinds below; engine/api.py maps each kind to
+    its HTTP status once, pages and commands show the message."""
+
+    def __init__(self, code: str, message: str, details: list[dict] | None = None):
         super().__init__(message)
-        self.status, self.code, self.message, self.details = status, code, message, details or []
+        self.code, self.message, self.details = code, message, details or []
 
     def body(self) -> dict:
         body = {"error": self.code, "message": self.message}
@@ -22,9 +26,27 @@ class ApiError(Exception):
         return body
 
 
-class NotFound(ApiError):
-    def __init__(self, what: str):
-        super().__init__(404, "not_found", what)
+class NotFound(DomainError):
+    """No such thing (a person, a board, a batch...)."""
+
+    def __init__(self, message: str, code: str = "not_found", details: list[dict] | None = None):
+        super().__init__(code, message, details)
+
+
+class Conflict(DomainError):
+    """The request is understood, but the state forbids it (no active ruleset, a batch that is not refused)."""
+
+
+class Invalid(DomainError):
+    """The request is understood, but a value in it is wrong (a period, a scope, a date range)."""
+
+
+class ApiError(DomainError):
+    """An answer decided at the HTTP edge, with its status: a body too large, JSON that does not parse, a header."""
+
+    def __init__(self, status: int, code: str, message: str, details: list[dict] | None = None):
+        super().__init__(code, message, details)
+        self.status = status
 
 
 def read_limited_body(request, limit: int, what: str) -> bytes:

@@ -16,9 +16,9 @@ from leaderboards.api import router as leaderboards_router
 from notifications.api import router as notifications_router
 from rulesets.api import router as rules_router
 
-from base.errors import ApiError, path_of
+from base.errors import ApiError, Conflict, DomainError, Invalid, NotFound, path_of
 from base.ingest import EventIn
-from .routes import router as engine_router
+from .routers import event_batches, events, health, people, recompute
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,11 @@ api = PlauditAPI(
     docs_url="/docs",
     urls_namespace="api-v1",
 )
-api.add_router("", engine_router)
+api.add_router("/events", events.router)
+api.add_router("/event-batches", event_batches.router)
+api.add_router("/people", people.router)
+api.add_router("/healthz", health.router)
+api.add_router("/recompute", recompute.router)
 api.add_router("", leaderboards_router)
 api.add_router("", badges_router)
 api.add_router("", rules_router)
@@ -77,9 +81,19 @@ def _envelope(request, status: int, code: str, message: str, details=None):
     return api.create_response(request, body, status=status)
 
 
-@api.exception_handler(ApiError)
-def _api_error(request, exc: ApiError):
-    return api.create_response(request, exc.body(), status=exc.status)
+# Each kind of domain error answers with one status; ApiError, raised at the HTTP edge, names its own.
+STATUS_OF = {NotFound: 404, Conflict: 409, Invalid: 422}
+
+
+def status_of(exc: DomainError) -> int:
+    if isinstance(exc, ApiError):
+        return exc.status
+    return next((STATUS_OF[kind] for kind in type(exc).__mro__ if kind in STATUS_OF), 400)
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request, exc: DomainError):
+    return api.create_response(request, exc.body(), status=status_of(exc))
 
 
 @api.exception_handler(ValidationError)

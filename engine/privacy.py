@@ -152,7 +152,7 @@ class ErasureReport:
     refused_batches_emptied: int = 0
 
 
-def erase_person(person: Person, *, requested_by: str) -> ErasureReport:
+def do_erase_person(person: Person, *, requested_by: str) -> ErasureReport:
     """Erase the person (see the module's docstring). The database part is one transaction; Redis
     is cleaned after the commit, and a board rebuild would leave the hidden person out anyway."""
     from badges.models import BadgeGrant
@@ -245,6 +245,13 @@ def _drop_failed_jobs(r, names: set[str]) -> int:
                 registry.remove(job, delete_job=True)
                 dropped += 1
     return dropped
+
+
+def do_export_person(person: Person, *, requested_by: str) -> dict:
+    """Everything held about the person, and the audit entry saying who asked for it."""
+    document = export_person(person)
+    record_export(person, requested_by=requested_by)
+    return document
 
 
 def record_export(person: Person, *, requested_by: str) -> None:

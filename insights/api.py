@@ -13,7 +13,7 @@ from base.schemas import IsoDate
 from ninja import Query, Router
 
 from base import auth
-from base.errors import ApiError
+from base.errors import Invalid
 from base.models import Award
 from rulesets.active import active_ruleset
 from rules.core.periods import midnight
@@ -36,12 +36,12 @@ def window(since: date | None, until: date | None, tz) -> tuple[date, date, date
         since = since or until - timedelta(days=30)
         start, end = (midnight(day, tz).astimezone(dt_timezone.utc) for day in (since, until))
     except OverflowError:
-        raise ApiError(422, "invalid_range", "`from` and `until` must be dates from 0001-01-02 to 9999-12-31") from None
+        raise Invalid("invalid_range", "`from` and `until` must be dates from 0001-01-02 to 9999-12-31") from None
     if since >= until:
-        raise ApiError(422, "invalid_range", f"`from` ({since}) must be before `until` ({until}); `until` is exclusive")
+        raise Invalid("invalid_range", f"`from` ({since}) must be before `until` ({until}); `until` is exclusive")
     if (until - since).days > MAX_DAYS:
-        raise ApiError(422, "invalid_range", f"look at most {MAX_DAYS} days at a time; "
-                                             f"{since}..{until} is {(until - since).days} days")
+        raise Invalid("invalid_range", f"look at most {MAX_DAYS} days at a time; "
+                                      f"{since}..{until} is {(until - since).days} days")
     return since, until, start, end
 
 

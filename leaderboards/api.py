@@ -3,11 +3,11 @@ from __future__ import annotations
 from ninja import Query, Router, Schema
 
 from base import auth
-from base.errors import ApiError, NotFound
+from base.errors import Conflict, NotFound
 from base.redis import get_redis
 from rulesets.active import active_ruleset
 
-from . import store
+from . import board_reads
 from .reads import board_page, resolve_period
 
 router = Router(tags=["leaderboards"])
@@ -59,7 +59,7 @@ class BoardPageOut(Schema):
 def _ruleset():
     ruleset, _ = active_ruleset()
     if ruleset is None:
-        raise ApiError(409, "no_ruleset", "no ruleset is active yet; PUT /api/v1/ruleset first")
+        raise Conflict("no_ruleset", "no ruleset is active yet; PUT /api/v1/ruleset first")
     return ruleset
 
 
@@ -73,7 +73,7 @@ def list_boards(request):
         boards.append({"id": board.id, "name": board.name or board.id, "period": board.period, "scope": board.scope,
                        "rules": board.rules, "aggregate": board.aggregate, "rank_by": board.rank_by,
                        "exclude_roles": board.exclude_roles, "current_period": period,
-                       "scopes": store.scopes(r, board.id, period) if board.scope else []})
+                       "scopes": board_reads.scopes(r, board.id, period) if board.scope else []})
     return boards
 
 

@@ -8,15 +8,16 @@ import redis
 from django.db.models import Count
 from django.utils import timezone
 
-from base.errors import ApiError, NotFound
+from base.errors import Invalid, NotFound
 from base.models import Person
+from base.names import names_for
 from rules.core import Ruleset, period_key
 from rules.core.periods import parse_period_key
 from rules.core.schema import Leaderboard
 
-from . import store
 from rules.core.placement import expiry
-from base.names import names_for
+
+from . import board_reads
 from .rebuild import ensure_past_period, grace
 
 
@@ -24,7 +25,7 @@ def resolve_period(board: Leaderboard, ruleset: Ruleset, requested: str | None, 
     """`current` (default) or a label in the board's period format: 2026-11-28, 2026-W48, 2026-11."""
     if board.period == "all":
         if requested not in (None, "", "current", "all"):
-            raise ApiError(422, "invalid_period", f"board {board.id!r} counts all time; use period=current or leave it out")
+            raise Invalid("invalid_period", f"board {board.id!r} counts all time; use period=current or leave it out")
         return "all"
     if board.period == "season":
         return _season(board, ruleset, requested, now or timezone.now())
@@ -33,7 +34,7 @@ def resolve_period(board: Leaderboard, ruleset: Ruleset, requested: str | None, 
     try:
         parse_period_key(board.period, requested)
     except ValueError as exc:
-        raise ApiError(422, "invalid_period", f"board {board.id!r} is per {board.period}: {exc}") from None
+        raise Invalid("invalid_period", f"board {board.id!r} is per {board.period}: {exc}") from None
     return requested
 
 
@@ -42,8 +43,8 @@ def _season(board: Leaderboard, ruleset: Ruleset, requested: str | None, now: da
     seasons = ruleset.seasons
     if requested not in (None, "", "current"):
         if requested not in {s.id for s in seasons}:
-            raise ApiError(422, "invalid_period", f"board {board.id!r} is per season; seasons are: "
-                           f"{', '.join(s.id for s in seasons)}")
+            raise Invalid("invalid_period", f"board {board.id!r} is per season; seasons are: "
+                          f"{', '.join(s.id for s in seasons)}")
         return requested
     under_way = [s for s in seasons if s.start <= now < s.end]
     ended = sorted((s for s in seasons if s.end <= now), key=lambda s: s.end)
@@ -54,12 +55,12 @@ def _season(board: Leaderboard, ruleset: Ruleset, requested: str | None, now: da
 def resolve_scope(r: redis.Redis, board: Leaderboard, period: str, scope: str | None) -> str | None:
     if not board.scope:
         if scope:
-            raise ApiError(422, "invalid_scope", f"board {board.id!r} has no scope; leave `scope` out")
+            raise Invalid("invalid_scope", f"board {board.id!r} has no scope; leave `scope` out")
         return None
     if not scope:
-        known = store.scopes(r, board.id, period)
+        known = board_reads.scopes(r, board.id, period)
         hint = f" (this period has: {', '.join(known[:20])})" if known else ""
-        raise ApiError(422, "scope_required", f"board {board.id!r} has one board per {board.scope}; pass ?scope=<{board.scope}>{hint}")
+        raise Invalid("scope_required", f"board {board.id!r} has one board per {board.scope}; pass ?scope=<{board.scope}>{hint}")
     return scope
 
 
@@ -72,10 +73,10 @@ def board_page(r: redis.Redis, ruleset: Ruleset, board: Leaderboard, *, period: 
     if board.aggregate == "team":
         entries = _team_entries(r, board, period_label, scope_value, offset, limit)
         return {"board": board.id, "name": board.name or board.id, "period": period_label, "scope": scope_value,
-                "total": store.size(r, board.id, period_label, scope_value), "offset": offset, "limit": limit,
+                "total": board_reads.size(r, board.id, period_label, scope_value), "offset": offset, "limit": limit,
                 "entries": entries, "me": None}
     # One round trip for the standing, the page (centred on `around`), the size and the cached names.
-    view = store.view(r, board.id, period_label, scope_value, offset, limit, around)
+    view = board_reads.view(r, board.id, period_label, scope_value, offset, limit, around)
     if around and view.me is None and not Person.objects.filter(key=around).exists():
         raise NotFound(f"no person with id {around!r}")
     names = view.names
@@ -100,7 +101,7 @@ MAX_TEAMS = 10_000
 def _team_entries(r: redis.Redis, board: Leaderboard, period: str, scope_value: str | None,
                   offset: int, limit: int) -> list[dict]:
     """Teams by total, or by points per member so a small team can win (ties: who got there first)."""
-    teams = store.page(r, board.id, period, scope_value, 0, MAX_TEAMS)
+    teams = board_reads.page(r, board.id, period, scope_value, 0, MAX_TEAMS)
     members = dict(Person.objects.filter(team__in=[t for t, _ in teams]).values("team")
                    .annotate(n=Count("id")).values_list("team", "n"))
     rows = [{"person": team, "name": team, "points": points, "members": members.get(team, 0),
@@ -125,11 +126,11 @@ def person_standings(r: redis.Redis, ruleset: Ruleset, person: Person) -> list[d
         if board.scope == "team":
             scope_values = [person.team] if person.team else []
         elif board.scope:
-            scope_values = store.scopes(r, board.id, period_label)
+            scope_values = board_reads.scopes(r, board.id, period_label)
         else:
             scope_values = [None]
         for scope_value in scope_values:
-            standing = store.standing(r, board.id, period_label, scope_value, person.key)
+            standing = board_reads.standing(r, board.id, period_label, scope_value, person.key)
             if standing:
                 results.append({"board": board.id, "period": period_label, "scope": scope_value,
                                 "rank": standing.rank, "points": standing.points, "public": standing.public})

@@ -1,4 +1,4 @@
-"""The only code that reads or writes boards in Redis.
+"""The only code that writes boards in Redis (board_reads.py reads them).
 
 A board is a sorted set per (board, period, scope value) of public people, plus a twin
 set of the people who opted out, so they still learn where they would rank. Scores
@@ -14,17 +14,19 @@ each from its own state). Callers pass the main Redis; connection.py picks the b
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Callable, Iterable, NamedTuple
 
 import redis
 
-from base import keys as base_keys
-from rules.core.placement import SEQ_SPACE, Placement, decode, encode
+from rules.core.placement import SEQ_SPACE, Placement, encode
 
 from . import keys
 from .connection import boards_redis, is_cluster
+from .sent_write import SentWrite
+
+# web/movement.py and notifications/board_tops.py read boards through these names.
+from .board_reads import Standing, page, standing  # noqa: F401
 
 
 class BoardDelta(NamedTuple):
@@ -34,13 +36,6 @@ class BoardDelta(NamedTuple):
     person: str
     points: int
     seq: int
-
-
-@dataclass(frozen=True)
-class Standing:
-    rank: int
-    points: int
-    public: bool
 
 
 @dataclass(frozen=True)
@@ -159,58 +154,6 @@ def send_changes(r: redis.Redis, changes: BoardChanges, hidden: Hidden, *, batch
         return SentWrite(None, [], changed)
     commands = [command for board_commands in by_board.values() for command in board_commands] + summary
     return SentWrite(r, [(name.upper(), *args) for name, *args in commands], changed)
-
-
-class SentWrite:
-    """One MULTI of board commands sent to Redis, its answer read by finish() (or dropped by abandon()).
-
-    The connection is held until then, so nothing else is sent on it in between."""
-
-    def __init__(self, r: redis.Redis | None, commands: list[tuple], changed: int):
-        self.changed = changed
-        self._pool = self._connection = None
-        self._count = len(commands)
-        if r is not None and commands:
-            self._pool = r.connection_pool
-            self._connection = self._pool.get_connection()
-            try:
-                self._connection.send_packed_command(self._connection.pack_commands([("MULTI",), *commands, ("EXEC",)]))
-            except BaseException:
-                self.abandon()
-                raise
-
-    def finish(self) -> int:
-        """Wait for Redis's answer; raises if any command failed."""
-        if self._connection is None:
-            return self.changed
-        connection, self._connection = self._connection, None
-        try:
-            connection.read_response()  # MULTI's OK
-            queued = [_answer(connection) for _ in range(self._count)]
-            results = connection.read_response()  # EXEC's list; raises ExecAbortError if a command was refused
-        except BaseException:
-            connection.disconnect()  # answers may be left unread on it
-            raise
-        finally:
-            self._pool.release(connection)
-        for answer in (*queued, *(results or ())):
-            if isinstance(answer, Exception):
-                raise answer
-        return self.changed
-
-    def abandon(self) -> None:
-        """Give the connection back without reading (the scorer failed before it needed the answer)."""
-        if self._connection is not None:
-            connection, self._connection = self._connection, None
-            connection.disconnect()
-            self._pool.release(connection)
-
-
-def _answer(connection):
-    try:
-        return connection.read_response()
-    except redis.exceptions.ResponseError as error:
-        return error
 
 
 # Adds a batch's points to one board's keys and records the batch in its state. Scores encode
@@ -404,113 +347,6 @@ def _delete(r, names: list[str]) -> None:
     for board_keys in by_board.values():
         for start in range(0, len(board_keys), 1000):
             r.delete(*board_keys[start:start + 1000])
-
-
-# -- reads ---------------------------------------------------------------------------
-
-
-def page(r: redis.Redis, board_id: str, period: str, scope_value: str | None, offset: int, limit: int) -> list[tuple[str, int]]:
-    r = boards_redis(r)
-    key = keys.board_key(board_id, period, scope_value)
-    rows = r.zrange(key, offset, offset + limit - 1, withscores=True)
-    return [(member.decode(), decode(score)) for member, score in rows]
-
-
-# A board page in one round trip: the person's standing (public, or where they would stand if
-# hidden), the page (centred on them when asked), the board's size and the page's display names.
-# KEYS: the board, its hidden twin, and the names hash when it is on the same Redis (not on Cluster).
-# ARGV: offset, limit, person ('' for none). Ranks come back 0-based, -1 when the person is on neither set.
-_VIEW_SCRIPT = """
-local offset, limit, person = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
-local rank, score, public = -1, '', 0
-if person ~= '' then
-  local found = redis.call('ZRANK', KEYS[1], person)
-  if found then
-    rank, score, public = found, redis.call('ZSCORE', KEYS[1], person), 1
-  else
-    local kept = redis.call('ZSCORE', KEYS[2], person)
-    if kept then
-      rank, score = redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. kept), kept
-    end
-  end
-  if rank >= 0 then offset = math.max(0, rank - math.floor(limit / 2)) end
-end
-local rows = redis.call('ZRANGE', KEYS[1], offset, offset + limit - 1, 'WITHSCORES')
-local names = {}
-if KEYS[3] then
-  local members = {}
-  for i = 1, #rows, 2 do members[#members + 1] = rows[i] end
-  if person ~= '' then members[#members + 1] = person end
-  if #members > 0 then names = redis.call('HMGET', KEYS[3], unpack(members)) end
-end
-return {offset, redis.call('ZCARD', KEYS[1]), rows, names, rank, score, public}
-"""
-_VIEW_SHA = hashlib.sha1(_VIEW_SCRIPT.encode()).hexdigest()
-
-
-def _run_view(r: redis.Redis, script_keys: list[str], args: list) -> list:
-    try:
-        return r.evalsha(_VIEW_SHA, len(script_keys), *script_keys, *args)
-    except redis.exceptions.NoScriptError:  # a new or restarted server: load it once
-        r.script_load(_VIEW_SCRIPT)
-        return r.evalsha(_VIEW_SHA, len(script_keys), *script_keys, *args)
-
-
-@dataclass
-class BoardView:
-    offset: int
-    total: int
-    rows: list[tuple[str, int]]
-    names: dict[str, str]  # display names found in the cache; the rest are looked up by the caller
-    me: Standing | None
-
-
-def view(r: redis.Redis, board_id: str, period: str, scope_value: str | None, offset: int, limit: int,
-         person: str | None = None) -> BoardView:
-    """A page (centred on `person` when given), the board's size, and `person`'s standing: one call.
-
-    With the boards on their own Redis (Cluster), the names hash is not with them: the names
-    are left to the caller.
-    """
-    names_with_boards = boards_redis(r) is r
-    r = boards_redis(r)
-    key = keys.board_key(board_id, period, scope_value)
-    script_keys = [key, keys.hidden_key(key), base_keys.NAMES] if names_with_boards else [key, keys.hidden_key(key)]
-    offset, total, flat, cached, rank, score, public = _run_view(r, script_keys, [offset, limit, person or ""])
-    rows = [(flat[i].decode(), decode(float(flat[i + 1]))) for i in range(0, len(flat), 2)]
-    members = [m for m, _ in rows] + ([person] if person else [])
-    names = {m: n.decode() for m, n in zip(members, cached) if n is not None}
-    me = Standing(rank + 1, decode(float(score)), bool(public)) if rank >= 0 else None
-    return BoardView(offset, total, rows, names, me)
-
-
-def size(r: redis.Redis, board_id: str, period: str, scope_value: str | None) -> int:
-    r = boards_redis(r)
-    return r.zcard(keys.board_key(board_id, period, scope_value))
-
-
-def standing(r: redis.Redis, board_id: str, period: str, scope_value: str | None, person: str) -> Standing | None:
-    """The person's rank among public people; for someone who opted out, where they would stand."""
-    r = boards_redis(r)
-    key = keys.board_key(board_id, period, scope_value)
-    pipe = r.pipeline(transaction=False)
-    pipe.zrank(key, person)
-    pipe.zscore(key, person)
-    pipe.zscore(keys.hidden_key(key), person)
-    rank, score, hidden_score = pipe.execute()
-    if rank is not None:
-        return Standing(rank + 1, decode(score), True)
-    if hidden_score is not None:
-        ahead = r.zcount(key, "-inf", f"({hidden_score}")
-        return Standing(ahead + 1, decode(hidden_score), False)
-    return None
-
-
-def scopes(r: redis.Redis, board_id: str, period: str) -> list[str]:
-    r = boards_redis(r)
-    prefix = f"{period}{keys.SEP}"
-    fields = [f.decode() for f in r.hkeys(keys.registry_key(board_id))]
-    return sorted(f[len(prefix):] for f in fields if f.startswith(prefix) and f[len(prefix):])
 
 
 def set_visibility(r: redis.Redis, board_ids: Iterable[str], person: str, public: bool) -> int:

@@ -60,7 +60,7 @@ def test_summed_changes_equal_the_deltas_one_by_one():
 
 def test_redis_adds_points_exactly_near_the_largest_total_and_seq(redis):
     # given a member whose total is close to the largest exact one (2**53 / 2**32 points) with a huge seq
-    from leaderboards import keys, store
+    from leaderboards import board_reads, keys, store
     from rules.core.placement import SEQ_SPACE, Placement, decode
 
     board = Placement("all-time", "all", None)
@@ -73,13 +73,13 @@ def test_redis_adds_points_exactly_near_the_largest_total_and_seq(redis):
     # then the score is exact to the last unit: points and who reached them when
     assert redis.zscore(key, "ana") == -2_097_150 * SEQ_SPACE + SEQ_SPACE - 2
     assert decode(redis.zscore(key, "ana")) == 2_097_150
-    assert store.page(redis, "all-time", "all", None, 0, 10) == [("ana", 2_097_150), ("bo", 2_097_000)]
+    assert board_reads.page(redis, "all-time", "all", None, 0, 10) == [("ana", 2_097_150), ("bo", 2_097_000)]
     assert redis.hget(keys.board_state("all-time"), "batch") == b"2"
 
 
 def test_redis_moves_a_member_named_hidden_to_the_twin_with_their_total_and_keeps_the_expiry(redis):
     # given a public member on a weekly board that expires
-    from leaderboards import keys, store
+    from leaderboards import board_reads, keys, store
     from rules.core.placement import Placement
 
     week = Placement("weekly", "2026-W48", None, 1_900_000_000)
@@ -88,8 +88,8 @@ def test_redis_moves_a_member_named_hidden_to_the_twin_with_their_total_and_keep
     # when ana opted out before her next award
     store.apply_changes(redis, {week: {"ana": [2, 3]}}, lambda b, m: m == "ana", batch=2, board_ids=["weekly"])
     # then she is off the public board, on its twin with her whole total, and both sets expire
-    assert store.page(redis, "weekly", "2026-W48", None, 0, 10) == [("bo", 3)]
-    assert store.standing(redis, "weekly", "2026-W48", None, "ana") == store.Standing(1, 7, False)
+    assert board_reads.page(redis, "weekly", "2026-W48", None, 0, 10) == [("bo", 3)]
+    assert board_reads.standing(redis, "weekly", "2026-W48", None, "ana") == board_reads.Standing(1, 7, False)
     assert redis.expiretime(key) == 1_900_000_000
     assert redis.expiretime(keys.hidden_key(key)) == 1_900_000_000
     assert redis.hget(keys.registry_key("weekly"), keys.registry_field("2026-W48", None)) == key.encode()

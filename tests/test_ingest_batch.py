@@ -17,7 +17,7 @@ from tests.helpers import event
 
 def test_the_answer_to_a_batch_is_exactly_what_ingest_out_documents(integration, reader):
     # given a batch with a fresh event, the same event again and a second fresh one
-    from engine.routes import IngestOut
+    from engine.routers.events import IngestOut
 
     first, second = event("post"), event("comment")
     # when

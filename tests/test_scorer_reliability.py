@@ -12,7 +12,7 @@ from django.db import connection
 from base.accept import do_accept_events
 from base.models import Award, Event
 from engine.scoring import do_score_pending
-from leaderboards import store
+from leaderboards import board_reads, store
 from leaderboards.rebuild import rebuild_boards
 from rulesets.active import active_ruleset, do_activate_ruleset
 from rules.core import FactsCache, evaluate
@@ -203,6 +203,6 @@ def assert_all_time_board_is_the_ledgers(redis):
     totals: dict[str, int] = {}
     for key, points in Award.objects.values_list("recipient__key", "points"):
         totals[key] = totals.get(key, 0) + points
-    board = dict(store.page(redis, "all-time", "all", None, 0, 1000))
+    board = dict(board_reads.page(redis, "all-time", "all", None, 0, 1000))
     assert board == {k: v for k, v in totals.items() if k in board}
     assert set(board) == {k for k, v in Award.objects.exclude(points=0).values_list("recipient__key", "points")}

@@ -278,7 +278,8 @@ def test_the_signin_command_creates_employees_for_known_people_only(world, capsy
 def test_the_pages_call_services_not_the_api_or_the_scorer():
     from tests.test_architecture import imported_modules
 
-    api_modules = {"engine.api", "engine.routes", "engine.scoring", "badges.api", "leaderboards.api", "rulesets.api",
+    api_modules = {"engine.api", "engine.routers.events", "engine.routers.event_batches", "engine.routers.people",
+                   "engine.routers.health", "engine.routers.recompute", "engine.scoring", "badges.api", "leaderboards.api", "rulesets.api",
                    "insights.api"}
     offenders = {path: sorted(names & api_modules) for path, names in imported_modules("web").items() if names & api_modules}
     assert offenders == {}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.views.decorators.http import require_safe
 
-from base.errors import ApiError
+from base.errors import Invalid
 from base.redis import get_redis
-from leaderboards import store
+from leaderboards import board_reads
 from leaderboards.reads import board_page, person_standings, resolve_period
 from rulesets.active import active_ruleset
 
@@ -50,45 +50,70 @@ def board(request, board_id: str):
     r = get_redis()
     errors: dict[str, str] = {}
     asked_period = (request.GET.get("period") or "current")[:40]
-    try:
-        period = resolve_period(spec, ruleset, asked_period)
-    except ApiError as exc:
-        errors["period"] = exc.message
-        period = resolve_period(spec, ruleset, "current")
-    scopes = store.scopes(r, spec.id, period) if spec.scope else []
+    period = _period(spec, ruleset, asked_period, errors)
+    scopes = board_reads.scopes(r, spec.id, period) if spec.scope else []
     me_person = viewer(request)
-    scope = (request.GET.get("scope") or "")[:200] or None
-    if spec.scope and scope is None:
-        scope = me_person.team if spec.scope == "team" and me_person and me_person.team in scopes else (scopes[0] if scopes else None)
-    if scope is not None and spec.scope and scope not in scopes:
-        errors["scope"] = f"No one has points for {spec.scope} {scope!r} in {period}; choose one from the list."
-    try:
-        offset = max(0, min(int(request.GET.get("offset") or 0), 10_000_000))
-    except ValueError:
-        offset = 0
+    scope = _scope(request, spec, period, scopes, me_person, errors)
     data = None
     if not spec.scope or scope:
-        data = board_page(r, ruleset, spec, period=period, scope=scope, limit=PAGE_SIZE, offset=offset, around=None)
+        data = board_page(r, ruleset, spec, period=period, scope=scope, limit=PAGE_SIZE, offset=_offset(request), around=None)
     me, around = None, []
     if data and me_person and not spec.aggregate:
-        standing = store.standing(r, spec.id, period, scope, me_person.key)
-        if standing:
-            me = {"rank": standing.rank, "points": standing.points, "public": standing.public}
-            shown = {e["person"] for e in data["entries"]}
-            if standing.public and me_person.key not in shown:
-                around = board_page(r, ruleset, spec, period=period, scope=scope, limit=AROUND, offset=0,
-                                    around=me_person.key)["entries"]
+        me, around = _viewer_rows(r, ruleset, spec, period, scope, me_person, data)
     if data:
-        people = [e["person"] for e in data["entries"] + around]
-        before = previous_ranks(r, ruleset, spec, period, scope, people)
-        for entry in data["entries"] + around:
-            entry["movement"] = movement(entry["rank"], before.get(entry["person"])) if before is not None else None
+        _mark_movement(r, ruleset, spec, period, scope, data["entries"] + around)
     return page(request, "web/board.html", {
         "boards": board_choices(ruleset), "board": spec, "period": period, "asked_period": asked_period,
         "periods": _periods(spec, ruleset, period),
         "scopes": scopes, "scope": scope, "data": data, "me": me, "around": around, "errors": errors,
         "page_size": PAGE_SIZE,
     }, status=422 if errors else 200)
+
+
+def _period(spec, ruleset, asked: str, errors: dict[str, str]) -> str:
+    """The period asked for; the current one, with the reason in `errors`, when it is not one of the board's."""
+    try:
+        return resolve_period(spec, ruleset, asked)
+    except Invalid as exc:
+        errors["period"] = exc.message
+        return resolve_period(spec, ruleset, "current")
+
+
+def _scope(request, spec, period: str, scopes: list[str], me_person, errors: dict[str, str]) -> str | None:
+    """The scope asked for; by default the viewer's team on a team-scoped board, else the first with points."""
+    scope = (request.GET.get("scope") or "")[:200] or None
+    if spec.scope and scope is None:
+        scope = me_person.team if spec.scope == "team" and me_person and me_person.team in scopes else (scopes[0] if scopes else None)
+    if scope is not None and spec.scope and scope not in scopes:
+        errors["scope"] = f"No one has points for {spec.scope} {scope!r} in {period}; choose one from the list."
+    return scope
+
+
+def _offset(request) -> int:
+    try:
+        return max(0, min(int(request.GET.get("offset") or 0), 10_000_000))
+    except ValueError:
+        return 0
+
+
+def _viewer_rows(r, ruleset, spec, period: str, scope: str | None, me_person, data: dict) -> tuple[dict | None, list[dict]]:
+    """The viewer's standing, and the rows around them when they are public but not on the page shown."""
+    standing = board_reads.standing(r, spec.id, period, scope, me_person.key)
+    if not standing:
+        return None, []
+    me = {"rank": standing.rank, "points": standing.points, "public": standing.public}
+    shown = {e["person"] for e in data["entries"]}
+    if not standing.public or me_person.key in shown:
+        return me, []
+    around = board_page(r, ruleset, spec, period=period, scope=scope, limit=AROUND, offset=0, around=me_person.key)["entries"]
+    return me, around
+
+
+def _mark_movement(r, ruleset, spec, period: str, scope: str | None, entries: list[dict]) -> None:
+    """Each entry's move since the previous period (None on every entry when there is nothing to compare)."""
+    before = previous_ranks(r, ruleset, spec, period, scope, [e["person"] for e in entries])
+    for entry in entries:
+        entry["movement"] = movement(entry["rank"], before.get(entry["person"])) if before is not None else None
 
 
 def _periods(spec, ruleset, shown: str) -> list[str]:

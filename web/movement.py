@@ -12,7 +12,7 @@ from datetime import timedelta
 import redis
 from django.utils import timezone
 
-from leaderboards import store
+from leaderboards import board_reads
 from rules.core.placement import expiry
 from leaderboards.rebuild import ensure_past_period, grace
 from rules.core import Ruleset, period_key
@@ -53,7 +53,7 @@ def previous_ranks(r: redis.Redis, ruleset: Ruleset, board: Leaderboard, period:
         ensure_past_period(r, ruleset, board.id, before)
     ranks = {}
     for person in people:
-        standing = store.standing(r, board.id, before, scope, person)
+        standing = board_reads.standing(r, board.id, before, scope, person)
         ranks[person] = standing.rank if standing and standing.public else None
     return ranks
 

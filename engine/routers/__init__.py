@@ -1,0 +1,1 @@
+"""The API's routers by resource, mounted under their prefixes by engine/api.py."""

@@ -1,0 +1,128 @@
+"""Reading boards in Redis: a page, a person's standing, a board's size and scopes.
+
+The read side of store.py: the same keys (keys.py), on the boards' Redis (connection.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import redis
+
+from base import keys as base_keys
+from rules.core.placement import decode
+
+from . import keys
+from .connection import boards_redis
+
+
+@dataclass(frozen=True)
+class Standing:
+    rank: int
+    points: int
+    public: bool
+
+
+def page(r: redis.Redis, board_id: str, period: str, scope_value: str | None, offset: int, limit: int) -> list[tuple[str, int]]:
+    r = boards_redis(r)
+    key = keys.board_key(board_id, period, scope_value)
+    rows = r.zrange(key, offset, offset + limit - 1, withscores=True)
+    return [(member.decode(), decode(score)) for member, score in rows]
+
+
+# A board page in one round trip: the person's standing (public, or where they would stand if
+# hidden), the page (centred on them when asked), the board's size and the page's display names.
+# KEYS: the board, its hidden twin, and the names hash when it is on the same Redis (not on Cluster).
+# ARGV: offset, limit, person ('' for none). Ranks come back 0-based, -1 when the person is on neither set.
+_VIEW_SCRIPT = """
+local offset, limit, person = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+local rank, score, public = -1, '', 0
+if person ~= '' then
+  local found = redis.call('ZRANK', KEYS[1], person)
+  if found then
+    rank, score, public = found, redis.call('ZSCORE', KEYS[1], person), 1
+  else
+    local kept = redis.call('ZSCORE', KEYS[2], person)
+    if kept then
+      rank, score = redis.call('ZCOUNT', KEYS[1], '-inf', '(' .. kept), kept
+    end
+  end
+  if rank >= 0 then offset = math.max(0, rank - math.floor(limit / 2)) end
+end
+local rows = redis.call('ZRANGE', KEYS[1], offset, offset + limit - 1, 'WITHSCORES')
+local names = {}
+if KEYS[3] then
+  local members = {}
+  for i = 1, #rows, 2 do members[#members + 1] = rows[i] end
+  if person ~= '' then members[#members + 1] = person end
+  if #members > 0 then names = redis.call('HMGET', KEYS[3], unpack(members)) end
+end
+return {offset, redis.call('ZCARD', KEYS[1]), rows, names, rank, score, public}
+"""
+_VIEW_SHA = hashlib.sha1(_VIEW_SCRIPT.encode()).hexdigest()
+
+
+def _run_view(r: redis.Redis, script_keys: list[str], args: list) -> list:
+    try:
+        return r.evalsha(_VIEW_SHA, len(script_keys), *script_keys, *args)
+    except redis.exceptions.NoScriptError:  # a new or restarted server: load it once
+        r.script_load(_VIEW_SCRIPT)
+        return r.evalsha(_VIEW_SHA, len(script_keys), *script_keys, *args)
+
+
+@dataclass
+class BoardView:
+    offset: int
+    total: int
+    rows: list[tuple[str, int]]
+    names: dict[str, str]  # display names found in the cache; the rest are looked up by the caller
+    me: Standing | None
+
+
+def view(r: redis.Redis, board_id: str, period: str, scope_value: str | None, offset: int, limit: int,
+         person: str | None = None) -> BoardView:
+    """A page (centred on `person` when given), the board's size, and `person`'s standing: one call.
+
+    With the boards on their own Redis (Cluster), the names hash is not with them: the names
+    are left to the caller.
+    """
+    names_with_boards = boards_redis(r) is r
+    r = boards_redis(r)
+    key = keys.board_key(board_id, period, scope_value)
+    script_keys = [key, keys.hidden_key(key), base_keys.NAMES] if names_with_boards else [key, keys.hidden_key(key)]
+    offset, total, flat, cached, rank, score, public = _run_view(r, script_keys, [offset, limit, person or ""])
+    rows = [(flat[i].decode(), decode(float(flat[i + 1]))) for i in range(0, len(flat), 2)]
+    members = [m for m, _ in rows] + ([person] if person else [])
+    names = {m: n.decode() for m, n in zip(members, cached) if n is not None}
+    me = Standing(rank + 1, decode(float(score)), bool(public)) if rank >= 0 else None
+    return BoardView(offset, total, rows, names, me)
+
+
+def size(r: redis.Redis, board_id: str, period: str, scope_value: str | None) -> int:
+    r = boards_redis(r)
+    return r.zcard(keys.board_key(board_id, period, scope_value))
+
+
+def standing(r: redis.Redis, board_id: str, period: str, scope_value: str | None, person: str) -> Standing | None:
+    """The person's rank among public people; for someone who opted out, where they would stand."""
+    r = boards_redis(r)
+    key = keys.board_key(board_id, period, scope_value)
+    pipe = r.pipeline(transaction=False)
+    pipe.zrank(key, person)
+    pipe.zscore(key, person)
+    pipe.zscore(keys.hidden_key(key), person)
+    rank, score, hidden_score = pipe.execute()
+    if rank is not None:
+        return Standing(rank + 1, decode(score), True)
+    if hidden_score is not None:
+        ahead = r.zcount(key, "-inf", f"({hidden_score}")
+        return Standing(ahead + 1, decode(hidden_score), False)
+    return None
+
+
+def scopes(r: redis.Redis, board_id: str, period: str) -> list[str]:
+    r = boards_redis(r)
+    prefix = f"{period}{keys.SEP}"
+    fields = [f.decode() for f in r.hkeys(keys.registry_key(board_id))]
+    return sorted(f[len(prefix):] for f in fields if f.startswith(prefix) and f[len(prefix):])

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
 from ninja import Field, Query, Router, Schema, Status
 
 from base import auth
@@ -143,15 +142,7 @@ def get_notification(request, notification_id: int):
 
 @router.post("/notifications/{notification_id}/requeue", response={202: NotificationOut})
 def requeue_notification(request, notification_id: int):
-    with transaction.atomic():
-        n = Notification.objects.select_for_update().filter(id=notification_id).first()
-        if n is None:
-            raise NotFound(f"no notification {notification_id}")
-        if n.status in ("delivered", "delivering"):
-            raise ApiError(409, "not_requeueable", f"notification {notification_id} is {n.status}; only pending, "
-                           "retrying or dead ones can be requeued")
-        n = do_requeue(n)
-    return Status(202, _notification_out(n))
+    return Status(202, _notification_out(do_requeue(notification_id)))
 
 
 class TemplateIn(Schema):

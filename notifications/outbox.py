@@ -28,6 +28,7 @@ from django.utils import timezone
 from redis import RedisError
 from rq import Queue
 
+from base.errors import Conflict, NotFound
 from base.redis import get_redis
 
 from . import keys
@@ -159,10 +160,23 @@ def _enqueue_later(r: redis.Redis, notification_id: int, delay: float) -> None:
     enqueue(r, [notification_id])
 
 
-def do_requeue(notification: Notification) -> Notification:
-    Notification.objects.filter(id=notification.id).update(status="pending", attempts=0, next_attempt_at=timezone.now(),
-                                                           lease_until=None, queued_at=None, last_error="")
-    transaction.on_commit(lambda: enqueue(get_redis(), [notification.id]))
+# Delivered rows are done, and a row being delivered belongs to the worker holding its lease.
+REQUEUEABLE = ("pending", "retrying", "dead")
+
+
+def do_requeue(notification_id: int) -> Notification:
+    """Queue a notification again with its attempts reset (a dead one after its channel is fixed, or a
+    retry not to wait for). NotFound without such a row; Conflict while it is delivered or delivering."""
+    with transaction.atomic():
+        notification = Notification.objects.select_for_update().filter(id=notification_id).first()
+        if notification is None:
+            raise NotFound(f"no notification {notification_id}")
+        if notification.status not in REQUEUEABLE:
+            raise Conflict("not_requeueable", f"notification {notification_id} is {notification.status}; "
+                           "only pending, retrying or dead ones can be requeued")
+        Notification.objects.filter(id=notification.id).update(
+            status="pending", attempts=0, next_attempt_at=timezone.now(), lease_until=None, queued_at=None, last_error="")
+        transaction.on_commit(lambda: enqueue(get_redis(), [notification.id]))
     notification.refresh_from_db()
     return notification
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
-from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
+from base.errors import Conflict, NotFound
 from notifications.models import Channel, Notification
-from notifications.outbox import do_requeue
+from notifications.outbox import REQUEUEABLE, do_requeue
 from notifications.preview import preview
 from notifications.render import TEMPLATE_NAMES, RenderError
 
@@ -23,7 +23,6 @@ from .message_templates import shown_preview
 from .pages import not_found, one_page, page
 
 PER_PAGE = 50
-REQUEUEABLE = ("pending", "retrying", "dead")  # as the API: delivered and delivering rows are left alone
 
 
 @require_safe
@@ -84,13 +83,12 @@ def _safe_back(request, fallback: str) -> str:
 @require_POST
 @admin_only
 def requeue(request, notification_id: int):
-    with transaction.atomic():
-        n = Notification.objects.select_for_update().filter(id=notification_id).first()
-        if n is None:
-            return not_found(request, f"There is no notification {notification_id}.")
-        if n.status not in REQUEUEABLE:
-            messages.error(request, f"Notification {n.id} is {n.status}; only pending, retrying or dead ones can be requeued.")
-        else:
-            do_requeue(n)
-            messages.success(request, f"Notification {n.id} to {n.channel_id} is queued again, attempts reset to 0.")
+    try:
+        n = do_requeue(notification_id)
+    except NotFound:
+        return not_found(request, f"There is no notification {notification_id}.")
+    except Conflict as exc:
+        messages.error(request, exc.message[0].upper() + exc.message[1:] + ".")
+    else:
+        messages.success(request, f"Notification {n.id} to {n.channel_id} is queued again, attempts reset to 0.")
     return redirect(_safe_back(request, reverse("web:notification", args=[notification_id])))

@@ -58,7 +58,7 @@ def do_recompute(progress: Callable[[int, int], None] | None = None, *, since: d
             else:
                 _forget_since(ruleset, since)
             total = Event.objects.filter(scored_at__isnull=True).count()
-            done = scoring.rescore_pending(progress and (lambda done: progress(done, total)))
+            done = scoring.rescore_pending((lambda done: progress(done, total)) if progress else None)
             rebuild_boards(get_redis(), ruleset, ledger_batch())
             awards = Award.objects.count()
             points = Person.objects.aggregate(total=Sum("points"))["total"] or 0

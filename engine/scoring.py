@@ -14,6 +14,7 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Callable
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -83,7 +84,7 @@ def score_next_batch(batch_size: int | None = None, *, boards: bool = True, anno
     return _score_batch(steps, batch_size or _batch_size())
 
 
-def rescore_pending(progress=None) -> int:
+def rescore_pending(progress: Callable[[int], None] | None = None) -> int:
     """Score every pending event into the ledger, inside the caller's transaction, which holds the
     scorer's lock (a recompute): no boards (the caller rebuilds them) and no messages. Facts are neither
     taken from earlier batches nor kept after: the caller's transaction may still roll back."""

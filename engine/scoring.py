@@ -46,9 +46,11 @@ STEPS: tuple[type[Step], ...] = (
     NotificationsStep,  # notifications: badge, level and top-N messages in the outbox
 )
 
-__all__ = ["STEPS", "BatchReport", "do_score_pending", "score_next_batch", "rescore_pending", "ledger_batch",
-           "take_scorer_lock"]
-_take_scorer_lock = take_scorer_lock  # the name manage.py leaderboards imports
+# The batch counter is base.ledger's, offered here too for the modules that read it through the scorer
+# (metrics, the stack, manage.py leaderboards).
+__all__ = ["STEPS", "BatchReport", "do_score_pending", "score_next_batch", "rescore_pending", "forget_warm_facts",
+           "ledger_batch", "take_scorer_lock"]
+_take_scorer_lock = take_scorer_lock
 
 
 @dataclass

@@ -45,7 +45,7 @@ class Context:
 
         call_command("flush", interactive=False, verbosity=0)
         self.r.flushdb()
-        scoring._warm.clear()
+        scoring.forget_warm_facts()
 
 
 def _registry() -> dict:

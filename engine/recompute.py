@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from django.db.models import Sum
 
 from badges.models import BadgeGrant, BadgeProgress
+from badges.scoring import write_badge_progress
 from leaderboards.rebuild import rebuild_boards
 from rulesets.active import active_ruleset
 from rules.core import FactsCache, Ruleset, evaluate
@@ -30,6 +31,7 @@ from rules.core import FactsCache, Ruleset, evaluate
 from . import scoring
 from base.errors import ApiError
 from base.inbox import catch_up
+from base.ledger import ledger_batch, take_scorer_lock, write_streaks
 from base.models import Award, Event, LevelChange, Person, ScoringEvent, StreakState
 from base.redis import get_redis
 
@@ -50,24 +52,19 @@ def do_recompute(progress: Callable[[int, int], None] | None = None, *, since: d
         raise ApiError(409, "no_ruleset", "no ruleset is active; activate one before recomputing")
     try:
         with transaction.atomic():
-            scoring._take_scorer_lock()  # held until commit: live scoring waits for the swap
+            take_scorer_lock()  # held until commit: live scoring waits for the swap
             if since is None:
                 _forget_everything()
             else:
                 _forget_since(ruleset, since)
             total = Event.objects.filter(scored_at__isnull=True).count()
-            done = 0
-            scoring._warm.clear()
-            while (report := scoring.score_next_batch(boards=False, announce=False)) is not None:
-                done += report.events
-                if progress:
-                    progress(done, total)
-            rebuild_boards(get_redis(), ruleset, scoring.ledger_batch())
+            done = scoring.rescore_pending((lambda done: progress(done, total)) if progress else None)
+            rebuild_boards(get_redis(), ruleset, ledger_batch())
             awards = Award.objects.count()
             points = Person.objects.aggregate(total=Sum("points"))["total"] or 0
     finally:
         # The warm facts may describe a transaction that never committed.
-        scoring._warm.clear()
+        scoring.forget_warm_facts()
     return RecomputeReport(done, awards, points, time.perf_counter() - started)
 
 
@@ -110,5 +107,5 @@ def _recount_counters(ruleset: Ruleset, kept) -> None:
         evaluate(ruleset, event.to_core(), facts)
     keys = {key for key, _ in facts.changed_event_counts} | {key for key, _ in facts.changed_streaks}
     people = {p.key: p for p in Person.objects.filter(key__in=keys)}
-    scoring._write_event_counts(facts, people)
-    scoring._write_streaks(facts, people)
+    write_badge_progress(facts, people)
+    write_streaks(facts, people)

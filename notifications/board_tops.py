@@ -1,7 +1,7 @@
 """`on: leaderboard_top`: a person who enters a board's top N in a scoring batch is announced.
 
-The scorer reads each touched board's top N just before it applies the batch's points and
-hands that here after applying them (both inside the batch's transaction): whoever is in the
+The notifications step (scoring.py) reads each touched board's top N just before the boards step
+sends the batch's points, and hands it here once they are applied (both inside the batch's transaction): whoever is in the
 top N now and was not before has entered it. Team boards (aggregate: team) rank teams, not
 people, and announce nothing.
 """

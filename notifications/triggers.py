@@ -1,9 +1,9 @@
 """What a scoring batch announces, per the ruleset's `notifications:` (badge_awarded, level_up).
 
-Called inside the batch's transaction. Flood control starts here: everything one person earned
+Called inside the batch's transaction by the notifications step (scoring.py). Flood control starts here: everything one person earned
 in one batch (several badges, tiers, a level) becomes one message per channel. Events stored by
-a backfill (QuietEvent) announce nothing, and neither does a recompute (the scorer passes
-announce=False). Only channels an admin configured receive anything, and people who opted out of
+a backfill (QuietEvent) announce nothing, and neither does a recompute (it scores without
+the notifications step). Only channels an admin configured receive anything, and people who opted out of
 the public boards are announced only to webhooks (systems, not colleagues).
 """
 

@@ -115,14 +115,14 @@ def test_crash_after_boards_before_commit_is_repaired(db, redis, monkeypatch):
         real_send(*args, **kwargs).finish()  # Redis has the batch
         raise RuntimeError("worker died before commit")
 
-    monkeypatch.setattr("engine.scoring.send_changes", send_then_crash)
+    monkeypatch.setattr("leaderboards.scoring.send_changes", send_then_crash)
     with pytest.raises(RuntimeError):
         do_score_pending()
     assert not Award.objects.exists()
     assert redis.exists("plaudit:lb:{all-time}:all")  # Redis got ahead of the ledger
 
     # when scoring runs again
-    monkeypatch.setattr("engine.scoring.send_changes", real_send)
+    monkeypatch.setattr("leaderboards.scoring.send_changes", real_send)
     do_score_pending()
 
     # then the boards hold exactly the ledger's totals, counted once
@@ -177,22 +177,22 @@ def test_wait_true_answers_once_a_real_worker_has_scored_the_events(workers, cli
 
 def test_a_ledger_write_that_fails_after_the_boards_were_sent_is_repaired(db, redis, monkeypatch):
     # given a batch whose board write went to Redis, then the ledger write failed (the database refused it)
-    import engine.scoring
+    import base.ledger
 
     do_activate_ruleset(BASIC_RULESET)
     do_accept_events(generate_events(200, seed=6))
-    real_write = engine.scoring._write_ledger
+    real_write = base.ledger.LedgerStep.write
 
     def refused(*args, **kwargs):
         raise RuntimeError("database refused the ledger")
 
-    monkeypatch.setattr("engine.scoring._write_ledger", refused)
+    monkeypatch.setattr("base.ledger.LedgerStep.write", refused)
     with pytest.raises(RuntimeError):
         do_score_pending()
     assert not Award.objects.exists()
 
     # when scoring runs again
-    monkeypatch.setattr("engine.scoring._write_ledger", real_write)
+    monkeypatch.setattr("base.ledger.LedgerStep.write", real_write)
     do_score_pending()
 
     # then the boards hold the ledger's totals, the sent batch counted once

@@ -16,7 +16,7 @@ from leaderboards import keys, store
 
 from base.models import Event, EventBatch
 from base.redis import get_redis
-from .scoring import ledger_batch
+from base.ledger import ledger_batch
 
 
 def metrics_view(request):

@@ -31,7 +31,7 @@ from rules.core import FactsCache
 from base.batch import Batch, Step, people_for
 from base.gc_pause import gc_paused
 from base.inbox import catch_up
-from base.ledger import LedgerStep, ledger_batch, take_scorer_lock
+from base.ledger import LedgerStep, take_scorer_lock
 from base.models import Event, ScoringEvent, stored_time
 from base.redis import get_redis
 
@@ -46,11 +46,6 @@ STEPS: tuple[type[Step], ...] = (
     NotificationsStep,  # notifications: badge, level and top-N messages in the outbox
 )
 
-# The batch counter is base.ledger's, offered here too for the modules that read it through the scorer
-# (metrics, the stack, manage.py leaderboards).
-__all__ = ["STEPS", "BatchReport", "do_score_pending", "score_next_batch", "rescore_pending", "forget_warm_facts",
-           "ledger_batch", "take_scorer_lock"]
-_take_scorer_lock = take_scorer_lock
 
 
 @dataclass

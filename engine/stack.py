@@ -23,7 +23,7 @@ from base.inbox import has_received
 from base.scoring_queue import enqueue_scoring, scoring_requested
 from base.models import Event
 from base.redis import get_redis, stop_process
-from .scoring import ledger_batch
+from base.ledger import ledger_batch
 
 log = logging.getLogger("plaudit.stack")
 RELAY_SECONDS = 2.0

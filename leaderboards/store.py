@@ -25,9 +25,6 @@ from . import keys
 from .connection import boards_redis, is_cluster
 from .sent_write import SentWrite
 
-# web/movement.py and notifications/board_tops.py read boards through these names.
-from .board_reads import Standing, page, standing  # noqa: F401
-
 
 class BoardDelta(NamedTuple):
     """A tuple, not a dataclass: a scoring batch makes one per award and board."""

@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 
 from base.models import Event, Person
-from leaderboards.store import BoardChanges, page
+from leaderboards.board_reads import page
+from leaderboards.store import BoardChanges
 
 from .models import Channel, Notification
 from .outbox import record

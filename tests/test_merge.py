@@ -5,7 +5,8 @@ from __future__ import annotations
 from engine.integrations.identity import resolve
 from base.models import Award, Person
 from base.redis import get_redis
-from engine.scoring import do_score_pending, ledger_batch
+from base.ledger import ledger_batch
+from engine.scoring import do_score_pending
 from leaderboards.rebuild import check_boards, rebuild_boards
 from rulesets.active import active_ruleset
 from tests.helpers import BASIC_RULESET, event

@@ -89,7 +89,7 @@ def test_erasure_removes_the_person_everywhere_and_keeps_anonymous_totals(admin,
     anonymous = Person.objects.get(pk=post.actor_id)
     assert anonymous.key.startswith("erased-") and anonymous.name == "" and anonymous.public is False
     ruleset, _ = active_ruleset()
-    from engine.scoring import ledger_batch
+    from base.ledger import ledger_batch
     assert check_boards(r, ruleset, ledger_batch()).drift == 0
     rebuild_boards(r, ruleset, ledger_batch())
     assert [e["person"] for e in reader.get("/leaderboards/all-time").json()["entries"]] == ["bob@example.com"]

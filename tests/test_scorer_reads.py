@@ -11,7 +11,8 @@ from django.db import connection
 from base.dbtimes import _utc_text, stores_utc_text, utc_from_text
 from base.accept import do_accept_events
 from base.models import Award, Event, ScorerState, ScoringEvent
-from engine.scoring import _take_scorer_lock, do_score_pending, ledger_batch
+from base.ledger import ledger_batch, take_scorer_lock
+from engine.scoring import do_score_pending
 from rulesets.active import active_ruleset, do_activate_ruleset, do_roll_back_ruleset
 from tests.helpers import BASIC_RULESET, event
 
@@ -80,8 +81,8 @@ def test_awards_store_the_same_occurred_at_as_their_events(redis):
 def test_the_batch_counter_starts_its_row_and_counts_one_by_one():
     assert not ScorerState.objects.exists()
     assert ledger_batch() == 0
-    assert _take_scorer_lock() == 1
-    assert _take_scorer_lock() == 2
+    assert take_scorer_lock() == 1
+    assert take_scorer_lock() == 2
     assert ScorerState.objects.get(pk=1).last_batch == 2 == ledger_batch()
 
 

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from base.models import ApiKey, Event
-from engine.scoring import ledger_batch
+from base.ledger import ledger_batch
 from leaderboards.keys import APPLIED_BATCH
 from leaderboards.rebuild import check_boards, rebuild_boards
 from rulesets.active import active_ruleset

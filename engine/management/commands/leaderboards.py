@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from base.redis import get_redis
-from engine.scoring import _take_scorer_lock
+from base.ledger import take_scorer_lock
 from leaderboards.rebuild import check_boards, rebuild_boards
 from rulesets.active import active_ruleset
 
@@ -21,7 +21,7 @@ class Command(BaseCommand):
         r = get_redis()
         with transaction.atomic():
             # Under the scorer's lock: no batch lands between reading the ledger and the boards.
-            ledger_batch = _take_scorer_lock() - 1
+            ledger_batch = take_scorer_lock() - 1
             if action == "rebuild":
                 entries = rebuild_boards(r, ruleset, ledger_batch)
             else:

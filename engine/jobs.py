@@ -7,18 +7,17 @@ from datetime import datetime
 from base.redis import get_redis
 from base.scoring_queue import forget_scoring_request, scoring_queue
 
+from .recompute import do_recompute
+from .scoring import do_score_pending
+
 
 def score_pending_job() -> int:
-    from .scoring import do_score_pending
-
     forget_scoring_request(get_redis())
     return do_score_pending()
 
 
 def recompute_job(since: str | None = None) -> dict:
     """On the scoring queue, so it never runs beside a scoring job of this worker."""
-    from .recompute import do_recompute
-
     report = do_recompute(since=datetime.fromisoformat(since) if since else None)
     return {"events": report.events, "awards": report.awards, "points": report.points, "seconds": round(report.seconds, 2)}
 

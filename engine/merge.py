@@ -19,10 +19,16 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import F, Sum
 
+from badges.models import BadgeAudit, BadgeGrant, BadgeProgress
+from base import names
 from base.errors import ApiError
 from base.inbox import catch_up
 from base.models import Award, Event, LevelChange, Person, PersonAlias, ScorerState, StreakState, events_mentioning
 from base.redis import get_redis
+from insights.rollup import request_rebuild
+from leaderboards import store
+from leaderboards.rebuild import hidden_on_boards, ledger_totals
+from rulesets.active import active_ruleset
 
 
 @dataclass
@@ -38,12 +44,6 @@ class MergeReport:
 
 
 def do_merge_people(source: Person, target: Person) -> MergeReport:
-    from badges.models import BadgeAudit, BadgeGrant, BadgeProgress
-    from base import names
-    from leaderboards import store
-    from leaderboards.rebuild import hidden_on_boards, ledger_totals
-    from rulesets.active import active_ruleset
-
     if source.pk == target.pk:
         raise ApiError(422, "same_person", "a person cannot be merged into themselves")
     catch_up()  # the events of batches received with respond-async move too
@@ -92,7 +92,6 @@ def do_merge_people(source: Person, target: Person) -> MergeReport:
             name=target.name or source.name, team=target.team or source.team)
         source_key = source.key
         source.delete()
-        from insights.rollup import request_rebuild
 
         request_rebuild()  # engagement rollups counted per person: recounted from the log
         if ruleset is not None and state is not None:

@@ -24,8 +24,13 @@ from django.db import transaction
 from django.utils import timezone
 from redis import RedisError
 
+from badges.models import BadgeGrant, BadgeProgress
+from base.inbox import catch_up, drain_inbox
 from base.models import Award, Event, EventBatch, LevelChange, Person, PrivacyAudit, StreakState, events_mentioning
+from base.names import forget
 from base.redis import get_redis
+from leaderboards.store import hide_member_as
+from notifications.models import Notification
 
 from . import keys as engine_keys
 
@@ -44,11 +49,6 @@ def _iso(value):
 
 def export_person(person: Person) -> dict:
     """Everything held about the person, as plain JSON data."""
-    from badges.models import BadgeGrant, BadgeProgress
-    from notifications.models import Notification
-
-    from base.inbox import catch_up
-
     catch_up()  # events of batches received with respond-async are the person's data too
 
     events = Event.objects.filter(actor=person).order_by("seq")
@@ -155,11 +155,7 @@ class ErasureReport:
 def do_erase_person(person: Person, *, requested_by: str) -> ErasureReport:
     """Erase the person (see the module's docstring). The database part is one transaction; Redis
     is cleaned after the commit, and a board rebuild would leave the hidden person out anyway."""
-    from badges.models import BadgeGrant
     from django.contrib.auth import get_user_model
-    from notifications.models import Notification
-
-    from base.inbox import drain_inbox
 
     # Events still in a received batch would come back after the erasure: store them first,
     # and fail rather than erase around them when that cannot be done.
@@ -199,27 +195,10 @@ def do_erase_person(person: Person, *, requested_by: str) -> ErasureReport:
 
 
 def _clean_redis(old_key: str, new_key: str, names: set[str], report: ErasureReport) -> None:
-    from leaderboards import keys
-    from leaderboards.connection import boards_redis
-    from base.names import forget
-
     try:
         r = get_redis()
         forget(r, [old_key])
-        # Each board entry moves to the anonymous id on the board's hidden side, with its score
-        # (tie order included), so the boards go on agreeing with the ledger.
-        boards = boards_redis(r)  # the boards' own Redis Cluster when one is configured
-        for key in boards.scan_iter(match=keys.board_pattern(), count=1000):
-            key = key.decode()
-            if boards.type(key) != b"zset":
-                continue
-            score = boards.zscore(key, old_key)
-            if score is None:
-                continue
-            hidden = key if key.endswith(":hidden") else keys.hidden_key(key)
-            with boards.pipeline(transaction=True) as move:
-                move.zrem(key, old_key).zadd(hidden, {new_key: score}).execute()
-            report.board_entries_removed += 1
+        report.board_entries_removed = hide_member_as(r, old_key, new_key)
         for key in r.scan_iter(match=engine_keys.IDEMPOTENCY_PATTERN, count=1000):
             stored = r.get(key)
             if stored and any(name.encode() in stored for name in names):

@@ -22,18 +22,17 @@ from django.utils import timezone
 
 from badges.facts import LedgerFacts
 from badges.scoring import BadgesStep
-from leaderboards.scoring import BoardsStep
-from notifications.scoring import NotificationsStep
-from rulesets.active import active_ruleset
-from rulesets.scoring import RulesStep
-from rules.core import FactsCache
-
 from base.batch import Batch, Step, people_for
 from base.gc_pause import gc_paused
 from base.inbox import catch_up
 from base.ledger import LedgerStep, take_scorer_lock
 from base.models import Event, ScoringEvent, stored_time
 from base.redis import get_redis
+from leaderboards.scoring import BoardsStep
+from notifications.scoring import NotificationsStep
+from rules.core import FactsCache
+from rulesets.active import active_ruleset
+from rulesets.scoring import RulesStep
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +44,6 @@ STEPS: tuple[type[Step], ...] = (
     BoardsStep,         # leaderboards: the batch's points on the Redis boards
     NotificationsStep,  # notifications: badge, level and top-N messages in the outbox
 )
-
 
 
 @dataclass

@@ -16,14 +16,14 @@ import time
 from django.conf import settings
 from django.db import connections
 
-from leaderboards.keys import APPLIED_BATCH
-from notifications.periodic import run_due_work
-
 from base.inbox import has_received
-from base.scoring_queue import enqueue_scoring, scoring_requested
+from base.ledger import ledger_batch
 from base.models import Event
 from base.redis import get_redis, stop_process
-from base.ledger import ledger_batch
+from base.scoring_queue import enqueue_scoring, scoring_requested
+from insights.rollup import relay_pass
+from leaderboards.keys import APPLIED_BATCH
+from notifications.periodic import run_due_work
 
 log = logging.getLogger("plaudit.stack")
 RELAY_SECONDS = 2.0
@@ -85,8 +85,6 @@ def _relay() -> None:
 
 def _roll_up_insights() -> None:
     """Engagement rollups follow the log here too, so the report pages rarely have to catch up."""
-    from insights.rollup import relay_pass
-
     try:
         relay_pass()
     except Exception as exc:  # a busy or passing database error; the next round or a read catches up

@@ -29,10 +29,13 @@ from django.db.models import Min
 from django.utils import timezone
 
 from base.models import Event
+from rulesets.active import active_ruleset
 
-from .models import (ActivityDay, ActivityMonth, ActivityWeek, AnsweredQuestion, ContentStats, CONTENT_TYPES, CONTRIBUTION_COLUMNS, COUNT_COLUMNS, COUNTED_TYPES,
-                     FirstSeen, HashtagDay, PeriodGroup, PeriodMember, REACTION_COLUMNS, REPLY_COLUMNS, RollupState,
-                     SUM_COLUMNS, TagMember)
+from .models import (
+    CONTENT_TYPES, CONTRIBUTION_COLUMNS, COUNT_COLUMNS, COUNTED_TYPES, REACTION_COLUMNS, REPLY_COLUMNS, SUM_COLUMNS,
+    ActivityDay, ActivityMonth, ActivityWeek, AnsweredQuestion, ContentStats, FirstSeen, HashtagDay, PeriodGroup,
+    PeriodMember, RollupState, TagMember
+)
 from .period_totals import PeriodTotals
 from .upsert import add_counts
 
@@ -61,8 +64,6 @@ class Progress:
 
 
 def rollup_timezone() -> ZoneInfo:
-    from rulesets.active import active_ruleset
-
     ruleset, _ = active_ruleset()
     return ruleset.tz if ruleset else ZoneInfo("UTC")
 
@@ -120,7 +121,6 @@ def _next_events(after: int, count: int) -> list[dict]:
 
 class _Batch:
     """The deltas of one batch of events, written in one go by flush()."""
-
     def __init__(self, tz):
         self.tz = tz
         self.activity: dict[tuple, Counter] = defaultdict(Counter)

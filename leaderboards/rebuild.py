@@ -17,12 +17,12 @@ from django.conf import settings
 
 from base.gc_pause import gc_paused
 from base.models import Award
-from rules.core import Ruleset
+from rules.core import Ruleset, period_bounds
+from rules.core.placement import Placement, PlacementCache, bucket_of, decode, encode
 from rules.core.schema import Leaderboard
 
 from . import keys, ledger_sums, store
 from .connection import boards_redis
-from rules.core.placement import Placement, PlacementCache, bucket_of, decode, encode
 from .store import BoardChanges, BoardDelta
 from .visibility import Visibility
 
@@ -261,7 +261,6 @@ def ensure_past_period(r: redis.Redis, ruleset: Ruleset, board_id: str, period: 
     marker = keys.built_marker(board_id, period)
     if r.exists(marker):
         return
-    from rules.core import period_bounds
 
     board = ruleset.leaderboard(board_id)
     start, end = period_bounds(board.period, period, ruleset.tz)

@@ -1,4 +1,4 @@
-"""The only code that writes boards in Redis (board_reads.py reads them).
+"""Every write to the boards in Redis (board_reads.py reads them).
 
 A board is a sorted set per (board, period, scope value) of public people, plus a twin
 set of the people who opted out, so they still learn where they would rank. Scores
@@ -367,4 +367,24 @@ def set_visibility(r: redis.Redis, board_ids: Iterable[str], person: str, public
             write.zrem(source, person)
             moved += 1
         write.execute()
+    return moved
+
+
+def hide_member_as(r: redis.Redis, old_member: str, new_member: str) -> int:
+    """Move every board entry of `old_member` to `new_member` on the board's hidden side, score and
+    tie order kept, so the boards go on agreeing with the ledger (an erased person's anonymous id).
+    One MULTI per entry; returns how many entries moved."""
+    r = boards_redis(r)  # the boards' own Redis Cluster when one is configured
+    moved = 0
+    for key in r.scan_iter(match=keys.board_pattern(), count=1000):
+        key = key.decode()
+        if r.type(key) != b"zset":
+            continue
+        score = r.zscore(key, old_member)
+        if score is None:
+            continue
+        hidden = key if key.endswith(":hidden") else keys.hidden_key(key)
+        with r.pipeline(transaction=True) as move:
+            move.zrem(key, old_member).zadd(hidden, {new_member: score}).execute()
+        moved += 1
     return moved

@@ -4,11 +4,12 @@ from datetime import date, datetime
 
 import pydantic
 from django.http import HttpRequest
-from base.schemas import BodyIn, IsoDate
 from ninja import Field, Query, Router, Schema
 
 from base import auth
 from base.errors import ApiError, NotFound, read_limited_body
+from base.redis import get_redis
+from base.schemas import BodyIn, IsoDate
 from rules.core import RulesetError, load_ruleset
 from rules.core.jsonschema import ruleset_json_schema
 
@@ -62,8 +63,6 @@ def _invalid(exc: RulesetError) -> ApiError:
 
 
 def _version_out(v: RulesetVersion) -> dict:
-    from base.redis import get_redis
-
     return {"version": v.id, "name": v.name, "sha256": v.sha256, "activated_at": v.created_at,
             "activated_by": v.activated_by, "note": v.note, "text": v.text,
             "expression_failures": expression_failures.read(get_redis(), v.id)}

@@ -8,10 +8,11 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST, require_safe
 
 from badges.progress import badge_progress
+from base.levels import level_progress
 from base.models import Award, Person
 from base.redis import get_redis
-from base.levels import level_progress
 from engine.people import do_update_person
+from engine.privacy import export_person, record_export
 from leaderboards.reads import person_standings
 from rulesets.active import active_ruleset
 
@@ -117,8 +118,6 @@ def export_own_data(request):
     import json
 
     from django.http import HttpResponse
-
-    from engine.privacy import export_person, record_export
 
     person = viewer(request)
     if person is None:

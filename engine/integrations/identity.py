@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
+from base.errors import ApiError
 from base.models import Person, PersonAlias
+
+from ..merge import do_merge_people
 
 
 def normalize_email(email: str | None) -> str | None:
@@ -90,9 +93,6 @@ def do_put_person(key: str, *, name: str | None = None, team: str | None = None,
     alias that names anyone else is refused (409): merging two real people is an explicit act
     (POST /people/{id}/merge).
     """
-    from ..merge import do_merge_people
-    from base.errors import ApiError
-
     wanted = [(source, str(external_id)) for source, external_id in aliases]
     if email:
         if normalize_email(email) is None:

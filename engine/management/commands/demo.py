@@ -7,15 +7,18 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from rich.progress import Progress
 
-from engine.demo_data import generate_month
 from base.accept import do_accept_events
 from base.models import ApiKey, Event, Person
 from base.redis import embedded_redis
+from engine.demo_data import generate_month
+from engine.demo_logins import print_demo_logins
 from engine.scoring import score_next_batch
 from engine.stack import run_stack
+from insights.pages import render_report
+from insights.reports import report
+from insights.rollup import do_catch_up_rollups
 from notifications.demo import demo_notifications
 from rulesets.active import active_version, do_activate_ruleset
-from engine.demo_logins import print_demo_logins
 
 EXAMPLE_RULESET = settings.BASE_DIR / "rules" / "examples" / "social-learning.yaml"
 CHUNK = 1000
@@ -84,10 +87,6 @@ class Command(BaseCommand):
 
     def _write_report(self, port: int) -> None:
         """The learning leader's view of the month: rolled up now, so the report page answers at once."""
-        from insights.pages import render_report
-        from insights.reports import report
-        from insights.rollup import do_catch_up_rollups
-
         do_catch_up_rollups(None)
         path = settings.DATA_DIR / "report-data-academy.html"
         # The last two weeks against the two before: the generated month has both.

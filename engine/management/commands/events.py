@@ -10,11 +10,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from rich.progress import Progress
 
-from base.ingest import MAX_BATCH
-
 from base.accept import do_accept_events
-from engine.integrations.importer import check_events, read_file
+from base.inbox import catch_up
+from base.ingest import MAX_BATCH
+from base.models import Event
 from base.redis import embedded_redis
+from engine.integrations.importer import check_events, read_file
 from notifications.backfill import mark_backfilled
 
 
@@ -42,9 +43,6 @@ class Command(BaseCommand):
             self._export(options["output"], options["since"])
 
     def _export(self, output: str, since: str | None) -> None:
-        from base.inbox import catch_up
-        from base.models import Event
-
         catch_up()  # events of batches received with respond-async belong in the log too
         events = Event.objects.select_related("actor", "target_author").order_by("seq")
         if since:

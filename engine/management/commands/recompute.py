@@ -3,6 +3,8 @@ from rich.progress import Progress
 
 from base.errors import ApiError
 from engine.recompute import do_recompute
+from rules.core.periods import midnight
+from rulesets.active import active_ruleset
 
 
 class Command(BaseCommand):
@@ -32,9 +34,6 @@ def _since(text: str | None):
     if not text:
         return None
     from datetime import date
-
-    from rulesets.active import active_ruleset
-    from rules.core.periods import midnight
 
     try:
         day = date.fromisoformat(text)

@@ -13,6 +13,8 @@ from rich.table import Table
 
 from base.errors import ApiError
 from rules.core import RulesetError, load_ruleset
+from rules.core.ruletests import run_tests
+from rulesets.simulate import run_simulation
 
 
 def since_date(text: str) -> date:
@@ -65,8 +67,6 @@ class Command(BaseCommand):
             raise CommandError(f"{len(exc.issues)} problem(s):\n{exc}") from None
 
     def _simulate(self, console: Console, ruleset, options) -> None:
-        from rulesets.simulate import run_simulation
-
         since = since_date(options["since"])
         until = date.fromisoformat(options["until"]) if options["until"] else None
         # Steps as plain lines on stderr, not a spinner: a spinner redraws from a thread of its own, and
@@ -100,8 +100,6 @@ class Command(BaseCommand):
         console.print(boards)
 
     def _test(self, console: Console, ruleset, file: str) -> None:
-        from rules.core.ruletests import run_tests
-
         results = run_tests(ruleset)
         if not results:
             console.print(f"{file} has no `tests:`")

@@ -2,8 +2,8 @@
 
 Events arrive in chunks, as they would over a day, and the scorer catches up after each; the
 events are generated chunk by chunk so the benchmark itself holds only one chunk at a time.
-The default is the issue's full size, 1,000,000 events (about 4 minutes on 2 cores on
-2026-11-30); `--events` sets another.
+The default is the full size of the target, 1,000,000 events (about 4 minutes on 2 cores);
+`--events` sets another.
 """
 
 from __future__ import annotations

@@ -102,16 +102,15 @@ def markdown_table(results: dict) -> str:
         f"Machine: {m['cpu']} ({m['cpu_count']} cores), {m['platform']}, Python {m['python']}; "
         f"{packages}; Redis {results.get('redis') or '?'}; database {results.get('database') or '?'}.",
         "",
-        "| benchmark | figure | measured | baseline (same run) | ratio | target | met | run at | command |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| benchmark | figure | measured | baseline (same run) | ratio | target | met | command |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, bench in results["benchmarks"].items():
         for f in bench["figures"]:
             target = "" if f["target"] is None else (">= " if f["higher_is_better"] else "<= ") + f"{f['target']}x"
             met = "" if f["met"] is None else ("yes" if f["met"] else "**no**")
             lines.append(f"| {name} | {f['name']} | {_num(f['value'])} {f['unit']} | {f['baseline_name']}: "
-                         f"{_num(f['baseline'])} {f['unit']} | {f['ratio']:.3f}x | {target} | {met} | "
-                         f"{bench['at'][:16]} | `{bench['command']}` |")
+                         f"{_num(f['baseline'])} {f['unit']} | {f['ratio']:.3f}x | {target} | {met} | `{bench['command']}` |")
     return "\n".join(lines)
 
 

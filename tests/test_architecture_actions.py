@@ -1,5 +1,5 @@
-"""Pages never write: every state change goes through one `do_<verb>_<noun>` action in the app that owns
-the model, so a page and the API that change the same thing have the same side effects.
+"""Pages and API routes never write: every state change goes through one `do_<verb>_<noun>` action in the
+app that owns the model, so a page and the API that change the same thing have the same side effects.
 
 Parsed with `ast` rather than grepped, so reads that look alike (a dict's `.update(`, a Redis read) pass."""
 
@@ -32,6 +32,11 @@ def page_modules() -> list[Path]:
     return sorted(p for p in WEB.glob("*.py") if p.name not in NOT_PAGES)
 
 
+def route_modules() -> list[Path]:
+    """Every module that declares API routes: the engine's routers and each app's api.py."""
+    return sorted([*(ROOT / "engine" / "routers").glob("*.py"), *ROOT.glob("*/api.py")])
+
+
 def _chain(node: ast.expr) -> list[str]:
     """The names along `A.objects.filter(...).update` from the inside out: ["A", "objects", "filter", "update"]."""
     names: list[str] = []
@@ -57,9 +62,12 @@ def writes_in(source: str, filename: str = "<page>") -> list[str]:
     tree = ast.parse(source, filename)
     clients = {t.id for node in ast.walk(tree) if isinstance(node, ast.Assign) and _is_get_redis(node.value)
                for t in node.targets if isinstance(t, ast.Name)}
+    # `@router.delete(...)` declares a route; it deletes nothing.
+    decorators = {id(d) for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+                  for d in node.decorator_list}
     found = []
     for node in ast.walk(tree):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)) or id(node) in decorators:
             continue
         method, receiver = node.func.attr, node.func.value
         chain = _chain(receiver)
@@ -80,6 +88,16 @@ def test_a_page_module_writes_only_through_actions(path):
     # when: every call in it is read
     writes = writes_in(source, str(path))
     # then: none writes a model or Redis itself; it calls the owning app's do_* action instead
+    assert writes == [], f"{path.relative_to(ROOT)} writes itself; call a do_* action: {writes}"
+
+
+@pytest.mark.parametrize("path", route_modules(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_an_api_route_module_writes_only_through_actions(path):
+    # given: a module that declares API routes
+    source = path.read_text()
+    # when: every call in it is read
+    writes = writes_in(source, str(path))
+    # then: schema in, one action or read, schema out
     assert writes == [], f"{path.relative_to(ROOT)} writes itself; call a do_* action: {writes}"
 
 
@@ -125,6 +143,7 @@ def test_the_check_sees_each_kind_of_write(code):
     "r = get_redis()\nr.zrevrange('k', 0, 9)",
     "person_standings(get_redis(), ruleset, person)",
     "do_revoke_api_key(key_id=1)",
+    "@router.delete('/channels/{channel_id}')\ndef delete_channel(request, channel_id):\n    do_delete_channel(channel_id)",
 ])
 def test_the_check_lets_reads_and_actions_pass(code):
     # given: a read, or a call of an action; when: the check reads it; then: nothing is reported

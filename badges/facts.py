@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count
+from django.db.models import Max
 
 from base import ledger_facts
 
@@ -22,8 +22,12 @@ class LedgerFacts(ledger_facts.LedgerFacts):
         return self._event_counts.get((person, badge_id), 0)
 
     def badge_tiers(self, person, badge_id):
+        """The steps taken (revoked ones included): one past the highest, so scoring never gives a
+        step that has a row, even where a lower one has none (a manual step kept by a recompute
+        whose rules no longer reach the step below it)."""
         if self._tiers is None:
             self._tiers = self._by_person(
                 BadgeGrant.objects.filter(person_id__in=self._ids).values("person_id", "badge_id")
-                .annotate(n=Count("id")).values_list("person_id", "badge_id", "n"))
+                .annotate(top=Max("step")).values_list("person_id", "badge_id", "top"))
+            self._tiers = {key: top + 1 for key, top in self._tiers.items()}
         return self._tiers.get((person, badge_id), 0)

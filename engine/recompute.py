@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from django.db.models import Sum
 
 from badges.models import BadgeGrant, BadgeProgress
-from badges.scoring import write_badge_progress
+from badges.scoring import restore_grants, take_grants, write_badge_progress
 from leaderboards.rebuild import rebuild_boards
 from rulesets.active import active_ruleset
 from rules.core import FactsCache, Ruleset, evaluate
@@ -54,11 +54,12 @@ def do_recompute(progress: Callable[[int, int], None] | None = None, *, since: d
         with transaction.atomic():
             take_scorer_lock()  # held until commit: live scoring waits for the swap
             if since is None:
-                _forget_everything()
+                grants = _forget_everything()
             else:
-                _forget_since(ruleset, since)
+                grants = _forget_since(ruleset, since)
             total = Event.objects.filter(scored_at__isnull=True).count()
             done = scoring.rescore_pending((lambda done: progress(done, total)) if progress else None)
+            restore_grants(grants)
             rebuild_boards(get_redis(), ruleset, ledger_batch())
             awards = Award.objects.count()
             points = Person.objects.aggregate(total=Sum("points"))["total"] or 0
@@ -68,21 +69,26 @@ def do_recompute(progress: Callable[[int, int], None] | None = None, *, since: d
     return RecomputeReport(done, awards, points, time.perf_counter() - started)
 
 
-def _forget_everything() -> None:
-    """Everything scoring wrote; the event log itself stays."""
-    for model in (Award, BadgeGrant, BadgeProgress, LevelChange, StreakState):
+def _forget_everything() -> dict:
+    """Everything scoring wrote; the event log itself stays. Returns the badge grants taken, which
+    restore_grants links back after the rescore."""
+    grants = take_grants(BadgeGrant.objects.all())
+    for model in (Award, BadgeProgress, LevelChange, StreakState):
         model.objects.all().delete()
     Person.objects.update(points=0, level="")
     Event.objects.update(scored_at=None, scoring_note="")
+    return grants
 
 
-def _forget_since(ruleset: Ruleset, since: datetime) -> None:
+def _forget_since(ruleset: Ruleset, since: datetime) -> dict:
     rescored = Event.objects.filter(occurred_at__gte=since)
-    for model in (Award, BadgeGrant, LevelChange):
+    grants = take_grants(BadgeGrant.objects.filter(event__in=rescored))
+    for model in (Award, LevelChange):
         model.objects.filter(event__in=rescored).delete()
     _recount_people(ruleset)
     _recount_counters(ruleset, Event.objects.filter(occurred_at__lt=since))
     rescored.update(scored_at=None, scoring_note="")
+    return grants
 
 
 def _recount_people(ruleset: Ruleset) -> None:

@@ -3,8 +3,9 @@
 Two records for one human happen: a Slack user seen before the directory knew their email, an LMS
 account and a chat id. A merge moves everything of `source` to `target` (events they sent or were
 the target author of, mentions, awards, badges, progress, streaks, levels, aliases), recounts the
-target's points and level, rewrites both on every board from the ledger, deletes `source`, and has
-the engagement rollups recounted.
+target's points and level, rewrites both on every board from the ledger (past periods built on a
+read are dropped, to be built again on the next read), deletes `source`, and has the engagement
+rollups recounted.
 
 Awards move as they were scored: a cap that would have bitten across the two histories is not
 applied after the fact (run `manage.py recompute` for that). Where both held the same thing (the
@@ -27,7 +28,7 @@ from base.models import Award, Event, LevelChange, Person, PersonAlias, ScorerSt
 from base.redis import get_redis
 from insights.rollup import request_rebuild
 from leaderboards import store
-from leaderboards.rebuild import hidden_on_boards, ledger_totals
+from leaderboards.rebuild import forget_built_periods, hidden_on_boards, ledger_totals
 from rulesets.active import active_ruleset
 
 
@@ -98,6 +99,10 @@ def do_merge_people(source: Person, target: Person) -> MergeReport:
             totals = {k: v for k, v in ledger_totals(ruleset, state.last_batch, Award.objects.filter(recipient=target)).items()
                       if k[1] == target.key}
             report.board_entries_written = store.replace_people(r, [source_key, target.key], totals, hidden_on_boards(ruleset))
+            # Past periods built on a read hold neither of them now: built again from the merged ledger
+            # on the next read. Again once this commits, in case a read in between saw the old ledger.
+            forget_built_periods(r)
+            transaction.on_commit(lambda: forget_built_periods(r))
         names.forget(r, [source_key, target.key])
     return report
 

@@ -62,3 +62,14 @@ def built_marker(board_id: str, period: str) -> str:
 
 def live_name(staged_key: str) -> str:
     return BOARDS + staged_key[len(STAGING):]
+
+
+def built_pattern() -> str:
+    """Every built_marker."""
+    return f"{BOARDS}:*:built"
+
+
+def built_of(marker: str) -> tuple[str, str]:
+    """(board id, period) of a built_marker."""
+    board_id = board_of(marker)
+    return board_id, marker[len(f"{BOARDS}:{{{board_id}}}:"):-len(":built")]

@@ -11,6 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from typing import Iterable
 
 import redis
 from django.conf import settings
@@ -61,8 +62,10 @@ def award_deltas(ruleset: Ruleset, rows, *, now: datetime | None = None,
     return deltas
 
 
-def board_changes(ruleset: Ruleset, rows, *, now: datetime | None = None) -> BoardChanges:
+def board_changes(ruleset: Ruleset, rows, *, now: datetime | None = None,
+                  past: set[tuple[str, str]] | None = None) -> BoardChanges:
     """What award rows add to the boards, summed: {placement: {member: [points, seq of the last change]}}.
+    `past` collects the (board id, period) of placements past their grace, which are not kept live.
 
     The scorer's form of award_deltas: a batch of 500 awards on 5 boards is 2,500 (placement,
     member) pairs, summed here in one pass instead of being built as deltas and summed again;
@@ -77,6 +80,8 @@ def board_changes(ruleset: Ruleset, rows, *, now: datetime | None = None) -> Boa
             continue
         for placement in cache.at(occurred_at, rule_id, channel, program, team):
             if placement.expires_at is not None and placement.expires_at <= now_ts:
+                if past is not None:
+                    past.add((placement.board_id, placement.period))
                 continue  # a period past its grace: not kept live
             member = team if placement.board_id in team_boards else person
             members = changes.get(placement)
@@ -253,6 +258,32 @@ def check_boards(r: redis.Redis, ruleset: Ruleset, ledger_batch: int) -> DriftRe
 
 
 ON_DEMAND_TTL = 3600
+
+
+def forget_built_periods(r: redis.Redis, periods: Iterable[tuple[str, str]] | None = None) -> int:
+    """Drop the copies of past periods built on a read, so the next read builds them again from
+    the ledger: the (board id, period) pairs given, or every one. For a change to the ledger
+    that touches a past period (a late award, an undo, a merge). Returns the periods dropped."""
+    r = boards_redis(r)
+    if periods is None:
+        periods = [keys.built_of(k.decode()) for k in r.scan_iter(match=keys.built_pattern(), count=1000)]
+    dropped = 0
+    for board_id, period in sorted(set(periods)):
+        marker = keys.built_marker(board_id, period)
+        if not r.exists(marker):
+            continue  # never read, or expired: nothing kept to go stale
+        registry = keys.registry_key(board_id)
+        prefix = keys.registry_field(period, None)
+        fields = {f.decode(): v.decode() for f, v in r.hscan_iter(registry, match=f"{prefix}*", count=1000)}
+        names = {keys.board_key(board_id, period), *fields.values()}
+        # One slot (the board's hash tag): one MULTI, so a reader sees the old copy or none.
+        pipe = r.pipeline(transaction=True)
+        pipe.delete(marker, *names, *(keys.hidden_key(n) for n in names))
+        if fields:
+            pipe.hdel(registry, *fields)
+        pipe.execute()
+        dropped += 1
+    return dropped
 
 
 def ensure_past_period(r: redis.Redis, ruleset: Ruleset, board_id: str, period: str) -> None:

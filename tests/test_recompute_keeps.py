@@ -110,3 +110,37 @@ def test_a_recompute_does_not_give_back_a_revoked_step(admin, reader, how):
     assert admin.post("/events", [event("post", "ana@example.com", id="a2", at="2026-11-27T10:00:00+00:00")]).status_code == 202
     do_score_pending()
     assert held(reader, "ana@example.com") == {"commenter": ["Silver"]}
+
+
+def test_a_recompute_counts_a_team_movers_past_points_for_their_current_team(admin, reader):
+    # given ana posted for Data, then moved to Sales and posted again
+    seed(admin, event("post", {"id": "ana@example.com", "team": "Data"}, id="a1", at="2026-11-20T10:00:00+00:00"))
+    send = admin.post("/events", [event("post", {"id": "ana@example.com", "team": "Sales"}, id="a2",
+                                        at="2026-11-21T10:00:00+00:00")])
+    assert send.status_code == 202
+    do_score_pending()
+
+    def team_boards():
+        return {team: [(e["person"], e["points"]) for e in reader.get("/leaderboards/teams", scope=team).json()["entries"]]
+                for team in ("Data", "Sales")}
+
+    # scoring keeps each award with the team of its day
+    assert team_boards() == {"Data": [("ana@example.com", 10)], "Sales": [("ana@example.com", 10)]}
+    # when
+    recompute({})
+    # then a rescore counts every award for the team she is in now (docs/leaderboards.md)
+    assert team_boards() == {"Data": [], "Sales": [("ana@example.com", 20)]}
+
+
+def test_below_0_points_there_is_no_level_and_next_level_is_the_first(admin, reader):
+    # given a ruleset that takes points away, and ana below 0 points
+    assert admin.put_yaml("/ruleset", BASIC_RULESET.replace("points: 1}\n", "points: -15}\n", 1)).status_code == 200
+    assert admin.post("/events", [event("post", "bob@example.com", id="b1"),
+                                  event("reaction", "bob@example.com", id="r1",
+                                        target={"id": "x1", "author": "ana@example.com"})]).status_code == 202
+    do_score_pending()
+    # when
+    ana = reader.get("/people/ana@example.com").json()
+    # then (docs/badges.md)
+    assert ana["points"] == -15 and ana["level"] is None
+    assert ana["next_level"] == {"name": "Newcomer", "min_points": 0, "points_needed": 15, "progress": 0.0}

@@ -1,8 +1,9 @@
 """Idempotency-Key on the API's POST, PUT and PATCH: a request repeated with the same key has one effect.
 
 The first request with a key runs; until it finishes, repeats wait for it; afterwards they get its
-answer. The same key with another body is refused (422). Keys are scoped to the caller's
-credentials and kept for a day. Answers of 5xx are not kept, so a retry runs again.
+answer. The same key with another body is refused (422). Keys are scoped to the caller (the API
+key however the header spells it, else the signed-in person, else the address; engine/ratelimit.py)
+and kept for a day. Answers of 5xx are not kept, so a retry runs again.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.http import HttpResponse, JsonResponse
 from base.redis import get_redis
 
 from . import keys
+from .ratelimit import caller
 
 HEADER = "Idempotency-Key"
 TTL_SECONDS = 24 * 3600
@@ -38,7 +40,7 @@ class IdempotencyMiddleware:
             body = request.body
         except Exception:  # too large: let the view answer with its own message
             return self.get_response(request)
-        scope = hashlib.sha256("\n".join([request.headers.get("Authorization", ""), request.method, request.path,
+        scope = hashlib.sha256("\n".join([caller(request), request.method, request.path,
                                           raw_key]).encode()).hexdigest()
         fingerprint = hashlib.sha256(request.get_full_path().encode() + b"\n" + body).hexdigest()
         r = get_redis()

@@ -12,12 +12,14 @@ import binascii
 from django.db import connection
 from django.utils import timezone
 
+from .key_scopes import clean_sources
 from .models import ApiKey
 
 
-def do_create_api_key(*, name: str, role: str) -> tuple[ApiKey, str]:
-    """The new key and its secret, which is returned this once and stored only as a hash."""
-    return ApiKey.issue(name=name, role=role)
+def do_create_api_key(*, name: str, role: str, sources: list[str] | tuple[str, ...] = ()) -> tuple[ApiKey, str]:
+    """The new key and its secret, which is returned this once and stored only as a hash. `sources`
+    (integration keys only) are the event id prefixes the key may write, such as `lms:`."""
+    return ApiKey.issue(name=name, role=role, sources=clean_sources(role, sources))
 
 
 def do_revoke_api_key(*, key_id: int | None = None, prefix: str | None = None) -> int:

@@ -265,6 +265,8 @@ class ApiKey(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Event id prefixes an integration key may send, like ["lms:"]; empty sends any (base/key_scopes.py).
+    sources = models.JSONField(default=list, blank=True)
 
     @staticmethod
     def hash(raw: str) -> str:
@@ -272,9 +274,9 @@ class ApiKey(models.Model):
         return hashlib.sha256(raw.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, *, name: str, role: str) -> tuple["ApiKey", str]:
+    def issue(cls, *, name: str, role: str, sources: list[str] | None = None) -> tuple["ApiKey", str]:
         raw = "pk_" + secrets.token_urlsafe(32)
-        key = cls.objects.create(name=name, role=role, prefix=raw[:10], digest=cls.hash(raw))
+        key = cls.objects.create(name=name, role=role, prefix=raw[:10], digest=cls.hash(raw), sources=sources or [])
         return key, raw
 
 

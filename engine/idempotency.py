@@ -1,8 +1,9 @@
 """Idempotency-Key on the API's POST, PUT and PATCH: a request repeated with the same key has one effect.
 
 The first request with a key runs; until it finishes, repeats wait for it; afterwards they get its
-answer. The same key with another body is refused (422). Keys are scoped to the caller's
-credentials and kept for a day. Answers of 5xx are not kept, so a retry runs again.
+answer. The same key with another body is refused (422). Keys are scoped to the caller (the API
+key however the header spells it, else the signed-in person, else the address) and kept for a
+day. Answers of 5xx are not kept, so a retry runs again.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import time
 import redis
 from django.http import HttpResponse, JsonResponse
 
+from base.api_keys import token_of
+from base.models import ApiKey
 from base.redis import get_redis
 
 from . import keys
@@ -38,7 +41,7 @@ class IdempotencyMiddleware:
             body = request.body
         except Exception:  # too large: let the view answer with its own message
             return self.get_response(request)
-        scope = hashlib.sha256("\n".join([request.headers.get("Authorization", ""), request.method, request.path,
+        scope = hashlib.sha256("\n".join([_caller(request), request.method, request.path,
                                           raw_key]).encode()).hexdigest()
         fingerprint = hashlib.sha256(request.get_full_path().encode() + b"\n" + body).hexdigest()
         r = get_redis()
@@ -64,6 +67,19 @@ class IdempotencyMiddleware:
             if time.monotonic() > deadline:
                 return _error(409, "idempotency_key_in_use", f"a request with this {HEADER} is still running; retry later")
             time.sleep(0.05)
+
+
+def _caller(request) -> str:
+    """The key's digest, read as authentication reads the header (the scheme in any case, Basic's
+    password), which names its row as surely as its id does; else the signed-in person, else the
+    address. No database query: repeats wait here holding no connection, a hundred of them at once."""
+    token = token_of(request.headers.get("Authorization", ""))
+    if token is not None:
+        return "key:" + ApiKey.hash(token)
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    return "addr:" + request.META.get("REMOTE_ADDR", "unknown")
 
 
 def start(r: redis.Redis, key: str, fingerprint: str) -> bool:

@@ -1,6 +1,7 @@
 """Per-caller rate limits: ingest per API key, reads per person, with 429 and Retry-After.
 
-A caller is an API key (by its digest), else a signed-in person, else an address. Each has a budget
+A caller is an API key (its row, found as authentication finds it: never the header's spelling,
+nor Basic's user name), else a signed-in person, else an address. Each has a budget
 per minute for ingest (POST /api/v1/events and the inbound integrations) and one for reads (GET under
 /api/v1). Requests are counted per one-minute window in Redis, shared by every web process, and a
 budget applies to the last sixty seconds, estimated from this window's count and the previous
@@ -12,7 +13,6 @@ lose events the database can still take.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 import time
@@ -22,6 +22,7 @@ from django.conf import settings
 from django.http import JsonResponse
 from redis import RedisError
 
+from base.api_keys import active_key_id
 from base.redis import get_redis
 
 from . import keys
@@ -42,9 +43,20 @@ def request_class(request) -> str | None:
 
 
 def caller(request) -> str:
+    """Who sends the request, for its budget and its idempotency keys: `key:ID` for an active API key
+    however the header spells it, `user:ID` for a signed-in person, else `addr:ADDRESS`. An unknown
+    or revoked key counts against its address, so made-up keys share one budget."""
+    known = getattr(request, "_plaudit_caller", None)
+    if known is None:
+        known = request._plaudit_caller = _caller(request)
+    return known
+
+
+def _caller(request) -> str:
     authorization = request.headers.get("Authorization", "")
-    if authorization:
-        return "key:" + hashlib.sha256(authorization.encode()).hexdigest()[:24]
+    key_id = active_key_id(authorization) if authorization else None
+    if key_id is not None:
+        return f"key:{key_id}"
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return f"user:{user.pk}"

@@ -69,3 +69,14 @@ def test_concurrent_repeats_have_one_effect(live_server, transactional_db, redis
     assert {r.status_code for r in responses} == {200}
     assert len({r.json()["version"] for r in responses}) == 1
     assert RulesetVersion.objects.count() == 1
+
+
+def test_spellings_of_the_scheme_are_one_caller(admin):
+    # given one activation sent with "Bearer", then repeated with "bearer" and "BEARER" and one Idempotency-Key
+    answers = [admin.client.put("/api/v1/ruleset", BASIC_RULESET, content_type="application/yaml",
+                                HTTP_AUTHORIZATION=f"{scheme} {admin.key}", HTTP_IDEMPOTENCY_KEY="deploy-43")
+               for scheme in ("Bearer", "bearer", "BEARER")]
+    # then the repeats are answered from the first, and one version exists
+    assert [a.status_code for a in answers] == [200] * 3
+    assert [a.get("Idempotent-Replayed") for a in answers] == [None, "true", "true"]
+    assert RulesetVersion.objects.count() == 1

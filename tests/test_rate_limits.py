@@ -85,3 +85,65 @@ def _start_of_a_window_soon() -> None:
     left = WINDOW_SECONDS - time.time() % WINDOW_SECONDS
     if left < 20:
         time.sleep(left + 0.05)
+
+
+# --- who the caller is: the key, not the header's spelling ------------------------------------
+
+
+def _fixed_clock(monkeypatch) -> None:
+    """Every request in the same second of one window, so the budget alone decides."""
+    from engine import ratelimit
+
+    monkeypatch.setattr(ratelimit, "clock", lambda: 2_000 * WINDOW_SECONDS + 1)
+
+
+def test_spellings_of_the_bearer_scheme_share_one_key_budget(small_budgets, admin, reader, monkeypatch):
+    # given a reader key sent with five spellings of the scheme, one request each (the budget is 5)
+    admin.put_yaml("/ruleset", BASIC_RULESET)
+    _fixed_clock(monkeypatch)
+    spellings = ["Bearer", "bearer", "BEARER", "bEaReR", "Bearer "]
+    for scheme in spellings:
+        reader.client.get("/api/v1/leaderboards", HTTP_AUTHORIZATION=f"{scheme} {reader.key}")
+
+    # when it reads once more with yet another spelling
+    refused = reader.client.get("/api/v1/leaderboards", HTTP_AUTHORIZATION=f"BeaRER {reader.key}")
+
+    # then the key's budget is spent, whatever the spelling
+    assert refused.status_code == 429, refused.content
+    assert refused.json()["error"] == "rate_limited"
+    assert admin.get("/leaderboards").status_code == 200  # another key is unaffected
+
+
+def test_xapi_basic_auth_with_a_new_user_name_each_time_shares_the_key_budget(small_budgets, admin, integration,
+                                                                             monkeypatch):
+    import base64
+
+    from tests.test_xapi import statement
+
+    # given an LMS sending with one integration key as Basic's password and a new user name each time
+    admin.put_yaml("/ruleset", BASIC_RULESET)
+    _fixed_clock(monkeypatch)
+
+    def send(i: int):
+        basic = base64.b64encode(f"lms-user-{i}:{integration.key}".encode()).decode()
+        return integration.client.post("/integrations/xapi/statements", statement(), content_type="application/json",
+                                       HTTP_AUTHORIZATION=f"Basic {basic}", HTTP_X_EXPERIENCE_API_VERSION="1.0.3")
+
+    assert [send(i).status_code for i in range(3)] == [200] * 3
+    # when it sends a fourth with yet another user name
+    refused = send(3)
+    # then it is refused: the budget of 3 is the key's
+    assert refused.status_code == 429 and refused["Retry-After"]
+
+
+def test_unknown_keys_count_against_the_address(small_budgets, admin, anonymous, monkeypatch):
+    # given five reads from one address, each with a different made-up key
+    admin.put_yaml("/ruleset", BASIC_RULESET)
+    _fixed_clock(monkeypatch)
+    answers = [anonymous.client.get("/api/v1/leaderboards", HTTP_AUTHORIZATION=f"Bearer pk_made_up_{i}")
+               for i in range(5)]
+    assert {a.status_code for a in answers} == {401}
+    # when a sixth arrives with yet another one
+    refused = anonymous.client.get("/api/v1/leaderboards", HTTP_AUTHORIZATION="Bearer pk_made_up_6")
+    # then the address's budget is spent
+    assert refused.status_code == 429

@@ -17,6 +17,7 @@ from base.accept import do_accept_events
 from base.errors import ApiError, NotFound, read_limited_body
 from base.gc_pause import gc_paused
 from base.inbox import catch_up, do_receive_events
+from base.key_scopes import check_sources
 from base.models import Event
 
 from .awards_out import AwardOut, award_rows, awards_out
@@ -72,6 +73,7 @@ def post_events(request, wait: bool = False):
     with gc_paused():
         body = _read_body(request)
         raw = _parse_json(body)
+        check_sources(request.api_key, raw)
         if respond_async:
             return _received_answer(do_receive_events(raw, _as_text(body, raw), request.api_key))
         result = do_accept_events(raw)

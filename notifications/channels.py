@@ -5,8 +5,9 @@ delivery later. Secrets are never given back: callers show only how many are set
 
 from __future__ import annotations
 
+import re
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
@@ -36,6 +37,40 @@ def shown_url(url: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}/…"
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def url_problem(url: str) -> str | None:
+    """What keeps a URL from going on a request line as it is written, and how to fix it; None when nothing does.
+
+    A URL is refused rather than rewritten: an incoming-webhook URL is a credential copied from the
+    provider, so the URL stored is the one the admin gave, byte for byte, and the message says what
+    to write instead (the percent-encoded path, the IDNA host)."""
+    if match := _CONTROL.search(url):
+        return (f"the URL contains a control character ({match.group()!r}) at position {match.start() + 1}; "
+                "remove it (a pasted line break or tab)")
+    if " " in url:
+        return f"the URL contains a space at position {url.index(' ') + 1}; percent-encode it as %20"
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError as exc:
+        return f"not a valid URL: {exc}"
+    if not host:
+        return "the URL has no host; give the full address, like https://hooks.example.com/path"
+    if not host.isascii():
+        try:
+            ascii_host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            return f"the host {host!r} is not ASCII and has no IDNA form; give the host's xn-- name"
+        return f"the host {host!r} is not ASCII; write its IDNA form {ascii_host}"
+    for position, char in enumerate(url, 1):
+        if not char.isascii():
+            return (f"the URL contains {char!r} at position {position}, which is not ASCII; "
+                    f"percent-encode it as {quote(char)}")
+    return None
+
+
 def check_channel(channel_id: str, *, kind: str, url: str | None = None, secret: str | None = None,
                   secrets: list[str] | None = None, recipients: list[str] | None = None, enabled: bool = True,
                   existing: Channel | None = None) -> dict[str, Any]:
@@ -58,6 +93,8 @@ def check_channel(channel_id: str, *, kind: str, url: str | None = None, secret:
         return fields
     if not url:
         raise ChannelInvalid("url", f"a {kind} channel needs a `url`")
+    if problem := url_problem(url):
+        raise ChannelInvalid("url", problem)
     try:
         outbound.check_reachable(url)
     except outbound.OutboundRefused as exc:

@@ -9,6 +9,7 @@ from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
 
 from . import outbound
+from .channels import url_problem
 from .kinds import email, slack, teams, webhook
 from .models import Channel, Notification
 from .render import RenderError, render
@@ -43,7 +44,20 @@ def title(trigger: str, data: dict) -> str:
 
 
 def deliver(notification: Notification, channel: Channel, transport: outbound.Transport | None = None) -> Outcome:
-    """`transport` carries the HTTP kinds' request (outbound's current one by default); email goes by SMTP."""
+    """`transport` carries the HTTP kinds' request (outbound's current one by default); email goes by SMTP.
+
+    Whatever goes wrong is an Outcome, never an exception: an error no branch names (a library's,
+    a header no one planned for) is a retryable failure whose text is kept on the row."""
+    try:
+        return _deliver(notification, channel, transport)
+    except Exception as exc:  # noqa: BLE001 (the row must end with an outcome, whatever failed)
+        return Outcome(False, error=f"{type(exc).__name__}: {exc}")
+
+
+def _deliver(notification: Notification, channel: Channel, transport: outbound.Transport | None) -> Outcome:
+    if channel.kind != "email" and (problem := url_problem(channel.url)):
+        return Outcome(False, permanent=True, error=f"channel {channel.id!r} cannot be sent to: {problem}; "
+                                                    "fix its URL, then requeue")
     try:
         if channel.kind == "email":
             return _email(notification, channel)
@@ -77,7 +91,11 @@ def classify(response: outbound.Response) -> Outcome:
         return Outcome(True, status_code=code)
     error = f"HTTP {code}" + (f": {snippet}" if snippet else "")
     if code == 429:
-        return Outcome(False, error=error, status_code=code, retry_after=retry_after(response.headers.get("retry-after")))
+        asked = response.headers.get("retry-after")
+        wait = retry_after(asked)
+        if asked is not None and wait is None:
+            error += f" (Retry-After {asked!r} is not seconds or an HTTP date: backing off instead)"
+        return Outcome(False, error=error, status_code=code, retry_after=wait)
     if 300 <= code < 400:
         where = response.headers.get("location", "")
         return Outcome(False, permanent=True, status_code=code,
@@ -88,16 +106,18 @@ def classify(response: outbound.Response) -> Outcome:
 
 
 def retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (seconds or an HTTP date), bounded to an hour."""
+    """Seconds from a Retry-After header (whole seconds or an HTTP date), bounded to an hour; None for
+    anything else (nan, inf, a negative or fractional number, a date without a time zone)."""
+    value = (value or "").strip()
     if not value:
         return None
+    if value.isascii() and value.isdigit():
+        digits = value.lstrip("0") or "0"
+        return MAX_RETRY_AFTER if len(digits) > 6 else min(float(digits), MAX_RETRY_AFTER)
     try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            seconds = (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds()
-        except (TypeError, ValueError):
-            return None
+        seconds = (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds()
+    except Exception:  # noqa: BLE001 (email.utils raises several kinds for text that is no date)
+        return None
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 

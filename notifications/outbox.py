@@ -6,16 +6,21 @@
   second worker does nothing), sends once, and writes the outcome: delivered; retrying with
   exponential backoff and jitter, or after the receiver's Retry-After on a 429; dead on any other
   4xx, a refused URL, a broken template, or when attempts run out.
+- Whatever fails while a claimed row is delivered is an outcome written on the row (a retry, with
+  the error in last_error), never an exception that leaves it `delivering`.
 - A claimed row carries a lease: if its worker is killed mid-delivery, `requeue_due` (run by the
-  relay's periodic round) hands the row to another job once the lease ends. It also queues rows that
-  are due and have no live job (Redis was away, a retry's time came), so nothing waits on a job that
-  no longer exists.
+  relay's periodic round) takes the row back once the lease ends. The abandoned attempt counts: a
+  row whose attempts are used up ends dead saying so, so a message that kills its worker is not
+  retried for ever. `requeue_due` also queues rows that are due and have no live job (Redis was
+  away, a retry's time came), so nothing waits on a job that no longer exists.
+- Redis counts the outcomes (delivered, retried, dead) for /metrics: `delivery_counts`.
 - Per channel at most one message a second leaves (a Redis key with a one-second expiry).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import random
 import time
 from datetime import timedelta
@@ -84,9 +89,54 @@ def backoff(attempts: int) -> float:
     return random.uniform(ceiling / 2, ceiling)
 
 
-def _claim(notification_id: int) -> Notification | None:
+ABANDONED = "its worker died or crashed before it finished, and its lease ran out"
+
+
+def _limit(last_status_code: int | None) -> int:
+    """Attempts a row is given: rate-limited ones are waited out longer."""
+    return MAX_RATE_LIMITED if last_status_code == 429 else MAX_ATTEMPTS
+
+
+def _take_back_abandoned(r: redis.Redis, now=None, notification_id: int | None = None) -> int:
+    """Rows left `delivering` past their lease become due again, or dead once their attempts are used up
+    (the abandoned attempt was counted when it was claimed); how many ended dead."""
+    now = now or timezone.now()
+    rows = Notification.objects.filter(status="delivering", lease_until__lt=now)
+    if notification_id is not None:
+        rows = rows.filter(id=notification_id)
+    buried = 0
+    for row_id, attempts, code in rows.values_list("id", "attempts", "last_status_code")[:1000]:
+        mine = Notification.objects.filter(id=row_id, status="delivering", lease_until__lt=now)
+        if attempts >= _limit(code):
+            error = f"gave up after {attempts} attempts: the last one stopped because {ABANDONED}"
+            buried += mine.update(status="dead", lease_until=None, queued_at=None, last_error=error)
+        else:
+            mine.update(status="retrying", lease_until=None, queued_at=None, next_attempt_at=now,
+                        last_error=f"attempt {attempts} stopped because {ABANDONED}")
+    if buried:
+        _count(r, "dead", buried)
+        log.warning("%s abandoned notification(s) are dead: attempts used up", buried)
+    return buried
+
+
+def _count(r: redis.Redis, outcome: str, n: int = 1) -> None:
+    """Add to a delivery outcome's counter; Redis being away loses the count, never the delivery."""
+    try:
+        r.incrby(keys.delivery_count(outcome), n)
+    except RedisError as exc:
+        log.warning("could not count a %s notification: %s", outcome, exc)
+
+
+def delivery_counts(r: redis.Redis) -> dict[str, int]:
+    """How many deliveries ended delivered, were retried, or ended dead, since Redis was last emptied."""
+    values = r.mget([keys.delivery_count(outcome) for outcome in keys.DELIVERY_OUTCOMES])
+    return {outcome: int(value or 0) for outcome, value in zip(keys.DELIVERY_OUTCOMES, values)}
+
+
+def _claim(r: redis.Redis, notification_id: int) -> Notification | None:
+    _take_back_abandoned(r, notification_id=notification_id)
     now = timezone.now()
-    due = Q(status__in=["pending", "retrying"], next_attempt_at__lte=now) | Q(status="delivering", lease_until__lt=now)
+    due = Q(status__in=["pending", "retrying"], next_attempt_at__lte=now)
     with transaction.atomic():
         claimed = Notification.objects.filter(due, id=notification_id).update(
             status="delivering", lease_until=now + timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS), attempts=F("attempts") + 1)
@@ -105,10 +155,15 @@ def _wait_for_pace(r: redis.Redis, channel_id: str) -> bool:
 
 
 def deliver_notification_job(notification_id: int) -> str:
-    notification = _claim(notification_id)
+    r = get_redis()
+    notification = _claim(r, notification_id)
     if notification is None:
         return "not due"  # delivered, dead, claimed by another job, or waiting for its next attempt
-    return do_deliver(get_redis(), notification)
+    try:
+        return do_deliver(r, notification)
+    except Exception as exc:  # noqa: BLE001 (a claimed row ends with an outcome, not as `delivering` until its lease ends)
+        log.exception("delivering notification %s failed", notification.id)
+        return _failed(r, notification, f"{type(exc).__name__}: {exc}")
 
 
 def do_deliver(r: redis.Redis, notification: Notification, transport: Transport | None = None) -> str:
@@ -128,10 +183,16 @@ def do_deliver(r: redis.Redis, notification: Notification, transport: Transport 
         limit, delay = MAX_RATE_LIMITED, outcome.retry_after if outcome.retry_after is not None else backoff(notification.attempts)
     else:
         limit, delay = MAX_ATTEMPTS, backoff(notification.attempts)
+    return _failed(r, notification, outcome.error, code=outcome.status_code, delay=delay, limit=limit)
+
+
+def _failed(r: redis.Redis, notification: Notification, error: str, *, code: int | None = None, delay: float | None = None,
+            limit: int = MAX_ATTEMPTS) -> str:
+    """A failure worth retrying: retried after `delay` (a backoff by default), or dead once the attempts are used up."""
     if notification.attempts >= limit:
-        return _finish(r, notification, status="dead", error=f"{outcome.error} (gave up after {notification.attempts} attempts)",
-                       code=outcome.status_code)
-    return _finish(r, notification, status="retrying", error=outcome.error, code=outcome.status_code, delay=delay)
+        return _finish(r, notification, status="dead", error=f"{error} (gave up after {notification.attempts} attempts)", code=code)
+    return _finish(r, notification, status="retrying", error=error, code=code,
+                   delay=backoff(notification.attempts) if delay is None else delay)
 
 
 def _finish(r: redis.Redis, notification: Notification, *, status: str, error: str = "", code: int | None = None,
@@ -143,11 +204,15 @@ def _finish(r: redis.Redis, notification: Notification, *, status: str, error: s
     if status == "delivered":
         fields.update(delivered_at=now, last_error="")
     if delay is not None:
+        # a wait that is not a finite number (whatever computed it) is the longest backoff, not a crash
+        delay = min(delay, BACKOFF_CAP) if math.isfinite(delay) else BACKOFF_CAP
         fields["next_attempt_at"] = now + timedelta(seconds=delay)
     if refund:
         fields["attempts"] = F("attempts") - 1
     # Only the holder of the claim writes the outcome (a row re-claimed after its lease ended is not ours).
-    Notification.objects.filter(id=notification.id, status="delivering").update(**fields)
+    written = Notification.objects.filter(id=notification.id, status="delivering").update(**fields)
+    if written and not refund:
+        _count(r, {"retrying": "retried"}.get(status, status))
     if status == "retrying" and delay is not None and delay <= SHORT_WAIT:
         _enqueue_later(r, notification.id, delay)
     log.info("notification %s to %s: %s %s", notification.id, notification.channel_id, status, error)
@@ -182,12 +247,13 @@ def do_requeue(notification_id: int) -> Notification:
 
 
 def requeue_due(r: redis.Redis, now=None) -> int:
-    """Queue what is due with no live job: retries whose time came, rows whose job was lost, abandoned claims."""
+    """Queue what is due with no live job: retries whose time came, rows whose job was lost, abandoned claims
+    (those with attempts left; the others end dead)."""
     now = now or timezone.now()
     # A queued row with no outcome after NOTIFICATION_REQUEUE_SECONDS lost its job (a worker killed before it began).
     stale = now - timedelta(seconds=settings.NOTIFICATION_REQUEUE_SECONDS)
-    due = (Q(status__in=["pending", "retrying"], next_attempt_at__lte=now) & (Q(queued_at__isnull=True) | Q(queued_at__lt=stale))) \
-        | Q(status="delivering", lease_until__lt=now)
+    due = Q(status__in=["pending", "retrying"], next_attempt_at__lte=now) & (Q(queued_at__isnull=True) | Q(queued_at__lt=stale))
+    _take_back_abandoned(r, now)
     ids = list(Notification.objects.filter(due).order_by("id").values_list("id", flat=True)[:1000])
     enqueue(r, ids)
     return len(ids)

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import cel
 
+from .eventschema import MAX_ATTRIBUTES_BYTES
 from .model import Event
 from .periods import midnight
 from .schema import Condition
@@ -77,6 +78,11 @@ COST_BUDGET = 2_000_000
 # and of text (10,000 characters). An event with longer lists (in attributes) is checked on its own.
 ASSUMED_ITEMS = 100
 ASSUMED_CHARS = 10_000
+# The most any event ingest accepts holds: 4 KB of attributes hold at most a list of 2,048
+# numbers; no string is longer than the text. An expression within budget at these sizes
+# needs no check per event.
+INGEST_ITEMS = MAX_ATTRIBUTES_BYTES // 2
+INGEST_CHARS = 10_000
 # Characters a string-scanning token reads per step; a regex costs its pattern too.
 CHARS_PER_STEP = 32
 STRING_TOKENS = frozenset({"contains", "startsWith", "endsWith", "matches", "+", "size", "string"})
@@ -324,7 +330,9 @@ def compile_condition(cond: Condition, tz: ZoneInfo, owner: str, failures: Expre
         checks.append(lambda e: (start is None or e.occurred_at >= start) and (end is None or e.occurred_at < end))
     if cond.expr:
         program = compile_expression(cond.expr)
-        cost = None if Cost.of(cond.expr).fixed else Cost.of(cond.expr)
+        cost = Cost.of(cond.expr)
+        if cost.fixed or cost.steps(INGEST_ITEMS, INGEST_CHARS) <= COST_BUDGET:
+            cost = None
 
         def expression_holds(e: Event) -> bool:
             try:

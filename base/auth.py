@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import connection
+from django.db import OperationalError, connection
 from django.utils import timezone
 from ninja.errors import AuthorizationError
 from ninja.security import HttpBearer
@@ -28,7 +28,7 @@ class KeyAuth(HttpBearer):
             raise AuthorizationError(403, f"a {key.role} key cannot do this; it needs one of: {', '.join(sorted(self.roles))}")
         now = timezone.now()
         if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
-            ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+            _record_use(key.pk, now)
         request.api_key = key
         return key
 
@@ -50,6 +50,33 @@ def _active_key(digest: str) -> ApiKey | None:
     pk, name, role, last_used_at = row
     last_used_at = stored_time(last_used_at) if last_used_at is not None else None
     return ApiKey.from_db(connection.alias, _KEY_COLUMNS, (pk, name, role, last_used_at))
+
+
+def _record_use(pk: int, now) -> None:
+    """Write the key's last use unless that would wait: a read must not queue behind the scorer,
+    which holds SQLite's one write lock for a whole batch. A skipped write is made by the key's
+    next request that finds the database free (the column is "at most a minute or so behind")."""
+    table, q = ApiKey._meta.db_table, connection.ops.quote_name
+    when = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # A row another request is writing is skipped, not waited for.
+            cursor.execute(f"UPDATE {q(table)} SET {q('last_used_at')} = %s WHERE {q('id')} = "
+                           f"(SELECT {q('id')} FROM {q(table)} WHERE {q('id')} = %s FOR UPDATE SKIP LOCKED)", [when, pk])
+        elif connection.vendor == "sqlite" and not connection.in_atomic_block:
+            # In autocommit SQLite's busy handler would wait for the write lock; here it does not.
+            raw = connection.connection
+            timeout = raw.execute("PRAGMA busy_timeout").fetchone()[0]
+            raw.execute("PRAGMA busy_timeout = 0")
+            try:
+                cursor.execute(f"UPDATE {q(table)} SET {q('last_used_at')} = %s WHERE {q('id')} = %s", [when, pk])
+            except OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+            finally:
+                raw.execute(f"PRAGMA busy_timeout = {int(timeout)}")
+        else:
+            ApiKey.objects.filter(pk=pk).update(last_used_at=now)
 
 
 reader = KeyAuth(READERS)

@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .conditions import ExpressionError, compile_expression, moment
 from .schema import _as_moment
 
-Problem = Callable[[tuple, str], None]
+# (location, message) or (location, message, offset into the string at the location)
+Problem = Callable[..., None]
 # Rules and streaks both write awards under their id, so they share one id space.
 ID_SECTIONS = (("rules", "streaks"), ("boosts",), ("badges",), ("leaderboards",), ("seasons",))
 
@@ -258,7 +259,10 @@ def _check_condition(condition: dict, loc: tuple, tz: ZoneInfo, problem: Problem
         try:
             compile_expression(expr)
         except ExpressionError as exc:
-            problem((*loc, "expr"), f"CEL: {exc}")
+            if exc.offset is None:
+                problem((*loc, "expr"), f"CEL: {exc}")
+            else:
+                problem((*loc, "expr"), f"CEL: {exc}", exc.offset)
     between = condition.get("between")
     if isinstance(between, dict) and between.get("from") is not None and between.get("until") is not None:
         try:

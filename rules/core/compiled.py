@@ -13,7 +13,7 @@ from . import schema
 from .conditions import ExpressionError, ExpressionFailures, Predicate, compile_condition
 from .checks import check_document, ruleset_timezone
 from .periods import midnight
-from .loading import Issue, RulesetError, in_order, parse_yaml, path_text, plain, position, validate_shape
+from .loading import Issue, RulesetError, in_order, parse_yaml, path_text, plain, position, position_within, validate_shape
 from .ruletests_schema import check_tests
 
 
@@ -167,8 +167,9 @@ def load_ruleset(text: str, source: str = "ruleset.yaml") -> Ruleset:
     # so one upload reports both kinds of problem together.
     doc, issues = validate_shape(root, data)
 
-    def problem(loc: tuple, message: str) -> None:
-        line, column = position(root, loc)
+    def problem(loc: tuple, message: str, offset: int | None = None) -> None:
+        """`offset`: where in the string at `loc` the problem is (a CEL expression's)."""
+        line, column = position(root, loc) if offset is None else position_within(root, loc, offset, text)
         issues.append(Issue(line, column, path_text(loc), message))
 
     check_document(data, problem)

@@ -232,6 +232,35 @@ def position(document: Document, loc: tuple) -> tuple[int, int]:
     return line, column
 
 
+def position_within(document: Document, loc: tuple, offset: int, text: str) -> tuple[int, int]:
+    """The line and column (1-based) of character `offset` of the string value at `loc`, where the
+    YAML wrote it as is: on one line (plain or quoted, without escapes) or as a `|` block. Elsewhere
+    (folded, escaped), the position of the value itself."""
+    node = document.root
+    for part in loc:
+        found = _child(node, part)
+        if found is None:
+            return position(document, loc)
+        node = found[1]
+    if not isinstance(node, ScalarNode) or not 0 <= offset <= len(node.value):
+        return position(document, loc)
+    start, end = node.start_mark, node.end_mark
+    before = node.value[:offset]
+    if node.style in (None, "'", '"') and start.line == end.line:
+        quotes = 0 if node.style is None else 1
+        if end.column - start.column == len(node.value) + 2 * quotes:
+            return start.line + 1, start.column + 1 + quotes + offset
+    elif node.style == "|":
+        lines = text.splitlines()
+        row = start.line + 1 + before.count("\n")  # 0-based: the block starts on the line after `|`
+        # The block's indentation is its first written line's; deeper lines keep the rest as text.
+        first = next((line for line in lines[start.line + 1:row + 1] if line.strip()), None)
+        if row < len(lines) and first is not None:
+            indent = len(first) - len(first.lstrip(" "))
+            return row + 1, indent + 1 + len(before) - (before.rfind("\n") + 1)
+    return start.line + 1, start.column + 1
+
+
 def path_text(loc: Iterable) -> str:
     text = ""
     for part in loc:

@@ -202,3 +202,22 @@ def test_an_export_reads_lone_surrogates_stored_earlier(integration, admin):
     exported = answer.json()["events"][0]
     assert exported["attributes"] == {"k\ufffd": ["v\ufffd"]}
     assert exported["text"].startswith("a\ufffd")
+
+
+def test_a_content_length_that_is_not_a_number_is_400(admin):
+    answer = admin.client.patch("/api/v1/people/ana@example.com", "{}", content_type="application/json",
+                                CONTENT_LENGTH="12abc", **admin._headers())
+
+    assert answer.status_code == 400, answer.content[:300]
+    assert answer.json()["error"] == "invalid_content_length"
+    assert "Content-Length" in answer.json()["message"]
+
+
+def test_a_content_length_that_is_not_a_number_is_400_at_an_adapter(client, db, redis, settings):
+    settings.SLACK_SIGNING_SECRET = "s3cret"
+
+    answer = client.post(SLACK_URL, b"{}", content_type="application/json", CONTENT_LENGTH="12abc",
+                         HTTP_X_SLACK_REQUEST_TIMESTAMP="1", HTTP_X_SLACK_SIGNATURE=sign(b"{}", 1, "s3cret"))
+
+    assert answer.status_code == 400, answer.content[:300]
+    assert answer.json()["error"] == "invalid_content_length"

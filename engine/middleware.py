@@ -50,8 +50,8 @@ def _body_refusal(request) -> JsonResponse | None:
 
 
 def _too_large(limit: int) -> JsonResponse:
-    return JsonResponse({"error": "body_too_large", "message": f"a request to the API is limited to {limit:,} bytes; "
-                         "send less in one request"}, status=413)
+    return JsonResponse({"error": "body_too_large", "message": f"a request to the API is limited to {limit:,} bytes "
+                         "(some routes take less, see docs/api.md); send less in one request"}, status=413)
 
 
 def _is_json(response) -> bool:

@@ -54,7 +54,12 @@ def read_limited_body(request, limit: int, what: str) -> bytes:
     from django.core.exceptions import RequestDataTooBig
 
     too_large = ApiError(413, "body_too_large", f"{what} is limited to {limit:,} bytes")
-    if int(request.headers.get("Content-Length") or 0) > limit:
+    header = request.headers.get("Content-Length") or "0"
+    try:
+        length = int(header)
+    except ValueError:
+        raise ApiError(400, "invalid_content_length", f"Content-Length must be a number of bytes, not {header[:50]!r}") from None
+    if length > limit:
         raise too_large
     try:
         body = request.body

@@ -23,7 +23,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, DataError, IntegrityError, transaction
 from django.utils import timezone
 
 from base.gc_pause import gc_paused
@@ -118,8 +118,17 @@ def _expand_oldest() -> bool:
             # the body stays, so nothing the sender was told we received is gone.
             batch.status, batch.error = EventBatch.REFUSED, exc.body()
             log.warning("event batch %s refused at expansion: %s", batch.pk, exc.message)
+        except (DataError, IntegrityError) as exc:
+            # A value the database refuses, or a key it finds taken after every retry: the batch's
+            # own trouble, which no later drain mends. Set aside with the reason, body kept, so the
+            # batches behind it are expanded.
+            log.warning("event batch %s could not be stored: %s", batch.pk, exc)
+            batch.status = EventBatch.REFUSED
+            batch.error = {"error": "unstorable", "message": "the database refused to store the batch's events "
+                           f"({type(exc).__name__}: {_first_line(exc)}); it is kept as sent: fix the events and send "
+                           "them again, or report this to the Plaudit operators"}
         except DatabaseError:
-            raise  # the database's trouble, not the batch's: it stays received, for the next drain
+            raise  # the database's trouble (unreachable, locked), not the batch's: it stays received, for the next drain
         except Exception as exc:
             # A bug of ours must not hold every later batch back: this one is set aside, body kept.
             log.exception("event batch %s could not be expanded", batch.pk)
@@ -134,3 +143,7 @@ def _expand_oldest() -> bool:
         batch.save(update_fields=["status", "body", "accepted", "duplicate_ids", "error", "expanded_at"])
     return True
 
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [""])[0][:300]

@@ -32,6 +32,9 @@ from .scoring_queue import enqueue_scoring
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 1000
+# Distinct people one request may name (actors, target authors, mentions given or found in the
+# text): each one unknown is created, and a request must not fill the directory by itself.
+MAX_PEOPLE = 10_000
 # The event format is the rules core's, so rule tests accept exactly what ingest accepts.
 EventIn = EventDoc
 _batch_of_events = TypeAdapter(list[EventIn])
@@ -102,7 +105,32 @@ def check_events(raw: Any) -> tuple[list[EventIn], bool]:
         raise
     if any(event.type == "undo" and not event.target for event in events):
         _raise_problems(items, single)
+    _check_people_named(events)
     return events, single
+
+
+def _check_people_named(events: list[EventIn]) -> None:
+    # Counting at most every name a request could hold is cheap, and far under the limit for
+    # the batches senders send; only a request that could be over it has its texts parsed.
+    most = 0
+    for e in events:
+        most += 2 if e.target and e.target.author else 1
+        most += len(e.mentions) if e.mentions is not None else (e.text.count("@") if e.text else 0)
+    if most <= MAX_PEOPLE:
+        return
+    named: set[str] = set()
+    for e in events:
+        named.add(e.actor.id)
+        if e.target and e.target.author:
+            named.add(e.target.author.id)
+        if e.mentions is not None:
+            named.update(m.lstrip("@") for m in e.mentions)
+        elif e.text and "@" in e.text:
+            named.update(parse_mentions(e.text))
+    if len(named) > MAX_PEOPLE:
+        raise ApiError(422, "too_many_people", f"a request names at most {MAX_PEOPLE:,} distinct people (actors, target "
+                       f"authors and mentions, given or found in the text); this one names {len(named):,}: send the "
+                       "events in smaller batches")
 
 
 def _raise_problems(items: list, single: bool) -> None:

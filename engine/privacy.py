@@ -16,11 +16,13 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import secrets
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from redis import RedisError
 
@@ -50,7 +52,11 @@ def _iso(value):
 def export_person(person: Person) -> dict:
     """Everything held about the person, as plain JSON data."""
     catch_up()  # events of batches received with respond-async are the person's data too
+    with _text_read_leniently():
+        return _as_unicode(_document(person))
 
+
+def _document(person: Person) -> dict:
     events = Event.objects.filter(actor=person).order_by("seq")
     awards = Award.objects.filter(recipient=person).select_related("event").order_by("id")
     document = {
@@ -81,6 +87,37 @@ def export_person(person: Person) -> dict:
         "sign_in": _sign_in(person.key),
     }
     return document
+
+
+# Text stored before ingest refused what no database should hold may carry lone surrogates (in
+# JSON as escapes, or on SQLite as bytes that are not UTF-8): the person's data is exported anyway,
+# each such character as U+FFFD, as a strict JSON reader elsewhere would want it.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+@contextmanager
+def _text_read_leniently():
+    if connection.vendor != "sqlite":
+        yield
+        return
+    connection.ensure_connection()
+    raw = connection.connection
+    previous = raw.text_factory
+    raw.text_factory = lambda data: data.decode("utf-8", "replace")
+    try:
+        yield
+    finally:
+        raw.text_factory = previous
+
+
+def _as_unicode(value):
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_as_unicode(k): _as_unicode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_unicode(v) for v in value]
+    return value
 
 
 def _sign_in(person_key: str) -> dict | None:

@@ -80,7 +80,8 @@ def test_any_event_hashes_as_it_always_did(raw):
 @pytest.mark.parametrize("attributes", [
     {"big": 10 ** 40, "neg": -0.0, "tiny": 5e-324, "exp": 1e21},
     {"t": (1, "two"), "nested": {"b": {"d": 1, "c": 2}, "a": []}},
-    {"ctrl": "\x00\x1f\"\\/", "astral": "\U0001f600", "lone": "\ud800"},
+    # NUL and lone surrogates are refused at validation (tests/test_hostile_ingest.py)
+    {"ctrl": "\x01\x1f\"\\/", "astral": "\U0001f600"},
 ])
 def test_unusual_attribute_values_hash_as_they_always_did(attributes):
     # given values JSON allows at the edges, and what Python callers (importer, adapters) may pass

@@ -32,6 +32,9 @@ USER_MENTION = re.compile(r"<@([UW]\w+)(?:\|[^>]*)?>")
 CHANNEL_REF = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>")
 LINK = re.compile(r"<(https?://[^>|]+)(?:\|([^>]*))?>")
 # A permalink to another Slack message: https://team.slack.com/archives/C123/p1700000000000100
+# Unix seconds in ASCII digits: str.isdigit() also takes superscripts and other scripts' digits,
+# which int() then refuses.
+TIMESTAMP = re.compile(r"[0-9]{1,12}")
 PERMALINK = re.compile(r"https://[\w.-]+\.slack\.com/archives/([CG][A-Z0-9]+)/p(\d{10})(\d{6})")
 
 
@@ -77,7 +80,7 @@ def _signature_problem(request, body: bytes) -> str | None:
     signature = request.headers.get("X-Slack-Signature")
     if not timestamp or not signature:
         return "X-Slack-Request-Timestamp and X-Slack-Signature are required"
-    if not timestamp.isdigit():
+    if not TIMESTAMP.fullmatch(timestamp):
         return "X-Slack-Request-Timestamp is not a Unix time"
     # slack_sdk checks the v0 HMAC over the raw body and the 5-minute window (replays), in constant time.
     if not SignatureVerifier(secret).is_valid(body, timestamp, signature):

@@ -8,16 +8,21 @@ text the same way.
 from __future__ import annotations
 
 import re
+from itertools import islice
+
+from .eventschema import MAX_HASHTAG_LENGTH, MAX_HASHTAGS, MAX_MENTIONS, MAX_PERSON_ID_LENGTH
 
 HASHTAG = re.compile(r"(?<![\w&])#(\w[\w-]*)")
 MENTION = re.compile(r"(?<![\w])@([\w.+-]+(?:@[\w-]+(?:\.[\w-]+)+)?)")
 
 
+# Found in text, hashtags and mentions keep the limits of the lists an event gives: the first 100
+# distinct of each, in the order of the text; a run too long to be one is not one.
 def parse_hashtags(text: str) -> list[str]:
-    return list(dict.fromkeys(HASHTAG.findall(text)))
+    found = (t for t in HASHTAG.findall(text) if len(t) <= MAX_HASHTAG_LENGTH)
+    return list(islice(dict.fromkeys(found), MAX_HASHTAGS))
 
 
 def parse_mentions(text: str) -> list[str]:
-    # A person id is at most 200 characters; a longer "@..." run in free text is not a mention.
     found = (m.rstrip(".-") for m in MENTION.findall(text))
-    return list(dict.fromkeys(m for m in found if 0 < len(m) <= 200))
+    return list(islice(dict.fromkeys(m for m in found if 0 < len(m) <= MAX_PERSON_ID_LENGTH), MAX_MENTIONS))

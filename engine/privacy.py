@@ -6,9 +6,9 @@ ledger, badge counts and engagement figures stay whole as anonymous aggregates, 
 or profile shows. What they wrote goes (event texts and attributes), what names them goes (their
 mentions, and their id, name and email in other people's texts; sign-in, notifications, cached
 answers and failed jobs), their Open Badges assertions are revoked, and their board entries leave
-Redis; then SQLite's write-ahead log and Redis's append-only file are rewritten. Both actions are written to the privacy audit, which names the
-person only by a keyed hash, so an auditor can confirm a request for a known id without the audit
-itself keeping the id.
+Redis; then SQLite's write-ahead log and Redis's append-only file are rewritten. Both actions are
+written to the privacy audit, which names the person only by a keyed hash, so an auditor can
+confirm a request for a known id without the audit itself keeping the id.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from redis import RedisError
+from redis.exceptions import RedisClusterException
 
 from badges.models import BadgeGrant, BadgeProgress
 from base.inbox import catch_up, drain_inbox
@@ -239,8 +240,8 @@ def do_erase_person(person: Person, *, requested_by: str) -> ErasureReport:
 
 def _rewrite_storage() -> None:
     """Old copies of the erased data stay in SQLite's write-ahead log and Redis's append-only
-    file until those are rewritten: rewrite them now (docs/operations.md#privacy says what is left
-    to the operator). A failure leaves them to the next automatic rewrite, with a warning."""
+    file until those are rewritten: rewrite them now (docs/operations.md#privacy-completing-an-erasure
+    says what is left to the operator). A failure leaves them to the next automatic rewrite, with a warning."""
     _checkpoint_sqlite()
     try:
         r = get_redis()
@@ -249,19 +250,21 @@ def _rewrite_storage() -> None:
         if is_cluster(boards):
             for node in boards.get_nodes():
                 _rewrite_aof(boards.get_redis_connection(node), f"the boards' Redis node {node.name}")
-    except RedisError as exc:
+    except (RedisError, RedisClusterException) as exc:
         log.warning("erasure: the append-only files were not rewritten (%s); run BGREWRITEAOF once Redis is back", exc)
 
 
 def _checkpoint_sqlite() -> None:
     if connection.vendor != "sqlite":
-        return  # PostgreSQL: dead row versions go at the next VACUUM (docs/operations.md#privacy)
+        return  # PostgreSQL: dead row versions go at the next VACUUM (docs/operations.md#privacy-completing-an-erasure)
     try:
         with connection.cursor() as cursor:
-            timeout_ms = cursor.execute("PRAGMA busy_timeout").fetchone()[0]
+            cursor.execute("PRAGMA busy_timeout")
+            timeout_ms = cursor.fetchone()[0]
             cursor.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
             try:
-                busy = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                busy = cursor.fetchone()[0]
             finally:
                 cursor.execute(f"PRAGMA busy_timeout = {int(timeout_ms)}")
     except DatabaseError as exc:
@@ -276,7 +279,7 @@ def _rewrite_aof(r, where: str) -> None:
         if not r.info("persistence").get("aof_enabled"):
             return
         r.bgrewriteaof()
-    except RedisError as exc:
+    except (RedisError, RedisClusterException) as exc:
         # e.g. a rewrite already under way, which may have copied the data before the erasure
         log.warning("erasure: %s did not start rewriting its append-only file (%s); run BGREWRITEAOF there", where, exc)
 

@@ -2,12 +2,13 @@
 
 Erasure keeps the numbers and drops the person. The person's row is renamed to a random
 `erased-…` id with no name, no role and no aliases, and hidden from every public board, so the
-ledger, badge counts and engagement figures stay whole as anonymous aggregates. What they wrote
-goes (event texts and attributes), what names them goes (mentions in other people's events, sign-in,
-notifications, cached answers and failed jobs), their Open Badges assertions are revoked, and
-their board entries leave Redis. Both actions are written to the privacy audit, which names the
-person only by a keyed hash, so an auditor can confirm a request for a known id without the audit
-itself keeping the id.
+ledger, badge counts and engagement figures stay whole as anonymous aggregates, which no search
+or profile shows. What they wrote goes (event texts and attributes), what names them goes (their
+mentions, and their id, name and email in other people's texts; sign-in, notifications, cached
+answers and failed jobs), their Open Badges assertions are revoked, and their board entries leave
+Redis; then SQLite's write-ahead log and Redis's append-only file are rewritten. Both actions are
+written to the privacy audit, which names the person only by a keyed hash, so an auditor can
+confirm a request for a known id without the audit itself keeping the id.
 """
 
 from __future__ import annotations
@@ -22,15 +23,18 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from redis import RedisError
+from redis.exceptions import RedisClusterException
 
 from badges.models import BadgeGrant, BadgeProgress
 from base.inbox import catch_up, drain_inbox
 from base.models import Award, Event, EventBatch, LevelChange, Person, PrivacyAudit, StreakState, events_mentioning
 from base.names import forget
 from base.redis import get_redis
+from leaderboards.connection import boards_redis, is_cluster
 from leaderboards.store import hide_member_as
 from notifications.models import Notification
 
@@ -39,6 +43,20 @@ from . import keys as engine_keys
 log = logging.getLogger(__name__)
 ERASED_NAME = "a former colleague"
 ERASED_REASON = "erased at the person's request"
+ERASED_PREFIX = "erased-"
+# How long the checkpoint after an erasure waits for SQLite's readers and writer before it leaves
+# the log for SQLite's next automatic checkpoint (and says so in the log).
+CHECKPOINT_WAIT_MS = 2000
+
+
+def is_erased(person: Person) -> bool:
+    """The anonymous row an erasure leaves: it keeps the ledger's numbers and is no one's profile."""
+    return person.key.startswith(ERASED_PREFIX) and not person.name
+
+
+def without_erased(people):
+    """People minus the anonymous rows erasures left, for searches and listings."""
+    return people.exclude(key__startswith=ERASED_PREFIX, name="")
 
 
 def subject_digest(person_key: str) -> str:
@@ -133,6 +151,26 @@ def _names(person: Person) -> set[str]:
     return {value for value in (person.key, person.name) if value}
 
 
+def _identifiers(person: Person) -> set[str]:
+    """What names the person in other people's words: their id, display name and email addresses."""
+    emails = person.aliases.filter(source="email").values_list("external_id", flat=True)
+    return _names(person) | {email for email in emails if email}
+
+
+def _naming_pattern(names: set[str]) -> re.Pattern:
+    """Any of the names, in any case, as a whole word: "Ana Ruiz" in "ANA RUIZ said", not "Al" in "Also"."""
+    choices = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{choices})(?!\w)", re.IGNORECASE)
+
+
+def _events_naming(person: Person, old_key: str, names: set[str]):
+    """Other people's events that mention the person or name them in their text."""
+    named = Q(seq__in=events_mentioning(old_key).values("seq"))
+    for name in names:
+        named |= Q(text__icontains=name)
+    return Event.objects.filter(named).exclude(actor=person)
+
+
 def _mentions_anyone(value, names: set[str]) -> bool:
     if isinstance(value, str):
         return any(name in value for name in names)
@@ -198,21 +236,25 @@ def do_erase_person(person: Person, *, requested_by: str) -> ErasureReport:
     # and fail rather than erase around them when that cannot be done.
     drain_inbox()
     report = ErasureReport()
-    old_key, names = person.key, _names(person)
+    old_key, names = person.key, _identifiers(person)
+    naming = _naming_pattern(names)
     with transaction.atomic():
         report.refused_batches_emptied = _empty_refused_batches(names)
         person = Person.objects.select_for_update().get(pk=person.pk)
         report.events_cleared = Event.objects.filter(actor=person).update(text="", attributes={}, mentions=[])
-        for event in events_mentioning(old_key).exclude(actor=person).only("seq", "mentions", "text"):
-            event.mentions = [m for m in event.mentions if m != old_key]
-            event.text = event.text.replace(old_key, ERASED_NAME)
+        for event in _events_naming(person, old_key, names).only("seq", "mentions", "text"):
+            mentions = [m for m in event.mentions if m != old_key]
+            text = naming.sub(ERASED_NAME, event.text)
+            if mentions == event.mentions and text == event.text:
+                continue  # the name was only part of a longer word
+            event.mentions, event.text = mentions, text
             event.save(update_fields=["mentions", "text"])
             report.mentions_removed += 1
         report.awards_kept_anonymous = Award.objects.filter(recipient=person).count()
         report.badges_revoked = BadgeGrant.objects.filter(person=person, revoked_at__isnull=True).update(
             revoked_at=timezone.now(), revocation_reason=ERASED_REASON, revoked_by=requested_by[:100])
         BadgeGrant.objects.filter(person=person).update(reason="")
-        for notification in _notifications_naming(Notification.objects.all(), person):
+        for notification in [n for n in Notification.objects.all().iterator() if _mentions_anyone(n.data, names)]:
             notification.data = _redact(notification.data, names)
             fields = ["data"]
             if notification.status not in ("delivered", "dead"):
@@ -228,7 +270,54 @@ def do_erase_person(person: Person, *, requested_by: str) -> ErasureReport:
         PrivacyAudit.objects.create(action="erase", subject=subject_digest(old_key), requested_by=requested_by[:100],
                                     summary=asdict(report))
     _clean_redis(old_key, person.key, names, report)
+    transaction.on_commit(_rewrite_storage)
     return report
+
+
+def _rewrite_storage() -> None:
+    """Old copies of the erased data stay in SQLite's write-ahead log and Redis's append-only
+    file until those are rewritten: rewrite them now (docs/operations.md#privacy-completing-an-erasure
+    says what is left to the operator). A failure leaves them to the next automatic rewrite, with a warning."""
+    _checkpoint_sqlite()
+    try:
+        r = get_redis()
+        _rewrite_aof(r, "Redis")
+        boards = boards_redis(r)
+        if is_cluster(boards):
+            for node in boards.get_nodes():
+                _rewrite_aof(boards.get_redis_connection(node), f"the boards' Redis node {node.name}")
+    except (RedisError, RedisClusterException) as exc:
+        log.warning("erasure: the append-only files were not rewritten (%s); run BGREWRITEAOF once Redis is back", exc)
+
+
+def _checkpoint_sqlite() -> None:
+    if connection.vendor != "sqlite":
+        return  # PostgreSQL: dead row versions go at the next VACUUM (docs/operations.md#privacy-completing-an-erasure)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA busy_timeout")
+            timeout_ms = cursor.fetchone()[0]
+            cursor.execute(f"PRAGMA busy_timeout = {CHECKPOINT_WAIT_MS}")
+            try:
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                busy = cursor.fetchone()[0]
+            finally:
+                cursor.execute(f"PRAGMA busy_timeout = {int(timeout_ms)}")
+    except DatabaseError as exc:
+        busy = str(exc)
+    if busy:
+        log.warning("erasure: SQLite's write-ahead log is still in use (%s), so it keeps old copies until its next "
+                    "checkpoint; run `PRAGMA wal_checkpoint(TRUNCATE)` when the stack is quiet", busy)
+
+
+def _rewrite_aof(r, where: str) -> None:
+    try:
+        if not r.info("persistence").get("aof_enabled"):
+            return
+        r.bgrewriteaof()
+    except (RedisError, RedisClusterException) as exc:
+        # e.g. a rewrite already under way, which may have copied the data before the erasure
+        log.warning("erasure: %s did not start rewriting its append-only file (%s); run BGREWRITEAOF there", where, exc)
 
 
 def _clean_redis(old_key: str, new_key: str, names: set[str], report: ErasureReport) -> None:

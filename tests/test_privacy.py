@@ -132,3 +132,88 @@ def test_a_signed_in_employee_downloads_her_own_data_and_nobody_elses(admin, cli
     assert PrivacyAudit.objects.filter(action="export", requested_by=f"web:{ANA}").count() == 1
     other = client.get("/people/bob@example.com")
     assert b"/me/export" not in other.content
+
+
+def test_erasure_redacts_her_name_id_and_email_in_other_peoples_posts_and_keeps_the_rest(admin):
+    # given Ana (known by her email too) named in Bob's posts: by a mention, by name and email without one
+    from engine.integrations.identity import do_put_person
+
+    history(admin)
+    do_put_person(ANA, name=None, team=None, email="ana.ruiz@corp.example", aliases=[])
+    more = [
+        event("shoutout", "bob@example.com", id="s2", mentions=[ANA],
+              text=f"Kudos to Ana Ruiz (ana.ruiz@corp.example, @{ANA}) for the workshop #teaching"),
+        event("post", "bob@example.com", id="p3", text="Lunch with ANA RUIZ and the team today"),
+        event("post", "bob@example.com", id="p4", text="Nothing about anyone here"),
+    ]
+    assert admin.post("/events", more).status_code == 202
+    do_score_pending()
+    # when an admin erases her
+    report = admin.client.delete(f"/api/v1/people/{ANA}", **admin._headers()).json()["report"]
+    # then her name, id and email read "a former colleague" in Bob's texts, and the rest of each text stays
+    texts = dict(Event.objects.filter(source_id__in=["s1", "s2", "p3", "p4"]).values_list("source_id", "text"))
+    assert texts["s2"] == "Kudos to a former colleague (a former colleague, @a former colleague) for the workshop #teaching"
+    assert texts["p3"] == "Lunch with a former colleague and the team today"
+    assert texts["s1"] == "Congrats @a former colleague on the cert #certification"
+    assert texts["p4"] == "Nothing about anyone here"
+    assert Event.objects.get(source_id="s2").mentions == []
+    assert report["mentions_removed"] == 4  # c1, s1, s2, p3
+    # and no event anywhere still holds her name, id or email
+    for name in ("Ana Ruiz", ANA, "ana.ruiz@corp.example"):
+        assert not Event.objects.filter(text__icontains=name).exists(), name
+
+
+def _files_holding(paths, text: str) -> list[str]:
+    return [str(p) for p in paths if p.is_file() and text.encode() in p.read_bytes()]
+
+
+def test_erasure_rewrites_the_aof_and_checkpoints_the_sqlite_wal(admin, transactional_db):
+    # given Ana's words committed to the database and her id written to Redis's append-only file
+    import secrets
+    import time
+    from pathlib import Path
+
+    from django.db import connection
+
+    marker = f"erasure-marker-{secrets.token_hex(6)}"
+    assert admin.put_yaml("/ruleset", BASIC_RULESET).status_code == 200
+    assert admin.post("/events", [event("post", {"id": ANA, "name": f"Ana {marker}"}, id="w1",
+                                        text=f"My {marker} notes")]).status_code == 202
+    do_score_pending()
+    r = get_redis()
+    aof_dir = Path(r.config_get("dir")["dir"]) / r.config_get("appenddirname")["appenddirname"]
+    assert _files_holding(aof_dir.iterdir(), ANA), "the AOF holds her id before the erasure"
+    rewrites = r.info("persistence")["aof_rewrites"]
+
+    # when an admin erases her
+    assert admin.client.delete(f"/api/v1/people/{ANA}", **admin._headers()).status_code == 200
+
+    # then Redis rewrites its append-only file, which no longer holds her id
+    deadline = time.monotonic() + 30
+    while True:
+        info = r.info("persistence")
+        if info["aof_rewrites"] > rewrites and not info["aof_rewrite_in_progress"] and not info["aof_rewrite_scheduled"]:
+            break
+        assert time.monotonic() < deadline, "no AOF rewrite after the erasure"
+        time.sleep(0.05)
+    assert _files_holding(aof_dir.iterdir(), ANA) == []
+    # and on SQLite the write-ahead log is checkpointed and emptied, so her words are in neither file
+    if connection.vendor == "sqlite":
+        database = Path(connection.settings_dict["NAME"])
+        wal = database.with_name(database.name + "-wal")
+        assert not wal.exists() or wal.stat().st_size == 0
+        assert _files_holding([database, wal], marker) == []
+
+
+def test_the_anonymous_row_an_erasure_leaves_is_no_ones_profile_in_the_api(admin, reader):
+    # given Ana erased: her ledger stays under an anonymous id
+    history(admin)
+    admin.client.delete(f"/api/v1/people/{ANA}", **admin._headers())
+    anonymous = Person.objects.get(key__startswith="erased-")
+    # when anyone asks for that id's profile or awards
+    for api in (reader, admin):
+        for path in (f"/people/{anonymous.key}", f"/people/{anonymous.key}/awards"):
+            response = api.get(path)
+            # then it is someone unknown, with no team, points or dated awards
+            assert response.status_code == 404, path
+            assert response.json()["error"] == "not_found" and "Data" not in response.text, path

@@ -12,7 +12,7 @@ from base.levels import level_progress
 from base.models import Award, Person
 from base.redis import get_redis
 from engine.people import do_update_person
-from engine.privacy import export_person, record_export
+from engine.privacy import export_person, is_erased, record_export, without_erased
 from leaderboards.reads import person_standings
 from rulesets.active import active_ruleset
 
@@ -60,21 +60,25 @@ def me(request):
 @signed_in
 def person_page(request, key: str):
     person = Person.objects.filter(key=key).first()
-    if person is None:
+    # An erased person's anonymous row keeps the numbers for the totals and is no one's profile.
+    if person is None or is_erased(person):
         return not_found(request, f"There is no one with the id {key!r}. Search for people by name instead.")
     ruleset, _ = active_ruleset()
     own = may_change(request, person)
+    # Someone who opted out keeps their numbers to themselves (and admins): points, level, badges,
+    # recent awards and ranks would together give away where they stand on the public boards.
+    shown = person.public or own
+    if not shown:
+        return page(request, "web/person.html", {"person": person, "own": own, "shown": False, "show_ranks": False})
     level = ruleset.level_for(person.points) if ruleset else None
     upcoming = ruleset.next_level(person.points) if ruleset else None
-    # Someone who opted out keeps their ranks to themselves (and admins).
-    show_ranks = person.public or own
-    ranks = person_standings(get_redis(), ruleset, person) if ruleset and show_ranks else []
+    ranks = person_standings(get_redis(), ruleset, person) if ruleset else []
     names = {b.id: b.name or b.id for b in ruleset.leaderboards} if ruleset else {}
     badges = with_images(ruleset, badge_progress(ruleset, person)) if ruleset else []
     return page(request, "web/person.html", {
-        "person": person, "own": own, "level": level, "next_level": upcoming,
+        "person": person, "own": own, "shown": True, "level": level, "next_level": upcoming,
         "progress": level_progress(person.points, level, upcoming) if upcoming else 1.0,
-        "ranks": ranks, "show_ranks": show_ranks, "names": names,
+        "ranks": ranks, "show_ranks": True, "names": names,
         "earned": [b for b in badges if b["earned"]], "available": [b for b in badges if not b["earned"]],
         "awards": recent_awards(ruleset, person),
     })
@@ -105,9 +109,12 @@ def people(request):
     results = None
     if form.is_bound and form.is_valid() and form.cleaned_data["q"]:
         q = form.cleaned_data["q"].strip()
-        results = list(Person.objects.filter(Q(name__icontains=q) | Q(key__icontains=q) | Q(team__icontains=q))
-                       .order_by("name", "key")[:SEARCH_RESULTS])
-    return page(request, "web/people.html", {"form": form, "results": results, "limit": SEARCH_RESULTS},
+        matches = Person.objects.filter(Q(name__icontains=q) | Q(key__icontains=q) | Q(team__icontains=q))
+        results = list(without_erased(matches).order_by("name", "key")[:SEARCH_RESULTS])
+    # Points show for people on the public boards; an opted-out person's only to them and admins.
+    with_points = {p.pk for p in results or [] if p.public or may_change(request, p)}
+    return page(request, "web/people.html", {"form": form, "results": results, "limit": SEARCH_RESULTS,
+                                             "with_points": with_points},
                 status=422 if form.errors else 200)
 
 

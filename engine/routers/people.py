@@ -21,7 +21,7 @@ from rulesets.active import active_ruleset
 
 from ..integrations.identity import do_put_person
 from ..merge import do_merge_people
-from ..privacy import do_erase_person, do_export_person
+from ..privacy import do_erase_person, do_export_person, is_erased
 from .awards_out import AwardOut, award_rows, awards_out
 
 router = Router(tags=["people"])
@@ -79,6 +79,15 @@ def _person(person_id: str) -> Person:
     return person
 
 
+def _shown_person(person_id: str) -> Person:
+    """A person to read about: an erased person's anonymous row keeps the numbers for the totals
+    and answers like an unknown id, so its team, points and dated awards are no one's profile."""
+    person = _person(person_id)
+    if is_erased(person):
+        raise NotFound(f"no person with id {person_id!r}")
+    return person
+
+
 def _person_out(person_id: str) -> dict:
     person = _person(person_id)
     ruleset, _ = active_ruleset()
@@ -101,6 +110,7 @@ def _person_out(person_id: str) -> dict:
 
 @router.get("/{person_id}", auth=auth.reader, response=PersonOut)
 def get_person(request, person_id: str):
+    _shown_person(person_id)
     return _person_out(person_id)
 
 
@@ -189,5 +199,5 @@ class AwardsPage(Schema):
 
 @router.get("/{person_id}/awards", auth=auth.reader, response=AwardsPage)
 def person_awards(request, person_id: str, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=10_000_000)):
-    rows = award_rows().filter(recipient=_person(person_id)).order_by("-event_id", "-id")
+    rows = award_rows().filter(recipient=_shown_person(person_id)).order_by("-event_id", "-id")
     return {"total": rows.count(), "awards": awards_out(rows[offset:offset + limit])}

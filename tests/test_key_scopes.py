@@ -102,3 +102,29 @@ def test_apikey_create_refuses_sources_it_cannot_use(db, args, problem):
     with pytest.raises(CommandError, match=problem):
         call_command("apikey", "create", "--name", "x", *args, stdout=io.StringIO(), stderr=io.StringIO())
     assert not ApiKey.objects.exists()
+
+
+def test_the_adapters_refuse_a_key_scoped_to_other_sources(admin, lms):
+    # given the LMS's key, scoped to `lms:`, used on the xAPI and Viva Engage adapters, which write
+    # `xapi:` and `viva:` ids
+    from tests.test_teams_viva import REFS, viva_send, yammer
+    from tests.test_xapi import send, statement
+
+    admin.put_yaml("/ruleset", BASIC_RULESET)
+    # when
+    xapi = send(Client(), statement(), key=lms.key)
+    viva = viva_send(lms, {"messages": [yammer(9101, 11, "hello")], "references": REFS})
+    # then both are refused, naming the source, and nothing is stored
+    assert xapi.status_code == 403 and xapi.json()["error"] == "source_not_allowed", xapi.content
+    assert viva.status_code == 403 and viva.json()["error"] == "source_not_allowed", viva.content
+    assert admin.get("/events/viva:9101").status_code == 404
+
+
+def test_the_adapters_take_a_key_scoped_to_their_own_source(admin, db, redis):
+    # given a key issued for the xAPI adapter's source
+    xapi_key = do_create_api_key(name="lrs", role="integration", sources=["xapi"])[1]
+    from tests.test_xapi import send, statement
+
+    admin.put_yaml("/ruleset", BASIC_RULESET)
+    # when / then
+    assert send(Client(), statement(), key=xapi_key).status_code == 200

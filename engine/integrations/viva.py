@@ -20,6 +20,7 @@ from ninja.errors import AuthorizationError
 from rules.core.textparse import parse_hashtags
 
 from base.auth import SENDERS, KeyAuth
+from base.key_scopes import check_sources
 from base.errors import ApiError, read_limited_body
 from . import common
 from .identity import resolve
@@ -44,8 +45,10 @@ def messages_view(request):
             payload = json.loads(body)
         except (ValueError, UnicodeDecodeError):
             raise ApiError(400, "invalid_json", "the body is not JSON") from None
+        events = map_payload(payload)
+        check_sources(key, events)  # a key scoped to other sources may not write viva: ids
         with common.atomic():
-            result = common.accept(map_payload(payload))
+            result = common.accept(events)
     except ApiError as exc:
         return JsonResponse(exc.body(), status=exc.status)
     return JsonResponse(result)

@@ -21,6 +21,7 @@ from ninja.errors import AuthorizationError
 from base import auth
 from base.errors import ApiError, read_limited_body
 from base.accept import do_accept_events
+from base.key_scopes import check_sources
 
 from .xapi_statements import map_statements
 
@@ -42,10 +43,11 @@ def statements(request: HttpRequest) -> JsonResponse:
             response = JsonResponse({"error": "method_not_allowed", "message": "this LRS subset accepts POST only"}, status=405)
             response["Allow"] = "POST"
             return _version_headers(response)
-        _authenticate(request)
+        key = _authenticate(request)
         _check_version(request)
         raw = _read_json(request)
         ids, events = map_statements(raw)
+        check_sources(key, events)  # a key scoped to other sources may not write xapi: ids
         _accept(events)
         return _version_headers(JsonResponse(ids, safe=False))
     except ApiError as exc:
@@ -56,7 +58,7 @@ def statements(request: HttpRequest) -> JsonResponse:
         return _version_headers(response)
 
 
-def _authenticate(request: HttpRequest) -> None:
+def _authenticate(request: HttpRequest):
     """Basic (any username, an API key as the password) or Bearer; integration or admin keys only."""
     header = request.headers.get("Authorization", "")
     scheme, _, credentials = header.partition(" ")
@@ -77,6 +79,7 @@ def _authenticate(request: HttpRequest) -> None:
         raise ApiError(403, "forbidden", exc.message) from None
     if key is None:
         raise ApiError(401, "unauthorized", "unknown or revoked API key")
+    return key
 
 
 def _check_version(request: HttpRequest) -> None:

@@ -57,8 +57,9 @@ def slack_escape(text: str) -> str:
 
 
 def teams_escape(text: str) -> str:
-    # A TextBlock's markdown makes `[text](url)` a link: a zero-width space keeps a name from becoming one.
-    return text.replace("](", "]\u200b(")
+    # A TextBlock's markdown makes `[text](url)` a link and `**x**` bold: a zero-width space keeps a
+    # name from becoming either.
+    return text.replace("](", "]\u200b(").replace("**", "*\u200b*")
 
 
 ESCAPES = {"slack": slack_escape, "email": html.escape, "teams": teams_escape, "text": None}
@@ -355,8 +356,11 @@ def _finalizer(escape):
     return finalize
 
 
-def default_text(name: str) -> str:
-    return (DEFAULTS_DIR / f"{name}.j2").read_text()
+def default_text(name: str, kind: str = "slack") -> str:
+    """The shipped template: Slack's mrkdwn by default; Teams' markdown and email's plain text have
+    their own (defaults/<kind>/), so no kind shows another's markup."""
+    own = DEFAULTS_DIR / kind / f"{name}.j2"
+    return (own if own.is_file() else DEFAULTS_DIR / f"{name}.j2").read_text()
 
 
 @lru_cache(maxsize=256)

@@ -12,7 +12,7 @@
   A refusal names the limit, so a template refused at save says what to change.
 - Escaped per channel kind by `finalize`, which every `{{ ... }}` passes through and `|safe`
   cannot skip: Slack's &, <, > (so a display name like `<!channel>` cannot ping anyone), HTML
-  for email, markdown links for Teams, whose text goes into a card built as data (kinds/teams.py),
+  for email, markdown links and bold for Teams, whose text goes into a card built as data (kinds/teams.py),
   never into JSON text.
 """
 

@@ -126,7 +126,7 @@ def to_csv(answer: dict, table: str) -> str:
         writer.writerow(["group", "period", "from", "until", "top_poster",
                          *[c for name in figures.FIGURES for c in (name, f"{name}_previous", f"{name}_change")]])
         for row in answer["rows"]:
-            cells = [row["group"], row["period"], row["from"], row["until"], row["top_poster"] or ""]
+            cells = [_cell(row[c]) for c in ("group", "period", "from", "until", "top_poster")]
             for name in figures.FIGURES:
                 f = row["figures"][name]
                 cells += [_cell(f["value"]), _cell(f["previous"]), _cell(f["change"])]
@@ -141,6 +141,7 @@ def to_csv(answer: dict, table: str) -> str:
 
 
 def _cell(value) -> str:
+    """Every cell goes through here: text a spreadsheet would run is neutralised, numbers stay numbers."""
     if value is None:
         return ""
     return _safe(value) if isinstance(value, str) else str(value)

@@ -35,6 +35,8 @@ CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 10.0
 PROBE_TIMEOUT = 3.0
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215: the IPv4 address is in the last 32 bits too
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
 _CGNAT = ipaddress.ip_network("100.64.0.0/10")
 _METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
 
@@ -154,13 +156,34 @@ def _allow_list() -> tuple[set[str], list]:
     return hosts, networks
 
 
+def _embedded_ipv4(ip) -> list[tuple[str, ipaddress.IPv4Address]]:
+    """The IPv4 addresses an IPv6 address carries, which is where its packets end up."""
+    if ip.version != 6:
+        return []
+    if ip.ipv4_mapped is not None:
+        return [("an IPv4-mapped address of", ip.ipv4_mapped)]
+    if ip.sixtofour is not None:
+        return [("a 6to4 address of", ip.sixtofour)]
+    if ip.teredo is not None:
+        server, client = ip.teredo
+        return [("a Teredo address of", client), ("a Teredo address of", server)]
+    if ip in _NAT64 or ip in _NAT64_LOCAL:
+        return [("a NAT64 address of", ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))]
+    if ip in _IPV4_COMPATIBLE and int(ip) > 1:
+        return [("an IPv4-compatible address of", ipaddress.IPv4Address(int(ip)))]
+    return []
+
+
 def forbidden_reason(address: str) -> str | None:
     """Why an address is off limits, or None for a public one."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if ip.version == 6 and ip.ipv4_mapped is not None:
-        return forbidden_reason(str(ip.ipv4_mapped))
-    if ip.version == 6 and ip in _NAT64:
-        return forbidden_reason(str(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)))
+    embedded = _embedded_ipv4(ip)
+    for how, ipv4 in embedded:
+        reason = forbidden_reason(str(ipv4))
+        if reason:
+            return f"{how} {ipv4}, {reason}"
+    if embedded:  # every IPv4 address it carries is public: it is as public as they are
+        return None
     if ip in _METADATA:
         return "the cloud metadata address"
     if ip.is_loopback:

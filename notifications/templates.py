@@ -41,7 +41,7 @@ SAMPLES: dict[str, dict] = {
 
 def template_text(kind: str, name: str) -> str:
     override = TemplateOverride.objects.filter(kind=kind, name=name).values_list("text", flat=True).first()
-    return override if override is not None else default_text(name)
+    return override if override is not None else default_text(name, kind)
 
 
 def check_template(kind: str, name: str, text: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -29,6 +30,12 @@ SSRF_CORPUS = [
     "http://[fd00:ec2::254]/",     # the IPv6 metadata address
     "http://[fe80::1]/",
     "http://[64:ff9b::7f00:1]/",   # NAT64 of 127.0.0.1
+    "http://[64:ff9b:1::a00:1]/",  # local-use NAT64 (RFC 8215) of 10.0.0.1
+    "http://[2002:7f00:1::]/",     # 6to4 of 127.0.0.1
+    "http://[2002:a9fe:a9fe::1]/", # 6to4 of 169.254.169.254
+    "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/",  # Teredo, client 127.0.0.1
+    "http://[::7f00:1]/",          # IPv4-compatible 127.0.0.1
+    "http://[::ffff:0a00:0001]/",  # IPv4-mapped 10.0.0.1, written in hex
     "https://127.0.0.1:443/",
     "http://user:pass@example.com/",
     "file:///etc/passwd",
@@ -57,6 +64,27 @@ def test_public_addresses_pass_the_check_and_plain_http_is_refused_in_production
     with pytest.raises(outbound.OutboundRefused, match="https"):
         outbound.check_url("http://93.184.215.14/")
     assert outbound.check_url("https://93.184.215.14/hook").addresses == ["93.184.215.14"]
+
+
+@pytest.mark.parametrize("address, words", [
+    ("2002:7f00:1::", "a 6to4 address of 127.0.0.1, a loopback address"),
+    ("2002:0a00:0001::", "a 6to4 address of 10.0.0.1, a private address"),
+    ("2001:0:4136:e378:8000:63bf:80ff:fffe", "a Teredo address of 127.0.0.1, a loopback address"),
+    ("64:ff9b::a9fe:a9fe", "a NAT64 address of 169.254.169.254, the cloud metadata address"),
+    ("::7f00:1", "an IPv4-compatible address of 127.0.0.1, a loopback address"),
+])
+def test_an_ipv6_address_carrying_an_ipv4_one_is_judged_by_the_ipv4_one(settings, address, words):
+    # given: a name resolving to the IPv6 form (a DNS answer an attacker controls)
+    settings.OUTBOUND_ALLOW = []
+    # then: refused, naming the IPv4 address it carries
+    with pytest.raises(outbound.OutboundRefused) as refused:
+        outbound.check_url("https://tunnel.example.com/", FixedNetwork(address))
+    assert words in str(refused.value)
+
+
+def test_the_ipv6_forms_of_a_public_ipv4_address_are_public():
+    assert outbound.forbidden_reason("2002:5db8:d70e::1") is None      # 6to4 of 93.184.215.14
+    assert outbound.forbidden_reason("64:ff9b::5db8:d70e") is None     # NAT64 (DNS64) of 93.184.215.14
 
 
 def test_outbound_allow_opens_a_host_or_a_network_and_nothing_else(settings):
@@ -182,3 +210,40 @@ def test_display_names_cannot_ping_a_slack_channel_or_inject_html():
     assert "<" not in email_html and "&lt;script&gt;" in email_html
     assert "<script>" not in email_bypass  # |safe does not skip the channel's escaping
     assert "](" not in teams_text and "click me" in teams_text  # no markdown link in a Teams card
+
+
+# --- badge images, published in pages and Open Badges data -------------------------------------------
+
+BADGE_RULESET = """\
+ruleset: images
+rules:
+  - id: post
+    when: {type: post}
+    award: {to: actor, points: 1}
+badges:
+  - id: poster
+    name: Poster
+    image: IMAGE
+    criteria: {rule: post}
+"""
+
+
+@pytest.mark.parametrize("image", ["javascript:alert(1)", "JaVaScRiPt:alert(1)", "data:image/svg+xml,<svg onload=alert(1)>",
+                                   "vbscript:msgbox", "//evil.example/x.png", "ftp://example.com/x.png",
+                                   "https://cdn.example.com/a b.png", "/\\evil.example/x.png", "images/x.png"])
+def test_a_badge_image_that_is_not_a_web_address_is_refused_at_its_line_and_column(admin, image):
+    # when
+    response = admin.put_yaml("/ruleset", BADGE_RULESET.replace("IMAGE", json.dumps(image)))
+    # then
+    assert response.status_code == 422, response.content
+    body = response.json()
+    issue = next(d for d in body["details"] if d["path"] == "badges[0].image")
+    assert (issue["line"], issue["column"]) == (9, 5)  # the `image:` key of the first badge
+    assert "https://" in issue["message"] and "javascript:" in issue["message"]
+
+
+@pytest.mark.parametrize("image", ["https://cdn.example.com/poster.png", "http://intranet.example.com/p.png?v=2",
+                                   "/static/badges/poster.png"])
+def test_web_addresses_and_site_paths_are_badge_images(admin, image):
+    response = admin.put_yaml("/ruleset", BADGE_RULESET.replace("IMAGE", json.dumps(image)))
+    assert response.status_code == 200, response.content

@@ -7,6 +7,7 @@ The `description`s here also end up in the JSON Schema editors use (`jsonschema.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -38,6 +39,7 @@ def _as_moment(value: Any) -> Any:
 
 
 Text = Annotated[str, Field(min_length=1, max_length=200)]
+_IMAGE = re.compile(r"(?:https?://[^\x00-\x20\x7f/?#\\@]+|/(?![/\\]))[^\x00-\x20\x7f\\]{0,2000}", re.ASCII | re.IGNORECASE)
 # json_schema_input_type: the JSON Schema shows what authors may write (one value or a list),
 # not the list the validator turns it into.
 Strings = Annotated[list[Text], BeforeValidator(_as_list, json_schema_input_type=Text | list[Text])]
@@ -176,6 +178,16 @@ class Badge(Strict):
     criteria: Criteria
     tiers: Annotated[list[Tier], Field(min_length=1)] | None = Field(
         default=None, description="Ascending thresholds, each granted once; replaces `criteria.count`.")
+
+    @field_validator("image")
+    @classmethod
+    def _image_is_a_web_address(cls, image: str | None) -> str | None:
+        # The image is published in pages and Open Badges data: a javascript: or data: URL there runs
+        # or shows whatever it holds, so only web addresses and the site's own paths are taken.
+        if image is not None and not _IMAGE.fullmatch(image):
+            raise ValueError("give an https:// (or http://) URL or a path on this site starting with /, "
+                             "without spaces; other schemes (javascript:, data:) are not allowed")
+        return image
 
 
 class Leaderboard(Strict):

@@ -15,3 +15,10 @@ def idempotency(scope: str) -> str:
 def rate_limit(kind: str, caller: str, window: int) -> str:
     """How many requests of a kind (`ingest`, `read`) the caller sent in one one-minute window."""
     return f"{PREFIX}:ratelimit:{kind}:{caller}:{window}"
+
+
+# HTTP request metrics, shared by every web process (engine/request_metrics.py): counts by
+# "method route status", latency bucket counts by "route\tbucket", latency sums by route.
+HTTP_REQUESTS = f"{PREFIX}:metrics:http:requests"
+HTTP_LATENCY_BUCKETS = f"{PREFIX}:metrics:http:latency:buckets"
+HTTP_LATENCY_SUM = f"{PREFIX}:metrics:http:latency:sum"

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: it times and counts every request, answers from the middlewares below included.
+    "engine.request_metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -191,3 +193,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# GET /readyz answers 503 once the oldest event waiting for scoring has waited this long (docs/operations.md).
+READY_MAX_LAG_SECONDS = float(os.environ.get("READY_MAX_LAG_SECONDS", "60"))

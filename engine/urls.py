@@ -5,6 +5,7 @@ from .api import api
 from .integrations import xapi
 from .integrations import slack, teams, viva
 from .metrics import metrics_view
+from .routers.health import liveness_view, readiness_view
 from insights.pages import report_page
 
 
@@ -19,6 +20,9 @@ def server_error(request):
 urlpatterns = [
     path("api/v1/", api.urls),
     path("metrics", metrics_view),
+    # Probes for orchestrators: liveness (the process answers) and readiness (it can do its work).
+    path("healthz", liveness_view),
+    path("readyz", readiness_view),
     # Open Badges hosted verification: public, stable URLs outside the versioned API.
     path("openbadges/", include("badges.hosted")),
     # xAPI (an LRS subset) for learning systems: outside /api/v1, its clients speak the xAPI spec.

@@ -8,6 +8,7 @@ in one slot; nothing spans two boards.
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import socket
 import subprocess
@@ -16,11 +17,13 @@ import time
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
+from redis.cluster import RedisCluster
 
 from engine.scoring import do_score_pending
 from leaderboards import keys
-from leaderboards.connection import cluster_client
+from leaderboards.connection import ClusterSettings as ParsedCluster, cluster_client, parse_cluster
 from tests.helpers import BASIC_RULESET, event
 
 pytestmark = pytest.mark.skipif(not shutil.which("redis-server") or not shutil.which("redis-cli"),
@@ -42,25 +45,37 @@ def _free_port() -> int:
                     continue
 
 
-@pytest.fixture(scope="module")
-def cluster_nodes():
-    tmp = Path(tempfile.mkdtemp(prefix="plaudit-cluster-"))
-    ports = [_free_port() for _ in range(3)]
+def _start_cluster(tmp: Path, *, password: str | None = None, tls: Path | None = None):
+    """Three masters on 127.0.0.1, with a password and TLS if asked; yields the node list, then stops them."""
+    ports: list[int] = []
+    while len(ports) < 3:  # a port just released may come back: take three different ones
+        port = _free_port()
+        if port not in ports:
+            ports.append(port)
     processes = []
+    auth = ["--requirepass", password, "--masterauth", password] if password else []
+    cli = ["-a", password, "--no-auth-warning"] if password else []
+    if tls:
+        cli += ["--tls", "--cacert", str(tls / "cert.pem")]
     try:
         for port in ports:
             (tmp / str(port)).mkdir()
+            listen = ["--port", str(port)]
+            if tls:
+                listen = ["--port", "0", "--tls-port", str(port), "--tls-cluster", "yes", "--tls-replication", "yes",
+                          "--tls-cert-file", str(tls / "cert.pem"), "--tls-key-file", str(tls / "key.pem"),
+                          "--tls-ca-cert-file", str(tls / "cert.pem"), "--tls-auth-clients", "no"]
             processes.append(subprocess.Popen(
-                ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes",
+                ["redis-server", *listen, *auth, "--bind", "127.0.0.1", "--cluster-enabled", "yes",
                  "--cluster-config-file", "nodes.conf", "--dir", str(tmp / str(port)), "--save", "",
                  "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"],
                 stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL))
         for port in ports:
-            _wait(lambda: subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True).stdout.strip() == b"PONG")
-        subprocess.run(["redis-cli", "--cluster", "create", *[f"127.0.0.1:{p}" for p in ports], "--cluster-replicas", "0",
+            _wait(lambda: subprocess.run(["redis-cli", *cli, "-p", str(port), "ping"], capture_output=True).stdout.strip() == b"PONG")
+        subprocess.run(["redis-cli", *cli, "--cluster", "create", *[f"127.0.0.1:{p}" for p in ports], "--cluster-replicas", "0",
                         "--cluster-yes"], check=True, capture_output=True, timeout=60)
         for port in ports:
-            _wait(lambda: b"cluster_state:ok" in subprocess.run(["redis-cli", "-p", str(port), "cluster", "info"],
+            _wait(lambda: b"cluster_state:ok" in subprocess.run(["redis-cli", *cli, "-p", str(port), "cluster", "info"],
                                                               capture_output=True).stdout)
         yield ",".join(f"127.0.0.1:{p}" for p in ports)
     finally:
@@ -69,6 +84,11 @@ def cluster_nodes():
         for process in processes:
             process.wait(10)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def cluster_nodes():
+    yield from _start_cluster(Path(tempfile.mkdtemp(prefix="plaudit-cluster-")))
 
 
 def _wait(ready, timeout: float = 20) -> None:
@@ -240,3 +260,91 @@ def test_an_erased_person_leaves_the_boards_on_the_cluster(admin, reader, cluste
             assert b"ana@example.com" not in cluster.zrange(key, 0, -1)
     assert "ana@example.com" not in [p for _, p, _ in entries(reader, "all-time")]
     assert check()[0] == 0
+
+
+# --- a password and TLS -----------------------------------------------------------------------------
+
+PASSWORD = "s3cret/with:odd@chars"
+
+
+@pytest.fixture(scope="module")
+def password_nodes():
+    yield from _start_cluster(Path(tempfile.mkdtemp(prefix="plaudit-cluster-pw-")), password=PASSWORD)
+
+
+def _certificate(directory: Path) -> Path:
+    """A self-signed certificate for 127.0.0.1 (openssl CLI), used as the cluster's CA too."""
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(directory / "key.pem"),
+                    "-out", str(directory / "cert.pem")], check=True, capture_output=True, timeout=60)
+    return directory
+
+
+@pytest.fixture(scope="module")
+def tls_nodes():
+    if not shutil.which("openssl"):
+        pytest.skip("needs the openssl CLI to make a certificate")
+    tmp = Path(tempfile.mkdtemp(prefix="plaudit-cluster-tls-"))
+    certs = _certificate(Path(tempfile.mkdtemp(prefix="plaudit-certs-")))
+    try:
+        yield from ((nodes, certs) for nodes in _start_cluster(tmp, password=PASSWORD, tls=certs))
+    finally:
+        shutil.rmtree(certs, ignore_errors=True)
+
+
+def _url(scheme: str, nodes: str, query: str = "") -> str:
+    from urllib.parse import quote
+
+    return f"{scheme}://:{quote(PASSWORD, safe='')}@{nodes}{query}"
+
+
+def _scores_and_reads(admin, reader, client) -> None:
+    assert admin.put_yaml("/ruleset", BASIC_RULESET).status_code == 200
+    assert admin.post("/events", activity()).status_code == 202
+    do_score_pending()
+    assert entries(reader, "all-time")[0] == (1, "bob@example.com", 35)
+    assert client.get("/readyz").json()["checks"]["boards"] == {"ok": True, "on": "cluster"}
+    assert check()[0] == 0
+
+
+def test_a_cluster_with_a_password_refuses_without_it_and_serves_the_boards_with_it(admin, reader, client, settings,
+                                                                                    password_nodes):
+    # given a cluster that asks for a password, named without it
+    settings.LEADERBOARD_REDIS_CLUSTER = password_nodes
+    # then /readyz says the boards' cluster does not answer
+    boards = client.get("/readyz").json()["checks"]["boards"]
+    assert boards["ok"] is False and "LEADERBOARD_REDIS_CLUSTER" in boards["error"]
+    # when the setting carries the password (URL-quoted)
+    settings.LEADERBOARD_REDIS_CLUSTER = _url("redis", password_nodes)
+    cluster_client(settings.LEADERBOARD_REDIS_CLUSTER).flushall(target_nodes=RedisCluster.ALL_NODES)
+    # then scoring, reads and the drift check run on it
+    _scores_and_reads(admin, reader, client)
+
+
+def test_a_cluster_over_tls_serves_the_boards(admin, reader, client, settings, tls_nodes):
+    nodes, certs = tls_nodes
+    settings.LEADERBOARD_REDIS_CLUSTER = _url("rediss", nodes, f"?ssl_ca_certs={certs / 'cert.pem'}")
+    cluster_client(settings.LEADERBOARD_REDIS_CLUSTER).flushall(target_nodes=RedisCluster.ALL_NODES)
+    _scores_and_reads(admin, reader, client)
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("10.0.0.5:7000,10.0.0.6:7000", ParsedCluster((("10.0.0.5", 7000), ("10.0.0.6", 7000)))),
+    ("redis://:pw@10.0.0.5:7000,10.0.0.6:7000", ParsedCluster((("10.0.0.5", 7000), ("10.0.0.6", 7000)), None, "pw")),
+    ("rediss://boards:p%40ss@h:7000?ssl_cert_reqs=none", ParsedCluster((("h", 7000),), "boards", "p@ss", True,
+                                                                         {"ssl_cert_reqs": "none"})),
+])
+def test_the_setting_is_read_with_password_and_tls(value, expected):
+    assert parse_cluster(value) == expected
+
+
+@pytest.mark.parametrize("value, says", [
+    ("http://h:7000", "neither redis:// nor rediss://"),
+    ("pw@h:7000", "needs the URL form"),
+    ("redis://h:7000?ssl_ca_certs=/ca.pem", "start the URL with rediss://"),
+    ("rediss://h:7000?verify=no", "unknown option 'verify'"),
+    ("redis://h", "'h' is not host:port"),
+])
+def test_a_wrong_setting_says_what_to_write(value, says):
+    with pytest.raises(ImproperlyConfigured, match=re.escape(says)):
+        parse_cluster(value)

@@ -24,6 +24,7 @@ from rq.registry import FailedJobRegistry
 from base.ledger import ledger_batch
 from base.models import ApiKey, Award, Event
 from base.scoring_queue import SCORING_QUEUE
+from leaderboards import keys
 from leaderboards.connection import cluster_client
 from leaderboards.rebuild import check_boards
 from rulesets.active import active_ruleset
@@ -158,7 +159,7 @@ def test_a_cluster_master_killed_and_restarted_under_load(stack_on_cluster, figu
     try:
         # when one master of the boards' cluster is SIGKILLed a third of the way through
         wait_for(lambda: progress["bodies"] >= third, timeout=size(120, 900), what=f"{third} requests sent")
-        victim = cluster.ports[0]
+        victim = cluster_client(cluster.nodes).get_node_from_key(keys.board_key("all-time", "all")).port
         cluster.kill(victim)
         killed_at = time.monotonic()
         # ... the sender goes on, and scoring fails while the master is away

@@ -24,7 +24,10 @@ MAX_DEPTH = 32
 MAX_ALIASES = 100
 # Values after aliases are expanded: a 256 KB document written out has far fewer.
 MAX_NODES = 200_000
+# No number in a ruleset needs more digits; Python refuses to read an int of over 4,300 digits.
+MAX_INT_CHARACTERS = 30
 # Tags YAML itself resolves; anything else (python/object, custom tags) is refused.
+INT_TAG = "tag:yaml.org,2002:int"
 ALLOWED_TAGS = {None, "!", "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
                 "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:map",
                 "tag:yaml.org,2002:seq", "tag:yaml.org,2002:timestamp"}
@@ -177,6 +180,10 @@ def _check_nodes(root: Node, source: str) -> None:
         if tag not in ALLOWED_TAGS:
             mark = node.start_mark
             raise RulesetError([Issue(mark.line + 1, mark.column + 1, "", f"the tag {tag!r} is not allowed in a ruleset")], source)
+        if tag == INT_TAG and len(node.value) > MAX_INT_CHARACTERS:
+            mark = node.start_mark
+            raise RulesetError([Issue(mark.line + 1, mark.column + 1, "", f"a number of {len(node.value):,} characters; "
+                                      f"write at most {MAX_INT_CHARACTERS}")], source)
         if isinstance(node, MappingNode):
             total = 1 + sum(size(k) + size(v) for k, v in node.value)
         elif isinstance(node, SequenceNode):

@@ -742,3 +742,21 @@ def test_a_flow_mapping_with_an_unquoted_time_loads_although_libyaml_refuses_it(
     ruleset = load_ruleset(text, "rules.yaml")
     # then
     assert ruleset.rules[0].spec.when.between.from_.isoformat() == "2026-11-01T00:00:00+01:00"
+
+
+def test_an_integer_too_long_to_read_is_refused_at_its_line():
+    # given: a number Python would refuse to convert (over 4,300 digits)
+    text = dedent("""\
+        ruleset: t
+        rules:
+          - id: post
+            when: {type: post}
+            award: {to: actor, points: %s}
+        """) % ("9" * 5000)
+    # when
+    with pytest.raises(RulesetError) as caught:
+        load_ruleset(text)
+    # then: a validation error at the number, not a crash
+    issue = caught.value.issues[0]
+    assert (issue.line, issue.column) == (5, 32)
+    assert "5,000 characters" in issue.message and "at most 30" in issue.message

@@ -13,6 +13,19 @@ from base.inbox import has_received
 from base.scoring_queue import DEFAULT_QUEUE, SCORING_QUEUE, enqueue_scoring, forget_scoring_request
 from base.models import Event
 from base.redis import get_redis
+from engine.outages import release_broken_connections
+
+
+class DatabaseWorker(SimpleWorker):
+    """Drops database connections a restart broke before and after each job, so a worker that sat
+    idle through a database restart scores the next job instead of failing it and every later one."""
+
+    def execute_job(self, job, queue):
+        release_broken_connections()
+        try:
+            return super().execute_job(job, queue)
+        finally:
+            release_broken_connections()
 
 
 class Command(BaseCommand):
@@ -28,5 +41,5 @@ class Command(BaseCommand):
             forget_scoring_request(r)
             enqueue_scoring()
         connections.close_all()
-        worker = SimpleWorker([SCORING_QUEUE, DEFAULT_QUEUE], connection=r, name=name)
+        worker = DatabaseWorker([SCORING_QUEUE, DEFAULT_QUEUE], connection=r, name=name)
         worker.work(burst=burst, logging_level="WARNING")

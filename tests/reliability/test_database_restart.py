@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -50,11 +51,21 @@ def test_an_idle_worker_scores_every_event_after_postgres_restarts(deployment, f
         statuses += deployment.post_events(sender, body)
     wait_for(lambda: scoring_state(deployment.postgres)[1] == 0, timeout=60, what="the first events scored")
 
-    # when PostgreSQL restarts (every session ends) and more events arrive
+    # when PostgreSQL restarts (every session ends) while more events arrive
+    bodies = posts(BEFORE, AFTER)
+    sent = {"bodies": 0}
+
+    def load():
+        for body in bodies:
+            statuses.extend(deployment.post_events(sender, body))
+            sent["bodies"] += 1
+
+    thread = threading.Thread(target=load)
+    thread.start()
+    wait_for(lambda: sent["bodies"] >= len(bodies) // 2, timeout=60, what="half the bodies sent")
     deployment.postgres.restart()
     restarted = time.monotonic()
-    for body in posts(BEFORE, AFTER):
-        statuses += deployment.post_events(sender, body)
+    thread.join()
 
     # then every event is scored exactly once within 30 s, by the same worker, and no request met a 500
     wait_for(lambda: scoring_state(deployment.postgres)[1] == 0, timeout=30,
@@ -65,3 +76,37 @@ def test_an_idle_worker_scores_every_event_after_postgres_restarts(deployment, f
     assert set(statuses) <= {202, 503}, statuses
     figures(events=BEFORE + AFTER, restarted_after=BEFORE, seconds_to_score_after_restart=round(time.monotonic() - restarted, 1),
             answers_503=statuses.count(503))
+
+
+def test_requests_meeting_a_database_outage_answer_503_and_heal(deployment):
+    # given the web process serving, then PostgreSQL stopped
+    admin, sender = deployment.migrate_and_keys()
+    deployment.start_web()
+    assert requests.put(f"{deployment.base}/ruleset", BASIC_RULESET,
+                        headers={**admin, "Content-Type": "application/yaml"}, timeout=30).status_code == 200
+    deployment.postgres.stop()
+    site = deployment.base.removesuffix("/api/v1")
+
+    # when the API and the pages are asked
+    board = requests.get(f"{deployment.base}/leaderboards/all-time", headers=admin, timeout=30)
+    posted = requests.post(f"{deployment.base}/events", json=posts(0, 1)[0], headers=sender, timeout=30)
+    # (a session cookie makes the pages read the database, in a middleware before any view runs)
+    page = requests.get(f"{site}/boards/all-time", headers={"Accept": "text/html"}, cookies={"sessionid": "x" * 32},
+                        timeout=30)
+    signed_in = requests.get(f"{site}/", headers={"Accept": "text/html"}, cookies={"sessionid": "x" * 32}, timeout=30)
+
+    # then each answers 503 with Retry-After and says what is wrong, never 500
+    for answer in (board, posted):
+        assert answer.status_code == 503, answer.text
+        assert answer.headers["Retry-After"] == "5"
+        assert answer.json()["error"] == "database_unavailable"
+        assert "database is unavailable" in answer.json()["message"]
+    for answer in (page, signed_in):
+        assert answer.status_code == 503, answer.text
+        assert answer.headers["Retry-After"] == "5"
+        assert "briefly unavailable" in answer.text
+
+    # and once PostgreSQL is back, the same web process answers again
+    deployment.postgres.start()
+    assert requests.get(f"{deployment.base}/leaderboards/all-time", headers=admin, timeout=30).status_code == 200
+    assert requests.post(f"{deployment.base}/events", json=posts(0, 1)[0], headers=sender, timeout=30).status_code == 202

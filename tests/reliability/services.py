@@ -103,9 +103,8 @@ class Deployment:
         sender = self.manage("apikey", "create", "--role", "integration", "--name", "load").strip().splitlines()[-1]
         return {"Authorization": f"Bearer {admin}"}, {"Authorization": f"Bearer {sender}"}
 
-    def start(self, *command: str) -> subprocess.Popen:
-        process = subprocess.Popen(list(command), cwd=ROOT, env=self.env, start_new_session=True,
-                                   stdout=subprocess.DEVNULL)
+    def start(self, *command: str, output=subprocess.DEVNULL) -> subprocess.Popen:
+        process = subprocess.Popen(list(command), cwd=ROOT, env=self.env, start_new_session=True, stdout=output)
         self.processes.append(process)
         return process
 

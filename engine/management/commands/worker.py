@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand
 from django.db import connections
 from redis import Redis
 from redis.backoff import ExponentialBackoff
-from redis.exceptions import ConnectionError, TimeoutError
+from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 from rq import SimpleWorker
 
@@ -40,7 +40,7 @@ class DatabaseWorker(SimpleWorker):
         get_redis().connection_pool.disconnect()
         try:
             return super().execute_job(job, queue)
-        except ConnectionError as exc:
+        except RedisConnectionError as exc:
             # Redis went away under the job and RQ could not record its end; the job's work rolled
             # back, its events stay pending and the relay queues them again once Redis is back.
             log.warning("worker %s: job %s ended without Redis: %s", self.name, job.id, exc)
@@ -65,7 +65,7 @@ class DatabaseWorker(SimpleWorker):
     def _unless_redis_away(self, what, call, *args, **kwargs):
         try:
             return call(*args, **kwargs)
-        except ConnectionError as exc:
+        except RedisConnectionError as exc:
             log.warning("worker %s: %s skipped while Redis is away: %s", self.name, what, exc)
             return None
 
@@ -92,4 +92,4 @@ def _worker_connection() -> Redis:
     is sent again on a new one, instead of stopping the worker."""
     return Redis.from_url(redis_url(), socket_timeout=10, socket_connect_timeout=5, health_check_interval=30,
                           retry=Retry(ExponentialBackoff(cap=1, base=0.1), 3),
-                          retry_on_error=[ConnectionError, TimeoutError])
+                          retry_on_error=[RedisConnectionError, RedisTimeoutError])

@@ -24,8 +24,9 @@ test-postgres: setup
 	DATA_DIR=$(CURDIR)/var/test scripts/with-postgres.sh $(PY) -m pytest $(PYTEST_ARGS)
 
 # The reliability suite at full size (100,000 events, 500+ generated API cases): slow, run on purpose.
-# With it, the security and privacy tests that are fast enough to run in `make test` as well.
-RELIABILITY_TESTS := tests/reliability tests/test_authorization_matrix.py tests/test_privacy.py \
+# With it, the relay and Procfile tests and the security and privacy tests that are fast enough to run
+# in `make test` as well.
+RELIABILITY_TESTS := tests/reliability tests/test_relay.py tests/test_procfile.py tests/test_authorization_matrix.py tests/test_privacy.py \
 	tests/test_idempotency.py tests/test_rate_limits.py tests/test_notification_safety.py
 reliability: setup
 	RELIABILITY=full DATA_DIR=$(CURDIR)/var/reliability $(PY) -m pytest $(RELIABILITY_TESTS) $(PYTEST_ARGS)

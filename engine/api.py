@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from django.db import OperationalError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from ninja import NinjaAPI
 from redis import RedisError
@@ -18,6 +18,7 @@ from rulesets.api import router as rules_router
 
 from base.errors import ApiError, Conflict, DomainError, Invalid, NotFound, path_of
 from base.ingest import EventIn
+from .outages import RETRY_AFTER_SECONDS, outage_of
 from .routers import event_batches, events, health, people, recompute
 
 log = logging.getLogger(__name__)
@@ -130,23 +131,18 @@ def _not_found(request, exc):
 
 
 @api.exception_handler(OperationalError)
-def _database_busy(request, exc: OperationalError):
-    # SQLite answers "database is locked" when a long write (a recompute, say) outlasts the wait;
-    # nothing of this request was stored, so the client can simply retry.
-    if "locked" in str(exc) or "busy" in str(exc):
-        response = _envelope(request, 503, "database_busy", "the database is busy with a long write; retry in a few seconds")
-        response["Retry-After"] = "5"
-        return response
-    return _unexpected(request, exc)
-
-
+@api.exception_handler(InterfaceError)
 @api.exception_handler(RedisError)
-def _redis_down(request, exc: RedisError):
-    # Nothing this request wrote was committed (Redis work runs inside the transaction, or after
-    # the commit where it cannot fail the request); the client can retry once Redis is back.
-    log.warning("redis unavailable on %s %s: %s", request.method, request.path, exc)
-    response = _envelope(request, 503, "redis_unavailable", "the leaderboard store is unavailable; retry shortly")
-    response["Retry-After"] = "5"
+def _outage(request, exc: Exception):
+    # The database or Redis is busy, restarting or away: nothing of this request was committed
+    # (Redis work runs inside the transaction, or after the commit where it cannot fail the
+    # request), so the client retries after Retry-After.
+    answer = outage_of(exc)
+    if answer is None:
+        return _unexpected(request, exc)
+    log.warning("%s on %s %s: %s", answer[0], request.method, request.path, exc)
+    response = _envelope(request, 503, *answer)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: it times and counts every request, answers from the middlewares below included.
     "engine.request_metrics.RequestMetricsMiddleware",
+    # Then: a database or Redis outage met anywhere below answers 503 with Retry-After (engine/outages.py).
+    "engine.outages.OutageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -94,6 +96,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'plaudit.sqlite3'}",
         conn_max_age=60,
+        # A kept connection is pinged before a request's first query, so one broken by a database
+        # restart is replaced instead of failing the request.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -1,7 +1,6 @@
-"""Run the whole stack in the foreground: web (gunicorn), a worker, and a relay; Ctrl-C stops it all.
+"""Run the whole stack in the foreground: web (gunicorn), a worker, and the relay; Ctrl-C stops it all.
 
-The relay re-queues scoring when events are pending but no job is queued (a worker died
-mid-job, Redis restarted), and restarts a web or worker process that exited.
+Between the relay's rounds (engine/relay.py) it restarts a web or worker process that exited.
 """
 
 from __future__ import annotations
@@ -16,17 +15,11 @@ import time
 from django.conf import settings
 from django.db import connections
 
-from base.inbox import has_received
-from base.ledger import ledger_batch
-from base.models import Event
-from base.redis import get_redis, stop_process
-from base.scoring_queue import enqueue_scoring, scoring_requested
-from insights.rollup import relay_pass
-from leaderboards.keys import APPLIED_BATCH
-from notifications.periodic import run_due_work
+from base.redis import stop_process
+
+from .relay import RELAY_SECONDS, _roll_up_insights, relay_tick  # noqa: F401 (tests run one rollup round by this name)
 
 log = logging.getLogger("plaudit.stack")
-RELAY_SECONDS = 2.0
 
 
 def _commands(port: int, web_workers: int) -> dict[str, list[str]]:
@@ -60,34 +53,8 @@ def run_stack(port: int, web_workers: int = 2) -> None:
                 if child.poll() is not None and not stopping:
                     log.warning("%s exited with %s; restarting it", name, child.returncode)
                     children[name] = subprocess.Popen(commands[name], cwd=settings.BASE_DIR, env=os.environ.copy())
-            _relay()
-            _roll_up_insights()
+            relay_tick()
     finally:
         for child in children.values():
             stop_process(child)
         print("Plaudit stopped.", flush=True)
-
-
-def _relay() -> None:
-    try:
-        r = get_redis()
-        pending = Event.objects.filter(scored_at__isnull=True).exists() or has_received()
-        # Boards gone (Redis flushed or restarted empty): a scoring run rebuilds them from the ledger first.
-        boards_lost = not r.exists(APPLIED_BATCH) and ledger_batch() > 0
-        if (pending or boards_lost) and not scoring_requested(r):
-            enqueue_scoring()
-        run_due_work(r)  # digests whose slot came; deliveries due again or left by a killed worker
-    except Exception as exc:  # a passing database or Redis hiccup; try again next round
-        log.warning("relay: %s", exc)
-    finally:
-        connections.close_all()
-
-
-def _roll_up_insights() -> None:
-    """Engagement rollups follow the log here too, so the report pages rarely have to catch up."""
-    try:
-        relay_pass()
-    except Exception as exc:  # a busy or passing database error; the next round or a read catches up
-        log.warning("insights relay: %s", exc)
-    finally:
-        connections.close_all()

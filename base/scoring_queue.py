@@ -11,6 +11,7 @@ import logging
 
 from redis import Redis, RedisError
 from rq import Queue
+from rq.registry import StartedJobRegistry
 
 from . import keys
 from .redis import get_redis
@@ -41,7 +42,17 @@ def enqueue_scoring(r: Redis | None = None) -> None:
 
 
 def scoring_requested(r: Redis) -> bool:
-    return bool(r.exists(keys.SCORING_QUEUED))
+    """Whether a scoring job is queued or running. The flag alone can outlive its job (a Redis
+    restored from its append-only file keeps the flag but may have lost the job, or a worker died
+    holding it): a flag with no job behind it is dropped, so the caller queues a new one now
+    rather than when the flag expires."""
+    if not r.exists(keys.SCORING_QUEUED):
+        return False
+    queue = scoring_queue(r)
+    if queue.count or StartedJobRegistry(queue=queue).count:
+        return True
+    forget_scoring_request(r)
+    return False
 
 
 def forget_scoring_request(r: Redis) -> None:

@@ -17,7 +17,7 @@ from django.db import connections
 
 from base.redis import stop_process
 
-from .relay import RELAY_SECONDS, _roll_up_insights, relay_tick  # noqa: F401 (tests run one rollup round by this name)
+from .relay import RELAY_SECONDS, relay_tick
 
 log = logging.getLogger("plaudit.stack")
 

@@ -286,7 +286,7 @@ def test_insights_report_command_writes_the_page(seeded, tmp_path):
 @pytest.mark.django_db(transaction=True, reset_sequences=True)
 def test_the_serve_relay_keeps_the_rollups_current(seeded):
     from base.models import Event
-    from engine.stack import _roll_up_insights
+    from engine.relay import _roll_up_insights
     from insights.models import RollupState
 
     # when the relay of `make serve` runs a round

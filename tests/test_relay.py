@@ -69,3 +69,20 @@ def test_the_relay_stops_at_once_on_sigterm(transactional_db, redis, redis_serve
     assert stop(relay) == 0
     assert time.monotonic() - started < 5
     assert "Relay stopped." in relay.stderr.read()
+
+
+def test_a_scoring_flag_left_without_its_job_does_not_hold_scoring_back(transactional_db, redis):
+    # given pending events, and the "scoring queued" flag restored from Redis's append-only file
+    # without the job it stood for (nothing runs or waits on the scoring queue)
+    from base.keys import SCORING_QUEUED
+    from base.scoring_queue import scoring_queue
+    from engine.relay import relay_tick
+
+    do_activate_ruleset(BASIC_RULESET)
+    do_accept_events([event("post", "ana@example.com")])
+    redis.flushall()
+    redis.set(SCORING_QUEUED, 1, ex=60)
+    # when the relay's next round runs
+    relay_tick()
+    # then scoring is queued now, not once the flag expires
+    assert scoring_queue(redis).count == 1

@@ -3,11 +3,8 @@
 - Jinja2's ImmutableSandboxedEnvironment: no private attributes (`__globals__`, `__mro__`...), no
   mutating data; StrictUndefined, so a misspelt field is an error at configuration time.
 - Plain data only: the context is dicts, lists, strings and numbers built by notifications.data.
-- Bounded in memory and time: every way a template makes a string, list or number (`*`, `+`, `%`,
-  `**`, `~`, str.format, the filters, the string methods, a `{% set %}` block) is checked before it
-  runs: one value is at most MAX_VALUE characters or items and a number at most MAX_DIGITS digits,
-  all of a render's values together at most MAX_WORK, widths and the numbers handed to `range`, a
-  filter or a method at most MAX_NUMBER, the output at most MAX_OUTPUT_CHARS; a render running past
+- Bounded in memory and time (notifications/sandbox.py): every operator, format, filter and string
+  method is checked before it runs; the output is at most MAX_OUTPUT_CHARS; a render running past
   MAX_RENDER_SECONDS stops (checked in those hooks and by a tracer on the template's own lines).
   A refusal names the limit, so a template refused at save says what to change.
 - Escaped per channel kind by `finalize`, which every `{{ ... }}` passes through and `|safe`
@@ -19,32 +16,20 @@
 from __future__ import annotations
 
 import html
-import inspect
-import re
-import string
 import sys
 import time
-from contextvars import ContextVar
-from dataclasses import dataclass
-from functools import lru_cache, update_wrapper, wraps
+from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError
-from jinja2.compiler import CodeGenerator
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from .sandbox import MAX_RENDER_SECONDS, BoundedSandbox, bounded_filter, bounded_range, limits_for, size_of, spend
 
 DEFAULTS_DIR = Path(__file__).resolve().parent / "defaults"
 TEMPLATE_NAMES = ("badge_awarded", "level_up", "leaderboard_top", "weekly_digest")
 MAX_TEMPLATE_CHARS = 20_000
 MAX_OUTPUT_CHARS = 20_000
-MAX_RENDER_SECONDS = 0.5
-MAX_NUMBER = 10_000  # the largest number a template may hand to range(), a filter or a method, or write as a width
-MAX_VALUE = 100_000  # characters of one string, items of one list (its text counted), made by one operation
-MAX_WORK = 1_000_000  # characters and items all the operations of one render make together
-MAX_DIGITS = 1_000
-MAX_INT_BITS = MAX_DIGITS * 3322 // 1000
-MAX_EXPONENT = 64
 
 
 class RenderError(Exception):
@@ -65,282 +50,12 @@ def teams_escape(text: str) -> str:
 ESCAPES = {"slack": slack_escape, "email": html.escape, "teams": teams_escape, "text": None}
 
 
-@dataclass
-class _Limits:
-    deadline: float
-    made: int = 0
-
-
-_limits: ContextVar[_Limits | None] = ContextVar("template_limits", default=None)
-
-
-def _spend(size: int) -> None:
-    limits = _limits.get()
-    if limits is None:  # folding constants outside a render: each operation is bounded on its own
-        return
-    if time.monotonic() > limits.deadline:
-        raise SecurityError(f"the template ran longer than {MAX_RENDER_SECONDS}s")
-    limits.made += size
-    if limits.made > MAX_WORK:
-        raise SecurityError(f"a render is limited to making {MAX_WORK:,} characters and items in all")
-
-
-def _size(value, limit: int = MAX_WORK) -> int:
-    """At least as many characters as str(value) has, counted only until past `limit` (so it is cheap)."""
-    total, stack = 0, [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            total += len(item) + 2
-        elif item is None or isinstance(item, (bool, float)):
-            total += 24
-        elif isinstance(item, int):
-            total += item.bit_length() * 1000 // 3322 + 2
-        elif isinstance(item, dict):
-            total += 2 + 4 * len(item)
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, (list, tuple, set, frozenset)):
-            total += 2 + 2 * len(item)
-            stack.extend(item)
-        else:  # a range, a loop, a generator: their text is short
-            total += 64
-        if total > limit:
-            break
-    return total
-
-
-def _within(size: int, what: str) -> None:
-    if size > MAX_VALUE:
-        raise SecurityError(f"{what} is limited to {MAX_VALUE:,} characters or items")
-
-
-def _settle(value, what: str):
-    """Count a value an operation made against the render's budget; refuse one too big."""
-    if isinstance(value, (str, list, tuple, dict, set, frozenset)):
-        _within(len(value), what)
-        _spend(len(value))
-    elif isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
-        raise SecurityError(f"numbers are limited to {MAX_DIGITS:,} digits")
-    else:
-        _spend(1)
-    return value
-
-
-def _width(digits: str | None) -> int:
-    if digits == "*":
-        raise SecurityError(f"widths and precisions are limited to {MAX_NUMBER:,} and written in the template, not given by *")
-    if digits and (len(digits) > 5 or int(digits) > MAX_NUMBER):
-        raise SecurityError(f"a width or precision ({digits[:12]}) is limited to {MAX_NUMBER:,}")
-    return int(digits or 0)
-
-
-_PRINTF = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?[hlL]?(.?)", re.S)
-
-
-def _printf_size(fmt: str, args) -> int:
-    fields, widths = 0, 0
-    for match in _PRINTF.finditer(fmt):
-        if match.group(3) == "%":
-            continue
-        widths += _width(match.group(1)) + _width(match.group(2))
-        fields += 1
-    if isinstance(args, dict):  # a name may be used by many fields
-        values = fields * max((_size(v) for v in args.values()), default=0) + _size(args)
-    else:
-        values = _size(args)
-    return len(fmt) + widths + values
-
-
-def _format_size(fmt: str, args, kwargs) -> int:
-    fields, widths = 0, 0
-    for _literal, field, spec, _conversion in string.Formatter().parse(fmt):
-        if field is None:
-            continue
-        fields += 1
-        if spec and "{" in spec:
-            raise SecurityError("a format spec is limited to written numbers, not another {field}")
-        widths += sum(_width(n) for n in re.findall(r"\d+", spec or ""))
-    biggest = max((_size(v) for v in (*args, *kwargs.values())), default=0)
-    return len(fmt) + widths + fields * biggest
-
-
-def _replace_size(s, old, new, count=None) -> int:
-    if not (isinstance(s, str) and isinstance(old, str)):
-        return _size(s) * (_size(new) + 1)
-    times = s.count(old) if old else len(s) + 1
-    if isinstance(count, int) and 0 <= count < times:
-        times = count
-    return len(s) + times * max(0, _size(new) - len(old))
-
-
-def _lines(s) -> int:
-    return s.count("\n") + 1 if isinstance(s, str) else _size(s)
-
-
-def _join_size(items: list, sep) -> int:
-    return sum(_size(i) for i in items) + _size(sep) * len(items)
-
-
-# What a filter's result may grow to, from its arguments (by name), checked before it runs. Filters
-# not named here make at most about what they are given (its text counted when it is turned into text).
-_FILTER_SIZES = {
-    "join": lambda a: _join_size(a["value"], a["d"]),
-    "replace": lambda a: _replace_size(a["s"], a["old"], a["new"], a["count"]),
-    "indent": lambda a: _size(a["s"]) + _lines(a["s"]) * (a["width"] if isinstance(a["width"], int) else _size(a["width"])),
-    "wordwrap": lambda a: _size(a["s"]) + (_size(a["s"]) // max(1, a["width"]) + 1) * _size(a["wrapstring"] or "\n"),
-    "center": lambda a: _size(a["value"]) + a["width"],
-    "format": lambda a: _printf_size(str(a["value"]), a["kwargs"] or a["args"]),
-    "batch": lambda a: _size(a["value"]) + a["linecount"] * _size(a["fill_with"]),
-    "slice": lambda a: _size(a["value"]) + a["slices"] * _size(a["fill_with"]),
-    "sum": lambda a: _size(a["iterable"]) + _size(a["start"]),
-}
-# Filters that go through their value item by item rather than turning it into text.
-_ITEMWISE = {"abs", "attr", "count", "d", "default", "dictsort", "first", "float", "groupby", "int", "items", "last",
-             "length", "list", "map", "max", "min", "random", "reject", "rejectattr", "reverse", "round", "select",
-             "selectattr", "sort", "unique", "filesizeformat"}
-_MATERIALIZED = {"join", "sum"}  # their estimate goes through the items, so a generator becomes a list first
-
-
-def _check_numbers(values) -> None:
-    for value in values:
-        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_NUMBER:
-            raise SecurityError(f"numbers passed to functions and filters are limited to {MAX_NUMBER:,}")
-
-
-def _bounded_filter(name: str, fn):
-    fn = inspect.unwrap(fn)  # the synchronous filter itself, under Jinja's async wrapper
-    signature = inspect.signature(fn)
-    params = list(signature.parameters)
-    value_name = params[1] if getattr(fn, "jinja_pass_arg", None) is not None else params[0]
-    estimate = _FILTER_SIZES.get(name)
-    what = f"the result of |{name}"
-
-    @wraps(fn)
-    def call(*args, **kwargs):
-        bound = signature.bind(*args, **kwargs)
-        if name != "format":  # format's arguments are values to show, not sizes
-            _check_numbers(v for k, v in bound.arguments.items() if k not in (value_name, "kwargs", "args"))
-        value = bound.arguments.get(value_name)
-        if name in _MATERIALIZED and value is not None and not isinstance(value, (str, list, tuple, dict)):
-            bound.arguments[value_name] = value = list(value)
-        if estimate is not None:
-            bound.apply_defaults()
-            _within(estimate(bound.arguments), what)
-        elif name not in _ITEMWISE:
-            _within(_size(value, MAX_VALUE), what)
-        return _settle(fn(*bound.args, **bound.kwargs), what)
-    return call
-
-
-_STR_METHOD_SIZES = {
-    "join": lambda s, items, *_: _join_size(items, s),
-    "replace": lambda s, old="", new="", count=-1, *_: _replace_size(s, old, new, count),
-    "expandtabs": lambda s, tabsize=8, *_: len(s) + s.count("\t") * tabsize,
-}
-_STR_METHODS_REFUSED = {"translate", "maketrans"}
-
-
-class _BoundedCodeGenerator(CodeGenerator):
-    """`a ~ b` goes through the environment's bounded join instead of Jinja's plain one."""
-
-    def visit_Concat(self, node, frame):
-        self.write("environment.join_text((")
-        for arg in node.nodes:
-            self.visit(arg, frame)
-            self.write(", ")
-        self.write("))")
-
-
-class BoundedSandbox(ImmutableSandboxedEnvironment):
-    intercepted_binops = frozenset({"*", "**", "+", "%"})
-    code_generator_class = _BoundedCodeGenerator
-
-    def call_binop(self, context, operator, left, right):
-        if operator == "**":
-            return _settle(_power(left, right), "a power")
-        if operator == "*":
-            _check_product(left, right)
-            return _settle(left * right, "a repeated string or list")
-        if operator == "+":
-            if isinstance(left, str) and isinstance(right, str):
-                _within(len(left) + len(right), "a string joined with +")
-            elif isinstance(left, (list, tuple)) and isinstance(right, (list, tuple)):
-                _within(_size(left, MAX_VALUE) + _size(right, MAX_VALUE), "a list joined with +")
-            return _settle(left + right, "a sum")
-        if isinstance(left, str):  # %: printf-style formatting
-            _within(_printf_size(left, right), "the text formatted with %")
-        return _settle(left % right, "the text formatted with %")
-
-    def join_text(self, parts):
-        _within(sum(_size(p, MAX_VALUE) for p in parts), "a string joined with ~")
-        return _settle("".join(str(p) for p in parts), "a string joined with ~")
-
-    def concat(self, parts):
-        """A {% set %} block's, a macro's or a filter block's text."""
-        parts = list(parts)
-        _within(sum(len(p) for p in parts), "the text of a block")
-        return _settle("".join(parts), "the text of a block")
-
-    def wrap_str_format(self, value):
-        wrapper = super().wrap_str_format(value)
-        if wrapper is None:
-            return None
-        fmt, is_map = value.__self__, value.__name__ == "format_map"
-
-        def checked(*args, **kwargs):
-            mapping = (args[0] if args else {}) if is_map else kwargs
-            _within(_format_size(fmt, () if is_map else args, mapping if isinstance(mapping, dict) else {"": mapping}),
-                    "the text formatted with format()")
-            return _settle(wrapper(*args, **kwargs), "the text formatted with format()")
-        return update_wrapper(checked, value)
-
-    def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 (Jinja's signature)
-        name = getattr(__obj, "__name__", "")
-        if name not in ("format", "format_map"):  # format's arguments are values to show, not sizes
-            _check_numbers(args)
-            _check_numbers(kwargs.values())
-        if isinstance(getattr(__obj, "__self__", None), str):
-            if name in _STR_METHODS_REFUSED:
-                raise SecurityError(f"str.{name} is not available in templates")
-            if name in _STR_METHOD_SIZES:
-                if name == "join" and args and not isinstance(args[0], (str, list, tuple)):
-                    args = (list(args[0]), *args[1:])
-                _within(_STR_METHOD_SIZES[name](__obj.__self__, *args, *kwargs.values()), f"the result of .{name}()")
-        return _settle(super().call(__context, __obj, *args, **kwargs), f"the result of {name or 'a call'}()")
-
-
-def _power(left, right):
-    if isinstance(right, (int, float)) and abs(right) > MAX_EXPONENT:
-        raise SecurityError(f"exponents are limited to {MAX_EXPONENT}")
-    if isinstance(left, int) and isinstance(right, int) and right > 0 and abs(left) > 1 \
-            and abs(left).bit_length() * right > MAX_INT_BITS + right:
-        raise SecurityError(f"numbers are limited to {MAX_DIGITS:,} digits")
-    return left ** right
-
-
-def _check_product(left, right) -> None:
-    for seq, times in ((left, right), (right, left)):
-        if isinstance(seq, (str, list, tuple)) and isinstance(times, int):
-            if times > 0:
-                one = len(seq) if isinstance(seq, str) else _size(seq, MAX_VALUE // times + 1)
-                _within(one * times, "a repeated string or list")
-            return
-    if isinstance(left, int) and isinstance(right, int) and left.bit_length() + right.bit_length() > MAX_INT_BITS + 1:
-        raise SecurityError(f"numbers are limited to {MAX_DIGITS:,} digits")
-
-
-def _range(*args):
-    _check_numbers(args)
-    return range(*args)
-
-
 @lru_cache(maxsize=None)
 def environment(kind: str) -> BoundedSandbox:
     env = BoundedSandbox(undefined=StrictUndefined, autoescape=False, finalize=_finalizer(ESCAPES[kind]),
                          trim_blocks=False, keep_trailing_newline=False)
-    env.filters = {name: _bounded_filter(name, f) for name, f in env.filters.items()}
-    env.globals = {"range": _range, "dict": env.globals["dict"]}
+    env.filters = {name: bounded_filter(name, f) for name, f in env.filters.items()}
+    env.globals = {"range": bounded_range, "dict": env.globals["dict"]}
     return env
 
 
@@ -348,10 +63,10 @@ def _finalizer(escape):
     def finalize(value):
         if value is None:
             return ""
-        if not isinstance(value, str) and _size(value, MAX_OUTPUT_CHARS) > MAX_OUTPUT_CHARS:
+        if not isinstance(value, str) and size_of(value, MAX_OUTPUT_CHARS) > MAX_OUTPUT_CHARS:
             raise RenderError(f"the output is longer than {MAX_OUTPUT_CHARS:,} characters")
         text = value if isinstance(value, str) else str(value)
-        _spend(len(text))
+        spend(len(text))
         return escape(text) if escape else text
     return finalize
 
@@ -380,13 +95,11 @@ def compile_template(kind: str, text: str):
 def render(kind: str, text: str, data: dict) -> str:
     """The template's output for this data, escaped for the channel kind; RenderError otherwise."""
     deadline = time.monotonic() + MAX_RENDER_SECONDS
-    limits = _limits.set(_Limits(deadline))
-    try:
-        return _render(compile_template(kind, text), data, deadline)
-    except SecurityError as exc:  # while folding constants
-        raise RenderError(f"refused by the sandbox: {exc}") from None
-    finally:
-        _limits.reset(limits)
+    with limits_for(deadline):
+        try:
+            return _render(compile_template(kind, text), data, deadline)
+        except SecurityError as exc:  # while folding constants
+            raise RenderError(f"refused by the sandbox: {exc}") from None
 
 
 def _render(template, data: dict, deadline: float) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import threading
@@ -30,6 +29,7 @@ from leaderboards.rebuild import check_boards
 from rulesets.active import active_ruleset
 from tests.conftest import wait_for
 from tests.helpers import BASIC_RULESET
+from tests.test_leaderboards_cluster import _free_port
 from tests.test_scorer_reliability import generate_events, replayed_ledger, stored_ledger
 
 from .conftest import size
@@ -41,21 +41,6 @@ pytestmark = pytest.mark.skipif(not shutil.which("redis-server") or not shutil.w
 EVENTS = size(3_000, 30_000)
 PER_REQUEST = 100
 NODE_TIMEOUT_MS = 2000  # the cluster marks the dead master failed after this; 15 s by default
-
-
-def _free_port() -> int:
-    """A port whose cluster bus (port + 10000) is free too."""
-    while True:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        if port + 10000 < 65536:
-            with socket.socket() as bus:
-                try:
-                    bus.bind(("127.0.0.1", port + 10000))
-                    return port
-                except OSError:
-                    continue
 
 
 def _cli(port: int, *args: str) -> bytes:

@@ -47,17 +47,26 @@ def record(r, method: str, route: str, status: int, seconds: float) -> None:
     pipe.execute()
 
 
+# After Redis fails to take a count, requests are not counted for this long: an unreachable Redis
+# costs its connect timeout, and one request paying it in a while is enough.
+PAUSE_AFTER_FAILURE_SECONDS = 5.0
+
+
 class RequestMetricsMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
+        self.paused_until = 0.0
 
     def __call__(self, request):
         start = time.perf_counter()
         response = self.get_response(request)
-        seconds = time.perf_counter() - start
+        now = time.perf_counter()
+        if now < self.paused_until:
+            return response
         try:
-            record(get_redis(), request.method, route_of(request), response.status_code, seconds)
+            record(get_redis(), request.method, route_of(request), response.status_code, now - start)
         except Exception as exc:  # metrics never cost a request its answer
+            self.paused_until = time.perf_counter() + PAUSE_AFTER_FAILURE_SECONDS
             log.debug("request not counted: %s", exc)
         return response
 

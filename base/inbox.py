@@ -26,8 +26,8 @@ from typing import Any
 from django.db import DatabaseError, DataError, IntegrityError, transaction
 from django.utils import timezone
 
-from base.gc_pause import gc_paused
 from .errors import ApiError
+from .gc_pause import gc_paused
 from .ingest import check_events, store_events, validate_events
 from .models import ApiKey, EventBatch
 from .scoring_queue import enqueue_scoring

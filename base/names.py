@@ -10,9 +10,8 @@ from typing import Iterable
 
 import redis
 
-from base.models import Person
-
 from . import keys
+from .models import Person
 
 
 def names_for(r: redis.Redis, people: list[str]) -> dict[str, str]:

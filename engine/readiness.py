@@ -27,7 +27,12 @@ from typing import Any, Callable
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Min
 from django.utils import timezone
+
+from base.models import Event, EventBatch
+from base.redis import get_redis
+from leaderboards.connection import boards_redis, is_cluster
 
 CHECKS = ("database", "redis", "boards", "workers", "scoring_lag")
 
@@ -54,8 +59,6 @@ def check_redis(r) -> dict[str, Any]:
 
 
 def check_boards(r) -> dict[str, Any]:
-    from leaderboards.connection import boards_redis, is_cluster
-
     nodes = getattr(settings, "LEADERBOARD_REDIS_CLUSTER", "")
     if not nodes:
         state = check_redis(r)
@@ -164,10 +167,6 @@ def check_workers(r, now: datetime | None = None) -> dict[str, Any]:
 
 def oldest_pending_seconds(now: datetime | None = None) -> float:
     """How long the oldest event waiting for scoring (stored, or in a received batch) has waited; 0 when none waits."""
-    from django.db.models import Min
-
-    from base.models import Event, EventBatch
-
     now = now or timezone.now()
     times = [Event.objects.filter(scored_at__isnull=True).aggregate(t=Min("received_at"))["t"],
              EventBatch.objects.filter(status=EventBatch.RECEIVED).aggregate(t=Min("received_at"))["t"]]
@@ -190,8 +189,6 @@ def check_scoring_lag(now: datetime | None = None) -> dict[str, Any]:
 
 def readiness(r=None, now: datetime | None = None) -> dict[str, Any]:
     """Every check by name, and `ready` when all pass."""
-    from base.redis import get_redis
-
     r = r if r is not None else get_redis()
     runs: dict[str, Callable[[], dict[str, Any]]] = {
         "database": check_database,

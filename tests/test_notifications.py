@@ -361,39 +361,17 @@ def test_rotating_webhook_secrets_signs_with_both(admin, receiver, allow_local):
     assert Channel.objects.get(id="hr-webhook").secrets == [OLD_SECRET, SECRET]
 
 
-def test_email_goes_through_a_real_smtp_server(admin, settings):
-    from aiosmtpd.controller import Controller
-
-    class Inbox:
-        messages = []
-
-        async def handle_DATA(self, server, session, envelope):
-            self.messages.append(envelope)
-            return "250 OK"
-
-    import socket
-
-    with socket.socket() as probe:  # a free port for the SMTP server
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        _activate(admin)
-        assert _put_channel(admin, "learning-python", kind="email", recipients=["team@example.com"]).status_code == 201
-        _score(admin, event("post", {"id": "jo@example.com", "name": "Jo <b>bold</b>"}, channel="learning-python"))
-        _deliver_all()
-        [message] = inbox.messages
-        text = message.content.decode()
-        assert message.rcpt_tos == ["team@example.com"]
-        assert "Subject: Jo <b>bold</b> earned First Post" in text
-        assert "Jo &lt;b&gt;bold&lt;/b&gt;" in text and "text/html" in text
-        assert Notification.objects.get().status == "delivered"
-    finally:
-        controller.stop()
+def test_email_goes_through_a_real_smtp_server(admin, smtp_inbox):
+    _activate(admin)
+    assert _put_channel(admin, "learning-python", kind="email", recipients=["team@example.com"]).status_code == 201
+    _score(admin, event("post", {"id": "jo@example.com", "name": "Jo <b>bold</b>"}, channel="learning-python"))
+    _deliver_all()
+    [message] = smtp_inbox.messages
+    text = message.content.decode()
+    assert message.rcpt_tos == ["team@example.com"]
+    assert "Subject: Jo <b>bold</b> earned First Post" in text
+    assert "Jo &lt;b&gt;bold&lt;/b&gt;" in text and "text/html" in text
+    assert Notification.objects.get().status == "delivered"
 
 
 # --- digests ----------------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ markup or injected links, and emails that autoresponders leave alone and that na
 from __future__ import annotations
 
 import re
-import socket
 from email import message_from_bytes, policy
 from urllib.parse import urlsplit
 
@@ -92,32 +91,6 @@ def test_the_shipped_slack_messages_are_valid_block_kit(admin, name):
 
 
 # --- email -------------------------------------------------------------------------------------------
-
-@pytest.fixture
-def smtp_inbox(settings):
-    from aiosmtpd.controller import Controller
-
-    class Inbox:
-        def __init__(self):
-            self.messages = []
-
-        async def handle_DATA(self, server, session, envelope):
-            self.messages.append(envelope)
-            return "250 OK"
-
-    with socket.socket() as probe:  # a free port for the SMTP server
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    try:
-        yield inbox
-    finally:
-        controller.stop()
-
 
 def test_an_email_is_auto_submitted_names_the_site_and_no_other_recipient(admin, smtp_inbox, settings):
     # given: the site's public address, and a channel of two recipients

@@ -188,7 +188,7 @@ def test_erasure_rewrites_the_aof_and_checkpoints_the_sqlite_wal(admin, transact
     # when an admin erases her
     assert admin.client.delete(f"/api/v1/people/{ANA}", **admin._headers()).status_code == 200
 
-    # then Redis rewrites its append-only file, which no longer holds her id
+    # then Redis rewrites its append-only file, and her id is not in it
     deadline = time.monotonic() + 30
     while True:
         info = r.info("persistence")

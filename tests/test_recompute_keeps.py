@@ -57,7 +57,7 @@ def test_a_recompute_keeps_a_badge_granted_by_hand_and_its_assertion(admin, read
     before = assertion(uid).json()
     # when
     recompute(how)
-    # then he still holds it, granted by hand, and its assertion verifies as before
+    # then he still holds it, granted by hand, and its assertion still verifies
     assert held(reader, "bob@example.com") == {"first-post": [None], "commenter": ["Bronze"]}
     row = BadgeGrant.objects.get(person__key="bob@example.com", badge_id="commenter")
     assert (row.uuid, row.manual, row.reason, row.granted_by) == (uid, True, "Peer nomination", "test admin")
@@ -76,7 +76,7 @@ def test_a_recompute_keeps_the_assertion_ids_of_badges_still_earned(admin, reade
     before = {uid: (assertion(uid).json(), assertion(uid, ".png").content) for uid in grants.values()}
     # when
     recompute(how)
-    # then the same badges carry the same ids, and every assertion and baked image answers as before
+    # then the same badges carry the same ids, and every assertion and baked image still answers
     after = {(g.badge_id, g.step): g.uuid for g in BadgeGrant.objects.filter(person__key="ana@example.com")}
     assert after == grants
     for uid, (body, png) in before.items():

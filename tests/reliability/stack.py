@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -85,3 +86,13 @@ def running_stack(web_workers: int = 2, **env_overrides: str):
         own.stop()
 
 
+def post_until_answered(url: str, body, headers: dict, statuses: dict) -> None:
+    """POST as a client would: a 503 is tried again after its Retry-After; every status is counted."""
+    import requests
+
+    while True:
+        answer = requests.post(url, json=body, headers=headers, timeout=60)
+        statuses[answer.status_code] = statuses.get(answer.status_code, 0) + 1
+        if answer.status_code != 503:
+            return
+        time.sleep(float(answer.headers.get("Retry-After", "1")))

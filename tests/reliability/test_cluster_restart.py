@@ -33,7 +33,7 @@ from tests.test_leaderboards_cluster import _free_port
 from tests.test_scorer_reliability import generate_events, replayed_ledger, stored_ledger
 
 from .conftest import size
-from .stack import running_stack
+from .stack import post_until_answered, running_stack
 
 pytestmark = pytest.mark.skipif(not shutil.which("redis-server") or not shutil.which("redis-cli"),
                                 reason="needs Debian's redis-server and redis-tools (make setup installs them)")
@@ -125,12 +125,7 @@ def test_a_cluster_master_killed_and_restarted_under_load(stack_on_cluster, figu
             for n, body in enumerate(bodies):
                 if n == 2 * third:
                     resume.wait(size(120, 600))
-                while True:
-                    answer = requests.post(f"{base}/events", json=body, headers=sender, timeout=60)
-                    statuses[answer.status_code] = statuses.get(answer.status_code, 0) + 1
-                    if answer.status_code != 503:
-                        break
-                    time.sleep(float(answer.headers.get("Retry-After", "1")))
+                post_until_answered(f"{base}/events", body, sender, statuses)
                 progress["bodies"] += 1
         except BaseException as exc:  # surfaced below, not lost in the thread
             failed.append(exc)

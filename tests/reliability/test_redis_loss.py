@@ -18,7 +18,7 @@ from tests.helpers import BASIC_RULESET
 from tests.test_scorer_reliability import board_snapshot, generate_events, replayed_ledger, stored_ledger
 
 from .conftest import size
-from .stack import running_stack
+from .stack import post_until_answered, running_stack
 
 EVENTS = size(3_000, 30_000)
 PER_REQUEST = 250
@@ -46,12 +46,7 @@ def test_redis_flushed_killed_and_restarted_under_load(stack, figures):
     # when the events arrive over HTTP; a 503 (Redis or the database busy) is retried as a client would
     def load():
         for body in bodies:
-            while True:
-                answer = requests.post(f"{base}/events", json=body, headers=sender, timeout=60)
-                statuses[answer.status_code] = statuses.get(answer.status_code, 0) + 1
-                if answer.status_code != 503:
-                    break
-                time.sleep(float(answer.headers.get("Retry-After", "1")))
+            post_until_answered(f"{base}/events", body, sender, statuses)
             progress["bodies"] += 1
         sent.set()
 

@@ -29,7 +29,7 @@ from rulesets.active import active_ruleset
 from rules.core import FactsCache, Ruleset, evaluate
 
 from . import scoring
-from base.errors import ApiError
+from base.errors import Conflict
 from base.inbox import catch_up
 from base.ledger import ledger_batch, take_scorer_lock, write_streaks
 from base.models import Award, Event, LevelChange, Person, ScoringEvent, StreakState
@@ -49,7 +49,7 @@ def do_recompute(progress: Callable[[int, int], None] | None = None, *, since: d
     catch_up()  # every event received so far is rescored, including those of respond-async batches
     ruleset, _ = active_ruleset()
     if ruleset is None:
-        raise ApiError(409, "no_ruleset", "no ruleset is active; activate one before recomputing")
+        raise Conflict("no_ruleset", "no ruleset is active; activate one before recomputing")
     try:
         with transaction.atomic():
             take_scorer_lock()  # held until commit: live scoring waits for the swap

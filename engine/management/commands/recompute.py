@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from rich.progress import Progress
 
-from base.errors import ApiError
+from base.errors import DomainError
 from engine.recompute import do_recompute
 from rules.core.periods import midnight
 from rulesets.active import active_ruleset
@@ -24,7 +24,7 @@ class Command(BaseCommand):
 
             try:
                 report = do_recompute(advance, since=start)
-            except ApiError as exc:
+            except DomainError as exc:
                 raise CommandError(exc.message) from None
         self.stdout.write(f"Rescored {report.events} events: {report.awards} awards, {report.points} points in all, "
                           f"in {report.seconds:.1f}s")

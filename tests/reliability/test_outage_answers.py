@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from base.models import Event
-from tests.conftest import Api
 from tests.helpers import event
 from tests.web_seed import make_user, seed_world, signed_in
 

@@ -96,6 +96,14 @@ def do_give_kudos(*, giver: str, receivers: list[str], message: str, values: Ite
         return Given(event_id, receivers, tags, allowance_in(ruleset, giver, moment), duplicate=False)
 
 
+def give_kudos_json(item: dict) -> Given:
+    """do_give_kudos for a kudos written as `POST /api/v1/kudos` takes it, with an `occurred_at` (RFC 3339)."""
+    when = item.get("occurred_at")
+    return do_give_kudos(giver=item["from"], receivers=item["to"], message=item["message"], values=item.get("values", ()),
+                         channel=item.get("channel"), event_id=item.get("id"),
+                         occurred_at=datetime.fromisoformat(when) if when else None)
+
+
 def do_undo_kudos(*, event_id: str, by: str | None = None) -> None:
     """Undo a kudos (stores an undo event; scoring takes its points back) and give its allowance back.
 

@@ -271,8 +271,9 @@ def _conditions(data: dict) -> Iterator[tuple[tuple, dict]]:
                 yield (section, i, "when"), item["when"]
     for i, badge in _items(data, "badges"):
         criteria = badge.get("criteria")
-        if isinstance(criteria, dict) and isinstance(criteria.get("event"), dict):
-            yield ("badges", i, "criteria", "event"), criteria["event"]
+        for kind in ("event", "received"):
+            if isinstance(criteria, dict) and isinstance(criteria.get(kind), dict):
+                yield ("badges", i, "criteria", kind), criteria[kind]
 
 
 def _check_windows(data: dict, tz: ZoneInfo, problem: Problem) -> None:

@@ -66,6 +66,8 @@ class CompiledBadge:
     event_holds: Predicate | None = None
     # `available`: only events it holds for can grant the badge.
     available: Predicate | None = None
+    # `received`: event_holds counts for the people the event mentions, not for its actor.
+    received: bool = False
 
     @property
     def id(self) -> str:
@@ -208,12 +210,13 @@ def load_ruleset(text: str, source: str = "ruleset.yaml") -> Ruleset:
     badges = []
     for i, badge in enumerate(doc.badges):
         holds = None
-        if badge.criteria.event is not None:
-            holds = condition(badge.criteria.event, ("badges", i, "criteria", "event"), badge.id)
+        for kind in ("event", "received"):
+            if getattr(badge.criteria, kind) is not None:
+                holds = condition(getattr(badge.criteria, kind), ("badges", i, "criteria", kind), badge.id)
         window = None
         if badge.available is not None:
             window = condition(schema.Condition(between=badge.available), ("badges", i, "available"), badge.id)
-        badges.append(CompiledBadge(badge, _thresholds(badge), holds, window))
+        badges.append(CompiledBadge(badge, _thresholds(badge), holds, window, received=badge.criteria.received is not None))
 
     if issues:
         raise RulesetError(in_order(issues), source)

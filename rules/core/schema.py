@@ -143,19 +143,21 @@ class Level(Strict):
 
 
 class Criteria(Strict):
-    """Exactly one of `rule`, `event`, `points` or `streak`."""
+    """Exactly one of `rule`, `event`, `received`, `points` or `streak`."""
 
     rule: Id | None = Field(default=None, description="Counts the person's awards from this rule.")
     event: Condition | None = Field(default=None, description="Counts events with the person as actor that meet this.")
+    received: Condition | None = Field(
+        default=None, description="Counts events that mention the person (not as their actor) and meet this, e.g. kudos received.")
     points: StrictInt | None = Field(default=None, description="The person's all-time points.")
     streak: Id | None = Field(default=None, description="The person's current length of this streak.")
-    count: Annotated[StrictInt, Field(ge=1)] = Field(default=1, description="The threshold for rule, event and streak criteria.")
+    count: Annotated[StrictInt, Field(ge=1)] = Field(default=1, description="The threshold for rule, event, received and streak criteria.")
 
     @model_validator(mode="after")
     def _exactly_one_kind(self):
-        given = [k for k in ("rule", "event", "points", "streak") if getattr(self, k) is not None]
+        given = [k for k in ("rule", "event", "received", "points", "streak") if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("criteria need exactly one of `rule`, `event`, `points` or `streak`")
+            raise ValueError("criteria need exactly one of `rule`, `event`, `received`, `points` or `streak`")
         return self
 
 

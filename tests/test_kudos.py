@@ -274,6 +274,7 @@ def test_post_kudos_answers_201_with_the_event_and_the_allowance(kudos_on, integ
     assert answer.status_code == 201, answer.content
     body = answer.json()
     assert body["event"] == "api-1" and body["allowance"]["left"] == 4
+    assert body["allowance"]["resets_at"].endswith("Z")  # UTC, as every time the API gives
     assert datetime.fromisoformat(body["allowance"]["resets_at"]) > datetime.now(UTC)
     again = integration.post("/kudos", {"from": "ana@example.com", "to": ["bob@example.com"], "message": "Thank you!",
                                         "values": ["teamwork"], "channel": "general", "id": "api-1"})
@@ -296,7 +297,7 @@ def test_post_kudos_refusals_are_422_with_error_message_and_allowance(kudos_on, 
     if code == "validation_error":
         assert got["allowance"] is None and path in [d["path"] for d in got["details"]]
     else:
-        assert got["allowance"]["left"] == 5
+        assert got["allowance"]["left"] == 5 and got["allowance"]["resets_at"].endswith("Z")
 
 
 def test_post_kudos_refuses_a_body_that_is_not_json(kudos_on, admin):

@@ -1,15 +1,18 @@
-"""Changing a person in ways the boards show: whether they appear, and their role.
+"""A person as the boards show them: whether they appear, their role, and the summary of their standing.
 
-Orchestration, because one change crosses the base (the person's row) and the leaderboards (their
+Orchestration, because both cross the base (the person's row), the badges and the leaderboards (their
 entries on every board the active ruleset has)."""
 
 from __future__ import annotations
 
 from django.db import transaction
 
+from badges.models import BadgeGrant
+from base.levels import level_progress
 from base.models import Person, ScorerState
 from base.redis import get_redis
 from leaderboards import store
+from leaderboards.reads import person_standings
 from leaderboards.visibility import Visibility
 from rulesets.active import active_ruleset
 
@@ -30,3 +33,23 @@ def do_update_person(person: Person, *, public: bool | None = None, role: str | 
             for board in ruleset.leaderboards:
                 if not board.aggregate:
                     store.set_visibility(r, [board.id], person.key, not visibility.hidden(board.id, person.key))
+
+
+def person_summary(person: Person) -> dict:
+    """What the API, the chat apps and the Home tab say about a person: points, level, badges, ranks."""
+    ruleset, _ = active_ruleset()
+    level = ruleset.level_for(person.points) if ruleset else None
+    upcoming = ruleset.next_level(person.points) if ruleset else None
+    grants = BadgeGrant.objects.filter(person=person, revoked_at__isnull=True).order_by("granted_at", "id")
+    return {
+        "id": person.key, "name": person.display_name, "team": person.team or None, "role": person.role or None,
+        "public": person.public,
+        "aliases": [{"source": a.source, "id": a.external_id} for a in person.aliases.order_by("source", "external_id")],
+        "points": person.points,
+        "level": {"name": level.name, "min_points": level.min_points} if level else None,
+        "next_level": {"name": upcoming.name, "min_points": upcoming.min_points,
+                       "points_needed": upcoming.min_points - person.points,
+                       "progress": level_progress(person.points, level, upcoming)} if upcoming else None,
+        "badges": [{"id": g.badge_id, "name": g.badge_name, "tier": g.tier_name or None, "granted_at": g.granted_at} for g in grants],
+        "ranks": person_standings(get_redis(), ruleset, person) if ruleset else [],
+    }

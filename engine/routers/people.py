@@ -7,17 +7,12 @@ from datetime import datetime
 from ninja import Field, Query, Router, Schema
 from pydantic import StrictBool
 
-from badges.models import BadgeGrant
 from base import auth
 from base.errors import Invalid, NotFound
-from base.levels import level_progress
 from base.models import Person
 from base.profile import do_update_profile
-from base.redis import get_redis
 from base.schemas import BodyIn
-from engine.people import do_update_person
-from leaderboards.reads import person_standings
-from rulesets.active import active_ruleset
+from engine.people import do_update_person, person_summary
 
 from ..integrations.identity import do_put_person
 from ..merge import do_merge_people
@@ -89,23 +84,7 @@ def _shown_person(person_id: str) -> Person:
 
 
 def _person_out(person_id: str) -> dict:
-    person = _person(person_id)
-    ruleset, _ = active_ruleset()
-    level = ruleset.level_for(person.points) if ruleset else None
-    upcoming = ruleset.next_level(person.points) if ruleset else None
-    grants = BadgeGrant.objects.filter(person=person, revoked_at__isnull=True).order_by("granted_at", "id")
-    return {
-        "id": person.key, "name": person.display_name, "team": person.team or None, "role": person.role or None,
-        "public": person.public,
-        "aliases": [{"source": a.source, "id": a.external_id} for a in person.aliases.order_by("source", "external_id")],
-        "points": person.points,
-        "level": {"name": level.name, "min_points": level.min_points} if level else None,
-        "next_level": {"name": upcoming.name, "min_points": upcoming.min_points,
-                       "points_needed": upcoming.min_points - person.points,
-                       "progress": level_progress(person.points, level, upcoming)} if upcoming else None,
-        "badges": [{"id": g.badge_id, "name": g.badge_name, "tier": g.tier_name or None, "granted_at": g.granted_at} for g in grants],
-        "ranks": person_standings(get_redis(), ruleset, person) if ruleset else [],
-    }
+    return person_summary(_person(person_id))
 
 
 @router.get("/{person_id}", auth=auth.reader, response=PersonOut)

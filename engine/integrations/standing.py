@@ -1,0 +1,92 @@
+"""What the chat apps answer to "where do I stand" and "who leads": plain data, rendered per platform.
+
+Slack renders it as Block Kit, Teams as Adaptive Cards, the Home tab as a view; all read it here so the
+answers agree with each other and with the API (`GET /api/v1/people/{id}`, `GET /api/v1/leaderboards/{id}`).
+"""
+
+from __future__ import annotations
+
+from badges.progress import badge_progress
+from base.errors import NotFound
+from base.models import Person
+from base.redis import get_redis
+from leaderboards import board_reads
+from leaderboards.reads import board_page, resolve_period
+from rulesets.active import active_ruleset
+
+from ..people import person_summary
+
+NEAR_BADGES = 3
+TOP = 5
+
+
+def me(person_key: str) -> dict:
+    """The person's points, level, ranks (with board names) and the unearned badges they are closest to.
+
+    A person the engine has not seen yet gets zeros rather than an error: in chat, "you have no points yet"
+    is the answer a newcomer expects.
+    """
+    person = Person.objects.filter(key=person_key).first()
+    ruleset, _ = active_ruleset()
+    if person is None:
+        first = ruleset.levels[0] if ruleset and ruleset.levels else None
+        return {"id": person_key, "name": person_key, "points": 0, "known": False,
+                "level": {"name": first.name, "min_points": first.min_points} if first else None,
+                "next_level": None, "badges": [], "ranks": [], "near_badges": []}
+    summary = person_summary(person)
+    names = {board.id: board.name or board.id for board in ruleset.leaderboards} if ruleset else {}
+    for rank in summary["ranks"]:
+        rank["name"] = names.get(rank["board"], rank["board"])
+    return {**summary, "known": True, "near_badges": near_badges(ruleset, person) if ruleset else []}
+
+
+def near_badges(ruleset, person: Person, limit: int = NEAR_BADGES) -> list[dict]:
+    """Unearned badges (or a held badge's next tier) with the most progress, open now, the closest first."""
+    candidates = []
+    for badge in badge_progress(ruleset, person):
+        window = badge["available"]
+        if badge["complete"] or not badge["need"] or (window is not None and not window["open"]):
+            continue
+        share = min(badge["have"] / badge["need"], 1.0)
+        if share <= 0:
+            continue
+        candidates.append({"id": badge["id"], "name": badge["name"], "tier": badge["next_tier"],
+                           "have": badge["have"], "need": badge["need"], "progress": share,
+                           "words": badge["progress"]})
+    candidates.sort(key=lambda b: -b["progress"])  # stable: ties keep the catalog's order
+    return candidates[:limit]
+
+
+def top(board_id: str | None = None, n: int = TOP) -> dict:
+    """The top n of a board's current period (the ruleset's first people board when none is named).
+
+    Boards with one board per channel or programme need a scope the chat command does not carry, so
+    they are offered only when named and then answered for their largest scope.
+    """
+    ruleset, _ = active_ruleset()
+    if ruleset is None or not ruleset.leaderboards:
+        raise NotFound("there are no leaderboards yet: an admin activates a ruleset with leaderboards")
+    boards = ruleset.leaderboards
+    if board_id:
+        wanted = board_id.strip().lower()
+        board = next((b for b in boards if b.id == wanted or (b.name or "").lower() == wanted), None)
+        if board is None:
+            raise NotFound(f"there is no board {board_id!r}; the boards are: {', '.join(b.id for b in boards)}")
+    else:
+        board = next((b for b in boards if not b.scope and not b.aggregate), boards[0])
+    scope = None
+    r = get_redis()
+    if board.scope:
+        period = resolve_period(board, ruleset, None)
+        scopes = board_reads.scopes(r, board.id, period)
+        if not scopes:
+            return {"board": board.id, "name": board.name or board.id, "period": period, "scope": None, "entries": []}
+        scope = max(scopes, key=lambda s: board_reads.size(r, board.id, period, s))
+    page = board_page(r, ruleset, board, period=None, scope=scope, limit=n, offset=0, around=None)
+    return {"board": page["board"], "name": page["name"], "period": page["period"], "scope": page["scope"],
+            "entries": page["entries"]}
+
+
+def board_ids() -> list[str]:
+    ruleset, _ = active_ruleset()
+    return [b.id for b in ruleset.leaderboards] if ruleset else []

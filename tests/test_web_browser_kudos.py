@@ -68,3 +68,28 @@ def test_a_person_gives_kudos_from_a_profile_sees_the_allowance_drop_and_the_kud
     # then the kudos is gone and her allowance is back
     expect(page.get_by_role("status").first).to_contain_text("3 of 3 kudos left this month")
     expect(page.locator(".kudos-item")).to_have_count(0)
+
+
+def test_the_insights_dashboards_kudos_section_reads_without_violations(browser):  # noqa: F811
+    # given a month of kudos given through the action, and an admin
+    from datetime import datetime, timedelta, timezone
+
+    from kudos.actions import do_give_kudos
+
+    seed_world()
+    do_activate_ruleset(KUDOS_RULESET, activated_by="test", note="kudos")
+    do_give_kudos(giver="ana@example.com", receivers=["carol@example.com"], message="Thanks", values=["teamwork"])
+    do_give_kudos(giver="dan@example.com", receivers=["bob@example.com"], message="Merci", values=["craft"],
+                  occurred_at=datetime.now(timezone.utc) - timedelta(days=8))
+    make_user("boss", admin=True)
+    page = browser("boss")
+    sign_in(page, "boss", PASSWORD)
+    # when she opens the insights dashboard
+    page.goto("/admin-area/insights")
+    # then the kudos section has its chart and tables, and axe finds nothing to fix
+    section = page.locator("#kudos-h")
+    expect(section).to_have_text("Kudos")
+    expect(page.get_by_role("table", name="Kudos Per value")).to_contain_text("teamwork")
+    expect(page.get_by_role("table", name="Kudos Between teams (kudos received)")).to_contain_text("Data → Sales")
+    expect(page.get_by_text("2 of 2 kudos received (100%) crossed teams")).to_be_visible()
+    no_violations(page)

@@ -17,6 +17,7 @@ from django.db.models import Exists, OuterRef
 
 from base.models import Event, Person
 from rules.core.periods import midnight
+from rulesets.active import active_ruleset
 
 from . import figures
 from .reports import check_range
@@ -102,6 +103,10 @@ def kudos_insights(interval: str, since: date | None, until: date | None) -> dic
             flows[(giver_team, team)] += 1
 
     across = sum(n for (a, b), n in flows.items() if a != b)
+    # The company values no kudos named are listed too: which values are never recognised is worth seeing.
+    ruleset, _ = active_ruleset()
+    for value in (getattr(ruleset, "kudos_values", None) or {}) if ruleset else ():
+        values.setdefault(value, _Tally())
     value_rows = [{"value": v, **{k: n for k, n in t.figures().items() if k != "receipts"},
                    "previous": previous.get(v, 0), "change": t.kudos - previous.get(v, 0)}
                   for v, t in values.items()]

@@ -83,6 +83,15 @@ def test_per_value_with_the_same_number_of_days_before(world, admin):
     ]
 
 
+def test_the_rulesets_values_no_kudos_named_are_listed_with_zero(world, admin):
+    ruleset = BASIC_RULESET.replace("badges:\n", "kudos:\n  allowance: {amount: 5, per: week}\n"
+                                    "  values: [Teamwork, craft, sharing]\nbadges:\n")
+    do_activate_ruleset(ruleset, activated_by="test", note="kudos")
+    values = {v["value"]: v for v in admin.get("/insights/kudos", **WEEKS).json()["values"]}
+    assert list(values) == ["craft", "teamwork", "sharing"]
+    assert values["sharing"] == {"value": "sharing", "kudos": 0, "givers": 0, "receivers": 0, "previous": 0, "change": 0}
+
+
 def test_per_team_given_received_and_between_teams(world, admin):
     body = admin.get("/insights/kudos", **WEEKS).json()
     assert body["teams"] == [

@@ -256,3 +256,14 @@ def test_a_profile_counts_kudos_received_and_given_and_shows_the_latest_received
     assert "2 received · 1 given" in words
     latest = words.split("Latest received")[1]
     assert latest.index("Second thanks") < latest.index("First thanks") and "Back to you" not in latest
+
+
+def test_someone_who_opted_out_keeps_their_kudos_counts_private_and_can_still_be_thanked(world):
+    from base.models import Person
+
+    do_give_kudos(giver=ANA, receivers=[BOB], message="Private thanks", values=["craft"])
+    Person.objects.filter(key=BOB).update(public=False)
+    words = plain(signed_in(ANA).get(f"/people/{BOB}"))
+    assert "received" not in words and "Private thanks" not in words
+    assert "Give Bob Stone kudos" in words
+    assert "1 received" in plain(signed_in(BOB).get(f"/people/{BOB}"))

@@ -266,6 +266,12 @@ def test_the_feed_filters_orders_newest_first_and_pages(kudos_on):
     assert seen == ["f2", "f3", "f1"]
 
 
+
+def test_the_feed_finds_receivers_whose_ids_are_not_ascii(kudos_on):
+    # SQLite keeps such letters escaped in the JSON text and PostgreSQL does not: both are found
+    give("ana@example.com", ["zoë@example.com"], "danke", event_id="u1", occurred_at=at("2026-12-01T09:00:00+00:00"))
+    assert [i["event"] for i in feed(to="zoë@example.com")[0]] == ["u1"]
+
 # --- the routes ---------------------------------------------------------------------------
 
 def test_post_kudos_answers_201_with_the_event_and_the_allowance(kudos_on, integration):

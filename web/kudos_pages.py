@@ -7,12 +7,9 @@ kudos/actions.py; a refusal is shown beside the field it is about, and the form 
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 
 from django.contrib import messages
-from django.db.models import TextField
-from django.db.models.functions import Cast
 from django.http import QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -20,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_safe
 
 from base.errors import DomainError
-from base.models import Person
+from base.models import Person, events_mentioning
 from engine.privacy import without_erased
 from kudos.actions import KudosRefused, do_give_kudos, do_undo_kudos
 from kudos.allowance import Allowance, allowance_for, kudos_ruleset, live_kudos
@@ -250,7 +247,6 @@ def undo(request):
 def profile_kudos(person: Person) -> dict:
     """Kudos received and given (not undone), and the latest received, for a profile."""
     live = live_kudos()
-    received = live.annotate(mentions_text=Cast("mentions", TextField())).filter(
-        mentions_text__contains=json.dumps(person.key)).count()
+    received = events_mentioning(person.key, live).count()
     latest, _ = feed(to=person.key, limit=LATEST_ON_PROFILE)
     return {"received": received, "given": live.filter(actor=person).count(), "latest": with_people(latest, None)}

@@ -1,0 +1,64 @@
+"""Giving kudos from Slack (the /kudos command and the give_kudos modal): Slack users become
+people, the kudos core decides (kudos/actions.py), and the channel hears of it."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from . import blocks
+from .people import person_for
+
+log = logging.getLogger(__name__)
+
+
+def allowance_for(person_key: str):
+    try:
+        from kudos.allowance import allowance_for as allowance  # TEMP until kudos is on main
+    except ModuleNotFoundError:
+        return None
+    return allowance(person_key)
+
+
+def refusal_type():
+    from kudos.actions import KudosRefused  # TEMP until kudos is on main
+
+    return KudosRefused
+
+
+def give(r, slack: WebClient | None, *, team: str, giver: str, receivers: list[str], text: str,
+         values: list[str] = (), channel: str | None = None, event_id: str | None = None):
+    """The kudos from Slack user `giver` to Slack users `receivers`; KudosRefused says why not."""
+    from kudos.actions import do_give_kudos  # TEMP until kudos is on main
+
+    giver_key = person_for(r, team, giver, slack)
+    keys = [person_for(r, team, user, slack) for user in dict.fromkeys(receivers)]
+    return do_give_kudos(giver=giver_key, receivers=keys, message=text, values=list(values), channel=channel,
+                         event_id=event_id, attributes={"source": "slack"})
+
+
+def announce(slack: WebClient | None, channel: str | None, *, giver: str, receivers: list[str], text: str,
+             given) -> bool:
+    """Post the kudos to the channel it was given in, mentioning the receivers; False when it could not be."""
+    if slack is None or not channel or given.duplicate:
+        return False
+    fallback, message_blocks = blocks.kudos_announcement(giver, receivers, text, given.values, given.event_id)
+    try:
+        slack.chat_postMessage(channel=channel, text=fallback, blocks=message_blocks)
+    except SlackApiError as exc:  # not_in_channel, channel_not_found (a DM): the giver is told
+        log.info("kudos %s not announced in %s: %s", given.event_id, channel, exc.response.get("error"))
+        return False
+    except SlackClientError as exc:
+        log.warning("kudos %s not announced in %s: %s", given.event_id, channel, type(exc).__name__)
+        return False
+    return True
+
+
+def values_offered() -> list[str]:
+    """The company values of the active ruleset's `kudos:` section, for the modal's checkboxes."""
+    from kudos.allowance import kudos_ruleset  # TEMP until kudos is on main
+
+    ruleset = kudos_ruleset()
+    return list(ruleset.kudos_values or []) if ruleset is not None else []

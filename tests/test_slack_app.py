@@ -28,6 +28,7 @@ from engine.models import SlackWorkspace
 from engine.scoring import do_score_pending
 from tests.fake_slack import BOT_TOKEN, fake_slack  # noqa: F401 (a fixture)
 from tests.helpers import BASIC_RULESET
+from tests.test_notifications import _activate, _channels, _deliver_all, _score, allow_local, receiver  # noqa: F401
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 TEAM = "T01"
@@ -343,3 +344,60 @@ def test_opening_the_home_tab_publishes_where_the_person_stands(client, installe
     assert View(**view).to_dict() == view  # Block Kit slack-sdk accepts
     assert view["type"] == "home" and "*10* points" in json.dumps(view) and "#1 on all-time" in json.dumps(view)
     assert not Event.objects.filter(type="app_home_opened").exists()
+
+
+# --- recognition messages and the Congratulate button ------------------------------------------
+
+
+def block_action(user: str, value: str, channel: str = "learning-python") -> dict:
+    return {"type": "block_actions", "team": {"id": TEAM, "domain": "acme"}, "user": {"id": user, "team_id": TEAM},
+            "channel": {"id": channel}, "trigger_id": "1.2.3", "container": {"type": "message", "channel_id": channel},
+            "actions": [{"type": "button", "action_id": "congratulate", "block_id": "recognition", "value": value,
+                         "action_ts": "1764065000.1"}]}
+
+
+def test_a_badge_message_mentions_the_earner_and_congratulating_records_one_reaction(client, installed, admin, receiver,
+                                                                                     allow_local):
+    _activate(admin)
+    _channels(admin, receiver)
+    ana = Person.objects.create(key="ana@example.com", name="Ana")
+    PersonAlias.objects.create(source="slack", external_id=f"{TEAM}:U_ANA", person=ana)
+    installed.users["U_BOB"] = {"email": "bob@example.com"}
+    _score(admin, {"id": "p-ana-1", "type": "post", "occurred_at": "2026-11-25T10:00:00+00:00", "actor": "ana@example.com",
+                   "channel": "learning-python"})
+    _deliver_all()
+
+    message = next(r for r in receiver.received if r.path == "/slack").json()
+    assert "<@U_ANA>" in message["text"]
+    [button] = [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert (button["action_id"], button["value"]) == ("congratulate", "p-ana-1")
+    assert [Block.parse(b).to_dict() for b in message["blocks"]] == message["blocks"]
+
+    clicks = [interact(client, block_action("U_BOB", "p-ana-1")) for _ in range(2)]
+
+    assert [c.status_code for c in clicks] == [200, 200]
+    [reaction] = Event.objects.filter(type="reaction").select_related("actor", "target_author")
+    assert (reaction.actor.key, reaction.target_id, reaction.target_author.key) == ("bob@example.com", "p-ana-1", "ana@example.com")
+    told = [c.args["text"] for c in installed.called("chat.postEphemeral")]
+    assert told[0].endswith("Your congratulations are recorded.") and told[1] == "You congratulated them already."
+    assert all(c.args["user"] == "U_BOB" and c.args["channel"] == "learning-python" for c in installed.called("chat.postEphemeral"))
+
+
+def test_congratulating_an_unknown_event_or_oneself_records_nothing(client, installed, scored):
+    installed.users["U_ANA"] = {"email": "ana@example.com"}
+    scored(post("ana@example.com", 1))
+
+    assert interact(client, block_action("U_ANA", "p-ana@example.com-1")).status_code == 200
+    assert interact(client, block_action("U_ANA", "no-such-event")).status_code == 200
+
+    assert not Event.objects.filter(type="reaction").exists()
+    assert [c.args["text"] for c in installed.called("chat.postEphemeral")] == [
+        "That is your own recognition: let others congratulate you.", "That recognition is no longer known to Plaudit."]
+
+
+def test_an_interaction_without_a_json_payload_is_400(client, installed, db, redis):
+    body = urlencode({"payload": "{not json"}).encode()
+
+    response = client.post("/integrations/slack/interactivity", body, content_type="application/x-www-form-urlencoded", **signed(body))
+
+    assert response.status_code == 400 and response.json()["error"] == "invalid_json"

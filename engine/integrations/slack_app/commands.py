@@ -22,8 +22,8 @@ from . import blocks, giving, signature
 from .people import person_for
 from .workspaces import bot_client
 
-LEADING_MENTION = re.compile(r"\s*<@([UW][A-Z0-9]{1,30})(?:\|[^>]*)?>[\s,]*")
-ANY_MENTION = re.compile(r"<@([UW][A-Z0-9]{1,30})(?:\|([^>]*))?>")
+LEADING_MENTION = re.compile(r"\s*<@([UW]\w{1,30})(?:\|[^>]*)?>[\s,]*")
+ANY_MENTION = re.compile(r"<@([UW]\w{1,30})(?:\|([^>]*))?>")
 LINK = re.compile(r"<((?:https?|mailto):[^>|]+)(?:\|([^>]*))?>")
 CHANNEL_REF = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>")
 MAX_TEXT = 4000  # Slack's own limit for a command's text

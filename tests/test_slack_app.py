@@ -401,3 +401,196 @@ def test_an_interaction_without_a_json_payload_is_400(client, installed, db, red
     response = client.post("/integrations/slack/interactivity", body, content_type="application/x-www-form-urlencoded", **signed(body))
 
     assert response.status_code == 400 and response.json()["error"] == "invalid_json"
+
+
+# --- /kudos ------------------------------------------------------------------------------------
+
+KUDOS_RULESET = BASIC_RULESET + """
+kudos:
+  allowance: {amount: 3, per: month}
+  per_receiver: {max: 1, per: week}
+  values: [teamwork, curiosity]
+"""
+
+
+@pytest.fixture
+def kudos_on(admin, installed):
+    assert admin.put_yaml("/ruleset", KUDOS_RULESET).status_code == 200, admin.put_yaml("/ruleset", KUDOS_RULESET).content
+    installed.users.update({u: {"email": f"{u[2:].lower()}@example.com", "real_name": u[2:].title()}
+                            for u in ("U_ANA", "U_BOB", "U_CAROL", "U_DAN", "U_EVE")})
+    return installed
+
+
+def test_kudos_is_given_confirmed_with_whats_left_and_announced_in_the_channel(client, kudos_on):
+    answer = ephemeral(command(client, "/kudos", "<@U_BOB|bob> <@U_CAROL> thanks for the review &amp; the <https://x.example/doc|doc> #Teamwork"))
+
+    assert "Kudos sent to <@U_BOB>, <@U_CAROL>" in answer["text"]
+    assert "*1* of 3 kudos left this month" in answer["text"] and "<!date^" in answer["text"]
+    kudos = Event.objects.select_related("actor").get(type="kudos")
+    assert (kudos.actor.key, kudos.mentions, kudos.hashtags, kudos.channel) == (
+        "ana@example.com", ["bob@example.com", "carol@example.com"], ["teamwork"], CHANNEL)
+    assert kudos.text == "thanks for the review & the doc #Teamwork"
+    [post_call] = kudos_on.called("chat.postMessage")
+    assert post_call.token == BOT_TOKEN and post_call.args["channel"] == CHANNEL
+    assert "<@U_ANA> gave kudos to <@U_BOB>, <@U_CAROL>" in post_call.args["text"]
+    blocks = post_call.args["blocks"]
+    assert [Block.parse(b).to_dict() for b in blocks] == blocks
+    [button] = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    assert (button["action_id"], button["value"]) == ("congratulate", kudos.source_id)
+
+
+def test_kudos_the_bot_cannot_announce_is_still_given_and_the_giver_told_why(client, kudos_on):
+    kudos_on.failures["chat.postMessage"] = {"ok": False, "error": "not_in_channel"}
+
+    answer = ephemeral(command(client, "/kudos", "<@U_BOB> thanks"))
+
+    assert "Kudos sent to <@U_BOB>" in answer["text"] and "Invite the app to this channel" in answer["text"]
+    assert Event.objects.filter(type="kudos").count() == 1
+
+
+@pytest.mark.parametrize("text, words", [
+    ("thanks everyone", "Say whom you thank"),
+    ("<@U_ANA> for me", "cannot give yourself kudos"),
+    (" ".join(f"<@U_R{i}>" for i in range(11)) + " all of you", "at most 10 people"),
+    ("<@U_BOB> thanks #nope", "#nope is not one of the company values"),
+])
+def test_every_refusal_is_a_200_ephemeral_answer_saying_why_and_whats_left(client, kudos_on, text, words):
+    answer = ephemeral(command(client, "/kudos", text))
+
+    assert words in answer["text"]
+    assert "*3* of 3 kudos left" in answer["text"]
+    assert not Event.objects.filter(type="kudos").exists()
+    assert kudos_on.called("chat.postMessage") == []
+
+
+def test_the_per_receiver_limit_and_the_allowance_are_refused_with_whats_left(client, kudos_on):
+    ephemeral(command(client, "/kudos", "<@U_BOB> thanks"))
+
+    again = ephemeral(command(client, "/kudos", "<@U_BOB> thanks again"))
+    assert "kudos left" in again["text"] and "*2* of 3" in again["text"]
+
+    ephemeral(command(client, "/kudos", "<@U_CAROL> <@U_DAN> thanks"))
+    spent = ephemeral(command(client, "/kudos", "<@U_EVE> thanks"))
+    assert "*0* of 3" in spent["text"]
+    assert Event.objects.filter(type="kudos").count() == 2
+
+
+def test_value_required_is_refused_naming_the_values(client, kudos_on, admin):
+    assert admin.put_yaml("/ruleset", KUDOS_RULESET + "  require_value: true\n").status_code == 200
+
+    answer = ephemeral(command(client, "/kudos", "<@U_BOB> thanks"))
+
+    assert "#teamwork" in answer["text"] and not Event.objects.filter(type="kudos").exists()
+
+
+def test_kudos_without_a_kudos_section_says_so(client, installed, scored):
+    answer = ephemeral(command(client, "/kudos", "<@U_BOB> thanks"))
+
+    assert "not enabled" in answer["text"]
+
+
+# --- the give_kudos shortcut and its modal ---------------------------------------------------------
+
+
+def shortcut(user: str = "U_ANA") -> dict:
+    return {"type": "message_action", "callback_id": "give_kudos", "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+            "team": {"id": TEAM, "domain": "acme"}, "user": {"id": user, "team_id": TEAM}, "channel": {"id": CHANNEL},
+            "message": {"type": "message", "user": "U_BOB", "ts": "1764064800.000100",
+                        "text": "Fixed the build for <@U_CAROL|carol> &amp; everyone"},
+            "response_url": "https://hooks.slack.com/app/T01/1/x"}
+
+
+def submission(view: dict, users: list[str], text: str, values: list[str], user: str = "U_ANA") -> dict:
+    state = {"receivers": {"users": {"type": "multi_users_select", "selected_users": users}},
+             "message": {"text": {"type": "plain_text_input", "value": text}}}
+    if values is not None:
+        state["values"] = {"picked": {"type": "checkboxes", "selected_options": [
+            {"value": v, "text": {"type": "plain_text", "text": f"#{v}"}} for v in values]}}
+    return {"type": "view_submission", "team": {"id": TEAM}, "user": {"id": user, "team_id": TEAM},
+            "view": {**view, "id": "V123", "state": {"values": state}}}
+
+
+def test_the_shortcut_opens_a_modal_whose_submission_gives_kudos(client, kudos_on):
+    assert interact(client, shortcut()).status_code == 200
+
+    [opened] = kudos_on.called("views.open")
+    assert opened.token == BOT_TOKEN and opened.args["trigger_id"] == shortcut()["trigger_id"]
+    view = view_of(opened)
+    assert View(**view).to_dict() == view
+    assert view["callback_id"] == "give_kudos"
+    receivers, message, values = view["blocks"]
+    assert (receivers["element"]["type"], receivers["element"]["initial_users"]) == ("multi_users_select", ["U_BOB"])
+    assert message["element"]["initial_value"] == "Fixed the build for @carol & everyone"
+    assert [o["value"] for o in values["element"]["options"]] == ["teamwork", "curiosity"]
+    assert values["element"]["type"] == "checkboxes"
+
+    response = interact(client, submission(view, ["U_BOB"], "Fixed the build", ["teamwork"]))
+
+    assert response.status_code == 200
+    assert response.json()["response_action"] == "update"
+    assert "2 of 3 kudos left" in json.dumps(response.json()["view"])
+    kudos = Event.objects.select_related("actor").get(type="kudos")
+    assert (kudos.actor.key, kudos.mentions, kudos.hashtags, kudos.channel) == (
+        "ana@example.com", ["bob@example.com"], ["teamwork"], CHANNEL)
+    assert kudos_on.called("chat.postMessage")[0].args["channel"] == CHANNEL
+
+
+@pytest.mark.parametrize("users, text, block, words", [
+    (["U_ANA"], "me", "receivers", "cannot give yourself kudos"),
+    (["U_BOB"], "thanks #nope", "values", "#nope is not one of the company values"),
+    ([], "thanks", "receivers", "Pick at least one person"),
+    (["U_BOB"], "  ", "message", "Say what you thank them for"),
+])
+def test_a_refused_submission_answers_errors_on_the_right_block(client, kudos_on, users, text, block, words):
+    interact(client, shortcut())
+    view = view_of(kudos_on.called("views.open")[0])
+
+    response = interact(client, submission(view, users, text, []))
+
+    assert response.status_code == 200
+    answer = response.json()
+    assert answer["response_action"] == "errors" and list(answer["errors"]) == [block]
+    assert words in answer["errors"][block]
+    assert not Event.objects.filter(type="kudos").exists()
+
+
+# --- concurrency -------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_concurrent_kudos_from_one_giver_never_overspend(live_server, fake_slack, redis, settings):
+    import threading
+
+    import requests
+
+    from engine.integrations.slack_app.workspaces import do_install_workspace as install
+    from base.api_keys import do_create_api_key
+
+    install({"access_token": BOT_TOKEN, "team": {"id": TEAM, "name": "Acme"}, "bot_user_id": "UBOT"})
+    key = do_create_api_key(name="admin", role="admin")[1]
+    activated = requests.put(f"{live_server.url}/api/v1/ruleset", KUDOS_RULESET.replace("amount: 3", "amount: 5"),
+                             headers={"Authorization": f"Bearer {key}", "Content-Type": "application/yaml"}, timeout=30)
+    assert activated.status_code == 200, activated.text
+    fake_slack.users["U_ANA"] = {"email": "ana@example.com"}
+    answers, barrier = [], threading.Barrier(20)
+
+    def give(i):
+        fields = {"team_id": TEAM, "user_id": "U_ANA", "channel_id": CHANNEL, "command": "/kudos",
+                  "text": f"<@U_R{i}> thanks", "trigger_id": f"1.2.{i}"}
+        body = urlencode(fields).encode()
+        headers = {k.removeprefix("HTTP_").replace("_", "-"): v for k, v in signed(body).items()}
+        barrier.wait()
+        answers.append(requests.post(f"{live_server.url}/integrations/slack/commands", data=body, timeout=60,
+                                     headers={**headers, "Content-Type": "application/x-www-form-urlencoded"}))
+
+    threads = [threading.Thread(target=give, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+    assert [a.status_code for a in answers] == [200] * 20
+    texts = [a.json()["text"] for a in answers]
+    assert sum("Kudos sent" in t for t in texts) == 5
+    assert sum("Kudos sent" not in t and "*0* of 5" in t for t in texts) == 15
+    assert Event.objects.filter(type="kudos").count() == 5

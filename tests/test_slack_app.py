@@ -528,7 +528,7 @@ def test_the_shortcut_opens_a_modal_whose_submission_gives_kudos(client, kudos_o
 
     assert response.status_code == 200
     assert response.json()["response_action"] == "update"
-    assert "2 of 3 kudos left" in json.dumps(response.json()["view"])
+    assert "*2* of 3 kudos left" in json.dumps(response.json()["view"])
     kudos = Event.objects.select_related("actor").get(type="kudos")
     assert (kudos.actor.key, kudos.mentions, kudos.hashtags, kudos.channel) == (
         "ana@example.com", ["bob@example.com"], ["teamwork"], CHANNEL)

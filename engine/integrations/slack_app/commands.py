@@ -80,7 +80,7 @@ def kudos(team: str, user: str, text: str, channel: str | None, trigger_id: str 
     try:
         given = giving.give(r, slack, team=team, giver=user, receivers=receivers, text=readable(message),
                             channel=channel, event_id=event_id)
-    except giving.refusal_type() as refusal:
+    except giving.KudosRefused as refusal:
         return blocks.kudos_refused(refusal)
     announced = giving.announce(slack, channel, giver=user, receivers=receivers, text=readable(message), given=given)
     return blocks.kudos_given(given, list(dict.fromkeys(receivers)), announced)

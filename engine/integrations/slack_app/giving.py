@@ -8,31 +8,20 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from kudos.actions import Given, KudosRefused, do_give_kudos
+from kudos.allowance import allowance_for, kudos_ruleset
+
 from . import blocks
 from .people import person_for
 
 log = logging.getLogger(__name__)
 
-
-def allowance_for(person_key: str):
-    try:
-        from kudos.allowance import allowance_for as allowance  # TEMP until kudos is on main
-    except ModuleNotFoundError:
-        return None
-    return allowance(person_key)
-
-
-def refusal_type():
-    from kudos.actions import KudosRefused  # TEMP until kudos is on main
-
-    return KudosRefused
+__all__ = ["Given", "KudosRefused", "allowance_for", "announce", "give", "values_offered"]
 
 
 def give(r, slack: WebClient | None, *, team: str, giver: str, receivers: list[str], text: str,
-         values: list[str] = (), channel: str | None = None, event_id: str | None = None):
+         values: list[str] = (), channel: str | None = None, event_id: str | None = None) -> Given:
     """The kudos from Slack user `giver` to Slack users `receivers`; KudosRefused says why not."""
-    from kudos.actions import do_give_kudos  # TEMP until kudos is on main
-
     giver_key = person_for(r, team, giver, slack)
     keys = [person_for(r, team, user, slack) for user in dict.fromkeys(receivers)]
     return do_give_kudos(giver=giver_key, receivers=keys, message=text, values=list(values), channel=channel,
@@ -40,7 +29,7 @@ def give(r, slack: WebClient | None, *, team: str, giver: str, receivers: list[s
 
 
 def announce(slack: WebClient | None, channel: str | None, *, giver: str, receivers: list[str], text: str,
-             given) -> bool:
+             given: Given) -> bool:
     """Post the kudos to the channel it was given in, mentioning the receivers; False when it could not be."""
     if slack is None or not channel or given.duplicate:
         return False
@@ -58,7 +47,5 @@ def announce(slack: WebClient | None, channel: str | None, *, giver: str, receiv
 
 def values_offered() -> list[str]:
     """The company values of the active ruleset's `kudos:` section, for the modal's checkboxes."""
-    from kudos.allowance import kudos_ruleset  # TEMP until kudos is on main
-
     ruleset = kudos_ruleset()
     return list(ruleset.kudos_values or []) if ruleset is not None else []

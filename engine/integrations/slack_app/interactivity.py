@@ -147,7 +147,7 @@ def submit(team: str, user: str, view: dict) -> dict:
     try:
         given = giving.give(r, slack, team=team, giver=user, receivers=receivers, text=text, values=values, channel=channel,
                             event_id=f"slack:{team}:kudos:{view['id']}" if isinstance(view.get("id"), str) and len(view["id"]) <= 150 else None)
-    except giving.refusal_type() as refusal:
+    except giving.KudosRefused as refusal:
         block = ERROR_BLOCK.get(refusal.code, "receivers")
         if block == "values" and "values" not in state:
             block = "message"  # no values offered: the #tags were typed in the message

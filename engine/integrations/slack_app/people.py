@@ -41,20 +41,27 @@ def person_for(r, team: str, user: str, slack: WebClient | None) -> str:
         answer = slack.users_info(user=user)
     except SlackApiError as exc:  # user_not_found, missing_scope...: Slack answered; do not ask again
         log.info("users.info %s answered %s", user, exc.response.get("error"))
-        r.set(keys.slack_looked_up(team, user), "1", ex=LOOKED_UP_SECONDS)
-        return alias.person.key if alias else resolve("slack", ext)
+        return _looked_up(r, team, user, alias.person.key if alias else resolve("slack", ext))
     except SlackClientError as exc:  # Slack unreachable: ask again next time
         log.warning("users.info %s failed: %s", user, type(exc).__name__)
         return alias.person.key if alias else resolve("slack", ext)
-    r.set(keys.slack_looked_up(team, user), "1", ex=LOOKED_UP_SECONDS)
     profile = (answer.get("user") or {}).get("profile") or {}
     name = (profile.get("real_name") or profile.get("display_name") or (answer.get("user") or {}).get("real_name") or "")[:200] or None
     email = normalize_email(profile.get("email"))
     if email is None:
-        return resolve("slack", ext, name=name)
-    if alias is None:
-        return resolve("slack", ext, email=email, name=name)
-    return _link_stand_in(ext, email, name)
+        key = resolve("slack", ext, name=name)
+    elif alias is None:
+        key = resolve("slack", ext, email=email, name=name)
+    else:
+        key = _link_stand_in(ext, email, name)
+    return _looked_up(r, team, user, key)
+
+
+def _looked_up(r, team: str, user: str, key: str) -> str:
+    # Remembered only once the alias is recorded: a concurrent request that sees the mark finds the
+    # alias too, rather than making a stand-in for a user whose email is being linked.
+    r.set(keys.slack_looked_up(team, user), "1", ex=LOOKED_UP_SECONDS)
+    return key
 
 
 def _link_stand_in(ext: str, email: str, name: str | None) -> str:

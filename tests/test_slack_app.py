@@ -594,3 +594,27 @@ def test_twenty_concurrent_kudos_from_one_giver_never_overspend(live_server, fak
     assert sum("Kudos sent" in t for t in texts) == 5
     assert sum("Kudos sent" not in t and "*0* of 5" in t for t in texts) == 15
     assert Event.objects.filter(type="kudos").count() == 5
+
+
+def test_the_home_tabs_button_opens_the_modal_and_receivers_hear_of_it_from_the_app(client, kudos_on):
+    home_click = {"type": "block_actions", "team": {"id": TEAM}, "user": {"id": "U_ANA", "team_id": TEAM}, "trigger_id": "9.8.7",
+                  "container": {"type": "view", "view_id": "VHOME"}, "view": {"id": "VHOME", "type": "home"},
+                  "actions": [{"type": "button", "action_id": "give_kudos", "value": "home", "action_ts": "1"}]}
+
+    assert interact(client, home_click).status_code == 200
+    view = view_of(kudos_on.called("views.open")[0])
+    assert "initial_users" not in view["blocks"][0]["element"] and "initial_value" not in view["blocks"][1]["element"]
+
+    response = interact(client, submission(view, ["U_BOB", "U_CAROL"], "Thanks for the pairing", ["curiosity"]))
+
+    assert response.json()["response_action"] == "update"
+    assert sorted(c.args["channel"] for c in kudos_on.called("chat.postMessage")) == ["U_BOB", "U_CAROL"]
+    assert Event.objects.get(type="kudos").channel == ""
+
+
+def test_the_people_a_kudos_names_are_looked_up_once_each(client, kudos_on):
+    ephemeral(command(client, "/kudos", "<@U_BOB> <@U_CAROL> thanks"))
+    ephemeral(command(client, "/kudos", "<@U_DAN> <@U_BOB> thanks again"))
+
+    looked_up = sorted(c.args["user"] for c in kudos_on.called("users.info"))
+    assert looked_up == ["U_ANA", "U_BOB", "U_CAROL", "U_DAN"]

@@ -17,6 +17,7 @@ from slack_sdk.models.views import View
 
 TEXT_LIMIT = 3000  # a section's text
 MAX_RECEIVERS = 10
+MAX_MESSAGE = 2000  # what the kudos core takes
 CHECKBOX_LIMIT = 10  # more values than this are offered as a multi-select
 
 
@@ -106,7 +107,10 @@ def me_message(me: dict, allowance) -> dict:
 def home_view(me: dict, allowance) -> dict:
     blocks = [HeaderBlock(text=PlainTextObject(text="Where you stand")), section("\n".join(standing_lines(me, allowance))),
               DividerBlock(),
-              section("Thank someone: `/kudos @someone what they did #value`, or *⋯ > Give kudos* on their message."),
+              SectionBlock(text=MarkdownTextObject(text="Thank someone: `/kudos @someone what they did #value`, "
+                                                        "*⋯ > Give kudos* on their message, or here."),
+                           accessory=ButtonElement(text=PlainTextObject(text="Give kudos"), action_id="give_kudos",
+                                                   value="home", style="primary")),
               ContextBlock(elements=[MarkdownTextObject(text="`/plaudit top` shows the leaderboard, `/plaudit help` the commands.")])]
     return View(type="home", blocks=blocks).to_dict()
 
@@ -167,8 +171,8 @@ def kudos_modal(*, initial_users: list[str], text: str, values: list[str], metad
                    element=UserMultiSelectElement(action_id="users", placeholder=PlainTextObject(text="Pick up to 10 people"),
                                                   initial_users=initial_users or None, max_selected_items=MAX_RECEIVERS)),
         InputBlock(block_id="message", label=PlainTextObject(text="What for?"),
-                   element=PlainTextInputElement(action_id="text", multiline=True, initial_value=text[:2900] or None,
-                                                 max_length=3000)),
+                   element=PlainTextInputElement(action_id="text", multiline=True, initial_value=text[:MAX_MESSAGE] or None,
+                                                 max_length=MAX_MESSAGE)),
     ]
     if values:
         options = [Option(value=v[:75], text=PlainTextObject(text=f"#{v}"[:75])) for v in values[:100]]

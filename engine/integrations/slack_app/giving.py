@@ -30,19 +30,24 @@ def give(r, slack: WebClient | None, *, team: str, giver: str, receivers: list[s
 
 def announce(slack: WebClient | None, channel: str | None, *, giver: str, receivers: list[str], text: str,
              given: Given) -> bool:
-    """Post the kudos to the channel it was given in, mentioning the receivers; False when it could not be."""
-    if slack is None or not channel or given.duplicate:
+    """Post the kudos to the channel it was given in, mentioning the receivers; False when it could not be.
+
+    A kudos given from the Home tab has no channel: each receiver hears of it from the app instead
+    (its Messages tab)."""
+    if slack is None or given.duplicate:
         return False
     fallback, message_blocks = blocks.kudos_announcement(giver, receivers, text, given.values, given.event_id)
-    try:
-        slack.chat_postMessage(channel=channel, text=fallback, blocks=message_blocks)
-    except SlackApiError as exc:  # not_in_channel, channel_not_found (a DM): the giver is told
-        log.info("kudos %s not announced in %s: %s", given.event_id, channel, exc.response.get("error"))
-        return False
-    except SlackClientError as exc:
-        log.warning("kudos %s not announced in %s: %s", given.event_id, channel, type(exc).__name__)
-        return False
-    return True
+    posted = True
+    for where in [channel] if channel else list(dict.fromkeys(receivers)):
+        try:
+            slack.chat_postMessage(channel=where, text=fallback, blocks=message_blocks)
+        except SlackApiError as exc:  # not_in_channel, channel_not_found (a DM): the giver is told
+            log.info("kudos %s not announced in %s: %s", given.event_id, where, exc.response.get("error"))
+            posted = False
+        except SlackClientError as exc:
+            log.warning("kudos %s not announced in %s: %s", given.event_id, where, type(exc).__name__)
+            posted = False
+    return posted
 
 
 def values_offered() -> list[str]:

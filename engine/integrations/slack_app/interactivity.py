@@ -51,6 +51,8 @@ def interactivity_view(request):
         for action in payload.get("actions") or []:
             if isinstance(action, dict) and action.get("action_id") == "congratulate":
                 congratulate(team, user, str(action.get("value") or ""), payload)
+            elif isinstance(action, dict) and action.get("action_id") == "give_kudos":  # the Home tab's button
+                open_modal(team, user, payload)
         return HttpResponse(status=200)
     if kind == "message_action" and payload.get("callback_id") == "give_kudos":
         open_modal(team, user, payload)
@@ -149,6 +151,9 @@ def submit(team: str, user: str, view: dict) -> dict:
                             event_id=f"slack:{team}:kudos:{view['id']}" if isinstance(view.get("id"), str) and len(view["id"]) <= 150 else None)
     except giving.KudosRefused as refusal:
         block = ERROR_BLOCK.get(refusal.code, "receivers")
+        field = str(((refusal.details or [{}])[0] or {}).get("path") or "")
+        if refusal.code == "validation_error" and field.split("[")[0] in ("message", "values"):
+            block = field.split("[")[0]
         if block == "values" and "values" not in state:
             block = "message"  # no values offered: the #tags were typed in the message
         line = blocks.allowance_plain(refusal.allowance)

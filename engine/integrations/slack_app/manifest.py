@@ -31,7 +31,8 @@ def manifest(base_url: str, name: str = "Plaudit") -> dict:
             "background_color": "#2c2d30",
         },
         "features": {
-            "app_home": {"home_tab_enabled": True, "messages_tab_enabled": False, "messages_tab_read_only_enabled": False},
+            # The Messages tab, read-only, is where a kudos given from the Home tab reaches its receivers.
+            "app_home": {"home_tab_enabled": True, "messages_tab_enabled": True, "messages_tab_read_only_enabled": True},
             "bot_user": {"display_name": name[:80], "always_online": True},
             "slash_commands": [
                 {"command": "/kudos", "url": commands, "description": "Thank colleagues, with a company value",

@@ -203,6 +203,17 @@ def test_the_callback_keeps_the_workspace_with_its_bot_token_encrypted(client, f
     assert tokens.decrypt(workspace.bot_token_encrypted) == BOT_TOKEN
 
 
+def test_no_token_reaches_the_logs_even_at_debug_level(client, fake_slack, db, redis, caplog):
+    caplog.set_level("DEBUG")
+    state, _ = install_state(client)
+
+    assert client.get("/integrations/slack/oauth/callback", {"code": "good-code", "state": state}).status_code == 200
+    assert ephemeral(command(client, "/plaudit", "me"))
+
+    assert fake_slack.called("users.info")  # the bot token was used
+    assert BOT_TOKEN not in caplog.text and "client-secret" not in caplog.text
+
+
 @pytest.mark.parametrize("how", ["wrong", "missing", "reused", "expired"])
 def test_a_bad_state_is_400_and_slack_is_not_called(client, fake_slack, db, redis, how):
     state, _ = install_state(client)

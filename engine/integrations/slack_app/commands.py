@@ -62,13 +62,13 @@ def commands_view(request):
         return JsonResponse(blocks.plain(f"That is longer than {MAX_TEXT:,} characters; say it shorter."))
     command = fields.get("command", "")
     if command == "/kudos":
-        return JsonResponse(kudos(team, user, text, fields.get("channel_id") or None, fields.get("trigger_id")))
+        return JsonResponse(kudos_command(team, user, text, fields.get("channel_id") or None, fields.get("trigger_id")))
     if command == "/plaudit":
-        return JsonResponse(plaudit(team, user, text))
+        return JsonResponse(plaudit_command(team, user, text))
     return JsonResponse(blocks.plain(f"Plaudit does not know the command {blocks.escape(command[:50])!s}.\n\n{blocks.HELP}"))
 
 
-def kudos(team: str, user: str, text: str, channel: str | None, trigger_id: str | None) -> dict:
+def kudos_command(team: str, user: str, text: str, channel: str | None, trigger_id: str | None) -> dict:
     r = get_redis()
     slack = bot_client(team)
     receivers, message = receivers_and_message(text)
@@ -106,7 +106,7 @@ def readable(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
 
 
-def plaudit(team: str, user: str, text: str) -> dict:
+def plaudit_command(team: str, user: str, text: str) -> dict:
     words = text.split()
     verb = words[0].lower() if words else "me"
     if verb == "me" and len(words) <= 1:

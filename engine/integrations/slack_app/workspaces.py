@@ -20,10 +20,15 @@ log = logging.getLogger(__name__)
 
 # Slash commands and interactions are answered within Slack's 3 seconds, calls to Slack included.
 TIMEOUT_SECONDS = 2
+# slack-sdk logs each request's headers (the bot token) and each answer's body (oauth.v2.access
+# returns the token) at DEBUG. Its client logs here, held at INFO whatever LOG_LEVEL says, so no
+# token reaches a log.
+sdk_log = logging.getLogger("engine.integrations.slack_app.sdk")
+sdk_log.setLevel(logging.INFO)
 
 
 def client(token: str | None = None) -> WebClient:
-    return WebClient(token=token, base_url=settings.SLACK_API_URL, timeout=TIMEOUT_SECONDS)
+    return WebClient(token=token, base_url=settings.SLACK_API_URL, timeout=TIMEOUT_SECONDS, logger=sdk_log)
 
 
 def bot_client(team_id: str) -> WebClient | None:

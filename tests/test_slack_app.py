@@ -258,6 +258,22 @@ def test_unsigned_or_stale_requests_are_401(client, installed, redis, path, how)
     assert installed.calls == []
 
 
+def test_slacks_certificate_check_is_answered_200(client, installed, db, redis):
+    body = urlencode({"ssl_check": "1", "token": "x"}).encode()
+
+    response = client.post("/integrations/slack/commands", body, content_type="application/x-www-form-urlencoded", **signed(body))
+
+    assert response.status_code == 200
+
+
+def test_a_signed_command_without_team_or_user_is_400_naming_them(client, installed, db, redis):
+    body = urlencode({"command": "/plaudit", "text": "me"}).encode()
+
+    response = client.post("/integrations/slack/commands", body, content_type="application/x-www-form-urlencoded", **signed(body))
+
+    assert response.status_code == 400 and "team_id and user_id" in response.json()["message"]
+
+
 # --- /plaudit ----------------------------------------------------------------------------------
 
 

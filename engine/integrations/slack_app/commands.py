@@ -54,6 +54,8 @@ def commands_view(request):
     if refused:
         return refused
     fields = form(body)
+    if fields.get("ssl_check") == "1":  # Slack checking the certificate of the command's URL: nothing to do
+        return JsonResponse({"ok": True})
     team, user = fields.get("team_id", ""), fields.get("user_id", "")
     if not team or not user:
         return common.error(400, "validation_error", "team_id and user_id are required (Slack sends them with every command)")

@@ -170,6 +170,17 @@ BADGE_SALT = os.environ.get("BADGE_SALT") or hashlib.sha256(f"plaudit-badge-salt
 # Inbound adapters (docs/integrations.md). Unset means the adapter refuses every request with 401:
 # an unsigned endpoint would let anyone award points.
 SLACK_SIGNING_SECRET = os.environ.get("SLACK_SIGNING_SECRET") or ""
+# The Slack app (docs/integrations.md#install-the-slack-app): OAuth client of the app made from
+# `manage.py slack manifest`. SLACK_API_URL is trusted configuration, not an outbound webhook, so
+# OUTBOUND_ALLOW does not apply to it; tests point it at a local stand-in for Slack.
+SLACK_CLIENT_ID = os.environ.get("SLACK_CLIENT_ID") or ""
+SLACK_CLIENT_SECRET = os.environ.get("SLACK_CLIENT_SECRET") or ""
+SLACK_API_URL = (os.environ.get("SLACK_API_URL") or "https://slack.com/api").rstrip("/") + "/"
+SLACK_AUTHORIZE_URL = os.environ.get("SLACK_AUTHORIZE_URL") or "https://slack.com/oauth/v2/authorize"
+# Keys the workspaces' bot tokens are encrypted with (Fernet keys, comma-separated, the first encrypts,
+# all decrypt: rotation). Unset: one key derived from SECRET_KEY, so rotating SECRET_KEY then needs a
+# reinstall of the app.
+SLACK_TOKEN_KEYS = [k.strip() for k in os.environ.get("SLACK_TOKEN_KEYS", "").split(",") if k.strip()]
 TEAMS_HMAC_SECRET = os.environ.get("TEAMS_HMAC_SECRET") or ""  # base64, as Teams shows it when the webhook is created
 
 # Outbound notifications (docs/notifications.md). Only public addresses are reachable unless

@@ -4,6 +4,7 @@ from django.urls import include, path
 from .api import api
 from .integrations import xapi
 from .integrations import slack, teams, viva
+from .integrations.slack_app import commands as slack_commands, install as slack_install, interactivity as slack_interactivity
 from .metrics import metrics_view
 from .routers.health import liveness_view, readiness_view
 from insights.pages import report_page
@@ -29,6 +30,11 @@ urlpatterns = [
     path("integrations/xapi/statements", xapi.statements),
     # Inbound chat adapters: signed by each platform, outside the versioned API (docs/integrations.md).
     path("integrations/slack/events", slack.events_view),
+    # The Slack app (docs/integrations.md#install-the-slack-app): install, slash commands, buttons and modals.
+    path("integrations/slack/install", slack_install.install_view),
+    path("integrations/slack/oauth/callback", slack_install.callback_view),
+    path("integrations/slack/commands", slack_commands.commands_view),
+    path("integrations/slack/interactivity", slack_interactivity.interactivity_view),
     path("integrations/teams/messages", teams.messages_view),
     path("integrations/viva/messages", viva.messages_view),
     # The printable engagement report (Bearer reader/admin key or a staff session; docs/insights.md).

@@ -86,6 +86,8 @@ def criteria_words(ruleset: Ruleset, criteria: schema.Criteria, need: int) -> st
         unit = _streak_unit(ruleset, criteria.streak)
         return f"A {need}-{unit} streak: {own}" if own else f"A {need}-{unit} streak of {criteria.streak}"
     events = "1 event" if need == 1 else f"{need} events"
+    if criteria.received is not None:
+        return f"{events} naming you: {condition_words(criteria.received)}"
     return f"{events}: {condition_words(criteria.event)}"
 
 
@@ -104,4 +106,6 @@ def progress_words(ruleset: Ruleset, criteria: schema.Criteria, have: int, need:
     if criteria.streak:
         unit = _streak_unit(ruleset, criteria.streak)
         return f"{have} of {need} {unit}s in a row: {criteria_words(ruleset, criteria, need)}"
+    if criteria.received is not None:
+        return f"{have} of {need} events naming you: {condition_words(criteria.received)}"
     return f"{have} of {need} events: {condition_words(criteria.event)}"

@@ -22,6 +22,11 @@ class Person(models.Model):
     team = models.CharField(max_length=100, blank=True)
     public = models.BooleanField(default=True)  # False: left out of every public board
     role = models.CharField(max_length=100, blank=True)  # e.g. facilitator: boards may exclude roles
+    # False: deprovisioned by the identity provider (SCIM active=false or DELETE): off every board, no
+    # sign-in, the ledger kept; provisioning them again turns it back.
+    active = models.BooleanField(default=True)
+    locale = models.CharField(max_length=35, blank=True)  # a BCP 47 tag (de, de-AT, en-GB) from the directory, SCIM or OIDC
+    timezone = models.CharField(max_length=64, blank=True)  # an IANA zone (Europe/Berlin) where known
     # Derived from the ledger in the scoring transaction; read models only.
     points = models.BigIntegerField(default=0)
     level = models.CharField(max_length=200, blank=True)

@@ -12,6 +12,7 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Val
 
 from badges.api import router as badges_router
 from insights.api import router as insights_router
+from kudos.api import router as kudos_router, with_kudos_schemas
 from leaderboards.api import router as leaderboards_router
 from notifications.api import router as notifications_router
 from rulesets.api import router as rules_router
@@ -31,6 +32,7 @@ class PlauditAPI(NinjaAPI):
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components.update(defs.pop("$defs", {}))
         components["EventIn"] = defs
+        with_kudos_schemas(schema)
         # Every operation can answer with the one error envelope (bad input, auth, limits, a busy
         # store); say so once per operation instead of listing each status everywhere.
         components["Error"] = ERROR_SCHEMA
@@ -73,6 +75,7 @@ api.add_router("", badges_router)
 api.add_router("", rules_router)
 api.add_router("", insights_router)
 api.add_router("", notifications_router)
+api.add_router("", kudos_router)
 
 
 def _envelope(request, status: int, code: str, message: str, details=None):

@@ -291,3 +291,51 @@ def _cumulative(weights) -> list[float]:
 
 def _pick(rng: random.Random, cumulative: list[float]) -> int:
     return rng.choices(range(len(cumulative)), cum_weights=cumulative)[0]
+
+
+KUDOS_MESSAGES = ["Thank you for {s} today, it unblocked the whole team", "Your walkthrough of {s} was brilliant",
+                  "Thanks for reviewing my {s} work so carefully", "You made {s} finally make sense to me",
+                  "Thanks for pairing on {s} this week #{value}", "Loved how you shared what you learned about {s}"]
+KUDOS_CHANNELS = ["learning-general", "learning-python", "learning-cloud", "data-academy-chat"]
+
+
+def generate_kudos(people: list[dict], *, seed: int = 7, end: datetime | None = None, days: int = 30,
+                   values: tuple[str, ...] = ("teamwork", "curiosity", "craft", "sharing"), allowance: int = 10,
+                   per_receiver: int = 2) -> list[dict]:
+    """Kudos among `people` (the records of generate_month) over the same days, in the shape of
+    `POST /api/v1/kudos` plus `occurred_at`, sorted by time. By construction each giver stays within
+    `allowance` per ISO week and `per_receiver` kudos to one colleague per week (Berlin), as the
+    example ruleset's `kudos:` section allows."""
+    rng = random.Random(seed * 7919 + 1)
+    end = (end or datetime.now(timezone.utc)).astimezone(BERLIN)
+    start = end - timedelta(days=days)
+    ids = [p["id"] for p in people]
+    # A few people thank others often; most now and then. Receivers are anyone.
+    weights = _cumulative(min(rng.paretovariate(1.2), 15.0) for _ in ids)
+    used: dict[tuple[str, str], int] = {}  # (giver, week) -> kudos used
+    pairs: dict[tuple[str, str, str], int] = {}  # (giver, receiver, week) -> kudos
+    kudos = []
+    day = start.date()
+    while day <= end.date():
+        count = int(len(ids) * (0.01 if day.weekday() >= 5 else 0.08) * rng.uniform(0.7, 1.3))
+        for _ in range(count):
+            when = datetime.combine(day, time(rng.choices(range(24), weights=HOUR_WEIGHTS)[0], rng.randrange(60)), tzinfo=BERLIN)
+            if not start <= when <= end:
+                continue
+            giver = ids[_pick(rng, weights)]
+            week = "%d-W%02d" % when.isocalendar()[:2]
+            receivers = [r for r in dict.fromkeys(rng.choice(ids) for _ in range(rng.choice((1, 1, 1, 2, 3))))
+                         if r != giver and pairs.get((giver, r, week), 0) < per_receiver]
+            if not receivers or used.get((giver, week), 0) + len(receivers) > allowance:
+                continue
+            used[(giver, week)] = used.get((giver, week), 0) + len(receivers)
+            for r in receivers:
+                pairs[(giver, r, week)] = pairs.get((giver, r, week), 0) + 1
+            value = rng.choice(values)
+            message = rng.choice(KUDOS_MESSAGES).format(s=rng.choice(TOPICS[rng.choice(list(TOPICS))]["subjects"]), value=value)
+            named = [] if f"#{value}" in message or rng.random() < 0.15 else [value]
+            kudos.append({"from": giver, "to": receivers, "message": message,
+                          "values": named, "channel": rng.choice(KUDOS_CHANNELS), "occurred_at": when.isoformat(timespec="seconds")})
+        day += timedelta(days=1)
+    kudos.sort(key=lambda k: k["occurred_at"])
+    return [{"id": f"demo:kudos:{i:05d}", **k} for i, k in enumerate(kudos)]

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "leaderboards",
     "notifications",
     "insights",
+    "kudos",
     "web",
 ]
 

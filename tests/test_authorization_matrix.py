@@ -66,6 +66,10 @@ API = {
     "PUT /templates/{kind}/{name}": ADMIN,
     "DELETE /templates/{kind}/{name}": ADMIN,
     "POST /templates/preview": ADMIN,
+    "POST /kudos": SENDER,
+    "GET /kudos": READER,
+    "DELETE /kudos/{event_id}": SENDER,  # an integration key undoes only kudos of its sources
+    "GET /people/{person_id}/allowance": READER,
 }
 SAMPLE = {"event_id": "nope", "person_id": "someone@example.com", "job_id": "nope", "board_id": "all-time",
           "badge_id": "first-post", "version_id": "1", "old_id": "1", "new_id": "1", "channel_id": "general",

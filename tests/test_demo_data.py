@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.demo_data import generate_month
+from engine.demo_data import generate_kudos, generate_month
 from rules.core import Event, FactsCache, evaluate, load_ruleset
 
 pytestmark = []
@@ -24,9 +24,15 @@ def month():
 
 
 @pytest.fixture(scope="module")
-def scored(month):
-    """Every event through the example ruleset, from an empty past."""
+def kudos(month):
+    return generate_kudos(month[0], seed=7, end=END)
+
+
+@pytest.fixture(scope="module")
+def scored(month, kudos):
+    """Every event through the example ruleset, from an empty past; the kudos after them, as the demo gives them."""
     people, events = month
+    events = events + [kudos_event(k) for k in kudos]
     ruleset = load_ruleset(RULESET.read_text(encoding="utf-8"), str(RULESET))
     facts = FactsCache()
     awards, badges = Counter(), Counter()
@@ -45,9 +51,17 @@ def as_event(seq: int, data: dict) -> Event:
         seq=seq, id=data["id"], type=data["type"], occurred_at=datetime.fromisoformat(data["occurred_at"]),
         actor=data["actor"]["id"], channel=data.get("channel"), program=data.get("program"),
         target_id=target.get("id"), target_author=target.get("author"), text=text,
-        hashtags=frozenset(tag.lower() for tag in HASHTAG.findall(text)), mentions=tuple(MENTION.findall(text)),
+        hashtags=frozenset(tag.lower() for tag in HASHTAG.findall(text)),
+        mentions=tuple(data["mentions"]) if "mentions" in data else tuple(MENTION.findall(text)),
         attributes=data.get("attributes", {}),
     )
+
+
+def kudos_event(k: dict) -> dict:
+    """A demo kudos as the event the kudos action stores (the message's #tags count as values)."""
+    return {"id": k["id"], "type": "kudos", "occurred_at": k["occurred_at"], "actor": {"id": k["from"]},
+            "text": " ".join([k["message"], *(f"#{v}" for v in k["values"])]), "channel": k["channel"],
+            "mentions": k["to"]}
 
 
 def test_generation_is_deterministic_per_seed(month):
@@ -100,3 +114,19 @@ def test_every_badge_is_earned_and_levels_spread(scored):
     ruleset, _, badges, levels = scored
     assert {badge.id for badge in ruleset.badges if not badges[badge.id]} == set()
     assert len(levels) >= 3
+
+
+def test_demo_kudos_are_all_given_under_the_example_allowance(db, redis, month, kudos):
+    # given the example ruleset, with its allowance of 10 a week and 2 a week to one colleague
+    from base.models import Event as StoredEvent
+    from kudos.actions import give_kudos_json
+    from rulesets.active import do_activate_ruleset
+
+    do_activate_ruleset(RULESET.read_text(encoding="utf-8"))
+    # when every demo kudos is given through the kudos action, as `manage.py demo` gives them
+    for item in kudos:
+        give_kudos_json(item)  # raises KudosRefused for any refused
+    # then all are stored, over the whole month, most naming a value
+    assert 200 <= StoredEvent.objects.filter(type="kudos").count() == len(kudos)
+    assert len({k["occurred_at"][:10] for k in kudos}) >= 25
+    assert sum(1 for k in kudos if k["values"]) > len(kudos) / 2

@@ -249,7 +249,7 @@ def test_cli_rule_tests_pass_for_the_example_and_fail_with_a_message(tmp_path, c
     # given the example ruleset, and a copy whose first test expects too much
     out = io.StringIO()
     call_command("rules", "test", "rules/examples/social-learning.yaml", stdout=out)
-    assert "6 passed, 0 failed" in out.getvalue()
+    assert "7 passed, 0 failed" in out.getvalue()
     broken = tmp_path / "broken.yaml"
     text = open("rules/examples/social-learning.yaml").read()
     broken.write_text(text.replace("ana@example.com: 30", "ana@example.com: 31", 1))

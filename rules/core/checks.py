@@ -7,6 +7,7 @@ schema already reports it. Each check yields (location, message); the caller add
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable, Iterator
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -31,6 +32,7 @@ def check_document(data: Any, problem: Problem) -> None:
     _check_leaderboards(data, problem)
     _check_seasons(data, problem)
     _check_notifications(data, problem)
+    _check_kudos(data, problem)
     for loc, condition in _conditions(data):
         _check_condition(condition, loc, tz, problem)
     _check_windows(data, tz, problem)
@@ -219,6 +221,39 @@ def _check_notifications(data: dict, problem: Problem) -> None:
             problem(("notifications", i, "board"), f"no leaderboard has the id {board!r}")
 
 
+# A value is named as a hashtag (`#teamwork` in a message), so it is written as one.
+VALUE = re.compile(r"^#?\w[\w-]*$")
+
+
+def value_key(value: str) -> str:
+    """Values compare as hashtags do: without the `#`, in any case."""
+    return value.lstrip("#").casefold()
+
+
+def _check_kudos(data: dict, problem: Problem) -> None:
+    kudos = data.get("kudos")
+    if not isinstance(kudos, dict):
+        return
+    values = kudos.get("values")
+    if kudos.get("require_value") is True and (values is None or values == []):
+        problem(("kudos", "require_value"), "require_value: true needs `values:`, the company values a kudos may name")
+    if not isinstance(values, list):
+        return
+    seen: dict[str, int] = {}
+    for i, value in enumerate(values):
+        if not isinstance(value, str):
+            continue  # the schema reports it
+        if not VALUE.match(value):
+            problem(("kudos", "values", i), f"the value {value!r} cannot be written as a hashtag; use letters, digits, "
+                    "'_' and '-' without spaces, like teamwork or customer-first")
+            continue
+        key = value_key(value)
+        if key in seen:
+            problem(("kudos", "values", i), f"the value {value!r} is listed twice (values compare without case and `#`, "
+                    f"like hashtags); it is already values[{seen[key]}]")
+        seen.setdefault(key, i)
+
+
 NOTIFICATION_TEMPLATES = ("badge_awarded", "level_up", "leaderboard_top", "weekly_digest")
 
 
@@ -236,8 +271,9 @@ def _conditions(data: dict) -> Iterator[tuple[tuple, dict]]:
                 yield (section, i, "when"), item["when"]
     for i, badge in _items(data, "badges"):
         criteria = badge.get("criteria")
-        if isinstance(criteria, dict) and isinstance(criteria.get("event"), dict):
-            yield ("badges", i, "criteria", "event"), criteria["event"]
+        for kind in ("event", "received"):
+            if isinstance(criteria, dict) and isinstance(criteria.get(kind), dict):
+                yield ("badges", i, "criteria", kind), criteria[kind]
 
 
 def _check_windows(data: dict, tz: ZoneInfo, problem: Problem) -> None:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from . import schema
 from .conditions import ExpressionError, ExpressionFailures, Predicate, compile_condition
-from .checks import check_document, ruleset_timezone
+from .checks import check_document, ruleset_timezone, value_key
 from .periods import midnight
 from .loading import Issue, RulesetError, in_order, parse_yaml, path_text, plain, position, position_within, validate_shape
 from .ruletests_schema import check_tests
@@ -66,6 +66,8 @@ class CompiledBadge:
     event_holds: Predicate | None = None
     # `available`: only events it holds for can grant the badge.
     available: Predicate | None = None
+    # `received`: event_holds counts for the people the event mentions, not for its actor.
+    received: bool = False
 
     @property
     def id(self) -> str:
@@ -105,6 +107,18 @@ class Ruleset:
     @cached_property
     def seasons(self) -> list[SeasonSpan]:
         return [SeasonSpan(s.id, midnight(s.from_, self.tz), midnight(s.until, self.tz)) for s in self.doc.seasons]
+
+    @property
+    def kudos(self) -> schema.Kudos | None:
+        """The `kudos:` section; None when the ruleset allows no kudos."""
+        return self.doc.kudos
+
+    @cached_property
+    def kudos_values(self) -> dict[str, str] | None:
+        """The kudos values by the key they compare with (lower-case, no `#`), as written; None: any value."""
+        if self.doc.kudos is None or self.doc.kudos.values is None:
+            return None
+        return {value_key(v): v.lstrip("#") for v in self.doc.kudos.values}
 
     def leaderboard(self, board_id: str) -> schema.Leaderboard | None:
         return next((b for b in self.doc.leaderboards if b.id == board_id), None)
@@ -196,12 +210,13 @@ def load_ruleset(text: str, source: str = "ruleset.yaml") -> Ruleset:
     badges = []
     for i, badge in enumerate(doc.badges):
         holds = None
-        if badge.criteria.event is not None:
-            holds = condition(badge.criteria.event, ("badges", i, "criteria", "event"), badge.id)
+        for kind in ("event", "received"):
+            if getattr(badge.criteria, kind) is not None:
+                holds = condition(getattr(badge.criteria, kind), ("badges", i, "criteria", kind), badge.id)
         window = None
         if badge.available is not None:
             window = condition(schema.Condition(between=badge.available), ("badges", i, "available"), badge.id)
-        badges.append(CompiledBadge(badge, _thresholds(badge), holds, window))
+        badges.append(CompiledBadge(badge, _thresholds(badge), holds, window, received=badge.criteria.received is not None))
 
     if issues:
         raise RulesetError(in_order(issues), source)

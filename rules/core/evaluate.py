@@ -146,9 +146,11 @@ def _grant_badges(ruleset: Ruleset, event: Event, facts: FactsCache, outcome: Ou
 
     if event.type != UNDO:
         for badge in ruleset.event_badges:
-            if badge.event_holds(event):
-                count = facts.add_event_count(event.actor, badge.id)
-                reach(badge, event.actor, count)
+            if not badge.event_holds(event):
+                continue
+            # A `received` badge counts for each person the event mentions once, never its actor.
+            for person in dict.fromkeys(m for m in event.mentions if m != event.actor) if badge.received else (event.actor,):
+                reach(badge, person, facts.add_event_count(person, badge.id))
     for streak, length in streaks:
         for badge in ruleset.badges_by_streak.get(streak.id, ()):
             reach(badge, event.actor, length)

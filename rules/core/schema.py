@@ -143,19 +143,21 @@ class Level(Strict):
 
 
 class Criteria(Strict):
-    """Exactly one of `rule`, `event`, `points` or `streak`."""
+    """Exactly one of `rule`, `event`, `received`, `points` or `streak`."""
 
     rule: Id | None = Field(default=None, description="Counts the person's awards from this rule.")
     event: Condition | None = Field(default=None, description="Counts events with the person as actor that meet this.")
+    received: Condition | None = Field(
+        default=None, description="Counts events that mention the person (not as their actor) and meet this, e.g. kudos received.")
     points: StrictInt | None = Field(default=None, description="The person's all-time points.")
     streak: Id | None = Field(default=None, description="The person's current length of this streak.")
-    count: Annotated[StrictInt, Field(ge=1)] = Field(default=1, description="The threshold for rule, event and streak criteria.")
+    count: Annotated[StrictInt, Field(ge=1)] = Field(default=1, description="The threshold for rule, event, received and streak criteria.")
 
     @model_validator(mode="after")
     def _exactly_one_kind(self):
-        given = [k for k in ("rule", "event", "points", "streak") if getattr(self, k) is not None]
+        given = [k for k in ("rule", "event", "received", "points", "streak") if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("criteria need exactly one of `rule`, `event`, `points` or `streak`")
+            raise ValueError("criteria need exactly one of `rule`, `event`, `received`, `points` or `streak`")
         return self
 
 
@@ -223,6 +225,30 @@ class Notification(Strict):
     top: Annotated[StrictInt, Field(ge=1, le=100)] | None = None
 
 
+class KudosAllowance(Strict):
+    """How many kudos one person may give per calendar period; a kudos to 3 people uses 3."""
+
+    amount: Annotated[StrictInt, Field(ge=1, le=100_000)] = Field(description="Kudos a person may give per period; at least 1.")
+    per: Literal["day", "week", "month"] = Field(description="The period, a calendar day, ISO week or month in the ruleset's timezone.")
+
+
+class KudosPerReceiver(Strict):
+    """At most `max` kudos from one giver to one receiver per period."""
+
+    max: Annotated[StrictInt, Field(ge=1, le=100_000)] = Field(description="Kudos one giver may give one receiver per period.")
+    per: Literal["day", "week", "month"] = Field(description="The period, in the ruleset's timezone.")
+
+
+class Kudos(Strict):
+    """Peer recognition: who may give how many kudos, and the company values they may name."""
+
+    allowance: KudosAllowance = Field(description="Kudos a person may give per period; checked when given, not when scored.")
+    per_receiver: KudosPerReceiver | None = Field(default=None, description="At most this many kudos from one giver to one receiver per period.")
+    values: Annotated[list[Text], Field(max_length=200)] | None = Field(
+        default=None, description="The company values (hashtags, any case, `#` optional); a kudos naming another hashtag is refused.")
+    require_value: bool = Field(default=False, description="true: a kudos must name at least one of `values`.")
+
+
 class RulesetDoc(Strict):
     ruleset: Id = Field(description="The ruleset's name.")
     description: str | None = None
@@ -235,4 +261,5 @@ class RulesetDoc(Strict):
     leaderboards: list[Leaderboard] = []
     seasons: list[Season] = []
     notifications: list[Notification] = []
+    kudos: Kudos | None = Field(default=None, description="Peer recognition (kudos): allowance, values; no kudos can be given without it.")
     tests: list[RuleTest] = []  # test cases, run by ruletests.run_tests

@@ -10,13 +10,14 @@ from rich.progress import Progress
 from base.accept import do_accept_events
 from base.models import ApiKey, Event, Person
 from base.redis import embedded_redis
-from engine.demo_data import generate_month
+from engine.demo_data import generate_kudos, generate_month
 from engine.demo_logins import print_demo_logins
 from engine.scoring import score_next_batch
 from engine.stack import run_stack
 from insights.pages import render_report
 from insights.reports import report
 from insights.rollup import do_catch_up_rollups
+from kudos.actions import KudosRefused, give_kudos_json
 from notifications.demo import demo_notifications
 from rulesets.active import active_version, do_activate_ruleset
 
@@ -56,6 +57,15 @@ class Command(BaseCommand):
             for start in range(0, len(events), CHUNK):
                 do_accept_events(events[start:start + CHUNK])
                 progress.advance(task, min(CHUNK, len(events) - start))
+            # Through the kudos action, as people give them: each checked against the allowance.
+            kudos = generate_kudos(records)
+            progress.update(task, total=len(kudos), completed=0, description="Giving kudos")
+            for item in kudos:
+                try:
+                    give_kudos_json(item)
+                except KudosRefused as exc:
+                    self.stderr.write(f"kudos {item['id']} refused: {exc.message}")
+                progress.advance(task)
         # Before scoring, so the boards that exclude facilitators never show them.
         facilitators = [r["id"] for r in records if r.get("role") == "facilitator"]
         Person.objects.filter(key__in=facilitators).update(role="facilitator")

@@ -178,16 +178,29 @@ def card_of(call: dict) -> dict:
 
 
 ELEMENTS = {"TextBlock": {"text"}, "FactSet": {"facts"}}
+# The Adaptive Cards 1.5 properties the bot's elements use, with the values the schema allows.
+PROPERTIES = {
+    "TextBlock": {"type": None, "text": None, "wrap": {True, False}, "isSubtle": {True, False},
+                  "size": {"Default", "Small", "Medium", "Large", "ExtraLarge"},
+                  "weight": {"Default", "Lighter", "Bolder"},
+                  "color": {"Default", "Dark", "Light", "Accent", "Good", "Warning", "Attention"},
+                  "spacing": {"None", "Small", "Default", "Medium", "Large", "ExtraLarge", "Padding"}},
+    "FactSet": {"type": None, "facts": None, "spacing": {"None", "Small", "Default", "Medium", "Large"}},
+}
 
 
 def assert_adaptive_card(card: dict) -> None:
-    """The structure Adaptive Cards 1.5 requires of what the bot sends (the element types it uses)."""
+    """The structure Adaptive Cards 1.5 requires of what the bot sends (the element types and properties it uses)."""
     assert card["type"] == "AdaptiveCard" and card["version"] in ("1.4", "1.5")
     assert card["$schema"] == "http://adaptivecards.io/schemas/adaptive-card.json"
+    assert set(card) <= {"type", "$schema", "version", "body", "actions"}
     assert isinstance(card["body"], list) and card["body"]
     for element in card["body"]:
         assert element["type"] in ELEMENTS, element
         assert ELEMENTS[element["type"]] <= element.keys()
+        allowed = PROPERTIES[element["type"]]
+        assert set(element) <= set(allowed), element
+        assert all(allowed[k] is None or v in allowed[k] for k, v in element.items()), element
         if element["type"] == "TextBlock":
             assert isinstance(element["text"], str)
         else:

@@ -301,6 +301,14 @@ def test_a_bad_token_is_401_with_the_reason_and_nothing_is_answered(client, db, 
     assert Event.objects.count() == 0 and Person.objects.count() == 0
 
 
+def test_a_token_expired_within_the_five_minutes_of_clock_skew_is_accepted(client, db, redis, microsoft):
+    now = int(time.time())
+
+    response = send(client, message(microsoft, "help"), token(microsoft, exp=now - 120, nbf=now - 3600))
+
+    assert response.status_code == 200 and response.json() == {"replied": True}
+
+
 def test_a_key_published_after_the_first_fetch_is_fetched_when_a_token_names_it(client, db, redis, microsoft, settings):
     assert send(client, message(microsoft, "help"), token(microsoft)).status_code == 200
     microsoft.published = ["k1", "k2"]  # Microsoft rolls a new key out

@@ -315,8 +315,8 @@ def test_a_key_published_after_the_first_fetch_is_fetched_when_a_token_names_it(
 
     # given the last fetch is over a minute old, a token signed with the new key makes the bot read the keys again
     from engine.integrations import teams_bot_auth
-    keys = teams_bot_auth.signing_keys()
-    keys.fetched_at -= teams_bot_auth.UNKNOWN_KID_REFETCH_SECONDS + 1
+    later = time.monotonic() + teams_bot_auth.UNKNOWN_KID_REFETCH_SECONDS + 1
+    teams_bot_auth.signing_keys().clock = lambda: later
 
     assert send(client, message(microsoft, "help", id_="2"), token(microsoft, kid="k2")).status_code == 200
     assert len(microsoft.calls_to("/keys")) == 2
@@ -350,10 +350,26 @@ def test_without_an_app_id_every_bearer_token_is_refused(client, db, redis, micr
 def test_unreachable_signing_keys_are_503_not_401(client, db, redis, microsoft, settings):
     settings.TEAMS_OPENID_METADATA_URL = f"{microsoft.base}/nothing-here"
 
-    response = send(client, message(microsoft, "help"), token(microsoft))
+    responses = [send(client, message(microsoft, "help"), token(microsoft)) for _ in range(3)]
 
-    assert response.status_code == 503
-    assert response.json()["error"] == "keys_unavailable"
+    assert [r.status_code for r in responses] == [503, 503, 503]
+    assert responses[0].json()["error"] == "keys_unavailable"
+    assert "nothing-here answered 404" in responses[0].json()["message"]
+    assert len(microsoft.calls_to("/nothing-here")) == 1  # asked again after a minute, not on every request
+
+
+def test_keys_already_read_keep_verifying_while_microsoft_is_unreachable(client, db, redis, microsoft, settings):
+    assert send(client, message(microsoft, "help"), token(microsoft)).status_code == 200
+    from engine.integrations import teams_bot_auth
+    keys = teams_bot_auth.signing_keys()
+    later = time.monotonic() + teams_bot_auth.KEYS_LIFESPAN_SECONDS + 1  # the keys are due to be read again
+    keys.clock = lambda: later
+    microsoft.close()
+
+    response = send(client, message(microsoft, "me", id_="2"), token(microsoft))
+
+    assert response.status_code == 200  # verified with the keys held; only the reply could not be posted
+    assert response.json() == {"replied": False}
 
 
 def test_a_body_that_is_not_an_activity_is_400_after_the_token_is_checked(client, db, redis, microsoft):

@@ -25,6 +25,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
+from typing import Callable
 
 import jwt
 from django.conf import settings
@@ -84,18 +85,23 @@ class SigningKeys:
     """The keys published for one metadata URL, re-read when stale or when a token names a new key."""
 
     metadata_url: str
-    clock: callable = time.monotonic
+    clock: Callable[[], float] = time.monotonic
     keys: dict = field(default_factory=dict)  # kid -> (PyJWK, endorsements or None)
-    fetched_at: float | None = None
+    fetched_at: float | None = None  # when the keys held were read
+    tried_at: float | None = None  # when they were last asked for, whatever the outcome
+    problem: str = ""  # why the last attempt failed
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def get(self, kid: str):
         with self.lock:
             now = self.clock()
             stale = self.fetched_at is None or now - self.fetched_at > KEYS_LIFESPAN_SECONDS
-            may_refetch = self.fetched_at is None or now - self.fetched_at > UNKNOWN_KID_REFETCH_SECONDS
-            if stale or (kid not in self.keys and may_refetch):
+            tried_lately = self.tried_at is not None and now - self.tried_at < UNKNOWN_KID_REFETCH_SECONDS
+            if (stale or kid not in self.keys) and not tried_lately:
                 self._refresh(now)
+            if not self.keys:
+                raise KeysUnavailable(f"cannot read the Bot Framework signing keys from {self.metadata_url}: "
+                                      f"{self.problem}")
             found = self.keys.get(kid)
         if found is None:
             raise TokenRefused(f"the token is signed with key {kid!r}, which is not among the keys published at "
@@ -103,6 +109,7 @@ class SigningKeys:
         return found
 
     def _refresh(self, now: float) -> None:
+        self.tried_at = now
         try:
             metadata = _fetch(self.metadata_url)
             jwks_uri = metadata.get("jwks_uri")
@@ -111,10 +118,9 @@ class SigningKeys:
             document = _fetch(jwks_uri)
             key_set = jwt.PyJWKSet.from_dict(document)
         except (OSError, jwt.PyJWKSetError) as exc:
-            if self.keys:  # keep verifying with the keys we have; try again after the short interval
-                self.fetched_at = now - KEYS_LIFESPAN_SECONDS + UNKNOWN_KID_REFETCH_SECONDS
-                return
-            raise KeysUnavailable(f"cannot read the Bot Framework signing keys: {exc}") from None
+            # The keys held (if any) keep verifying; the next attempt waits for the short interval.
+            self.problem = str(exc)
+            return
         endorsements = {k.get("kid"): k.get("endorsements") for k in document.get("keys", []) if isinstance(k, dict)}
         self.keys = {k.key_id: (k, endorsements.get(k.key_id)) for k in key_set.keys if k.key_id}
         self.fetched_at = now

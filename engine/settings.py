@@ -182,6 +182,15 @@ SLACK_AUTHORIZE_URL = os.environ.get("SLACK_AUTHORIZE_URL") or "https://slack.co
 # reinstall of the app.
 SLACK_TOKEN_KEYS = [k.strip() for k in os.environ.get("SLACK_TOKEN_KEYS", "").split(",") if k.strip()]
 TEAMS_HMAC_SECRET = os.environ.get("TEAMS_HMAC_SECRET") or ""  # base64, as Teams shows it when the webhook is created
+# The Teams bot (Bot Framework): its Microsoft app id and client secret, where Microsoft publishes the keys
+# that sign inbound tokens, and where the bot gets its own token for replies. Trusted configuration, as
+# SLACK_API_URL is: tests point both URLs at local servers.
+TEAMS_APP_ID = os.environ.get("TEAMS_APP_ID") or ""
+TEAMS_APP_PASSWORD = os.environ.get("TEAMS_APP_PASSWORD") or ""
+TEAMS_OPENID_METADATA_URL = (os.environ.get("TEAMS_OPENID_METADATA_URL")
+                             or "https://login.botframework.com/v1/.well-known/openidconfiguration")
+TEAMS_TOKEN_URL = (os.environ.get("TEAMS_TOKEN_URL")
+                   or "https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token")
 
 # Outbound notifications (docs/notifications.md). Only public addresses are reachable unless
 # OUTBOUND_ALLOW lists the host or a CIDR (comma-separated); plain http only reaches those.

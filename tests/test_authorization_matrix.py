@@ -54,6 +54,7 @@ API = {
     "GET /insights/integrity": ADMIN,  # who may be gaming the points is for admins
     "GET /insights/engagement": READER,
     "GET /insights/report": READER,
+    "GET /insights/kudos": ADMIN,  # who gives kudos to which team is for admins, as the dashboard
     "PUT /channels/{channel_id}": ADMIN,
     "GET /channels/{channel_id}": ADMIN,
     "DELETE /channels/{channel_id}": ADMIN,

@@ -53,6 +53,30 @@ def test_a_verified_email_of_no_known_person_creates_that_person(company):
     assert _signed_in_as(session, company) == "Nia New"
 
 
+def test_signing_in_gives_the_session_a_new_key(company):
+    Person.objects.create(key="ana@example.com", name="Ana Ruiz")
+    session = requests.Session()
+    session.get(f"{company}/auth/oidc/login", allow_redirects=False, timeout=10)
+    before = session.cookies.get("sessionid")
+    sign_in_at_node_provider(session, company, "ana")
+    assert before and session.cookies.get("sessionid") not in (None, before)
+    # the session known before signing in does not sign anyone in
+    stale = requests.Session()
+    stale.cookies.set("sessionid", before)
+    assert _signed_in_as(stale, company) is None and _signed_in_as(session, company) == "Ana Ruiz"
+
+
+def test_cancelling_at_the_provider_is_refused_with_its_reason(company):
+    session = requests.Session()
+    login_page = session.get(f"{company}/auth/oidc/login", timeout=10)
+    abort = re.search(r'href="([^"]*/abort)"', login_page.text).group(1)
+    answer = session.get(abort if abort.startswith("http") else urlparse(login_page.url)._replace(path=abort, query="").geturl(),
+                         timeout=10)
+    assert answer.status_code == 403
+    assert "did not sign you in: End-User aborted interaction" in unescape(answer.text)
+    assert _signed_in_as(session, company) is None
+
+
 def test_the_email_in_any_case_is_the_person_id_and_fills_locale_and_timezone(company):
     Person.objects.create(key="ana@example.com", name="Ana Ruiz")
     session = requests.Session()

@@ -222,3 +222,16 @@ LOGGING = {
 
 # GET /readyz answers 503 once the oldest event waiting for scoring has waited this long (docs/operations.md).
 READY_MAX_LAG_SECONDS = float(os.environ.get("READY_MAX_LAG_SECONDS", "60"))
+
+# Sign-in with the company account over OpenID Connect (docs/operations.md#company-sign-in). Set all three
+# of OIDC_ISSUER (its discovery document is {issuer}/.well-known/openid-configuration), OIDC_CLIENT_ID and
+# OIDC_CLIENT_SECRET to offer it. The issuer is trusted configuration, not an outbound address, so
+# OUTBOUND_ALLOW does not apply to it.
+OIDC_ISSUER = (os.environ.get("OIDC_ISSUER") or "").strip().rstrip("/")
+OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID") or ""
+OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET") or ""
+OIDC_SCOPES = " ".join((os.environ.get("OIDC_SCOPES") or "openid email profile groups").split())
+# Values of the `groups` claim (and SCIM groups) that make an admin, comma-separated.
+OIDC_ADMIN_GROUPS = [g.strip() for g in os.environ.get("OIDC_ADMIN_GROUPS", "").split(",") if g.strip()]
+# `off`: no password form on the sign-in page, and password sign-ins are refused.
+PASSWORD_SIGNIN = os.environ.get("PASSWORD_SIGNIN", "on").strip().lower() not in {"off", "0", "false", "no"}

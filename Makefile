@@ -4,14 +4,15 @@ PY := .venv/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: setup demo serve test test-postgres reliability bench clean
+.PHONY: setup demo serve test test-postgres reliability bench clean messages
 
 setup:
 	@scripts/bootstrap.sh
 
+# `make demo LANGUAGE=de`: the demo in German (PLAUDIT_LANGUAGE, docs/operations.md#languages).
 demo: setup
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py demo
+	$(if $(LANGUAGE),PLAUDIT_LANGUAGE=$(LANGUAGE) )$(PY) manage.py demo
 
 serve: setup
 	$(PY) manage.py migrate --noinput
@@ -33,6 +34,14 @@ reliability: setup
 
 bench: setup
 	$(PY) -m bench
+
+# The gettext catalogs (docs/operations.md#add-a-language): extract the marked texts of the pages and
+# the Python code into locale/django.pot, merge them into every locale/<language>/LC_MESSAGES/django.po,
+# and compile those to django.mo (Babel's pure-Python compiler: no system gettext needed).
+messages: setup
+	.venv/bin/pybabel extract --no-location --sort-output -F babel.cfg -k gettext_lazy -k gettext_noop -k ngettext_lazy:1,2 -k pgettext_lazy:1c,2 -o locale/django.pot web engine base badges leaderboards notifications insights kudos rulesets
+	.venv/bin/pybabel update --no-fuzzy-matching -i locale/django.pot -d locale -D django
+	.venv/bin/pybabel compile --statistics -d locale -D django
 
 clean:
 	rm -rf var .pytest_cache

@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After sign-in is known: the person's language and timezone, else the browser's language.
+    "engine.locale.LocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "engine.middleware.ApiErrorEnvelopeMiddleware",
@@ -117,7 +119,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-LANGUAGE_CODE = "en-us"
+# Pages, notifications and badge texts come in these languages (docs/operations.md#languages). A person's
+# `locale` picks one, else the browser's Accept-Language, else LANGUAGE_CODE: PLAUDIT_LANGUAGE (en by default).
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
+LANGUAGE_CODE = (os.environ.get("PLAUDIT_LANGUAGE") or "en").strip().lower()
+if LANGUAGE_CODE not in {code for code, _ in LANGUAGES}:
+    raise ValueError(f"PLAUDIT_LANGUAGE={LANGUAGE_CODE!r} is not one of the languages: "
+                     + ", ".join(code for code, _ in LANGUAGES))
+# The gettext catalogs: locale/<language>/LC_MESSAGES/django.po, compiled to django.mo (make messages).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

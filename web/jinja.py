@@ -1,13 +1,18 @@
-"""The Jinja2 environment of the pages: `url`, `static`, messages, and a few number and date filters."""
+"""The Jinja2 environment of the pages: `url`, `static`, messages, gettext (`{% trans %}`, `_()`), and
+number and date filters formatted for the active language (Babel) in the active timezone."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_time
+from babel.numbers import format_decimal
+from django.conf import settings
 from django.contrib.messages import get_messages
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from jinja2 import Environment
 
 
@@ -15,27 +20,56 @@ def url(name: str, *args, **kwargs) -> str:
     return reverse(name, args=args or None, kwargs=kwargs or None)
 
 
+def babel_locale() -> Locale:
+    """The Babel locale of the language the request speaks (en, de...)."""
+    code = translation.get_language() or settings.LANGUAGE_CODE
+    try:
+        return Locale.parse(code, sep="-")
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse("en")
+
+
 def number(value) -> str:
-    """1234567 -> 1,234,567; negative numbers keep their sign."""
+    """1234567 -> 1,234,567 in English, 1.234.567 in German; negative numbers keep their sign."""
     if value is None:
         return ""
-    return f"{value:,}"
+    return format_decimal(value, locale=babel_locale())
 
 
 def when(value: datetime | None) -> str:
-    """A short time people can read, in the server's timezone: 2026-11-28 10:15 UTC."""
+    """A time people can read, in the person's timezone (else the server's): November 28, 2026, 10:15 AM UTC;
+    28. November 2026, 10:15 CET."""
     if value is None:
         return ""
     local = timezone.localtime(value)
-    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+    locale = babel_locale()
+    return f"{format_date(local, 'long', locale=locale)}, {format_time(local, 'short', locale=locale)} {local.tzname()}"
+
+
+def day(value: date | datetime | str | None) -> str:
+    """A day, long form for the language: November 28, 2026; 28. November 2026. ISO strings are read first."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    elif isinstance(value, datetime):
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return format_date(value, "long", locale=babel_locale())
 
 
 def signed(value: int) -> str:
-    return f"+{value:,}" if value > 0 else f"{value:,}"
+    return f"+{number(value)}" if value > 0 else number(value)
 
 
 def environment(**options) -> Environment:
-    env = Environment(**options)
-    env.globals.update(url=url, static=static, get_messages=get_messages)
-    env.filters.update(number=number, when=when, signed=signed)
+    extensions = list(options.pop("extensions", [])) + ["jinja2.ext.i18n"]
+    env = Environment(extensions=extensions, **options)
+    # Django's gettext looks the text up in the language active for the request; plurals go through
+    # ngettext. newstyle: `_('%(n)s points', n=3)` formats after translating, and escapes safely.
+    env.install_gettext_callables(translation.gettext, translation.ngettext, newstyle=True,
+                                  pgettext=translation.pgettext, npgettext=translation.npgettext)
+    env.globals.update(url=url, static=static, get_messages=get_messages,
+                       language=lambda: translation.get_language() or settings.LANGUAGE_CODE,
+                       languages=settings.LANGUAGES)
+    env.filters.update(number=number, when=when, day=day, signed=signed)
     return env

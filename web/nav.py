@@ -9,33 +9,34 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop
 
 
 @dataclass(frozen=True)
 class NavItem:
-    label: str
+    label: str  # English, translated when the navigation is built
     url_name: str
     prefix: str  # the item is current when the request path starts with this
 
 
 EMPLOYEE_PAGES = [
-    NavItem("Boards", "web:home", "/boards"),
-    NavItem("My profile", "web:me", "/me"),
-    NavItem("Badges", "web:badges", "/badges"),
-    NavItem("People", "web:people", "/people"),
-    NavItem("Kudos", "web:kudos", "/kudos"),
+    NavItem(gettext_noop("Boards"), "web:home", "/boards"),
+    NavItem(gettext_noop("My profile"), "web:me", "/me"),
+    NavItem(gettext_noop("Badges"), "web:badges", "/badges"),
+    NavItem(gettext_noop("People"), "web:people", "/people"),
+    NavItem(gettext_noop("Kudos"), "web:kudos", "/kudos"),
 ]
 
 # The admin area: a new admin page is one more line here.
 ADMIN_PAGES = [
-    NavItem("Rules", "web:rules", "/admin-area/rules"),
-    NavItem("Versions", "web:versions", "/admin-area/versions"),
-    NavItem("API keys", "web:keys", "/admin-area/keys"),
-    NavItem("Channels", "web:channels", "/admin-area/channels"),
-    NavItem("Templates", "web:templates", "/admin-area/templates"),
-    NavItem("Outbox", "web:outbox", "/admin-area/outbox"),
-    NavItem("Event batches", "web:event_batches", "/admin-area/event-batches"),
-    NavItem("Insights", "web:insights", "/admin-area/insights"),
+    NavItem(gettext_noop("Rules"), "web:rules", "/admin-area/rules"),
+    NavItem(gettext_noop("Versions"), "web:versions", "/admin-area/versions"),
+    NavItem(gettext_noop("API keys"), "web:keys", "/admin-area/keys"),
+    NavItem(gettext_noop("Channels"), "web:channels", "/admin-area/channels"),
+    NavItem(gettext_noop("Templates"), "web:templates", "/admin-area/templates"),
+    NavItem(gettext_noop("Outbox"), "web:outbox", "/admin-area/outbox"),
+    NavItem(gettext_noop("Event batches"), "web:event_batches", "/admin-area/event-batches"),
+    NavItem(gettext_noop("Insights"), "web:insights", "/admin-area/insights"),
 ]
 
 
@@ -55,5 +56,5 @@ def nav_for(request) -> list[dict]:
             return True
         return path.startswith(item.prefix) and path != own_profile
 
-    return [{"label": item.label, "url": reverse(item.url_name), "admin": item in ADMIN_PAGES, "current": current(item)}
+    return [{"label": gettext(item.label), "url": reverse(item.url_name), "admin": item in ADMIN_PAGES, "current": current(item)}
             for item in items]

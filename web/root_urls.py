@@ -10,6 +10,8 @@ urlpatterns = [
     *engine_urls.urlpatterns,
     # The web pages (web/): the home page, boards, profiles, badges and the admin area.
     path("", include("web.urls")),
+    # The language switch in the page footer (Django's set_language: a cookie for people without a locale).
+    path("i18n/", include("django.conf.urls.i18n")),
 ]
 
 

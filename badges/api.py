@@ -11,6 +11,7 @@ from base import auth
 from base.errors import Conflict, NotFound
 from base.models import Person
 from rulesets.active import active_ruleset
+from rulesets.texts import api_language, localized
 
 from . import openbadges
 from .grants import do_grant_badge, do_revoke_badge
@@ -90,12 +91,20 @@ def image_url(request, badge, tier: str | None = None) -> str:
 
 @router.get("/badges", auth=auth.reader, response=list[BadgeOut])
 def list_badges(request):
-    """Secret badges are left out until someone holds them."""
+    """Secret badges are left out until someone holds them. Names and descriptions in the ruleset's
+    default language, or in the one Accept-Language asks for when the ruleset has it."""
     ruleset = _ruleset()
     holders = holder_counts()
+    language = api_language(request)
+
+    def tier(b, t):
+        return localized(ruleset, b.spec.tiers[t.tier], "name", language, asked=False) if b.spec.tiers else t.name
+
     return [
-        {"id": b.id, "name": b.spec.name, "description": b.spec.description, "criteria": criteria_text(ruleset, b),
-         "tiers": [{"name": t.name, "need": t.need, "criteria": criteria_words(ruleset, b.spec.criteria, t.need),
+        {"id": b.id, "name": localized(ruleset, b.spec, "name", language, asked=False),
+         "description": localized(ruleset, b.spec, "description", language, asked=False),
+         "criteria": criteria_text(ruleset, b),
+         "tiers": [{"name": tier(b, t), "need": t.need, "criteria": criteria_words(ruleset, b.spec.criteria, t.need),
                     "image": image_url(request, b, t.name)} for t in b.thresholds if t.name],
          "image": image_url(request, b), "holders": holders.get(b.id, 0), "secret": b.spec.secret}
         for b in ruleset.badges if visible(b, holders)

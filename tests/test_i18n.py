@@ -60,3 +60,55 @@ def test_the_compiled_catalogs_match_their_sources():
         want = {m.id: m.string for m in source if m.id and m.string and "fuzzy" not in m.flags}
         have = {m.id: m.string for m in compiled if m.id}
         assert have == want, f"{po_path.with_suffix('.mo')} is stale: run `make messages`"
+
+
+GERMAN_RULESET = """
+ruleset: speaking
+language: en
+levels:
+  - {name: {en: Newcomer, de: Neuling}, min_points: 0}
+  - {name: Expert, min_points: 100}
+rules:
+  - {id: post, when: {type: post}, award: {to: actor, points: 10}}
+badges:
+  - id: helper
+    name: {en: Helper, de: Helfer, de-AT: Helferlein}
+    description: {en: Answered questions., de: Hat Fragen beantwortet.}
+    criteria: {rule: post}
+    tiers: [{name: {en: Silver, de: Silber}, count: 1}, {name: Gold, count: 2}]
+leaderboards:
+  - {id: all-time, name: {en: All time, de: Gesamt}}
+"""
+
+
+def test_ruleset_names_come_in_the_language_asked_with_fallbacks(admin, reader):
+    assert admin.put_yaml("/ruleset", GERMAN_RULESET).status_code in (200, 201)
+    headers = reader._headers()
+    english = reader.get("/badges").json()[0]
+    assert (english["name"], english["description"]) == ("Helper", "Answered questions.")
+    assert [t["name"] for t in english["tiers"]] == ["Silver", "Gold"]
+
+    def badge(accept):
+        return reader.client.get("/api/v1/badges", HTTP_ACCEPT_LANGUAGE=accept, **headers).json()[0]
+
+    german = badge("de-DE,de;q=0.9")
+    assert (german["name"], german["description"]) == ("Helfer", "Hat Fragen beantwortet.")
+    assert [t["name"] for t in german["tiers"]] == ["Silber", "Gold"]  # Gold has one text: the same in German
+    assert badge("fr-FR")["name"] == "Helper"  # a language we do not speak: the ruleset's default
+
+    from rules.core.texts import pick
+    texts = {"en": "Helper", "de": "Helfer", "de-AT": "Helferlein"}
+    assert pick(texts, "de-AT", "en") == "Helferlein"
+    assert pick(texts, "de-CH", "en") == "Helfer"  # de-CH -> de
+    assert pick(texts, "fr", "en") == "Helper"  # -> the default language
+    assert pick({"de": "Helfer", "en": "Helper"}, "fr", "de") == "Helfer"
+
+
+def test_a_name_per_language_must_have_the_rulesets_default_language(admin):
+    answer = admin.put_yaml("/ruleset", GERMAN_RULESET.replace("language: en", "language: de").replace(
+        "{en: Helper, de: Helfer, de-AT: Helferlein}", "{en: Helper}"))
+    assert answer.status_code == 422
+    messages = " ".join(d["message"] for d in answer.json()["details"])
+    assert "badges[0].name" in str(answer.json()) and "default language 'de'" in messages
+    bad_tag = admin.put_yaml("/ruleset", GERMAN_RULESET.replace("de-AT:", "Deutsch!:"))
+    assert bad_tag.status_code == 422 and "is not a language tag" in str(bad_tag.json())

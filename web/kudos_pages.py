@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from babel.dates import format_timedelta
+from babel.lists import format_list
 from django.contrib import messages
 from django.http import QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_safe
 
 from base.errors import DomainError
@@ -25,6 +28,7 @@ from kudos.feed import feed
 
 from .access import signed_in
 from .forms import KudosFeedForm, KudosForm
+from .jinja import babel_locale
 from .pages import forbidden, not_found, page, viewer
 
 MAX_PEOPLE = 1000    # colleagues listed in the form's choice; the rest are reached from their profile
@@ -156,22 +160,17 @@ def _names(keys) -> dict[str, str]:
 
 
 def _and(words) -> str:
-    words = list(words)
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    """a, b and c; a, b und c: in the reader's language (Babel)."""
+    return format_list(list(words), locale=babel_locale())
 
 
 # The feed ------------------------------------------------------------------------------------------
 
 def relative(moment: datetime, now: datetime) -> str:
-    seconds = int((now - moment).total_seconds())
-    if seconds < 60:
-        return "just now"
-    for size, unit in ((86400 * 365, "year"), (86400 * 30, "month"), (86400 * 7, "week"), (86400, "day"),
-                       (3600, "hour"), (60, "minute")):
-        if seconds >= size:
-            n = seconds // size
-            return f"{n} {unit}{'s' if n != 1 else ''} ago"
-    return "just now"
+    """3 hours ago, vor 3 Stunden: in the reader's language (Babel)."""
+    if (now - moment).total_seconds() < 60:
+        return gettext("just now")
+    return format_timedelta(moment - now, add_direction=True, threshold=1, locale=babel_locale())
 
 
 def with_people(items: list[dict], me: Person | None) -> list[dict]:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .conditions import ExpressionError, compile_expression, moment
 from .schema import _as_moment
+from .texts import DEFAULT_LANGUAGE, TIER_FIELDS, TRANSLATABLE, normal_tag
 
 # (location, message) or (location, message, offset into the string at the location)
 Problem = Callable[..., None]
@@ -33,6 +34,7 @@ def check_document(data: Any, problem: Problem) -> None:
     _check_seasons(data, problem)
     _check_notifications(data, problem)
     _check_kudos(data, problem)
+    _check_texts(data, problem)
     for loc, condition in _conditions(data):
         _check_condition(condition, loc, tz, problem)
     _check_windows(data, tz, problem)
@@ -48,6 +50,33 @@ def ruleset_timezone(data: dict, problem: Problem | None = None) -> ZoneInfo:
         if problem:
             problem(("timezone",), f"unknown timezone {name!r}; use an IANA name like Europe/Berlin or UTC")
         return ZoneInfo("UTC")
+
+
+def _language(data: dict) -> str:
+    language = data.get("language", DEFAULT_LANGUAGE)
+    return normal_tag(language) if isinstance(language, str) else DEFAULT_LANGUAGE
+
+
+def _check_texts(data: dict, problem: Problem) -> None:
+    """A name or description written per language has the ruleset's default language: it is the text
+    anyone gets whose language the ruleset does not have."""
+    language = _language(data)
+    written = data.get("language", DEFAULT_LANGUAGE)
+
+    def check(part: dict, fields: tuple[str, ...], loc: tuple) -> None:
+        for field in fields:
+            value = part.get(field)
+            if isinstance(value, dict) and language not in {normal_tag(str(k)) for k in value}:
+                problem((*loc, field), f"add the text in the ruleset's default language {written!r} "
+                                       f"(`language:` at the top; en when left out), e.g. {field}: {{{written}: ...}}")
+
+    for section, fields in TRANSLATABLE.items():
+        for i, part in _items(data, section):
+            check(part, fields, (section, i))
+            tiers = part.get("tiers")
+            for j, tier in enumerate(tiers if isinstance(tiers, list) else []):
+                if isinstance(tier, dict):
+                    check(tier, TIER_FIELDS, (section, i, "tiers", j))
 
 
 def _items(data: dict, section: str) -> Iterator[tuple[int, dict]]:
@@ -93,8 +122,11 @@ def _check_levels(data: dict, problem: Problem) -> None:
         if after <= before:
             problem(("levels", i, "min_points"), "levels go in ascending order of min_points")
     names: dict[str, int] = {}
+    language = _language(data)
     for i, level in levels:
         name = level.get("name")
+        if isinstance(name, dict):  # written per language: the default language's name must be unique
+            name = {normal_tag(str(k)): v for k, v in name.items()}.get(language)
         if isinstance(name, str):
             if name in names:
                 problem(("levels", i, "name"), f"the level name {name!r} is used twice")

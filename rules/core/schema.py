@@ -11,13 +11,43 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, field_validator, model_validator
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, PrivateAttr, StrictInt, field_validator,
+                      model_validator)
 
 from .ruletests_schema import RuleTest
+from .texts import DEFAULT_LANGUAGE, LANGUAGE_TAG, TIER_FIELDS, TRANSLATABLE, pick
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
 Id = Annotated[str, Field(pattern=ID_PATTERN)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
+LanguageTag = Annotated[str, Field(pattern=LANGUAGE_TAG.pattern, max_length=35)]
+MAX_LANGUAGES = 50
+
+
+def _texts_check(max_chars: int | None, min_chars: int):
+    def check(value: Any) -> Any:
+        if isinstance(value, str):
+            if not min_chars <= len(value) <= (max_chars or len(value)):
+                raise ValueError(f"write {min_chars} to {max_chars} characters" if max_chars else "write a text")
+            return value
+        if isinstance(value, dict) and value:
+            if len(value) > MAX_LANGUAGES:
+                raise ValueError(f"at most {MAX_LANGUAGES} languages")
+            for tag, text in value.items():
+                if not isinstance(tag, str) or len(tag) > 35 or not LANGUAGE_TAG.match(tag):
+                    raise ValueError(f"{tag!r} is not a language tag; write a BCP 47 tag like en, de or de-AT")
+                if not isinstance(text, str) or not min_chars <= len(text) <= (max_chars or len(text)):
+                    limit = f"{min_chars} to {max_chars} characters" if max_chars else "a text"
+                    raise ValueError(f"the {tag} text must be {limit}")
+            return dict(value)
+        raise ValueError("write a text, or one per language: `{en: Helper, de: Helfer}`")
+    return check
+
+
+# A text shown to people: one string in the ruleset's default language, or one per language
+# (`name: {en: Helper, de: Helfer}`); rules/core/texts.py picks one for a reader.
+TranslatedName = Annotated[Any, PlainValidator(_texts_check(200, 1), json_schema_input_type=Name | dict[LanguageTag, Name])]
+TranslatedText = Annotated[Any, PlainValidator(_texts_check(None, 0), json_schema_input_type=str | dict[LanguageTag, str])]
 
 
 def _as_list(value: Any) -> Any:
@@ -49,6 +79,21 @@ Points = Annotated[StrictInt, Field(ge=-1_000_000, le=1_000_000)]
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Translatable(Strict):
+    """A part with texts in several languages: after validation each such field holds the default
+    language's text, and the mapping as written is kept aside for rules/core/texts.py."""
+
+    _texts: dict[str, dict[str, str]] = PrivateAttr(default_factory=dict)
+
+    def _settle_texts(self, fields: tuple[str, ...], default_language: str) -> None:
+        for field in fields:
+            value = getattr(self, field, None)
+            if isinstance(value, dict):
+                self._texts[field] = dict(value)
+                # frozen models: the field is settled once, right after validation
+                object.__setattr__(self, field, pick(value, default_language, default_language))
 
 
 class Between(Strict):
@@ -137,8 +182,8 @@ class Streak(Strict):
     bonus: list[StreakBonus] = Field(default=[], description="Points given when the streak reaches each length.")
 
 
-class Level(Strict):
-    name: Name
+class Level(Translatable):
+    name: TranslatedName
     min_points: StrictInt = Field(description="All-time points needed; the first level has 0, then ascending.")
 
 
@@ -161,16 +206,16 @@ class Criteria(Strict):
         return self
 
 
-class Tier(Strict):
-    name: Name
+class Tier(Translatable):
+    name: TranslatedName
     count: Annotated[StrictInt, Field(ge=1)] | None = Field(default=None, description="The threshold of rule, event and streak badges.")
     points: StrictInt | None = Field(default=None, description="The threshold of points badges.")
 
 
-class Badge(Strict):
+class Badge(Translatable):
     id: Id
-    name: Name
-    description: str | None = None
+    name: TranslatedName
+    description: TranslatedText | None = None
     image: str | None = Field(default=None, description="A URL or path of the badge's image; a generated SVG when left out.")
     secret: bool = Field(default=False, description="true: hidden from the catalog, and from people's unearned badges, until someone holds it.")
     available: Between | None = Field(
@@ -192,9 +237,9 @@ class Badge(Strict):
         return image
 
 
-class Leaderboard(Strict):
+class Leaderboard(Translatable):
     id: Id
-    name: Name | None = None
+    name: TranslatedName | None = None
     period: Literal["day", "week", "month", "all", "season"] = Field(
         default="all", description="Sums points of events in this period; `season` uses the ruleset's `seasons`.")
     scope: Literal["channel", "team", "program"] | None = Field(default=None, description="One board per value of this.")
@@ -207,11 +252,11 @@ class Leaderboard(Strict):
         default=None, description="People with these roles (set by an admin) are kept off this board.")
 
 
-class Season(Strict):
+class Season(Translatable):
     """A named stretch of time with boards of its own, kept as an archive once it ends."""
 
     id: Id
-    name: Name | None = None
+    name: TranslatedName | None = None
     from_: date = Field(alias="from", description="The first day (midnight in the ruleset's timezone).")
     until: date = Field(description="The day after the last (exclusive).")
 
@@ -252,6 +297,10 @@ class Kudos(Strict):
 class RulesetDoc(Strict):
     ruleset: Id = Field(description="The ruleset's name.")
     description: str | None = None
+    language: LanguageTag = Field(
+        default=DEFAULT_LANGUAGE,
+        description="The default language (a BCP 47 tag: en, de, de-AT) of the names and descriptions; "
+                    "a name written per language (`name: {en: Helper, de: Helfer}`) must have it.")
     timezone: str = Field(default="UTC", description="IANA zone (Europe/Berlin) in which days, weeks and months are counted.")
     levels: list[Level] = []
     rules: list[Rule] = []
@@ -263,3 +312,14 @@ class RulesetDoc(Strict):
     notifications: list[Notification] = []
     kudos: Kudos | None = Field(default=None, description="Peer recognition (kudos): allowance, values; no kudos can be given without it.")
     tests: list[RuleTest] = []  # test cases, run by ruletests.run_tests
+
+    @model_validator(mode="after")
+    def _settle_texts(self) -> "RulesetDoc":
+        """Names written per language keep the default language's text in the field (checks.py reports
+        a mapping without the default language)."""
+        for section, fields in TRANSLATABLE.items():
+            for part in getattr(self, section):
+                part._settle_texts(fields, self.language)
+                for tier in getattr(part, "tiers", None) or ():
+                    tier._settle_texts(TIER_FIELDS, self.language)
+        return self

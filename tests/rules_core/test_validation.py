@@ -625,7 +625,7 @@ def test_cross_references_are_checked_where_the_shape_around_them_is_broken():
     assert "rules.yaml:12:5: badges[0].tiers: tiers must ask for strictly more at each step" in errors
     assert "rules.yaml:14:15: leaderboards[0].rules[0]: no rule has the id 'missing'" in errors
     assert "rules.yaml:3:5: rules[0]: must be a mapping (`key: value` lines or `{key: value}`)" in errors
-    assert "rules.yaml:10:5: badges[0].name: Input should be a valid string" in errors
+    assert "rules.yaml:10:5: badges[0].name: write a text, or one per language: `{en: Helper, de: Helfer}`" in errors
     positions = [tuple(map(int, e.split(": ")[0].split(":")[1:])) for e in errors]
     assert positions == sorted(positions)
 

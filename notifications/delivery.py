@@ -8,9 +8,13 @@ from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
 
+from django.utils import translation
+from django.utils.translation import gettext
+
 from . import outbound
 from .channels import url_problem
 from .kinds import email, slack, teams, webhook
+from .language import channel_language
 from .models import Channel, Notification
 from .render import RenderError, render
 from .templates import template_text
@@ -31,13 +35,15 @@ def title(trigger: str, data: dict) -> str:
     """A one-line heading: the Teams card's title and the email subject."""
     name = data.get("person", {}).get("name", "")
     if trigger == "badge_awarded" and data.get("badges"):
-        text = f"{name} earned " + ", ".join(b["name"] + (f" ({b['tier']})" if b.get("tier") else "") for b in data["badges"])
+        badges = ", ".join(b["name"] + (f" ({b['tier']})" if b.get("tier") else "") for b in data["badges"])
+        text = gettext("%(name)s earned %(badges)s") % {"name": name, "badges": badges}
     elif trigger in ("badge_awarded", "level_up") and data.get("level"):
-        text = f"{name} reached the level {data['level']['name']}"
+        text = gettext("%(name)s reached the level %(level)s") % {"name": name, "level": data["level"]["name"]}
     elif trigger == "leaderboard_top":
-        text = f"{name} entered the top {data.get('top')} of {data.get('board', {}).get('name', '')}"
+        text = gettext("%(name)s entered the top %(top)s of %(board)s") % {
+            "name": name, "top": data.get("top"), "board": data.get("board", {}).get("name", "")}
     elif trigger == "weekly_digest":
-        text = f"The week in {data.get('channel', '')}"
+        text = gettext("The week in %(channel)s") % {"channel": data.get("channel", "")}
     else:
         text = "Plaudit"
     return re.sub(r"[\x00-\x1f\x7f]+", " ", text)[:200]
@@ -49,7 +55,10 @@ def deliver(notification: Notification, channel: Channel, transport: outbound.Tr
     Whatever goes wrong is an Outcome, never an exception: an error no branch names (a library's,
     a header no one planned for) is a retryable failure whose text is kept on the row."""
     try:
-        return _deliver(notification, channel, transport)
+        # Channel messages speak the ruleset's language (notifications/language.py), the templates
+        # shipped in it and the words of titles alike.
+        with translation.override(channel_language()):
+            return _deliver(notification, channel, transport)
     except Exception as exc:  # noqa: BLE001 (the row must end with an outcome, whatever failed)
         return Outcome(False, error=f"{type(exc).__name__}: {exc}")
 
@@ -76,7 +85,8 @@ def _deliver(notification: Notification, channel: Channel, transport: outbound.T
 def _request(notification: Notification, channel: Channel) -> tuple[bytes, dict[str, str]]:
     if channel.kind == "webhook":
         return webhook.request(notification.id, notification.trigger, notification.data, channel.secrets)
-    text = render(channel.kind, template_text(channel.kind, notification.template), notification.data)
+    text = render(channel.kind, template_text(channel.kind, notification.template, translation.get_language()),
+                  notification.data)
     if not text:
         raise RenderError("it rendered nothing for this notification")
     if channel.kind == "slack":
@@ -122,7 +132,7 @@ def retry_after(value: str | None) -> float | None:
 
 
 def _email(notification: Notification, channel: Channel) -> Outcome:
-    template = template_text("email", notification.template)
+    template = template_text("email", notification.template, translation.get_language())
     escaped = render("email", template, notification.data)
     plain = render("text", template, notification.data)
     try:

@@ -17,6 +17,7 @@ import hashlib
 import logging
 from datetime import datetime, timedelta
 
+from babel.dates import format_interval
 from croniter import croniter
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
@@ -25,6 +26,7 @@ from django.utils import timezone
 from badges.models import BadgeGrant
 from base.models import Award, Event
 
+from .language import channel_language
 from .models import Channel, DigestRun, Notification
 from .outbox import record
 
@@ -55,6 +57,14 @@ def _numbers(events) -> dict:
 
 def _change(now: int, before: int) -> int | None:
     return None if not before else round((now - before) * 100 / before)
+
+
+def week_label(first_day: datetime, last_day: datetime) -> str:
+    """23 Nov to 29 Nov 2026 in English; in another channel language Babel's interval (23.–29. Nov. 2026)."""
+    language = channel_language()
+    if language == "en":
+        return f"{first_day:%-d %b} to {last_day:%-d %b %Y}"
+    return format_interval(first_day.date(), last_day.date(), "yMMMd", locale=language)
 
 
 def digest_data(channel: str, until: datetime, tz) -> dict:
@@ -92,7 +102,7 @@ def digest_data(channel: str, until: datetime, tz) -> dict:
     return {
         "channel": channel,
         "week": {"from": first_day.date().isoformat(), "until": until.astimezone(tz).date().isoformat(),
-                 "label": f"{first_day:%-d %b} to {last_day:%-d %b %Y}"},
+                 "label": week_label(first_day, last_day)},
         "numbers": {"this_week": this_week, "last_week": last_week,
                     "change": {"events": _change(this_week["events"], last_week["events"]),
                                "people": _change(this_week["people"], last_week["people"])}},

@@ -71,11 +71,16 @@ def _finalizer(escape):
     return finalize
 
 
-def default_text(name: str, kind: str = "slack") -> str:
+def default_text(name: str, kind: str = "slack", language: str | None = None) -> str:
     """The shipped template: Slack's mrkdwn by default; Teams' markdown and email's plain text have
-    their own (defaults/<kind>/), so no kind shows another's markup."""
-    own = DEFAULTS_DIR / kind / f"{name}.j2"
-    return (own if own.is_file() else DEFAULTS_DIR / f"{name}.j2").read_text()
+    their own (defaults/<kind>/), so no kind shows another's markup. Other languages than English
+    have theirs in defaults/<language>/ (the same layout); English is the fallback."""
+    roots = ([DEFAULTS_DIR / language] if language and language != "en" and language.isalpha() else []) + [DEFAULTS_DIR]
+    for root in roots:
+        for candidate in (root / kind / f"{name}.j2", root / f"{name}.j2"):
+            if candidate.is_file():
+                return candidate.read_text()
+    raise FileNotFoundError(f"no default template {name!r}")
 
 
 @lru_cache(maxsize=256)

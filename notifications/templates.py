@@ -39,9 +39,10 @@ SAMPLES: dict[str, dict] = {
 }
 
 
-def template_text(kind: str, name: str) -> str:
+def template_text(kind: str, name: str, language: str | None = None) -> str:
+    """An admin's override (in whatever language they wrote it), else the shipped default in `language`."""
     override = TemplateOverride.objects.filter(kind=kind, name=name).values_list("text", flat=True).first()
-    return override if override is not None else default_text(name, kind)
+    return override if override is not None else default_text(name, kind, language)
 
 
 def check_template(kind: str, name: str, text: str) -> str:

@@ -112,3 +112,41 @@ def test_a_name_per_language_must_have_the_rulesets_default_language(admin):
     assert "badges[0].name" in str(answer.json()) and "default language 'de'" in messages
     bad_tag = admin.put_yaml("/ruleset", GERMAN_RULESET.replace("de-AT:", "Deutsch!:"))
     assert bad_tag.status_code == 422 and "is not a language tag" in str(bad_tag.json())
+
+
+# --- notifications -----------------------------------------------------------------------------------
+
+TEMPLATE_NAMES = ["badge_awarded", "level_up", "leaderboard_top", "weekly_digest"]
+
+
+def _literal_words(template: str) -> set[str]:
+    """The words a template writes itself (not the data's): its text outside {{ }} and {% %}."""
+    import re
+
+    literal = re.sub(r"\{\{.*?\}\}|\{%.*?%\}", " ", template)
+    return {w.lower() for w in re.findall(r"[A-Za-zÄÖÜäöüß]{3,}", literal)}
+
+
+@pytest.mark.parametrize("name", TEMPLATE_NAMES)
+def test_every_default_notification_template_speaks_german_to_a_german_channel(admin, name):
+    import json
+
+    from notifications.render import default_text
+    from notifications.templates import SAMPLES
+
+    data_words = _literal_words(json.dumps(SAMPLES[name]))  # the sample data's own words are data
+
+    assert admin.put_yaml("/ruleset", GERMAN_RULESET.replace("language: en", "language: de").replace(
+        "{en: Helper, de: Helfer, de-AT: Helferlein}", "{en: Helper, de: Helfer}")).status_code in (200, 201)
+    for kind in ("slack", "teams", "email"):
+        english, german = default_text(name, kind), default_text(name, kind, "de")
+        # words only the English template writes: none may be left in what the German channel gets
+        english_only = _literal_words(english) - _literal_words(german) - data_words
+        assert english_only, (kind, name)
+        payload = admin.post("/templates/preview", {"kind": kind, "name": name}).json()["payload"]
+        sent = str(payload).lower()
+        import re
+        left = sorted(w for w in english_only if re.search(rf"\b{w}\b", sent))
+        assert not left, f"{kind}/{name} still says {left}: {sent[:300]}"
+    # the heading of a Teams card and an email subject too
+    assert "erhalten" in sent or "stufe" in sent or "woche" in sent or "top" in sent

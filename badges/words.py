@@ -6,6 +6,9 @@ is used when it has one; otherwise the words come from the criteria kind and ids
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from rules.core import Ruleset
 from rules.core import schema
 
@@ -25,41 +28,41 @@ def _own_words(description: str | None) -> str | None:
     return text or None
 
 
-def _any_of(values: list[str], joiner: str = "or") -> str:
+def _any_of(values: list[str], joiner: str | None = None) -> str:
     if len(values) == 1:
         return values[0]
-    return f"{', '.join(values[:-1])} {joiner} {values[-1]}"
+    return f"{', '.join(values[:-1])} {joiner or _('or')} {values[-1]}"
 
 
 def condition_words(when: schema.Condition) -> str:
     """What events count, e.g. "course completed in #python with #certified"."""
-    parts = [_any_of([_plain(t) for t in when.type])] if when.type else ["any event"]
+    parts = [_any_of([_plain(t) for t in when.type])] if when.type else [_("any event")]
     if when.channel:
-        parts.append("in " + _any_of([f"#{c}" for c in when.channel]))
+        parts.append(_("in %(channels)s") % {"channels": _any_of([f"#{c}" for c in when.channel])})
     if when.program:
-        parts.append("in the " + _any_of(list(when.program)) + " program")
+        parts.append(_("in the %(programs)s program") % {"programs": _any_of(list(when.program))})
     if when.hashtags_any:
-        parts.append("tagged " + _any_of([f"#{h.lstrip('#')}" for h in when.hashtags_any]))
+        parts.append(_("tagged %(tags)s") % {"tags": _any_of([f"#{h.lstrip('#')}" for h in when.hashtags_any])})
     if when.hashtags_all:
-        parts.append("tagged " + _any_of([f"#{h.lstrip('#')}" for h in when.hashtags_all], "and"))
+        parts.append(_("tagged %(tags)s") % {"tags": _any_of([f"#{h.lstrip('#')}" for h in when.hashtags_all], _("and"))})
     if when.mentions_any:
-        parts.append("mentioning " + _any_of(list(when.mentions_any)))
+        parts.append(_("mentioning %(people)s") % {"people": _any_of(list(when.mentions_any))})
     if when.not_self:
-        parts.append("on someone else's post")
+        parts.append(_("on someone else's post"))
     if when.text_min_length:
-        parts.append(f"of at least {when.text_min_length} characters")
+        parts.append(_("of at least %(n)s characters") % {"n": when.text_min_length})
     if when.between:
         if when.between.from_ is not None:
-            parts.append(f"from {when.between.from_.isoformat()}")
+            parts.append(_("from %(day)s") % {"day": when.between.from_.isoformat()})
         if when.between.until is not None:
-            parts.append(f"until {when.between.until.isoformat()}")
+            parts.append(_("until %(day)s") % {"day": when.between.until.isoformat()})
     if when.expr:
-        parts.append("meeting a further condition")
+        parts.append(_("meeting a further condition"))
     return " ".join(parts)
 
 
 def _times(n: int) -> str:
-    return "once" if n == 1 else ("twice" if n == 2 else f"{n} times")
+    return _("once") if n == 1 else (_("twice") if n == 2 else _("%(n)s times") % {"n": n})
 
 
 def _streak_unit(ruleset: Ruleset, streak_id: str) -> str:
@@ -70,7 +73,7 @@ def _streak_unit(ruleset: Ruleset, streak_id: str) -> str:
 def _rule_action(ruleset: Ruleset, rule_id: str) -> tuple[str, bool]:
     rule = next((r for r in ruleset.rules if r.id == rule_id), None)
     own = _own_words(rule.spec.description if rule else None)
-    return (own, True) if own else (f"Earn points from '{_title(rule_id)}'", False)
+    return (own, True) if own else (_("Earn points from '%(rule)s'") % {"rule": _title(rule_id)}, False)
 
 
 def criteria_words(ruleset: Ruleset, criteria: schema.Criteria, need: int) -> str:
@@ -79,15 +82,17 @@ def criteria_words(ruleset: Ruleset, criteria: schema.Criteria, need: int) -> st
         action, own = _rule_action(ruleset, criteria.rule)
         return f"{action}: {_times(need)}" if own else f"{action} {_times(need)}"
     if criteria.points is not None:
-        return f"Reach {need} points"
+        return _("Reach %(n)s points") % {"n": need}
     if criteria.streak:
         streak = ruleset.streak(criteria.streak)
         own = _own_words(streak.spec.description if streak else None)
         unit = _streak_unit(ruleset, criteria.streak)
-        return f"A {need}-{unit} streak: {own}" if own else f"A {need}-{unit} streak of {criteria.streak}"
-    events = "1 event" if need == 1 else f"{need} events"
+        length = (ngettext("A %(n)s-day streak", "A %(n)s-day streak", need) if unit == "day"
+                  else ngettext("A %(n)s-week streak", "A %(n)s-week streak", need)) % {"n": need}
+        return f"{length}: {own}" if own else _("%(streak)s of %(id)s") % {"streak": length, "id": criteria.streak}
+    events = ngettext("%(n)s event", "%(n)s events", need) % {"n": need}
     if criteria.received is not None:
-        return f"{events} naming you: {condition_words(criteria.received)}"
+        return _("%(events)s naming you: %(what)s") % {"events": events, "what": condition_words(criteria.received)}
     return f"{events}: {condition_words(criteria.event)}"
 
 
@@ -99,13 +104,15 @@ def criteria_text(ruleset: Ruleset, badge) -> str:
 def progress_words(ruleset: Ruleset, criteria: schema.Criteria, have: int, need: int) -> str:
     """How far a person is, with the catalog's words, e.g. "7 of 10 times: Earn points from 'Comment'"."""
     if criteria.rule:
-        action, _ = _rule_action(ruleset, criteria.rule)
-        return f"{have} of {need} times: {action}"
+        action = _rule_action(ruleset, criteria.rule)[0]
+        return _("%(have)s of %(need)s times: %(action)s") % {"have": have, "need": need, "action": action}
     if criteria.points is not None:
-        return f"{have} of {need} points: Reach {need} points"
+        return _("%(have)s of %(need)s points: Reach %(need)s points") % {"have": have, "need": need}
     if criteria.streak:
         unit = _streak_unit(ruleset, criteria.streak)
-        return f"{have} of {need} {unit}s in a row: {criteria_words(ruleset, criteria, need)}"
+        words = _("%(have)s of %(need)s days in a row") if unit == "day" else _("%(have)s of %(need)s weeks in a row")
+        return f"{words % {'have': have, 'need': need}}: {criteria_words(ruleset, criteria, need)}"
     if criteria.received is not None:
-        return f"{have} of {need} events naming you: {condition_words(criteria.received)}"
-    return f"{have} of {need} events: {condition_words(criteria.event)}"
+        return _("%(have)s of %(need)s events naming you: %(what)s") % {"have": have, "need": need,
+                                                                       "what": condition_words(criteria.received)}
+    return _("%(have)s of %(need)s events: %(what)s") % {"have": have, "need": need, "what": condition_words(criteria.event)}

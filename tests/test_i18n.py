@@ -150,3 +150,131 @@ def test_every_default_notification_template_speaks_german_to_a_german_channel(a
         assert not left, f"{kind}/{name} still says {left}: {sent[:300]}"
     # the heading of a Teams card and an email subject too
     assert "erhalten" in sent or "stufe" in sent or "woche" in sent or "top" in sent
+
+
+# --- every page in German ----------------------------------------------------------------------------
+
+# English words that German text never uses: one of them in a German page's text (data taken out)
+# is English left over. The catalog check below catches marked texts left untranslated.
+ENGLISH_WORDS = {"the", "and", "you", "your", "with", "for", "this", "that", "are", "is", "of", "yet", "from", "has",
+                 "have", "not", "none", "here", "what", "who", "which", "will", "was", "been", "its", "by", "or", "at",
+                 "on", "to", "no", "one", "points", "people", "person", "earned", "badge", "badges", "board", "boards",
+                 "week", "month", "day", "all", "new", "any", "more", "sign", "back", "page", "pages", "show", "save",
+                 "add", "delete", "find", "give", "how", "when", "where", "why", "yours", "only", "every", "each",
+                 "level", "rank", "team", "teams", "time", "times", "than", "then", "there", "they", "them", "their",
+                 "out", "off", "over", "until", "after", "before", "about", "see", "just", "ago", "now", "never",
+                 "set", "left", "right", "last", "next", "first", "open", "close", "keep", "undo", "reset", "run"}
+
+
+def _visible_text(html: str) -> str:
+    """What a reader sees or hears: text nodes and aria-label, title, alt and placeholder attributes;
+    code, preformatted text, text areas and scripts are data and left out."""
+    import html as html_lib
+    import re
+
+    html = re.sub(r"(?is)<(script|style|pre|code|textarea)\b.*?</\1>", " ", html)
+    attributes = re.findall(r'(?:aria-label|title|alt|placeholder)="([^"]*)"', html)
+    text = re.sub(r"(?s)<[^>]+>", " ", html)
+    return html_lib.unescape(" ".join([text, *attributes]))
+
+
+def _data_words(*texts: str) -> set[str]:
+    import re
+
+    return {w.lower() for t in texts for w in re.findall(r"[A-Za-z]+", t)}
+
+
+def _pages_of_every_url(world_admin_client, employee_client) -> list[tuple[str, object, str]]:
+    """(path, client, who) for every GET page in web/urls.py, with seeded ids; POST-only routes answer
+    405 and are left out by the caller."""
+    from django.urls import reverse
+
+    from base.api_keys import do_create_api_key
+    from base.models import EventBatch
+    from notifications.models import Channel, Notification
+    from notifications.templates import SAMPLES
+    from rulesets.models import RulesetVersion
+    from web import urls
+
+    channel = Channel.objects.create(id="learning-python", kind="slack", url="https://hooks.slack.com/services/T/B/x")
+    note = Notification.objects.create(channel_id=channel.id, trigger="badge_awarded", template="badge_awarded",
+                                       data=SAMPLES["badge_awarded"], dedupe_key="i18n-1", status="dead", attempts=3,
+                                       next_attempt_at=timezone_now(), last_error="HTTP 404: no_service")
+    batch = EventBatch.objects.create(body="[]", events=0, status="refused", error={"error": "validation_error"})
+    args = {"board_id": "all-time", "key": "ana@example.com", "badge_id": "first-post",
+            "version_id": RulesetVersion.objects.order_by("-id").first().id, "key_id": do_create_api_key(name="Slack bridge", role="integration")[0].id,
+            "channel_id": channel.id, "kind": "slack", "name": "badge_awarded", "notification_id": note.id,
+            "batch_id": batch.id}
+    skip = {"signout", "oidc_callback", "export", "insights_csv", "event_batch_body", "set_language"}
+    pages = []
+    for pattern in urls.urlpatterns:
+        if pattern.name in skip:
+            continue
+        kwargs = {k: args[k] for k in pattern.pattern.converters}
+        path = reverse(f"web:{pattern.name}", kwargs=kwargs)
+        pages.append((path, world_admin_client, "admin"))
+        pages.append((path, employee_client, "employee"))
+    # the problem pages: not found, not for you
+    pages += [("/no-such-page", employee_client, "employee"), ("/badges/no-such-badge", employee_client, "employee")]
+    return pages
+
+
+def timezone_now():
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+def test_every_page_in_german_leaves_no_english_but_data(world):
+    import re
+
+    from tests.web_seed import PEOPLE, WEB_RULESET
+
+    admin, ana = signed_in("boss"), signed_in("ana@example.com")
+    data = _data_words(WEB_RULESET, *(" ".join(p) for p in PEOPLE), "ana example com learning python slack hooks",
+                       "badge_awarded level_up leaderboard_top weekly_digest no_service validation_error boss Slack bridge")
+    english = _catalog_english()
+    seen, problems = 0, []
+    for path, client, who in _pages_of_every_url(admin, ana):
+        answer = client.get(path, HTTP_ACCEPT_LANGUAGE="de-DE,de;q=0.9", HTTP_ACCEPT="text/html")
+        if answer.status_code in (302, 405) or "text/html" not in answer.get("Content-Type", ""):
+            continue
+        seen += 1
+        text = _visible_text(answer.content.decode())
+        words = {w.lower() for w in re.findall(r"[A-Za-z]+", text)} - data
+        left = sorted(words & ENGLISH_WORDS)
+        untranslated = [m for m in english if m in text]
+        if left or untranslated:
+            problems.append(f"{who} {path}: English words {left}, untranslated {untranslated[:5]}")
+    assert seen >= 30, seen
+    assert not problems, "\n".join(problems)
+
+
+def _catalog_english() -> list[str]:
+    """The catalog's English texts (placeholders taken out) whose German differs: none may show on a German page."""
+    import re
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    found = []
+    for m in read_po(Path("locale/de/LC_MESSAGES/django.po").open("rb")):
+        ids = m.id if isinstance(m.id, tuple) else (m.id,)
+        strings = m.string if isinstance(m.string, tuple) else (m.string,)
+        for msgid, msgstr in zip(ids, strings):
+            piece = max(re.split(r"%\(\w+\)[sdr]|%[sd]", msgid), key=len).strip()
+            if msgid and msgstr != msgid and len(piece) >= 12 and piece not in (msgstr or ""):
+                found.append(piece)
+    return found
+
+
+def test_every_text_in_the_german_catalog_is_translated():
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    catalog = read_po(Path("locale/de/LC_MESSAGES/django.po").open("rb"))
+    missing = [m.id for m in catalog if m.id and (not all(m.string) if isinstance(m.string, tuple) else not m.string)]
+    assert not missing, missing
+    fuzzy = [m.id for m in catalog if m.id and "fuzzy" in m.flags]
+    assert not fuzzy, fuzzy

@@ -7,6 +7,7 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.utils.translation import gettext
 from django.shortcuts import redirect
 
 from .pages import forbidden
@@ -27,6 +28,6 @@ def admin_only(view):
         if not request.user.is_authenticated:
             return redirect(f"{settings.LOGIN_URL}?{urlencode({'next': request.get_full_path()})}")
         if not request.user.is_staff:
-            return forbidden(request, "This page is for admins. Ask an admin if you need something changed here.")
+            return forbidden(request, gettext('This page is for admins. Ask an admin if you need something changed here.'))
         return view(request, *args, **kwargs)
     return wrapper

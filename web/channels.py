@@ -6,6 +6,7 @@ fields to set or replace them, and a page says only how many are set; a URL show
 from __future__ import annotations
 
 from django.contrib import messages
+from django.utils.translation import gettext
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -51,7 +52,7 @@ def _secrets(form: ChannelForm, existing: Channel | None) -> list[str] | None:
     new, second = data.get("secret") or "", data.get("second_secret") or ""
     if not new:
         if second:
-            form.add_error("secret", "Enter the new secret first; the second one is the older secret kept while rotating.")
+            form.add_error("secret", gettext('Enter the new secret first; the second one is the older secret kept while rotating.'))
         return None
     if second:
         return [new, second]
@@ -70,7 +71,7 @@ def _save(request, form: ChannelForm, channel_id: str, existing: Channel | None)
     if form.errors:
         return None
     if kind != "webhook" and (data.get("secret") or data.get("second_secret")):
-        form.add_error("secret", f"A {kind} channel takes no secret: its URL is the credential. Clear this field.")
+        form.add_error("secret", gettext('A %(kind)s channel takes no secret: its URL is the credential. Clear this field.') % {"kind": kind})
         return None
     url = data.get("url") or None
     if url is None and existing is not None and existing.kind == kind and existing.url:
@@ -94,12 +95,12 @@ def channels(request):
     channel_id = (request.POST.get("id") or "").strip()
     if channel_id and Channel.objects.filter(id=channel_id).exists():
         form.is_valid()
-        form.add_error("id", f"A channel named {channel_id} exists already; open it from the list to change it.")
+        form.add_error("id", gettext('A channel named %(channel_id)s exists already; open it from the list to change it.') % {"channel_id": channel_id})
         return _list_page(request, form, status=422)
     channel = _save(request, form, channel_id, None)
     if channel is None:
         return _list_page(request, form, status=422)
-    messages.success(request, f"Channel {channel.id} is set up. Rules send to it with `to: {channel.id}`.")
+    messages.success(request, gettext('Channel %(id)s is set up. Rules send to it with `to: %(id)s`.') % {"id": channel.id})
     return redirect("web:channels")
 
 
@@ -108,7 +109,7 @@ def channels(request):
 def channel(request, channel_id: str):
     existing = Channel.objects.filter(id=channel_id).first()
     if existing is None:
-        return not_found(request, f"There is no channel {channel_id}.")
+        return not_found(request, gettext('There is no channel %(channel_id)s.') % {"channel_id": channel_id})
     if request.method == "GET":
         form = ChannelForm(initial={"id": existing.id, "kind": existing.kind, "enabled": existing.enabled,
                                     "recipients": "\n".join(existing.recipients)})
@@ -117,7 +118,7 @@ def channel(request, channel_id: str):
     saved = _save(request, form, existing.id, existing)
     if saved is None:
         return _edit_page(request, existing, form, status=422)
-    messages.success(request, f"Channel {saved.id} is saved.")
+    messages.success(request, gettext('Channel %(id)s is saved.') % {"id": saved.id})
     return redirect("web:channels")
 
 
@@ -125,6 +126,6 @@ def channel(request, channel_id: str):
 @admin_only
 def delete_channel(request, channel_id: str):
     if not do_delete_channel(channel_id):
-        return not_found(request, f"There is no channel {channel_id}.")
-    messages.success(request, f"Channel {channel_id} is deleted. Notifications to it now end as dead until it is set up again.")
+        return not_found(request, gettext('There is no channel %(channel_id)s.') % {"channel_id": channel_id})
+    messages.success(request, gettext('Channel %(channel_id)s is deleted. Notifications to it now end as dead until it is set up again.') % {"channel_id": channel_id})
     return redirect("web:channels")

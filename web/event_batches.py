@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
+from django.utils.translation import gettext
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -47,7 +48,7 @@ def event_batches(request):
 def event_batch(request, batch_id: int):
     batch = EventBatch.objects.select_related("sender").filter(id=batch_id).first()
     if batch is None:
-        return not_found(request, f"There is no event batch {batch_id}; expanded batches are kept for 7 days.")
+        return not_found(request, gettext('There is no event batch %(batch_id)s; expanded batches are kept for 7 days.') % {"batch_id": batch_id})
     return page(request, "web/event_batch.html", {
         "batch": batch, "retryable": why_not_retryable(batch) is None,
         "error": json.dumps(batch.error, indent=2, ensure_ascii=False) if batch.error else None,
@@ -61,10 +62,9 @@ def event_batch_body(request, batch_id: int):
     """The body as the sender sent it (re-encoded as UTF-8), to fix and send again."""
     body = EventBatch.objects.filter(id=batch_id).values_list("body", flat=True).first()
     if body is None:
-        return not_found(request, f"There is no event batch {batch_id}.")
+        return not_found(request, gettext('There is no event batch %(batch_id)s.') % {"batch_id": batch_id})
     if body == "":
-        return not_found(request, f"Event batch {batch_id} keeps no body: its events were stored, or it named a person "
-                                  "since erased.")
+        return not_found(request, gettext('Event batch %(batch_id)s keeps no body: its events were stored, or it named a person since erased.') % {"batch_id": batch_id})
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="event-batch-{batch_id}.json"'
     return response
@@ -75,10 +75,9 @@ def event_batch_body(request, batch_id: int):
 def retry(request, batch_id: int):
     batch, problem = do_retry(batch_id)
     if batch is None:
-        return not_found(request, f"There is no event batch {batch_id}.")
+        return not_found(request, gettext('There is no event batch %(batch_id)s.') % {"batch_id": batch_id})
     if problem:
         messages.error(request, problem[0].upper() + problem[1:] + ".")
     else:
-        messages.success(request, f"Event batch {batch.id} is back in line: it is stored again before any "
-                         "batch received after it, and its outcome shows here.")
+        messages.success(request, gettext('Event batch %(id)s is back in line: it is stored again before any batch received after it, and its outcome shows here.') % {"id": batch.id})
     return redirect(reverse("web:event_batch", args=[batch_id]))

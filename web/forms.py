@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from base.models import ApiKey, EventBatch
 from notifications.models import Notification
@@ -11,85 +15,94 @@ from notifications.render import TEMPLATE_NAMES
 MAX_RULESET_CHARS = 256 * 1024  # as the API's PUT /ruleset
 
 
+def _number(value: int) -> str:
+    from .jinja import number
+
+    return number(value)
+
+
+lazy_number = lazy(_number, str)  # 2,000 in English, 2.000 in German: formatted when shown
+
+
 class SignInForm(forms.Form):
-    username = forms.CharField(label="Your id (email)", max_length=200,
-                               error_messages={"required": "Enter the id you sign in with, usually your email."})
-    password = forms.CharField(label="Password", max_length=200, strip=False,
-                               error_messages={"required": "Enter your password."})
+    username = forms.CharField(label=_("Your id (email)"), max_length=200,
+                               error_messages={"required": _("Enter the id you sign in with, usually your email.")})
+    password = forms.CharField(label=_("Password"), max_length=200, strip=False,
+                               error_messages={"required": _("Enter your password.")})
 
 
 class SearchForm(forms.Form):
-    q = forms.CharField(label="Name, id or team", min_length=2, max_length=100, required=False,
-                        error_messages={"min_length": "Type at least 2 characters.",
-                                        "max_length": "Keep it under 100 characters."})
+    q = forms.CharField(label=_("Name, id or team"), min_length=2, max_length=100, required=False,
+                        error_messages={"min_length": _("Type at least 2 characters."),
+                                        "max_length": _("Keep it under 100 characters.")})
 
 
 class WorkbenchForm(forms.Form):
-    ACTIONS = [("validate", "Check"), ("test", "Run tests"), ("simulate", "Simulate"), ("activate", "Activate")]
-    RANGES = [("7", "Last 7 days"), ("30", "Last 30 days"), ("custom", "From … until …")]
+    ACTIONS = [("validate", _("Check")), ("test", _("Run tests")), ("simulate", _("Simulate")), ("activate", _("Activate"))]
+    RANGES = [("7", _("Last 7 days")), ("30", _("Last 30 days")), ("custom", _("From … until …"))]
 
-    ruleset = forms.CharField(label="Ruleset (YAML)", max_length=MAX_RULESET_CHARS, strip=False,
+    ruleset = forms.CharField(label=_("Ruleset (YAML)"), max_length=MAX_RULESET_CHARS, strip=False,
                               widget=forms.Textarea,
-                              error_messages={"required": "The ruleset is empty; write or paste one.",
-                                              "max_length": f"A ruleset is limited to {MAX_RULESET_CHARS:,} characters."})
+                              error_messages={"required": _("The ruleset is empty; write or paste one."),
+                                              "max_length": format_lazy(_("A ruleset is limited to {} characters."), lazy_number(MAX_RULESET_CHARS))})
     action = forms.ChoiceField(choices=ACTIONS, initial="validate")
-    range = forms.ChoiceField(label="Replay", choices=RANGES, initial="30", required=False)
-    since = forms.DateField(label="From", required=False,
-                            error_messages={"invalid": "Write a date like 2026-11-01."})
-    until = forms.DateField(label="Until (not included)", required=False,
-                            error_messages={"invalid": "Write a date like 2026-12-01."})
-    note = forms.CharField(label="Note for the version history", max_length=500, required=False,
-                           error_messages={"max_length": "Keep the note under 500 characters."})
+    range = forms.ChoiceField(label=_("Replay"), choices=RANGES, initial="30", required=False)
+    since = forms.DateField(label=_("From"), required=False,
+                            error_messages={"invalid": _("Write a date like 2026-11-01.")})
+    until = forms.DateField(label=_("Until (not included)"), required=False,
+                            error_messages={"invalid": _("Write a date like 2026-12-01.")})
+    note = forms.CharField(label=_("Note for the version history"), max_length=500, required=False,
+                           error_messages={"max_length": _("Keep the note under 500 characters.")})
 
     def clean(self):
         data = super().clean()
         action = data.get("action")
         if action == "activate" and not (data.get("note") or "").strip():
-            self.add_error("note", "Say in a few words what this change does; the note stays with the version.")
+            self.add_error("note", gettext("Say in a few words what this change does; the note stays with the version."))
         if action == "simulate" and data.get("range") == "custom":
             since, until = data.get("since"), data.get("until")
             if since is None and "since" not in self.errors:
-                self.add_error("since", "Choose the first day to replay.")
+                self.add_error("since", gettext("Choose the first day to replay."))
             if until is None and "until" not in self.errors:
-                self.add_error("until", "Choose the day after the last one to replay.")
+                self.add_error("until", gettext("Choose the day after the last one to replay."))
             if since and until and since >= until:
-                self.add_error("until", f"Until must be after {since.isoformat()}.")
+                self.add_error("until", gettext("Until must be after %(day)s.") % {"day": since.isoformat()})
         return data
 
 
 class RollBackForm(forms.Form):
-    note = forms.CharField(label="Why roll back?", max_length=500, required=False,
-                           error_messages={"max_length": "Keep the note under 500 characters."})
+    note = forms.CharField(label=_("Why roll back?"), max_length=500, required=False,
+                           error_messages={"max_length": _("Keep the note under 500 characters.")})
 
 
 class ApiKeyForm(forms.Form):
-    name = forms.CharField(label="Name", max_length=100,
-                           error_messages={"required": "Name the key after who uses it, e.g. \"Slack bridge\".",
-                                           "max_length": "Keep the name under 100 characters."})
-    role = forms.ChoiceField(label="Role", choices=ApiKey.ROLES, initial="reader",
-                             error_messages={"invalid_choice": "Choose admin, integration or reader."})
+    name = forms.CharField(label=_("Name"), max_length=100,
+                           error_messages={"required": _('Name the key after who uses it, e.g. "Slack bridge".'),
+                                           "max_length": _("Keep the name under 100 characters.")})
+    role = forms.ChoiceField(label=_("Role"), choices=ApiKey.ROLES, initial="reader",
+                             error_messages={"invalid_choice": _("Choose admin, integration or reader.")})
 
 
 class ChannelForm(forms.Form):
     """A channel as an admin types it. The rules (reachable URL, valid secret...) are the service's."""
 
-    KINDS = [("slack", "Slack"), ("teams", "Microsoft Teams"), ("webhook", "Webhook (signed JSON)"), ("email", "Email")]
+    KINDS = [("slack", _("Slack")), ("teams", _("Microsoft Teams")), ("webhook", _("Webhook (signed JSON)")), ("email", _("Email"))]
 
-    id = forms.CharField(label="Name", max_length=200,
-                         error_messages={"required": "Name the channel as events or rules call it, e.g. learning-python.",
-                                         "max_length": "Keep the name under 200 characters."})
-    kind = forms.ChoiceField(label="Kind", choices=KINDS, initial="slack",
-                             error_messages={"invalid_choice": "Choose Slack, Teams, webhook or email."})
-    url = forms.CharField(label="URL", max_length=2000, required=False,
-                          error_messages={"max_length": "A URL is limited to 2,000 characters."})
-    secret = forms.CharField(label="Signing secret", max_length=200, required=False, strip=True,
-                             error_messages={"max_length": "A secret is limited to 200 characters."})
-    second_secret = forms.CharField(label="Second secret, while rotating", max_length=200, required=False, strip=True,
-                                    error_messages={"max_length": "A secret is limited to 200 characters."})
-    keep_current = forms.BooleanField(label="Keep the current secret valid as the second one", required=False)
-    recipients = forms.CharField(label="Email addresses", max_length=20_000, required=False, widget=forms.Textarea,
-                                 error_messages={"max_length": "Keep the list under 20,000 characters."})
-    enabled = forms.BooleanField(label="Enabled", required=False, initial=True)
+    id = forms.CharField(label=_("Name"), max_length=200,
+                         error_messages={"required": _("Name the channel as events or rules call it, e.g. learning-python."),
+                                         "max_length": _("Keep the name under 200 characters.")})
+    kind = forms.ChoiceField(label=_("Kind"), choices=KINDS, initial="slack",
+                             error_messages={"invalid_choice": _("Choose Slack, Teams, webhook or email.")})
+    url = forms.CharField(label=_("URL"), max_length=2000, required=False,
+                          error_messages={"max_length": _("A URL is limited to 2,000 characters.")})
+    secret = forms.CharField(label=_("Signing secret"), max_length=200, required=False, strip=True,
+                             error_messages={"max_length": _("A secret is limited to 200 characters.")})
+    second_secret = forms.CharField(label=_("Second secret, while rotating"), max_length=200, required=False, strip=True,
+                                    error_messages={"max_length": _("A secret is limited to 200 characters.")})
+    keep_current = forms.BooleanField(label=_("Keep the current secret valid as the second one"), required=False)
+    recipients = forms.CharField(label=_("Email addresses"), max_length=20_000, required=False, widget=forms.Textarea,
+                                 error_messages={"max_length": _("Keep the list under 20,000 characters.")})
+    enabled = forms.BooleanField(label=_("Enabled"), required=False, initial=True)
 
     def recipient_list(self) -> list[str]:
         text = self.cleaned_data.get("recipients") or ""
@@ -97,50 +110,50 @@ class ChannelForm(forms.Form):
 
 
 class TemplateForm(forms.Form):
-    ACTIONS = [("preview", "Preview"), ("save", "Save")]
+    ACTIONS = [("preview", _("Preview")), ("save", _("Save"))]
 
-    text = forms.CharField(label="Template", max_length=20_000, strip=False, widget=forms.Textarea,
-                           error_messages={"required": "The template is empty; write one, or reset to the default.",
-                                           "max_length": "A template is limited to 20,000 characters."})
+    text = forms.CharField(label=_("Template"), max_length=20_000, strip=False, widget=forms.Textarea,
+                           error_messages={"required": _("The template is empty; write one, or reset to the default."),
+                                           "max_length": _("A template is limited to 20,000 characters.")})
     action = forms.ChoiceField(choices=ACTIONS, initial="preview")
 
 
 class OutboxFilterForm(forms.Form):
-    STATUSES = [("", "Any status")] + [(s, s) for s in Notification.STATUSES]
-    TRIGGERS = [("", "Any trigger")] + [(t, t) for t in TEMPLATE_NAMES]
+    STATUSES = [("", _("Any status"))] + [(s, s) for s in Notification.STATUSES]
+    TRIGGERS = [("", _("Any trigger"))] + [(t, t) for t in TEMPLATE_NAMES]
 
-    status = forms.ChoiceField(label="Status", choices=STATUSES, required=False,
-                               error_messages={"invalid_choice": "Choose one of the statuses listed."})
-    channel = forms.CharField(label="Channel", max_length=200, required=False,
-                              error_messages={"max_length": "A channel name has at most 200 characters."})
-    trigger = forms.ChoiceField(label="Trigger", choices=TRIGGERS, required=False,
-                                error_messages={"invalid_choice": "Choose one of the triggers listed."})
+    status = forms.ChoiceField(label=_("Status"), choices=STATUSES, required=False,
+                               error_messages={"invalid_choice": _("Choose one of the statuses listed.")})
+    channel = forms.CharField(label=_("Channel"), max_length=200, required=False,
+                              error_messages={"max_length": _("A channel name has at most 200 characters.")})
+    trigger = forms.ChoiceField(label=_("Trigger"), choices=TRIGGERS, required=False,
+                                error_messages={"invalid_choice": _("Choose one of the triggers listed.")})
     page = forms.IntegerField(min_value=1, max_value=100_000, required=False,
-                              error_messages={"invalid": "A page is a number.", "min_value": "Pages start at 1.",
-                                              "max_value": "There are not that many pages."})
+                              error_messages={"invalid": _("A page is a number."), "min_value": _("Pages start at 1."),
+                                              "max_value": _("There are not that many pages.")})
 
 
 class EventBatchFilterForm(forms.Form):
-    STATUSES = [("", "Any status")] + EventBatch.STATUSES
+    STATUSES = [("", _("Any status"))] + EventBatch.STATUSES
 
-    status = forms.ChoiceField(label="Status", choices=STATUSES, required=False,
-                               error_messages={"invalid_choice": "Choose one of the statuses listed."})
+    status = forms.ChoiceField(label=_("Status"), choices=STATUSES, required=False,
+                               error_messages={"invalid_choice": _("Choose one of the statuses listed.")})
     page = forms.IntegerField(min_value=1, max_value=100_000, required=False,
-                              error_messages={"invalid": "A page is a number.", "min_value": "Pages start at 1.",
-                                              "max_value": "There are not that many pages."})
+                              error_messages={"invalid": _("A page is a number."), "min_value": _("Pages start at 1."),
+                                              "max_value": _("There are not that many pages.")})
 
 
 class InsightsForm(forms.Form):
-    GROUPS = [("all", "Everything"), ("channel", "Channel"), ("program", "Programme"), ("team", "Team")]
-    INTERVALS = [("day", "Day"), ("week", "Week"), ("month", "Month")]
+    GROUPS = [("all", _("Everything")), ("channel", _("Channel")), ("program", _("Programme")), ("team", _("Team"))]
+    INTERVALS = [("day", _("Day")), ("week", _("Week")), ("month", _("Month"))]
 
-    group = forms.ChoiceField(label="Per", choices=GROUPS, error_messages={
-        "required": "Choose what to group by.", "invalid_choice": "Choose everything, channel, programme or team."})
-    interval = forms.ChoiceField(label="Interval", choices=INTERVALS, error_messages={
-        "required": "Choose day, week or month.", "invalid_choice": "Choose day, week or month."})
-    since = forms.DateField(label="From", required=False, error_messages={"invalid": "Write a date like 2026-11-01."})
-    until = forms.DateField(label="Until (not included)", required=False,
-                            error_messages={"invalid": "Write a date like 2026-12-01."})
+    group = forms.ChoiceField(label=_("Per"), choices=GROUPS, error_messages={
+        "required": _("Choose what to group by."), "invalid_choice": _("Choose everything, channel, programme or team.")})
+    interval = forms.ChoiceField(label=_("Interval"), choices=INTERVALS, error_messages={
+        "required": _("Choose day, week or month."), "invalid_choice": _("Choose day, week or month.")})
+    since = forms.DateField(label=_("From"), required=False, error_messages={"invalid": _("Write a date like 2026-11-01.")})
+    until = forms.DateField(label=_("Until (not included)"), required=False,
+                            error_messages={"invalid": _("Write a date like 2026-12-01.")})
 
     def add_prefix(self, field_name):
         # The address uses the API's parameter names: ?from=...&until=...
@@ -160,12 +173,12 @@ class KudosForm(forms.Form):
 
     MAX_MESSAGE = 2000  # as kudos.actions.MAX_MESSAGE
 
-    to = _Listed(label="To", required=True, widget=forms.SelectMultiple,
-                 error_messages={"required": "Choose who you thank: one or more colleagues."})
-    message = forms.CharField(label="Message", max_length=MAX_MESSAGE, widget=forms.Textarea,
-                              error_messages={"required": "Say what you thank them for: the message is empty.",
-                                              "max_length": f"Keep the message under {MAX_MESSAGE:,} characters."})
-    values = _Listed(label="Company values", required=False, widget=forms.CheckboxSelectMultiple)
+    to = _Listed(label=_("To"), required=True, widget=forms.SelectMultiple,
+                 error_messages={"required": _("Choose who you thank: one or more colleagues.")})
+    message = forms.CharField(label=_("Message"), max_length=MAX_MESSAGE, widget=forms.Textarea,
+                              error_messages={"required": _("Say what you thank them for: the message is empty."),
+                                              "max_length": format_lazy(_("Keep the message under {} characters."), lazy_number(MAX_MESSAGE))})
+    values = _Listed(label=_("Company values"), required=False, widget=forms.CheckboxSelectMultiple)
 
     def __init__(self, *args, people: list[tuple[str, str]] = (), values: list[tuple[str, str]] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -174,14 +187,14 @@ class KudosForm(forms.Form):
 
 
 class KudosFeedForm(forms.Form):
-    to = forms.CharField(label="To", max_length=200, required=False,
-                         error_messages={"max_length": "A person id has at most 200 characters."})
-    from_ = forms.CharField(label="From", max_length=200, required=False,
-                            error_messages={"max_length": "A person id has at most 200 characters."})
-    value = forms.CharField(label="Value", max_length=100, required=False,
-                            error_messages={"max_length": "A value has at most 100 characters."})
+    to = forms.CharField(label=_("To"), max_length=200, required=False,
+                         error_messages={"max_length": _("A person id has at most 200 characters.")})
+    from_ = forms.CharField(label=_("From"), max_length=200, required=False,
+                            error_messages={"max_length": _("A person id has at most 200 characters.")})
+    value = forms.CharField(label=_("Value"), max_length=100, required=False,
+                            error_messages={"max_length": _("A value has at most 100 characters.")})
     cursor = forms.CharField(max_length=200, required=False, widget=forms.HiddenInput,
-                             error_messages={"max_length": "This is not a page of the feed; start again from the newest."})
+                             error_messages={"max_length": _("This is not a page of the feed; start again from the newest.")})
 
     def add_prefix(self, field_name):
         # The address uses the API's parameter names: ?to=...&from=...&value=...

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.utils.translation import gettext
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -40,8 +41,8 @@ def keys(request):
 def revoke(request, key_id: int):
     key = ApiKey.objects.filter(pk=key_id).first()
     if key is None:
-        return not_found(request, f"There is no API key {key_id}.")
+        return not_found(request, gettext('There is no API key %(key_id)s.') % {"key_id": key_id})
     if key.revoked_at is None:
         do_revoke_api_key(key_id=key.pk)
-        messages.success(request, f"Revoked “{key.name}” ({key.prefix}…). Calls with it are refused from now on.")
+        messages.success(request, gettext('Revoked “%(name)s” (%(prefix)s…). Calls with it are refused from now on.') % {"name": key.name, "prefix": key.prefix})
     return redirect("web:keys")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from babel.dates import format_timedelta
+from babel.dates import format_date, format_timedelta
 from babel.lists import format_list
 from django.contrib import messages
 from django.http import QueryDict
@@ -34,7 +34,6 @@ from .pages import forbidden, not_found, page, viewer
 MAX_PEOPLE = 1000    # colleagues listed in the form's choice; the rest are reached from their profile
 FEED_PAGE = 20
 LATEST_ON_PROFILE = 5
-THIS = {"day": "today", "week": "this week", "month": "this month"}
 # Which field a refusal is about; the others are about the whole kudos.
 FIELD_OF = {"self_kudos": "to", "too_many_receivers": "to", "per_receiver_limit": "to", "allowance_exhausted": "to",
             "unknown_value": "values", "value_required": "values"}
@@ -47,8 +46,12 @@ def allowance_words(allowance: Allowance | None, tz) -> str:
     if allowance is None:
         return ""
     local = allowance.resets_at.astimezone(tz)
-    return (f"{allowance.left} of {allowance.amount} kudos left {THIS.get(allowance.per, 'now')}, "
-            f"resets {local.day} {local:%B}")
+    words = {"day": gettext("%(left)s of %(amount)s kudos left today, resets %(day)s"),
+             "week": gettext("%(left)s of %(amount)s kudos left this week, resets %(day)s"),
+             "month": gettext("%(left)s of %(amount)s kudos left this month, resets %(day)s")}
+    template = words.get(allowance.per, gettext("%(left)s of %(amount)s kudos left now, resets %(day)s"))
+    return template % {"left": allowance.left, "amount": allowance.amount,
+                       "day": format_date(local.date(), "d MMMM", locale=babel_locale())}
 
 
 def _value_choices(ruleset) -> list[tuple[str, str]]:
@@ -95,7 +98,7 @@ def _refusal_into(form: KudosForm, refused: KudosRefused) -> None:
     if refused.code == "validation_error" and refused.details:
         path = str(refused.details[0].get("path", ""))
         field = next((f for f in ("to", "message", "values") if path == f or path.startswith(f + "[")), None)
-    message = refused.message[0].upper() + refused.message[1:] if refused.message else "The kudos was not given."
+    message = refused.message[0].upper() + refused.message[1:] if refused.message else gettext('The kudos was not given.')
     form.add_error(field, message)
 
 
@@ -105,12 +108,12 @@ def give(request):
     """GET: the give form on its own page (?to=ID chooses the colleague). POST: give the kudos."""
     me = viewer(request)
     if me is None:
-        return forbidden(request, "Only a person on the boards can give kudos; this sign-in is not one.")
+        return forbidden(request, gettext('Only a person on the boards can give kudos; this sign-in is not one.'))
     ruleset = kudos_ruleset()
     if ruleset is None:
         return page(request, "web/problem.html", {
-            "title": "Kudos are not enabled",
-            "message": "The active ruleset has no kudos section, so no one can give kudos yet. An admin can add one."},
+            "title": gettext('Kudos are not enabled'),
+            "message": gettext('The active ruleset has no kudos section, so no one can give kudos yet. An admin can add one.')},
             status=409)
     if request.method != "POST":
         chosen = [k for k in request.GET.getlist("to") if k][:10]
@@ -136,8 +139,7 @@ def give(request):
                 _refusal_into(form, refused)
             else:
                 names = _names(given.receivers)
-                messages.success(request, f"Kudos sent to {_and(names[k] for k in given.receivers)}. "
-                                          f"{allowance_words(given.allowance, ruleset.tz)}.")
+                messages.success(request, gettext('Kudos sent to %(people)s. %(allowance_words)s.') % {"people": _and(names[k] for k in given.receivers), "allowance_words": allowance_words(given.allowance, ruleset.tz)})
                 return redirect(_safe_next(request, reverse("web:kudos")))
     return _give_page(request, form, status=422)
 
@@ -222,9 +224,9 @@ def undo(request):
     event_id = (request.POST.get("event") if request.method == "POST" else request.GET.get("event")) or ""
     kudos = live_kudos().filter(source_id=event_id[:200]).select_related("actor").first() if event_id else None
     if kudos is None:
-        return not_found(request, "There is no such kudos, or it was undone already. The feed lists the kudos given.")
+        return not_found(request, gettext('There is no such kudos, or it was undone already. The feed lists the kudos given.'))
     if me is None or kudos.actor_id != me.pk:
-        return forbidden(request, "Only the person who gave a kudos can undo it.")
+        return forbidden(request, gettext('Only the person who gave a kudos can undo it.'))
     if request.method != "POST":
         item = with_people([{"event": kudos.source_id, "from": me.key, "to": list(kudos.mentions or []),
                              "message": kudos.text, "values": list(kudos.hashtags or []), "channel": kudos.channel,
@@ -236,7 +238,7 @@ def undo(request):
         return forbidden(request, refused.message)
     ruleset = kudos_ruleset()
     words = allowance_words(allowance_for(me.key), ruleset.tz) if ruleset else ""
-    messages.success(request, "Kudos undone; it is out of the feed and its points are taken back." +
+    messages.success(request, gettext('Kudos undone; it is out of the feed and its points are taken back.') +
                      (f" {words}." if words else ""))
     return redirect("web:kudos")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
+from django.utils.translation import gettext
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -55,8 +56,7 @@ def _page(request, kind: str, name: str, form: TemplateForm, shown: dict | None 
 @admin_only
 def template(request, kind: str, name: str):
     if not _known(kind, name):
-        return not_found(request, f"There is no template {name} for {kind}. Templates: {', '.join(TEMPLATE_NAMES)}; "
-                                  f"kinds: {', '.join(TEMPLATED_KINDS)}.")
+        return not_found(request, gettext('There is no template %(name)s for %(kind)s. Templates: %(join)s; kinds: %(join2)s.') % {"name": name, "kind": kind, "join": ', '.join(TEMPLATE_NAMES), "join2": ', '.join(TEMPLATED_KINDS)})
     if request.method == "GET":
         text = template_text(kind, name)
         return _page(request, kind, name, TemplateForm(initial={"text": text}), shown_preview(kind, preview(kind, name)))
@@ -68,11 +68,11 @@ def template(request, kind: str, name: str):
         check_template(kind, name, text)
         shown = shown_preview(kind, preview(kind, name, text=text))
     except RenderError as exc:
-        form.add_error("text", f"The template does not render: {exc}")
+        form.add_error("text", gettext('The template does not render: %(exc)s') % {"exc": exc})
         return _page(request, kind, name, form, status=422)
     if form.cleaned_data["action"] == "save":
         do_save_template(kind, name, text, updated_by=request.user.username)
-        messages.success(request, f"Saved: {kind} messages for {name} use this text from now on.")
+        messages.success(request, gettext('Saved: %(kind)s messages for %(name)s use this text from now on.') % {"kind": kind, "name": name})
         return redirect("web:template", kind, name)
     return _page(request, kind, name, form, shown)
 
@@ -81,7 +81,7 @@ def template(request, kind: str, name: str):
 @admin_only
 def reset_template(request, kind: str, name: str):
     if not _known(kind, name):
-        return not_found(request, f"There is no template {name} for {kind}.")
+        return not_found(request, gettext('There is no template %(name)s for %(kind)s.') % {"name": name, "kind": kind})
     if do_reset_template(kind, name):
         messages.success(request, f"{name} for {kind} is back to the shipped default.")
     return redirect("web:template", kind, name)

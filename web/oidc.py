@@ -13,6 +13,7 @@ import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.django_client import OAuth
 from django.conf import settings
+from django.utils.translation import gettext
 from django.contrib.auth import login
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET
@@ -73,23 +74,23 @@ def callback_url() -> str:
     return settings.PUBLIC_BASE_URL + CALLBACK_PATH
 
 
-def _refused(request, message: str, status: int = 403, title: str = "Sign-in refused"):
-    return page(request, "web/signin_problem.html", {"title": title, "message": message, "retry": "/login"}, status=status)
+def _refused(request, message: str, status: int = 403, title: str | None = None):
+    return page(request, "web/signin_problem.html", {"title": title or gettext("Sign-in refused"), "message": message, "retry": "/login"}, status=status)
 
 
 def _unavailable(request, why: Exception):
     log.warning("company sign-in unavailable: %s", why)
     return page(request, "web/signin_problem.html", {
-        "title": "Company sign-in unavailable",
-        "message": "Sign-in with your company account is unavailable right now: your company's identity provider "
-                   "does not answer. Try again in a few minutes, or tell your administrator.",
+        "title": gettext('Company sign-in unavailable'),
+        "message": gettext("Sign-in with your company account is unavailable right now: your company's identity "
+                           "provider does not answer. Try again in a few minutes, or tell your administrator."),
         "retry": "/login"}, status=503)
 
 
 def _not_set_up(request):
     return page(request, "web/signin_problem.html", {
-        "title": "Not set up", "message": "Sign-in with a company account is not set up on this Plaudit. "
-                                         "Sign in with your id and password instead.", "retry": "/login"}, status=404)
+        "title": gettext('Not set up'), "message": gettext("Sign-in with a company account is not set up on "
+                                                                   "this Plaudit. Sign in with your id and password instead."), "retry": "/login"}, status=404)
 
 
 @require_GET
@@ -117,12 +118,11 @@ def oidc_callback(request):
     state = request.GET.get("state", "")
     data = app.framework.get_state_data(request.session, state) if state and len(state) <= 200 else None
     if not data:
-        return _refused(request, "This sign-in did not start here, or its link was used already. Start again from "
-                                 "the sign-in page.", status=400)
+        return _refused(request, gettext('This sign-in did not start here, or its link was used already. Start again from the sign-in page.'), status=400)
     if request.GET.get("error"):
         app.framework.clear_state_data(request.session, state)
         reason = (request.GET.get("error_description") or request.GET["error"])[:300]
-        return _refused(request, f"Your company's identity provider did not sign you in: {reason}.")
+        return _refused(request, gettext("Your company's identity provider did not sign you in: %(reason)s.") % {"reason": reason})
     target = data.get(NEXT_KEY) or "/"
     try:
         _metadata(app)
@@ -135,12 +135,10 @@ def oidc_callback(request):
         return _unavailable(request, why)
     except (AuthlibBaseError, JoseError) as why:
         log.warning("company sign-in refused: %r", why)
-        return _refused(request, "Your company's identity provider answered with a sign-in Plaudit cannot trust "
-                                 f"({_why(why)}). Start again from the sign-in page; if it happens again, tell your administrator.")
+        return _refused(request, gettext("Your company's identity provider answered with a sign-in Plaudit cannot trust (%(why)s). Start again from the sign-in page; if it happens again, tell your administrator.") % {"why": _why(why)})
     claims = token.get("userinfo")
     if not claims:
-        return _refused(request, "Your company's identity provider sent no ID token. Tell your administrator: "
-                                 "the `openid` scope must be granted to Plaudit.")
+        return _refused(request, gettext("Your company's identity provider sent no ID token. Tell your administrator: the `openid` scope must be granted to Plaudit."))
     try:
         user = do_sign_in_with_claims(dict(claims))
     except DomainError as refused:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
+from django.utils.translation import gettext
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
@@ -55,11 +56,11 @@ def outbox(request):
 def notification(request, notification_id: int):
     n = Notification.objects.filter(id=notification_id).first()
     if n is None:
-        return not_found(request, f"There is no notification {notification_id}.")
+        return not_found(request, gettext('There is no notification %(notification_id)s.') % {"notification_id": notification_id})
     channel = Channel.objects.filter(id=n.channel_id).first()
     shown, problem = None, None
     if channel is None:
-        problem = f"The channel {n.channel_id} is not set up, so there is nothing to render it for."
+        problem = gettext('The channel %(channel_id)s is not set up, so there is nothing to render it for.') % {"channel_id": n.channel_id}
     elif channel.kind == "webhook" or n.template in TEMPLATE_NAMES:
         try:
             result = preview(channel.kind, n.template if n.template in TEMPLATE_NAMES else n.trigger, data=n.data,
@@ -67,9 +68,9 @@ def notification(request, notification_id: int):
             shown = shown_preview(channel.kind, result) if channel.kind != "webhook" else \
                 {"kind": "webhook", "json": json.dumps(result["payload"], indent=2, ensure_ascii=False)}
         except RenderError as exc:
-            problem = f"The {channel.kind} template {n.template} does not render for this notification: {exc}"
+            problem = gettext('The %(kind)s template %(template)s does not render for this notification: %(exc)s') % {"kind": channel.kind, "template": n.template, "exc": exc}
     else:
-        problem = f"The template {n.template} is unknown."
+        problem = gettext('The template %(template)s is unknown.') % {"template": n.template}
     return page(request, "web/notification.html", {
         "n": n, "channel": channel, "preview": shown, "problem": problem, "requeueable": n.status in REQUEUEABLE,
         "data": json.dumps(n.data, indent=2, ensure_ascii=False)})
@@ -86,9 +87,9 @@ def requeue(request, notification_id: int):
     try:
         n = do_requeue(notification_id)
     except NotFound:
-        return not_found(request, f"There is no notification {notification_id}.")
+        return not_found(request, gettext('There is no notification %(notification_id)s.') % {"notification_id": notification_id})
     except Conflict as exc:
         messages.error(request, exc.message[0].upper() + exc.message[1:] + ".")
     else:
-        messages.success(request, f"Notification {n.id} to {n.channel_id} is queued again, attempts reset to 0.")
+        messages.success(request, gettext('Notification %(id)s to %(channel_id)s is queued again, attempts reset to 0.') % {"id": n.id, "channel_id": n.channel_id})
     return redirect(_safe_back(request, reverse("web:notification", args=[notification_id])))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.shortcuts import render
+from django.utils.translation import gettext
 
 from base.models import Person
 
@@ -29,17 +30,17 @@ def page(request, template: str, context: dict | None = None, status: int = 200)
 
 
 def not_found(request, message: str):
-    return page(request, "web/problem.html", {"title": "Not found", "message": message}, status=404)
+    return page(request, "web/problem.html", {"title": gettext('Not found'), "message": message}, status=404)
 
 
 def forbidden(request, message: str):
-    return page(request, "web/problem.html", {"title": "Not for you", "message": message}, status=403)
+    return page(request, "web/problem.html", {"title": gettext('Not for you'), "message": message}, status=403)
 
 
 def no_ruleset(request):
     return page(request, "web/problem.html", {
-        "title": "No ruleset yet",
-        "message": "No ruleset is active, so there are no boards or badges yet. An admin can write one in the rules workbench.",
+        "title": gettext('No ruleset yet'),
+        "message": gettext('No ruleset is active, so there are no boards or badges yet. An admin can write one in the rules workbench.'),
     }, status=200)
 
 

@@ -1,6 +1,7 @@
 """The site's URLs: the machine routes of the engine (API, adapters, Open Badges, metrics) and the pages."""
 
 from django.urls import include, path
+from django.utils.translation import gettext
 
 from engine import urls as engine_urls
 
@@ -17,7 +18,7 @@ urlpatterns = [
 
 def not_found(request, exception=None):
     if _wants_page(request):
-        return page_not_found(request, f"There is no page at {request.path}.")
+        return page_not_found(request, gettext('There is no page at %(path)s.') % {"path": request.path})
     return engine_urls.not_found(request, exception)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext
 from django.contrib.auth import authenticate, login, logout
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_POST
@@ -30,22 +31,21 @@ def sign_in(request):
         return _signin_page(request, SignInForm())
     if not settings.PASSWORD_SIGNIN:
         return _signin_page(request, SignInForm(), status=403,
-                            refused="Password sign-in is off on this Plaudit. Sign in with your company account.")
+                            refused=gettext('Password sign-in is off on this Plaudit. Sign in with your company account.'))
     form = SignInForm(request.POST)
     if form.is_valid():
         username = form.cleaned_data["username"].strip()
         r = get_redis()
         wait = locked_for(r, username)
         if wait:
-            form.add_error("password", f"Too many wrong passwords for this id. Try again in {max(1, wait // 60)} minute(s).")
+            form.add_error("password", gettext('Too many wrong passwords for this id. Try again in %(max)s minute(s).') % {"max": max(1, wait // 60)})
         else:
             user = authenticate(request, username=username, password=form.cleaned_data["password"])
             if user is None:
                 do_note_signin_failure(r, username)
-                form.add_error("password", "That id and password do not match. Check both and try again.")
+                form.add_error("password", gettext('That id and password do not match. Check both and try again.'))
             elif (person := person_of(user)) is not None and not person.active:
-                form.add_error("password", "Your account was switched off by your company's directory, so you cannot "
-                                           "sign in. Ask your administrator if this is a mistake.")
+                form.add_error("password", gettext("Your account was switched off by your company's directory, so you cannot sign in. Ask your administrator if this is a mistake."))
             else:
                 do_forget_signin_failures(r, username)
                 login(request, user)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.contrib import messages
+from django.utils.translation import gettext
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -91,7 +92,7 @@ def workbench(request):
     elif action == "activate":
         version = do_activate_ruleset(text, activated_by=request.user.username, note=form.cleaned_data["note"].strip(),
                                       source="draft")
-        messages.success(request, f"Version {version.id} is active for events scored from now on.")
+        messages.success(request, gettext('Version %(id)s is active for events scored from now on.') % {"id": version.id})
         return redirect("web:version", version.id)
     return page(request, "web/workbench.html", context)
 
@@ -121,7 +122,7 @@ def version(request, version_id: int):
 def _version_page(request, version_id: int, form: RollBackForm, status: int = 200):
     current = RulesetVersion.objects.filter(pk=version_id).first()
     if current is None:
-        return not_found(request, f"There is no ruleset version {version_id}.")
+        return not_found(request, gettext('There is no ruleset version %(version_id)s.') % {"version_id": version_id})
     against_id = request.GET.get("against")
     against = None
     if against_id and against_id.isdigit():
@@ -140,14 +141,14 @@ def _version_page(request, version_id: int, form: RollBackForm, status: int = 20
 def roll_back(request, version_id: int):
     earlier = RulesetVersion.objects.filter(pk=version_id).first()
     if earlier is None:
-        return not_found(request, f"There is no ruleset version {version_id}.")
+        return not_found(request, gettext('There is no ruleset version %(version_id)s.') % {"version_id": version_id})
     form = RollBackForm(request.POST)
     if not form.is_valid():
         return _version_page(request, version_id, form, status=422)
     try:
         new = do_roll_back_ruleset(earlier.id, activated_by=request.user.username, note=form.cleaned_data["note"].strip())
     except RulesetError as exc:
-        form.add_error("note", f"Version {earlier.id} no longer passes validation: {exc.issues[0].message if exc.issues else exc}")
+        form.add_error("note", gettext('Version %(id)s no longer passes validation: %(issues)s') % {"id": earlier.id, "issues": exc.issues[0].message if exc.issues else exc})
         return _version_page(request, version_id, form, status=422)
-    messages.success(request, f"Rolled back: version {new.id} has the text of version {earlier.id} and is active now.")
+    messages.success(request, gettext('Rolled back: version %(id)s has the text of version %(id2)s and is active now.') % {"id": new.id, "id2": earlier.id})
     return redirect("web:version", new.id)

@@ -4,7 +4,6 @@ from ninja import Query, Router, Schema
 
 from base import auth
 from base.errors import Conflict, NotFound
-from base.models import Person
 from base.redis import get_redis
 from rulesets.active import active_ruleset
 
@@ -86,8 +85,4 @@ def get_board(request, board_id: str, scope: str | None = None, period: str | No
     if board is None:
         known = ", ".join(b.id for b in ruleset.leaderboards) or "none"
         raise NotFound(f"no leaderboard {board_id!r}; the active ruleset has: {known}")
-    if around and request.auth.role != "admin" and Person.objects.filter(key=around, public=False).exists():
-        # A person who left the public boards is not ranked to anyone but an admin and themselves (the
-        # pages show them their own standing); a reader key reads the public board as it is.
-        around = None
     return board_page(get_redis(), ruleset, board, period=period, scope=scope, limit=limit, offset=offset, around=around)

@@ -202,3 +202,7 @@ LOGGING = {
 
 # GET /readyz answers 503 once the oldest event waiting for scoring has waited this long (docs/operations.md).
 READY_MAX_LAG_SECONDS = float(os.environ.get("READY_MAX_LAG_SECONDS", "60"))
+
+# Company sign-in and provisioning: the identity provider's groups whose members are admins (the OIDC
+# `groups` claim, SCIM groups by displayName). A comma list, compared exactly.
+OIDC_ADMIN_GROUPS = [g.strip() for g in os.environ.get("OIDC_ADMIN_GROUPS", "").split(",") if g.strip()]

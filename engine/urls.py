@@ -31,6 +31,8 @@ urlpatterns = [
     path("integrations/slack/events", slack.events_view),
     path("integrations/teams/messages", teams.messages_view),
     path("integrations/viva/messages", viva.messages_view),
+    # SCIM 2.0 provisioning from the company's identity provider (a provisioning key; docs/operations.md).
+    path("scim/v2/", include("engine.scim.urls")),
     # The printable engagement report (Bearer reader/admin key or a staff session; docs/insights.md).
     path("insights/report", report_page),
 ]

@@ -7,6 +7,7 @@ from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
+from base.models import Person
 from base.redis import get_redis
 from base.signin_brake import do_forget_signin_failures, do_note_signin_failure, locked_for
 
@@ -42,6 +43,10 @@ def sign_in(request):
             if user is None:
                 do_note_signin_failure(r, username)
                 form.add_error("password", "That id and password do not match. Check both and try again.")
+            elif Person.objects.filter(key=user.get_username(), active=False).exists():
+                # Told only after the right password, so the message does not reveal who left.
+                form.add_error("password", "This account was deactivated by your company's directory, so it cannot "
+                               "sign in. If that is a mistake, ask your administrator to provision it again.")
             else:
                 do_forget_signin_failures(r, username)
                 login(request, user)

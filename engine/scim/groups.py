@@ -22,8 +22,9 @@ def _is_admin_group(name: str) -> bool:
     return name in settings.OIDC_ADMIN_GROUPS
 
 
-def _members_of(group_resource) -> list[Person]:
-    ids = []
+def _members_of(group_resource) -> dict[int, str]:
+    """The members' person pks, each with the display name the provider sent."""
+    ids, displays = [], {}
     for member in group_resource.members or []:
         value = str(member.value or "")
         if member.type and str(member.type) not in ("User", "user"):
@@ -31,13 +32,14 @@ def _members_of(group_resource) -> list[Person]:
         if not value.isdigit() or len(value) > 18:
             raise InvalidValueException(detail=f"member {value!r} is not a user id (the id of a /Users resource)")
         ids.append(int(value))
+        displays[int(value)] = (member.display or "")[:200]
     if len(ids) > MAX_MEMBERS:
         raise InvalidValueException(detail=f"a group holds at most {MAX_MEMBERS} members")
-    people = {p.pk: p for p in Person.objects.filter(pk__in=ids, scim__isnull=False)}
-    unknown = [str(i) for i in ids if i not in people]
+    known = set(Person.objects.filter(pk__in=ids, scim__isnull=False).values_list("pk", flat=True))
+    unknown = [str(i) for i in ids if i not in known]
     if unknown:
         raise InvalidValueException(detail=f"no user with id {', '.join(unknown[:10])}: members are ids of /Users")
-    return list(people.values())
+    return displays
 
 
 def _name_of(group_resource) -> str:
@@ -53,10 +55,13 @@ def _write(group: ScimGroup, group_resource) -> ScimGroup:
     old = set(group.memberships.values_list("person_id", flat=True)) if group.pk else set()
     group.display_name, group.external_id = name, (group_resource.external_id or "")[:200]
     group.save()
-    wanted = {p.pk for p in members}
+    wanted = set(members)
     ScimGroupMember.objects.filter(group=group).exclude(person_id__in=wanted).delete()
-    ScimGroupMember.objects.bulk_create([ScimGroupMember(group=group, person_id=pk) for pk in wanted - old],
+    ScimGroupMember.objects.bulk_create([ScimGroupMember(group=group, person_id=pk, display=members[pk]) for pk in wanted - old],
                                         ignore_conflicts=True)
+    for membership in ScimGroupMember.objects.filter(group=group, person_id__in=wanted & old):
+        if membership.display != members[membership.person_id]:
+            ScimGroupMember.objects.filter(pk=membership.pk).update(display=members[membership.person_id])
     for person in Person.objects.filter(pk__in=old | wanted):
         _settle(person, left={old_name} if old_name else set())
     return group
@@ -115,8 +120,9 @@ def find(group_id: str) -> ScimGroup:
 
 
 def resource_of(group: ScimGroup, base: str):
-    members = [GroupMember(value=str(pk), display=name or key, type="User", ref=f"{base}/Users/{pk}")
-               for pk, key, name in group.memberships.order_by("person_id").values_list("person_id", "person__key", "person__name")]
+    members = [GroupMember(value=str(pk), display=display or name or key, type="User", ref=f"{base}/Users/{pk}")
+               for pk, key, name, display in group.memberships.order_by("person_id").values_list(
+                   "person_id", "person__key", "person__name", "display")]
     return GroupResource(
         schemas=[GROUP_SCHEMA], id=str(group.scim_id), display_name=group.display_name,
         external_id=group.external_id or None, members=members or None,

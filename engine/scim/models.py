@@ -41,6 +41,7 @@ class ScimGroup(models.Model):
 class ScimGroupMember(models.Model):
     group = models.ForeignKey(ScimGroup, on_delete=models.CASCADE, related_name="memberships")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="scim_groups")
+    display = models.CharField(max_length=200, blank=True)  # the member's name as the provider sent it
 
     class Meta:
         app_label = "orchestration"

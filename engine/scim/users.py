@@ -56,14 +56,14 @@ def _email_of(user, user_name: str) -> str | None:
 
 
 def _department_of(user) -> str | None:
-    extension = user[EnterpriseUser] if ENTERPRISE_SCHEMA in (user.schemas or []) else None
+    extension = user[EnterpriseUser]
     return (extension.department or "")[:100] if extension is not None else None
 
 
 def _stored(user) -> dict:
     """The resource as kept: what the provider sent, less what the person row answers (ids, meta)."""
     data = user.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE)
-    for field in ("id", "meta", "userName", "active"):
+    for field in ("id", "meta", "userName"):
         data.pop(field, None)
     return data
 
@@ -137,7 +137,9 @@ def resource_of(person: Person, base: str):
     stored = ScimUser.objects.filter(person=person).first()
     data = dict(stored.resource) if stored else {}
     data["schemas"] = data.get("schemas") or [USER_SCHEMA]
-    data["id"], data["userName"], data["active"] = str(person.pk), person.key, person.active
+    data["id"], data["userName"] = str(person.pk), person.key
+    if "active" in data or not person.active:  # a removed `active` stays absent (and means active)
+        data["active"] = person.active
     if data.get("displayName") is not None and person.name:
         data["displayName"] = person.name
     extension = data.get(ENTERPRISE_SCHEMA)

@@ -12,7 +12,7 @@ from ninja.errors import AuthorizationError
 from pydantic import ValidationError
 from scim2_models import (
     Context, Error, InvalidFilterException, InvalidSyntaxException, InvalidValueException, ListResponse,
-    NotFoundException, PatchOp, ResponseParameters, SCIMException, ScimPolicy,
+    NotFoundException, PatchOp, ResponseParameters, SCIMException, ScimPolicy, SearchRequest,
 )
 
 from base.api_keys import token_of
@@ -137,10 +137,54 @@ def _page(request) -> tuple[str | None, int, int]:
 
 def _list(request, search, model) -> HttpResponse:
     scim_filter, start, count = _page(request)
-    total, found = search(scim_filter, start, count, _base(request))
-    listed = ListResponse[model](total_results=total, start_index=start, items_per_page=len(found), resources=found or None)
-    return _answer(listed.model_dump(scim_ctx=Context.SEARCH_RESPONSE,
-                                     response_parameters=_response_parameters(model, request)))
+    return _listed(search(scim_filter, start, count, _base(request)), start, model, _response_parameters(model, request))
+
+
+def _listed(found: tuple[int, list], start: int, model, parameters) -> HttpResponse:
+    total, page = found
+    listed = ListResponse[model](total_results=total, start_index=start, items_per_page=len(page), resources=page or None)
+    return _answer(listed.model_dump(scim_ctx=Context.SEARCH_RESPONSE, response_parameters=parameters))
+
+
+def _search_request(request, model):
+    """POST .search (RFC 7644 3.4.3): the query parameters of a list in a body."""
+    search = _parse(SearchRequest[model], _body(request), Context.SEARCH_REQUEST)
+    scim_filter = str(search.filter) if search.filter else None
+    if scim_filter is not None and len(scim_filter) > MAX_FILTER_LENGTH:
+        raise InvalidFilterException(detail=f"the filter is longer than {MAX_FILTER_LENGTH} characters")
+    start = max(search.start_index or 1, 1)
+    count = min(max(search.count if search.count is not None else DEFAULT_COUNT, 0), MAX_RESULTS)
+    return search, scim_filter, start, count
+
+
+@scim_view(("POST",))
+def users_search_view(request):
+    search, scim_filter, start, count = _search_request(request, UserResource)
+    return _listed(users.search(scim_filter, start, count, _base(request)), start, UserResource, search)
+
+
+@scim_view(("POST",))
+def groups_search_view(request):
+    search, scim_filter, start, count = _search_request(request, GroupResource)
+    return _listed(groups.search(scim_filter, start, count, _base(request)), start, GroupResource, search)
+
+
+@scim_view(("POST",))
+def root_search_view(request):
+    """POST /.search over users and groups: users first, then groups, one page over both."""
+    search, scim_filter, start, count = _search_request(request, UserResource | GroupResource)
+    base = _base(request)
+    user_total, _ = users.search(scim_filter, 1, 0, base)
+    group_total, _ = groups.search(scim_filter, 1, 0, base)
+    page = []
+    if count and start <= user_total:
+        page = users.search(scim_filter, start, count, base)[1]
+    if len(page) < count:
+        group_start = max(start - user_total, 1)
+        page += groups.search(scim_filter, group_start, count - len(page), base)[1]
+    listed = ListResponse[UserResource | GroupResource](total_results=user_total + group_total, start_index=start,
+                                                       items_per_page=len(page), resources=page or None)
+    return _answer(listed.model_dump(scim_ctx=Context.SEARCH_RESPONSE, response_parameters=search))
 
 
 @scim_view(("GET",))

@@ -305,3 +305,14 @@ def test_members_of_an_admin_group_are_staff_and_lose_it_when_removed(scim, sett
     assert Person.objects.get(key=ANA).team == "Data"  # an admins' group is no team
     assert scim.patch(f"/Groups/{gid}", {"op": "remove", "path": "members", "value": [{"value": a}]}).status_code == 200
     assert not get_user_model().objects.get(username=ANA).is_staff
+
+
+def test_the_apikey_command_issues_a_provisioning_key(db, redis):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("apikey", "create", "--role", "provisioning", "--name", "okta", stdout=out, stderr=StringIO())
+    key = out.getvalue().strip().splitlines()[-1]
+    assert Scim(key).get("/ServiceProviderConfig").status_code == 200

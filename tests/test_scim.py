@@ -11,7 +11,10 @@ from django.test import Client
 
 from base.api_keys import do_create_api_key
 from base.models import Award, Event, Person, PersonAlias
+from base.ledger import ledger_batch
 from engine.scoring import do_score_pending
+from leaderboards.rebuild import check_boards, rebuild_boards
+from rulesets.active import active_ruleset
 from tests.helpers import BASIC_RULESET, event
 
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -182,6 +185,19 @@ def test_list_with_filters_and_paging(scim):
     assert scim.get("/Users", filter='displayName eq "person 1"').json()["Resources"][0]["id"] == ids[1]
     assert scim.get("/Users", filter='userName sw "p0"').json()["Resources"][0]["id"] == ids[0]
     assert scim.get("/Users", filter='userName eq "nobody@example.com"').json()["totalResults"] == 0
+    searched = scim.post("/Users/.search", {"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+                                            "filter": 'externalId eq "ext1"', "attributes": ["userName"]})
+    assert searched.status_code == 200 and searched.json()["Resources"] == [{"schemas": [USER], "id": ids[1], "userName": "p1@example.com"}]
+
+
+def test_a_filter_that_would_read_every_user_of_a_large_directory_is_too_many(scim, monkeypatch):
+    from engine.scim import users
+
+    for i in range(3):
+        assert scim.post("/Users", user(f"p{i}@example.com")).status_code == 201
+    monkeypatch.setattr(users, "MAX_SCANNED", 2)
+    assert "userName" in scim_error(scim.get("/Users", filter='title pr'), 400, "tooMany")["detail"]
+    assert scim.get("/Users", filter='userName eq "p1@example.com"').json()["totalResults"] == 1
 
 
 def test_a_person_known_from_events_is_adopted_not_duplicated(scim, admin):
@@ -223,7 +239,7 @@ def test_okta_style_patch_deactivates_and_entra_style_patch_changes_attributes(s
 
 # Deprovisioning ----------------------------------------------------------------------------------------
 
-def test_deprovisioning_takes_a_person_off_the_boards_and_out_of_sign_in_and_back(scim, admin, reader):
+def test_deprovisioning_takes_a_person_off_the_boards_and_out_of_sign_in_and_back(scim, admin, reader, redis):
     assert admin.put_yaml("/ruleset", BASIC_RULESET).status_code == 200
     user_id = scim.post("/Users", user()).json()["id"]
     assert admin.post("/events", [event("post", ANA, id="p1"), event("post", "bob@example.com", id="p2")]).status_code == 202
@@ -244,6 +260,11 @@ def test_deprovisioning_takes_a_person_off_the_boards_and_out_of_sign_in_and_bac
     do_score_pending()
     assert board(reader) == ["bob@example.com"]
     assert Award.objects.filter(recipient__key=ANA).count() == 2 and Event.objects.filter(actor__key=ANA).count() == 2
+    # A rebuild from the ledger keeps her off too, and the boards agree with the ledger.
+    ruleset, _ = active_ruleset()
+    assert check_boards(redis, ruleset, ledger_batch()).drift == 0
+    rebuild_boards(redis, ruleset, ledger_batch())
+    assert board(reader) == ["bob@example.com"]
 
     assert scim.patch(f"/Users/{user_id}", {"op": "replace", "value": {"active": True}}).status_code == 200
     entries = reader.get("/leaderboards/all-time").json()["entries"]
@@ -305,6 +326,11 @@ def test_members_of_an_admin_group_are_staff_and_lose_it_when_removed(scim, sett
     assert Person.objects.get(key=ANA).team == "Data"  # an admins' group is no team
     assert scim.patch(f"/Groups/{gid}", {"op": "remove", "path": "members", "value": [{"value": a}]}).status_code == 200
     assert not get_user_model().objects.get(username=ANA).is_staff
+    # A deleted user leaves their groups, the admins' too.
+    assert scim.patch(f"/Groups/{gid}", {"op": "add", "path": "members", "value": [{"value": a}]}).status_code == 200
+    assert get_user_model().objects.get(username=ANA).is_staff
+    assert scim.delete(f"/Users/{a}").status_code == 204
+    assert not get_user_model().objects.get(username=ANA).is_staff and "members" not in scim.get(f"/Groups/{gid}").json()
 
 
 def test_the_apikey_command_issues_a_provisioning_key(db, redis):

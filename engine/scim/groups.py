@@ -108,6 +108,15 @@ def do_delete_scim_group(group: ScimGroup) -> None:
             _settle(person, left={group.display_name})
 
 
+def do_leave_scim_groups(person: Person) -> None:
+    """A deleted user leaves every group: no team from them, no staff from an admins' group."""
+    with transaction.atomic():
+        memberships = ScimGroupMember.objects.filter(person=person)
+        left = set(memberships.values_list("group__display_name", flat=True))
+        memberships.delete()
+        _settle(person, left=left)
+
+
 def find(group_id: str) -> ScimGroup:
     try:
         key = uuid.UUID(group_id)

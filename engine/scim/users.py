@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import Q
 from scim2_models import (
-    Context, EnterpriseUser, InvalidValueException, Meta, NotFoundException, ScimFilter, UniquenessException,
+    Context, EnterpriseUser, InvalidValueException, Meta, NotFoundException, ScimFilter, TooManyException, UniquenessException,
 )
 from scim2_models.path import AttrPath, Comparison, LogicalExpr
 
@@ -19,10 +19,14 @@ from base.models import Person, PersonAlias
 
 from ..integrations.identity import do_put_person, normalize_email
 from ..people import do_set_person_active
+from .groups import do_leave_scim_groups
 from .models import ScimUser
 from .resources import ENTERPRISE_SCHEMA, USER_SCHEMA, UserResource
 
 MAX_USER_NAME = 200
+# A filter the database cannot answer is evaluated on each user; past this many users it is refused
+# (tooMany) rather than read whole.
+MAX_SCANNED = 20_000
 
 
 def _clean_user_name(value: str | None) -> str:
@@ -116,10 +120,11 @@ def do_replace_scim_user(person: Person, user) -> Person:
 
 def do_deprovision_scim_user(person: Person) -> None:
     """DELETE: the person is deprovisioned, not erased; their ledger stays and the user is gone from
-    SCIM (a later POST of the same userName provisions them again)."""
+    SCIM and its groups (a later POST of the same userName provisions them again, with the same id)."""
     with transaction.atomic():
         do_set_person_active(person, False)
         ScimUser.objects.filter(person=person).delete()
+        do_leave_scim_groups(person)
 
 
 def find(user_id: str) -> Person:
@@ -201,5 +206,8 @@ def search(scim_filter: str | None, start: int, count: int, base: str) -> tuple[
         people = Person.objects.filter(pk__in=ids[start - 1:start - 1 + count]).order_by("pk") if count else []
         return total, [resource_of(p, base) for p in people]
     # Any other filter is evaluated by scim2-models on each user, as the provider would read it.
+    if rows.count() > MAX_SCANNED:
+        raise TooManyException(detail=f"this filter would read all {rows.count()} users; filter with eq on userName, "
+                                      "externalId, emails.value or displayName (joined by and/or)")
     matching = [u for u in (resource_of(r.person, base) for r in rows.iterator(chunk_size=500)) if parsed.match(u)]
     return len(matching), matching[start - 1:start - 1 + count]

@@ -6,9 +6,9 @@ from __future__ import annotations
 from django.db import OperationalError, connection
 from django.utils import timezone
 from ninja.errors import AuthorizationError
-from ninja.security import HttpBearer
+from ninja.security import HttpBearer, SessionAuth
 
-from .models import ApiKey, stored_time
+from .models import ApiKey, Person, stored_time
 
 # Which key roles each access level admits.
 READERS = {"admin", "reader"}
@@ -81,6 +81,19 @@ def _record_use(pk: int, now) -> None:
             ApiKey.objects.filter(pk=pk).update(last_used_at=now)
 
 
+class PersonSession(SessionAuth):
+    """A signed-in employee acting for themselves from the web pages: the session cookie, with
+    Django's CSRF check (ninja's SessionAuth), for a sign-in whose username is an active person's id."""
+
+    def authenticate(self, request, key):
+        user = request.user
+        if user.is_authenticated and Person.objects.filter(key=user.username, active=True).exists():
+            request.person_key = user.username
+            return user
+        return None
+
+
+person = PersonSession()
 reader = KeyAuth(READERS)
 sender = KeyAuth(SENDERS)
 admin = KeyAuth(ADMINS)

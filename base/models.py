@@ -10,6 +10,7 @@ from datetime import timezone as dt_timezone
 from typing import Iterator, NamedTuple
 
 from django.db import connection, models
+from django.db.models.functions import Cast
 
 from rules.core import Event as CoreEvent
 
@@ -190,14 +191,16 @@ def _json(value):
     return json.loads(value) if isinstance(value, str) else value
 
 
-def events_mentioning(person_key: str):
+def events_mentioning(person_key: str, events: "models.QuerySet[Event] | None" = None):
     """Events whose `mentions` name the person. Mentions are a JSON list, whose text form holds the
-    id as a quoted string, on SQLite and PostgreSQL alike (JSON containment is not portable)."""
-    from django.db.models import TextField
-    from django.db.models.functions import Cast
-
-    return Event.objects.annotate(mentions_text=Cast("mentions", TextField())).filter(
-        mentions_text__contains=json.dumps(person_key))
+    id as a quoted string on SQLite and PostgreSQL alike (JSON containment is not portable); SQLite
+    keeps non-ASCII letters escaped (\\u00e9) where PostgreSQL's text shows them, so both forms match."""
+    quoted = {json.dumps(person_key), json.dumps(person_key, ensure_ascii=False)}
+    found = models.Q()
+    for form in quoted:
+        found |= models.Q(mentions_text__contains=form)
+    events = Event.objects.all() if events is None else events
+    return events.annotate(mentions_text=Cast("mentions", models.TextField())).filter(found)
 
 
 class Award(models.Model):

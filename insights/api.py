@@ -18,7 +18,7 @@ from base.models import Award
 from rulesets.active import active_ruleset
 from rules.core.periods import midnight
 
-from . import reports
+from . import kudos, reports
 from .integrity import MAX_GROUP, Flow, Ring, find_rings
 from .queries import Scope
 
@@ -141,3 +141,12 @@ def report(request, level: Literal["class", "program", "portfolio"] = "portfolio
            channel: str | None = Query(None, max_length=200), program: str | None = Query(None, max_length=200)):
     """The JSON behind the printable page at /insights/report; by default the last 28 days."""
     return reports.report(level, from_, until, channel=channel, program=program)
+
+
+@router.get("/insights/kudos", auth=auth.admin, response=dict,
+            summary="Kudos per company value, per team (given, received, between teams), givers and receivers per period")
+def kudos_figures(request, from_: date | None = Query(None, alias="from"), until: date | None = None,
+                  interval: Literal["day", "week", "month"] = "week"):
+    """Periods are whole days, ISO weeks or months in the ruleset's timezone; `until` is exclusive; by default
+    the last 28 days. Undone kudos are left out; nobody is named."""
+    return kudos.kudos_insights(interval, from_, until)

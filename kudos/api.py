@@ -77,13 +77,16 @@ class AllowanceOut(Schema):
 KUDOS_BODY = {"requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/KudosIn"}}}}}
 
 
-@router.post("/kudos", auth=auth.sender, response={201: GivenOut, 409: RefusedOut, 422: RefusedOut},
+@router.post("/kudos", auth=[auth.sender, auth.person], response={201: GivenOut, 409: RefusedOut, 422: RefusedOut},
              openapi_extra=KUDOS_BODY, summary="Give a kudos")
 def give_kudos(request):
-    """The allowance is checked now: a refused kudos is not stored, and the answer says why and how many are left."""
+    """The allowance is checked now: a refused kudos is not stored, and the answer says why and how many are left.
+    A signed-in person (the web pages' session, with its CSRF token) gives only as themselves."""
     body = _kudos_in(read_limited_body(request, MAX_BODY_BYTES, "a kudos (64 KB)"))
-    key = request.api_key
-    sources = tuple(key.sources) if key.role == "integration" and key.sources else ()
+    key = getattr(request, "api_key", None)
+    if key is None and body.from_ != request.person_key:
+        raise ApiError(403, "not_yourself", f"signed in, you give kudos as yourself: send \"from\": {request.person_key!r}")
+    sources = tuple(key.sources) if key is not None and key.role == "integration" and key.sources else ()
     event_id = body.id
     if sources:
         if event_id is None:

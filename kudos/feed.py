@@ -11,7 +11,7 @@ from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 
 from base.errors import Invalid
-from base.models import stored_time
+from base.models import events_mentioning, stored_time
 from rules.core.checks import value_key
 
 from .allowance import live_kudos
@@ -31,11 +31,12 @@ def feed(*, to: str | None = None, from_: str | None = None, value: str | None =
     # Mentions and hashtags are JSON lists, whose text holds each item as a quoted string on SQLite
     # and PostgreSQL alike (JSON containment is not portable).
     if to:
-        rows = rows.annotate(mentions_text=Cast("mentions", TextField())).filter(mentions_text__contains=json.dumps(to))
+        rows = events_mentioning(to, rows)
     if value:
         # Hashtags sent to POST /events keep the case they were sent in: compared in any case.
+        key = value_key(value)
         rows = rows.annotate(hashtags_text=Cast("hashtags", TextField())).filter(
-            hashtags_text__icontains=json.dumps(value_key(value)))
+            Q(hashtags_text__icontains=json.dumps(key)) | Q(hashtags_text__icontains=json.dumps(key, ensure_ascii=False)))
     if cursor:
         when, seq = _decode(cursor)
         rows = rows.filter(Q(occurred_at__lt=when) | Q(occurred_at=when, seq__lt=seq))

@@ -266,6 +266,12 @@ def test_the_feed_filters_orders_newest_first_and_pages(kudos_on):
     assert seen == ["f2", "f3", "f1"]
 
 
+
+def test_the_feed_finds_receivers_whose_ids_are_not_ascii(kudos_on):
+    # SQLite keeps such letters escaped in the JSON text and PostgreSQL does not: both are found
+    give("ana@example.com", ["zoë@example.com"], "danke", event_id="u1", occurred_at=at("2026-12-01T09:00:00+00:00"))
+    assert [i["event"] for i in feed(to="zoë@example.com")[0]] == ["u1"]
+
 # --- the routes ---------------------------------------------------------------------------
 
 def test_post_kudos_answers_201_with_the_event_and_the_allowance(kudos_on, integration):
@@ -367,3 +373,28 @@ def test_a_persons_allowance_without_a_kudos_section_is_409(db, redis, reader):
     Person.objects.create(key="ana@example.com")
     answer = reader.get("/people/ana@example.com/allowance")
     assert answer.status_code == 409 and answer.json()["error"] == "kudos_not_enabled"
+
+
+def test_a_signed_in_person_gives_as_themselves_with_the_csrf_token(kudos_on):
+    import json as _json
+
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from base.models import Person
+
+    Person.objects.get_or_create(key="ana@example.com")
+    User.objects.create_user("ana@example.com", password="pw-for-this-test")
+    browser = Client(enforce_csrf_checks=True)
+    browser.login(username="ana@example.com", password="pw-for-this-test")
+    body = {"from": "ana@example.com", "to": ["bob@example.com"], "message": "thanks for the review"}
+    # without the CSRF token the session is not enough
+    assert browser.post("/api/v1/kudos", _json.dumps(body), content_type="application/json").status_code == 403
+    browser.get("/")  # the pages set the CSRF cookie
+    token = browser.cookies["csrftoken"].value
+    given = browser.post("/api/v1/kudos", _json.dumps(body), content_type="application/json", HTTP_X_CSRFTOKEN=token)
+    assert given.status_code == 201 and given.json()["allowance"]["left"] == 4
+    # and never as someone else
+    forged = browser.post("/api/v1/kudos", _json.dumps({**body, "from": "bob@example.com", "to": ["cy@example.com"]}),
+                          content_type="application/json", HTTP_X_CSRFTOKEN=token)
+    assert forged.status_code == 403 and forged.json()["error"] == "not_yourself"

@@ -254,7 +254,7 @@ def test_deprovisioning_takes_a_person_off_the_boards_and_out_of_sign_in_and_bac
     assert board(reader) == ["bob@example.com"]
     assert browser.get("/")["Location"].startswith("/login")  # the session ended
     refused = Client().post("/login", {"username": ANA, "password": "a-long-password-1"})
-    assert refused.status_code == 400 and "deactivated by your company" in refused.content.decode()
+    assert refused.status_code == 400 and "switched off by your company" in refused.content.decode()
     # Later events still score, and keep her off the boards; the ledger is kept.
     assert admin.post("/events", [event("post", ANA, id="p3")]).status_code == 202
     do_score_pending()

@@ -11,6 +11,7 @@ from leaderboards.reads import board_page, person_standings, resolve_period
 from rulesets.active import active_ruleset
 
 from .access import signed_in
+from .kudos_pages import give_form_context
 from .movement import movement, previous_ranks, recent_periods
 from .pages import no_ruleset, not_found, page, viewer
 
@@ -35,7 +36,7 @@ def home(request):
     names = {b.id: b.name or b.id for b in ruleset.leaderboards}
     level = ruleset.level_for(person.points) if person else None
     return page(request, "web/home.html", {"boards": board_choices(ruleset), "standings": standings, "names": names,
-                                           "person": person, "level": level})
+                                           "person": person, "level": level, "give": give_form_context(request)})
 
 
 @require_safe

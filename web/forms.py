@@ -145,3 +145,44 @@ class InsightsForm(forms.Form):
     def add_prefix(self, field_name):
         # The address uses the API's parameter names: ?from=...&until=...
         return "from" if field_name == "since" else field_name
+
+
+class _Listed(forms.MultipleChoiceField):
+    """Several ids from a form, checked by the service, not against the choices shown: a person not
+    among the people listed, or a value the ruleset refuses, gets the service's own words."""
+
+    def valid_value(self, value) -> bool:
+        return True
+
+
+class KudosForm(forms.Form):
+    """A kudos as a person gives it from the pages. The giver is never a field: it is the sign-in."""
+
+    MAX_MESSAGE = 2000  # as kudos.actions.MAX_MESSAGE
+
+    to = _Listed(label="To", required=True, widget=forms.SelectMultiple,
+                 error_messages={"required": "Choose who you thank: one or more colleagues."})
+    message = forms.CharField(label="Message", max_length=MAX_MESSAGE, widget=forms.Textarea,
+                              error_messages={"required": "Say what you thank them for: the message is empty.",
+                                              "max_length": f"Keep the message under {MAX_MESSAGE:,} characters."})
+    values = _Listed(label="Company values", required=False, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, people: list[tuple[str, str]] = (), values: list[tuple[str, str]] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to"].choices = list(people)
+        self.fields["values"].choices = list(values or ())
+
+
+class KudosFeedForm(forms.Form):
+    to = forms.CharField(label="To", max_length=200, required=False,
+                         error_messages={"max_length": "A person id has at most 200 characters."})
+    from_ = forms.CharField(label="From", max_length=200, required=False,
+                            error_messages={"max_length": "A person id has at most 200 characters."})
+    value = forms.CharField(label="Value", max_length=100, required=False,
+                            error_messages={"max_length": "A value has at most 100 characters."})
+    cursor = forms.CharField(max_length=200, required=False, widget=forms.HiddenInput,
+                             error_messages={"max_length": "This is not a page of the feed; start again from the newest."})
+
+    def add_prefix(self, field_name):
+        # The address uses the API's parameter names: ?to=...&from=...&value=...
+        return "from" if field_name == "from_" else field_name

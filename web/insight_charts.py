@@ -58,3 +58,13 @@ def people(rows: list[dict], group: str, interval: str) -> str:
         values = {r["period"]: r["figures"]["active_people"]["value"] for r in rows if r["group"] == name}
         chart.add(name or f"(no {group})", [values.get(p) for p in periods])
     return _svg(chart)
+
+
+def kudos(periods: list[dict], interval: str) -> str:
+    """Lines per period: kudos given, and the distinct people who gave and received them."""
+    chart = pygal.Line(title=f"Kudos givers and receivers, per {interval}", dots_size=4, include_x_axis=True,
+                       margin_right=40, **COMMON)
+    chart.x_labels = [p["period"] for p in periods]
+    for label, name in (("Kudos", "kudos"), ("Givers", "givers"), ("Receivers", "receivers")):
+        chart.add(label, [p[name] for p in periods])
+    return _svg(chart)

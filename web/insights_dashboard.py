@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from base.errors import ApiError
 from insights import reports
+from insights.kudos import kudos_insights
 from insights.queries import Scope
 from insights.rollup import rollup_timezone
 
@@ -80,8 +81,10 @@ def insights(request):
     csv = {table: f"{request.path}.csv?{_query(chosen, table=table)}" for table in reports.TABLES}
     report = "/insights/report?" + urlencode({"level": "portfolio", "from": chosen["since"].isoformat(),
                                                "until": chosen["until"].isoformat()})
+    kudos = kudos_insights(chosen["interval"], chosen["since"], chosen["until"])
+    charts["kudos"] = Markup(insight_charts.kudos(kudos["periods"], chosen["interval"]))
     return page(request, "web/insights.html", {"form": form, "answer": answer, "shown": SHOWN, "charts": charts,
-                                               "csv": csv, "report": report})
+                                               "csv": csv, "report": report, "kudos": kudos})
 
 
 @require_safe

@@ -23,6 +23,7 @@ EMPLOYEE_PAGES = [
     NavItem("My profile", "web:me", "/me"),
     NavItem("Badges", "web:badges", "/badges"),
     NavItem("People", "web:people", "/people"),
+    NavItem("Kudos", "web:kudos", "/kudos"),
 ]
 
 # The admin area: a new admin page is one more line here.

@@ -19,6 +19,7 @@ from rulesets.active import active_ruleset
 from .access import signed_in
 from .badge_pages import with_images
 from .forms import SearchForm
+from .kudos_pages import give_form_context, profile_kudos
 from .pages import forbidden, not_found, page, viewer
 
 RECENT_AWARDS = 15
@@ -68,8 +69,10 @@ def person_page(request, key: str):
     # Someone who opted out keeps their numbers to themselves (and admins): points, level, badges,
     # recent awards and ranks would together give away where they stand on the public boards.
     shown = person.public or own
+    give = give_form_context(request, receiver=person)  # anyone may be thanked, whether on the boards or not
     if not shown:
-        return page(request, "web/person.html", {"person": person, "own": own, "shown": False, "show_ranks": False})
+        return page(request, "web/person.html", {"person": person, "own": own, "shown": False, "show_ranks": False,
+                                                 "give": give})
     level = ruleset.level_for(person.points) if ruleset else None
     upcoming = ruleset.next_level(person.points) if ruleset else None
     ranks = person_standings(get_redis(), ruleset, person) if ruleset else []
@@ -80,7 +83,7 @@ def person_page(request, key: str):
         "progress": level_progress(person.points, level, upcoming) if upcoming else 1.0,
         "ranks": ranks, "show_ranks": True, "names": names,
         "earned": [b for b in badges if b["earned"]], "available": [b for b in badges if not b["earned"]],
-        "awards": recent_awards(ruleset, person),
+        "awards": recent_awards(ruleset, person), "kudos": profile_kudos(person), "give": give,
     })
 
 

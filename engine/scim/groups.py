@@ -12,7 +12,7 @@ from scim2_models import Context, GroupMember, InvalidValueException, Meta, NotF
 
 from base.models import Person
 
-from .models import ScimGroup, ScimGroupMember
+from ..models import ScimGroup, ScimGroupMember
 from .resources import GROUP_SCHEMA, GroupResource
 
 MAX_MEMBERS = 10_000

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import Q
 from scim2_models import (
-    Context, EnterpriseUser, InvalidValueException, Meta, NotFoundException, ScimFilter, TooManyException, UniquenessException,
+    Context, EnterpriseUser, InvalidValueException, Meta, MutabilityException, NotFoundException, ScimFilter, TooManyException, UniquenessException,
 )
 from scim2_models.path import AttrPath, Comparison, LogicalExpr
 
@@ -20,7 +20,7 @@ from base.models import Person, PersonAlias
 from ..integrations.identity import do_put_person, normalize_email
 from ..people import do_set_person_active
 from .groups import do_leave_scim_groups
-from .models import ScimUser
+from ..models import ScimUser
 from .resources import ENTERPRISE_SCHEMA, USER_SCHEMA, UserResource
 
 MAX_USER_NAME = 200
@@ -110,8 +110,6 @@ def do_create_scim_user(user) -> Person:
 def do_replace_scim_user(person: Person, user) -> Person:
     user_name = _clean_user_name(user.user_name)
     if user_name != person.key:
-        from scim2_models import MutabilityException
-
         raise MutabilityException(detail=f"userName is immutable: this user is {person.key!r}; "
                                           "a new person id is a new user (POST)")
     with transaction.atomic():

@@ -11,6 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('engine', '0011_apikey_provisioning_role'),
+        ('orchestration', '0001_initial'),
     ]
 
     operations = [

@@ -1,0 +1,130 @@
+"""Kudos as a dimension of insights: per company value, per team (given, received, between teams), and
+givers and receivers per period, read from the stored kudos events (type `kudos`: actor = giver,
+mentions = receivers, hashtags = values).
+
+Undone kudos (an `undo` event naming one) count as if never given, as undone events do in every
+other figure. Teams are the directory's current teams, as in the engagement figures. Nobody is named:
+every figure is a count, so people who opted out of public boards are counted and never shown.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone as dt_timezone
+
+from django.db.models import Exists, OuterRef
+
+from base.models import Event, Person
+from rules.core.periods import midnight
+from rulesets.active import active_ruleset
+
+from . import figures
+from .reports import check_range
+from .rollup import local_dates, rollup_timezone
+
+KUDOS = "kudos"
+LOOKUP_CHUNK = 500   # receiver keys per directory query (SQLite bounds a statement's parameters)
+MAX_FLOWS = 50       # team pairs listed at most, busiest first
+DEFAULT_DAYS = 28
+
+
+@dataclass
+class _Tally:
+    kudos: int = 0
+    receipts: int = 0
+    givers: set = field(default_factory=set)
+    receivers: set = field(default_factory=set)
+
+    def add(self, giver, receivers: list) -> None:
+        self.kudos += 1
+        self.receipts += len(receivers)
+        self.givers.add(giver)
+        self.receivers.update(receivers)
+
+    def figures(self) -> dict:
+        return {"kudos": self.kudos, "receipts": self.receipts, "givers": len(self.givers),
+                "receivers": len(self.receivers)}
+
+
+def _events(start: date, end: date, tz):
+    """(local day, giver id, giver's team, receiver keys, values) of the kudos that occurred in [start, end)."""
+    since, until = (midnight(day, tz).astimezone(dt_timezone.utc) for day in (start, end))
+    undone = Event.objects.filter(type="undo", target_id=OuterRef("source_id"))
+    rows = (Event.objects.filter(type=KUDOS, occurred_at__gte=since, occurred_at__lt=until)
+            .filter(~Exists(undone)).values_list("occurred_at", "actor_id", "actor__team", "mentions", "hashtags"))
+    for at, giver, team, mentions, hashtags in rows.iterator(chunk_size=2000):
+        values = {str(v).casefold().lstrip("#") for v in hashtags or []} - {""}
+        receivers = list(dict.fromkeys(str(m) for m in mentions or []))
+        yield local_dates(at, tz)[0], giver, team, receivers, values
+
+
+def _teams(keys: set[str]) -> dict[str, str]:
+    """Receiver key -> current team ("" for someone the directory does not know)."""
+    ordered, teams = sorted(keys), {}
+    for i in range(0, len(ordered), LOOKUP_CHUNK):
+        teams.update(Person.objects.filter(key__in=ordered[i:i + LOOKUP_CHUNK]).values_list("key", "team"))
+    return teams
+
+
+def kudos_insights(interval: str, since: date | None, until: date | None) -> dict:
+    """GET /insights/kudos: [since, until) widened to whole periods (by default the last 28 days up to and
+    including today), values compared with the same number of days just before."""
+    tz = rollup_timezone()
+    if since is None and until is None:
+        until = datetime.now(tz).date() + timedelta(days=1)
+        since = until - timedelta(days=DEFAULT_DAYS)
+    since, until = check_range(since, until)
+    windows = figures.calendar_windows(interval, since, until)[1:]
+    start, end = windows[0].start, windows[-1].end
+    before = start - (end - start)
+
+    rows = list(_events(before, end, tz))
+    current = [r for r in rows if r[0] >= start]
+    teams = _teams({k for r in current for k in r[3]})
+
+    periods = [_Tally() for _ in windows]
+    total, values, previous = _Tally(), {}, Counter()
+    given, received = {}, {}
+    flows: Counter = Counter()
+    for day, giver, giver_team, receivers, tags in rows:
+        if day < start:
+            previous.update(tags)
+            continue
+        i = next(n for n, w in enumerate(windows) if w.start <= day < w.end)
+        periods[i].add(giver, receivers)
+        total.add(giver, receivers)
+        for tag in tags:
+            values.setdefault(tag, _Tally()).add(giver, receivers)
+        given.setdefault(giver_team, _Tally()).add(giver, [])
+        for receiver in receivers:
+            team = teams.get(receiver, "")
+            received.setdefault(team, _Tally()).add(None, [receiver])
+            flows[(giver_team, team)] += 1
+
+    across = sum(n for (a, b), n in flows.items() if a != b)
+    # The company values no kudos named are listed too: which values are never recognised is worth seeing.
+    ruleset, _ = active_ruleset()
+    for value in (getattr(ruleset, "kudos_values", None) or {}) if ruleset else ():
+        values.setdefault(value, _Tally())
+    value_rows = [{"value": v, **{k: n for k, n in t.figures().items() if k != "receipts"},
+                   "previous": previous.get(v, 0), "change": t.kudos - previous.get(v, 0)}
+                  for v, t in values.items()]
+    value_rows.sort(key=lambda r: (-r["kudos"], r["value"]))
+    team_rows = []
+    for team in sorted(set(given) | set(received)):
+        g, r = given.get(team, _Tally()), received.get(team, _Tally())
+        team_rows.append({"team": team, "given": g.kudos, "received": r.receipts, "givers": len(g.givers),
+                          "receivers": len(r.receivers)})
+    return {
+        "interval": interval, "from": start.isoformat(), "until": end.isoformat(),
+        "requested": {"from": since.isoformat(), "until": until.isoformat()}, "timezone": str(tz),
+        "totals": {**total.figures(), "across_teams": across,
+                   "across_teams_share": round(across / total.receipts, 3) if total.receipts else None},
+        "periods": [{"period": w.label, "from": w.start.isoformat(), "until": w.end.isoformat(), **p.figures()}
+                    for w, p in zip(windows, periods)],
+        "values": value_rows,
+        "teams": team_rows,
+        "between_teams": [{"from_team": a, "to_team": b, "receipts": n}
+                          for (a, b), n in sorted(flows.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_FLOWS]],
+    }

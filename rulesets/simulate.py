@@ -117,8 +117,10 @@ def _board_changes(live: Replay | None, draft: Replay, draft_rules: Ruleset) -> 
             moved = [{"person": p, "before": before.get(p), "after": rank} for p, rank in after.items()
                      if before.get(p) != rank]
             moved.sort(key=lambda m: m["after"])
+            # Works-council mode in the draft: how many moved, but not who (no rank of a named person).
+            names_people = draft_rules.ranks_people or board.aggregate == "team"
             changes.append({"board": board.id, "period": period, "scope": scope, "entries": len(after),
-                            "moved": len(moved), "top": moved[:TOP]})
+                            "moved": len(moved), "top": moved[:TOP] if names_people else []})
     return changes
 
 

@@ -49,7 +49,7 @@ class Context:
 
 
 def _registry() -> dict:
-    from . import boards, http_ingest, insights, memory, month, rebuild, rules_cost, scorer
+    from . import boards, http_ingest, insights, memory, month, rebuild, rules_cost, scorer, slack_commands
 
     return {
         "month": month.run,
@@ -60,11 +60,13 @@ def _registry() -> dict:
         "rebuild": rebuild.run_bench,
         "scorer-memory": memory.run,
         "insights": insights.run_bench,
+        "slack-commands": slack_commands.run,
     }
 
 
 # scorer-memory first: the process's memory does not shrink after the 1,000,000-row benchmarks.
-NAMES = ["scorer-memory", "month", "rules-cost", "scorer", "http-ingest", "board-reads", "rebuild", "insights"]
+NAMES = ["scorer-memory", "month", "rules-cost", "scorer", "http-ingest", "board-reads", "rebuild", "insights",
+         "slack-commands"]
 
 
 def parse(argv: list[str]) -> argparse.Namespace:

@@ -2,8 +2,8 @@ from django.apps import AppConfig
 
 
 class Config(AppConfig):
-    """The orchestration layer: no models of its own, only the API, the scorer's pipeline, jobs
-    and management commands."""
+    """The orchestration layer: the API, the scorer's pipeline, jobs and management commands; its only
+    rows are the Slack workspaces the app is installed in (engine/models.py)."""
 
     name = "engine"
     label = "orchestration"

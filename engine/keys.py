@@ -22,3 +22,13 @@ def rate_limit(kind: str, caller: str, window: int) -> str:
 HTTP_REQUESTS = f"{PREFIX}:metrics:http:requests"
 HTTP_LATENCY_BUCKETS = f"{PREFIX}:metrics:http:latency:buckets"
 HTTP_LATENCY_SUM = f"{PREFIX}:metrics:http:latency:sum"
+
+
+# The Slack app (engine/integrations/slack_app/): OAuth states issued by /integrations/slack/install,
+# each usable once until it expires, and the Slack users already looked up with users.info.
+def slack_oauth_state(state: str) -> str:
+    return f"{PREFIX}:slack:oauth_state:{state}"
+
+
+def slack_looked_up(team: str, user: str) -> str:
+    return f"{PREFIX}:slack:looked_up:{team}:{user}"

@@ -170,7 +170,27 @@ BADGE_SALT = os.environ.get("BADGE_SALT") or hashlib.sha256(f"plaudit-badge-salt
 # Inbound adapters (docs/integrations.md). Unset means the adapter refuses every request with 401:
 # an unsigned endpoint would let anyone award points.
 SLACK_SIGNING_SECRET = os.environ.get("SLACK_SIGNING_SECRET") or ""
+# The Slack app (docs/integrations.md#install-the-slack-app): OAuth client of the app made from
+# `manage.py slack manifest`. SLACK_API_URL is trusted configuration, not an outbound webhook, so
+# OUTBOUND_ALLOW does not apply to it; tests point it at a local stand-in for Slack.
+SLACK_CLIENT_ID = os.environ.get("SLACK_CLIENT_ID") or ""
+SLACK_CLIENT_SECRET = os.environ.get("SLACK_CLIENT_SECRET") or ""
+SLACK_API_URL = (os.environ.get("SLACK_API_URL") or "https://slack.com/api").rstrip("/") + "/"
+SLACK_AUTHORIZE_URL = os.environ.get("SLACK_AUTHORIZE_URL") or "https://slack.com/oauth/v2/authorize"
+# Keys the workspaces' bot tokens are encrypted with (Fernet keys, comma-separated, the first encrypts,
+# all decrypt: rotation). Unset: one key derived from SECRET_KEY, so rotating SECRET_KEY then needs a
+# reinstall of the app.
+SLACK_TOKEN_KEYS = [k.strip() for k in os.environ.get("SLACK_TOKEN_KEYS", "").split(",") if k.strip()]
 TEAMS_HMAC_SECRET = os.environ.get("TEAMS_HMAC_SECRET") or ""  # base64, as Teams shows it when the webhook is created
+# The Teams bot (Bot Framework): its Microsoft app id and client secret, where Microsoft publishes the keys
+# that sign inbound tokens, and where the bot gets its own token for replies. Trusted configuration, as
+# SLACK_API_URL is: tests point both URLs at local servers.
+TEAMS_APP_ID = os.environ.get("TEAMS_APP_ID") or ""
+TEAMS_APP_PASSWORD = os.environ.get("TEAMS_APP_PASSWORD") or ""
+TEAMS_OPENID_METADATA_URL = (os.environ.get("TEAMS_OPENID_METADATA_URL")
+                             or "https://login.botframework.com/v1/.well-known/openidconfiguration")
+TEAMS_TOKEN_URL = (os.environ.get("TEAMS_TOKEN_URL")
+                   or "https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token")
 
 # Outbound notifications (docs/notifications.md). Only public addresses are reachable unless
 # OUTBOUND_ALLOW lists the host or a CIDR (comma-separated); plain http only reaches those.
@@ -202,3 +222,16 @@ LOGGING = {
 
 # GET /readyz answers 503 once the oldest event waiting for scoring has waited this long (docs/operations.md).
 READY_MAX_LAG_SECONDS = float(os.environ.get("READY_MAX_LAG_SECONDS", "60"))
+
+# Sign-in with the company account over OpenID Connect (docs/operations.md#company-sign-in). Set all three
+# of OIDC_ISSUER (its discovery document is {issuer}/.well-known/openid-configuration), OIDC_CLIENT_ID and
+# OIDC_CLIENT_SECRET to offer it. The issuer is trusted configuration, not an outbound address, so
+# OUTBOUND_ALLOW does not apply to it.
+OIDC_ISSUER = (os.environ.get("OIDC_ISSUER") or "").strip().rstrip("/")
+OIDC_CLIENT_ID = os.environ.get("OIDC_CLIENT_ID") or ""
+OIDC_CLIENT_SECRET = os.environ.get("OIDC_CLIENT_SECRET") or ""
+OIDC_SCOPES = " ".join((os.environ.get("OIDC_SCOPES") or "openid email profile groups").split())
+# Values of the `groups` claim (and SCIM groups) that make an admin, comma-separated.
+OIDC_ADMIN_GROUPS = [g.strip() for g in os.environ.get("OIDC_ADMIN_GROUPS", "").split(",") if g.strip()]
+# `off`: no password form on the sign-in page, and password sign-ins are refused.
+PASSWORD_SIGNIN = os.environ.get("PASSWORD_SIGNIN", "on").strip().lower() not in {"off", "0", "false", "no"}

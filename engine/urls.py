@@ -3,7 +3,8 @@ from django.urls import include, path
 
 from .api import api
 from .integrations import xapi
-from .integrations import slack, teams, viva
+from .integrations import slack, teams_bot, viva
+from .integrations.slack_app import commands as slack_commands, install as slack_install, interactivity as slack_interactivity
 from .metrics import metrics_view
 from .routers.health import liveness_view, readiness_view
 from insights.pages import report_page
@@ -29,7 +30,13 @@ urlpatterns = [
     path("integrations/xapi/statements", xapi.statements),
     # Inbound chat adapters: signed by each platform, outside the versioned API (docs/integrations.md).
     path("integrations/slack/events", slack.events_view),
-    path("integrations/teams/messages", teams.messages_view),
+    # The Slack app (docs/integrations.md#install-the-slack-app): install, slash commands, buttons and modals.
+    path("integrations/slack/install", slack_install.install_view),
+    path("integrations/slack/oauth/callback", slack_install.callback_view),
+    path("integrations/slack/commands", slack_commands.commands_view),
+    path("integrations/slack/interactivity", slack_interactivity.interactivity_view),
+    # The Teams bot (Bearer JWT) and the Teams outgoing webhook (HMAC) share one path.
+    path("integrations/teams/messages", teams_bot.messages_view),
     path("integrations/viva/messages", viva.messages_view),
     # The printable engagement report (Bearer reader/admin key or a staff session; docs/insights.md).
     path("insights/report", report_page),

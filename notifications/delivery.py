@@ -80,7 +80,7 @@ def _request(notification: Notification, channel: Channel) -> tuple[bytes, dict[
     if not text:
         raise RenderError("it rendered nothing for this notification")
     if channel.kind == "slack":
-        return slack.request(text)
+        return slack.request(text, notification.trigger, notification.data)
     return teams.request(title(notification.trigger, notification.data), text)
 
 

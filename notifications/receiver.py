@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 
@@ -44,8 +46,16 @@ def slack_problem(message) -> str:
     if not isinstance(blocks, list) or not blocks or len(blocks) > 50:
         return "a Slack message needs 1 to 50 blocks"
     for block in blocks:
+        if isinstance(block, dict) and block.get("type") in ("actions", "context"):
+            # The recognition's Congratulate button and mention: what slack-sdk's Block Kit models accept.
+            try:
+                if Block.parse(block).to_dict() != block:
+                    return f"not a valid {block['type']} block: {block!r}"[:300]
+            except SlackObjectFormationError as exc:
+                return f"not a valid {block['type']} block: {exc}"[:300]
+            continue
         text = block.get("text") if isinstance(block, dict) else None
-        if block.get("type") != "section" or not isinstance(text, dict) or text.get("type") != "mrkdwn" \
+        if not isinstance(block, dict) or block.get("type") != "section" or not isinstance(text, dict) or text.get("type") != "mrkdwn" \
                 or not 0 < len(text.get("text", "")) <= 3000:
             return f"not a mrkdwn section block of at most 3,000 characters: {block!r}"[:300]
     return ""

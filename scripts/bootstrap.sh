@@ -44,3 +44,14 @@ if ! command -v chromium >/dev/null 2>&1; then
     echo "chromium is missing: the browser tests need it (Debian: 'sudo apt-get install chromium')." >&2
   fi
 fi
+
+# The company sign-in tests (tests/test_oidc.py) run node's oidc-provider, pinned in tests/oidc/package-lock.json.
+# Without node they are skipped, saying why.
+if command -v npm >/dev/null 2>&1; then
+  if [ ! -d tests/oidc/node_modules ] || [ tests/oidc/package-lock.json -nt tests/oidc/node_modules ]; then
+    echo "==> installing the test OpenID provider (npm ci --prefix tests/oidc)"
+    npm ci --prefix tests/oidc --no-audit --no-fund --silent
+  fi
+else
+  echo "node is missing: the company sign-in tests will be skipped (Debian: 'sudo apt-get install nodejs npm')." >&2
+fi

@@ -81,7 +81,8 @@ def test_a_teams_reply_is_a_comment_on_the_parent(client, db, redis):
     assert reply.target_author.key == "teams:aad-ana"
 
 
-@pytest.mark.parametrize("auth", ["", "HMAC AAAA", "Bearer x", "wrong-key"])
+# `Bearer ...` is the Teams bot's scheme on the same path: tests/test_teams_bot.py checks those tokens.
+@pytest.mark.parametrize("auth", ["", "HMAC AAAA", "Basic x", "wrong-key"])
 def test_a_bad_teams_hmac_is_401_and_stores_nothing(client, db, redis, auth):
     body = activity("1003", "hi")
     if auth == "wrong-key":

@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
 from django.shortcuts import redirect
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from base.redis import get_redis
 from base.signin_brake import do_forget_signin_failures, do_note_signin_failure, locked_for
 
+from . import oidc
 from .forms import SignInForm
-from .pages import page
+from .next_url import next_url as _next
+from .pages import page, person_of
 
 
-def _next(request) -> str:
-    """Where to go after signing in: a path on this site. Anything else goes home, a bare word too:
-    redirect() would take "admin" for the name of a URL pattern and fail on it."""
-    target = request.POST.get("next") or request.GET.get("next") or "/"
-    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
-            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return "/"
-    return target
+def _signin_page(request, form, status: int = 200, refused: str = ""):
+    return page(request, "web/signin.html", {
+        "form": form, "next": _next(request), "refused": refused,
+        "password_signin": settings.PASSWORD_SIGNIN, "company_signin": oidc.configured()}, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -29,7 +27,10 @@ def sign_in(request):
     if request.method == "GET":
         if request.user.is_authenticated:
             return redirect(_next(request))
-        return page(request, "web/signin.html", {"form": SignInForm(), "next": _next(request)})
+        return _signin_page(request, SignInForm())
+    if not settings.PASSWORD_SIGNIN:
+        return _signin_page(request, SignInForm(), status=403,
+                            refused="Password sign-in is off on this Plaudit. Sign in with your company account.")
     form = SignInForm(request.POST)
     if form.is_valid():
         username = form.cleaned_data["username"].strip()
@@ -42,14 +43,19 @@ def sign_in(request):
             if user is None:
                 do_note_signin_failure(r, username)
                 form.add_error("password", "That id and password do not match. Check both and try again.")
+            elif (person := person_of(user)) is not None and not person.active:
+                form.add_error("password", "Your account was switched off by your company's directory, so you cannot "
+                                           "sign in. Ask your administrator if this is a mistake.")
             else:
                 do_forget_signin_failures(r, username)
                 login(request, user)
                 return redirect(_next(request))
-    return page(request, "web/signin.html", {"form": form, "next": _next(request)}, status=400)
+    return _signin_page(request, form, status=400)
 
 
 @require_POST
 def sign_out(request):
+    """Ends the session here, and at the company's identity provider too when it offers that."""
+    id_token = request.session.get(oidc.ID_TOKEN_KEY)
     logout(request)
-    return redirect("web:signin")
+    return redirect(oidc.end_session_url(id_token) or "web:signin")

@@ -1,7 +1,7 @@
 from django.urls import path
 
-from . import (badge_pages, boards, channels, event_batches, insights_dashboard, keys, kudos_pages, message_templates, outbox, profiles,
-               signin, workbench)
+from . import (badge_pages, boards, channels, event_batches, insights_dashboard, keys, kudos_pages, message_templates,
+               oidc, outbox, profiles, signin, workbench)
 
 app_name = "web"
 
@@ -9,6 +9,9 @@ urlpatterns = [
     path("", boards.home, name="home"),
     path("login", signin.sign_in, name="signin"),
     path("logout", signin.sign_out, name="signout"),
+    # Sign-in with the company account (OpenID Connect); the callback is the redirect URI registered there.
+    path("auth/oidc/login", oidc.oidc_login, name="oidc_login"),
+    path("auth/oidc/callback", oidc.oidc_callback, name="oidc_callback"),
     path("boards/<str:board_id>", boards.board, name="board"),
     path("me", profiles.me, name="me"),
     path("me/export", profiles.export_own_data, name="export"),

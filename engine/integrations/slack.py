@@ -11,17 +11,16 @@ from __future__ import annotations
 import logging
 import re
 
-from django.conf import settings
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from slack_sdk.signature import SignatureVerifier
 
 from rules.core.textparse import parse_hashtags
 
 from base.errors import ApiError, read_limited_body
 from . import common
 from .identity import resolve
+from .slack_app import home, signature
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +31,6 @@ USER_MENTION = re.compile(r"<@([UW]\w+)(?:\|[^>]*)?>")
 CHANNEL_REF = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>")
 LINK = re.compile(r"<(https?://[^>|]+)(?:\|([^>]*))?>")
 # A permalink to another Slack message: https://team.slack.com/archives/C123/p1700000000000100
-# Unix seconds in ASCII digits: str.isdigit() also takes superscripts and other scripts' digits,
-# which int() then refuses.
-TIMESTAMP = re.compile(r"[0-9]{1,12}")
 PERMALINK = re.compile(r"https://[\w.-]+\.slack\.com/archives/([CG][A-Z0-9]+)/p(\d{10})(\d{6})")
 
 
@@ -45,7 +41,7 @@ def events_view(request):
         body = read_limited_body(request, common.MAX_ADAPTER_BODY_BYTES, "a Slack event")
     except ApiError as exc:
         return JsonResponse(exc.body(), status=exc.status)
-    problem = _signature_problem(request, body)  # before a single byte is parsed
+    problem = signature.problem(request, body)  # before a single byte is parsed
     if problem:
         return common.error(401, "invalid_signature", problem)
     try:
@@ -57,6 +53,9 @@ def events_view(request):
     if payload.get("type") != "event_callback" or not isinstance(payload.get("event"), dict):
         # Slack retries anything but a 2xx; an envelope we do not map is acknowledged, not refused.
         return JsonResponse({"ok": True, "ignored": f"payload type {payload.get('type')!r} is not mapped"})
+    if payload["event"].get("type") == "app_home_opened":
+        # Not activity: the person opened the app's Home tab, which shows where they stand.
+        return JsonResponse({"ok": True, "published": home.publish(str(payload.get("team_id") or ""), payload["event"])})
     try:
         with common.atomic():
             events = map_event(str(payload.get("team_id") or ""), payload["event"])
@@ -70,22 +69,6 @@ def events_view(request):
         log.warning("slack event %s refused: %s %s", payload.get("event_id"), exc.message, exc.details)
         return JsonResponse(exc.body(), status=exc.status)
     return JsonResponse({"ok": True, **result})
-
-
-def _signature_problem(request, body: bytes) -> str | None:
-    secret = settings.SLACK_SIGNING_SECRET
-    if not secret:
-        return "SLACK_SIGNING_SECRET is not set, so no Slack request can be verified; set it to the app's signing secret"
-    timestamp = request.headers.get("X-Slack-Request-Timestamp")
-    signature = request.headers.get("X-Slack-Signature")
-    if not timestamp or not signature:
-        return "X-Slack-Request-Timestamp and X-Slack-Signature are required"
-    if not TIMESTAMP.fullmatch(timestamp):
-        return "X-Slack-Request-Timestamp is not a Unix time"
-    # slack_sdk checks the v0 HMAC over the raw body and the 5-minute window (replays), in constant time.
-    if not SignatureVerifier(secret).is_valid(body, timestamp, signature):
-        return "the signature does not match or the request is older than 5 minutes"
-    return None
 
 
 def event_id(team: str, channel: str, ts: str) -> str:

@@ -79,7 +79,7 @@ def _hmac_problem(header: str, body: bytes) -> str | None:
     return None
 
 
-def _channel(activity: dict) -> str:
+def channel_of(activity: dict) -> str:
     data = activity.get("channelData") or {}
     conversation = (activity.get("conversation") or {}).get("id") or ""
     # The conversation id of a thread reply is "19:...@thread.tacv2;messageid=PARENT": the part
@@ -87,7 +87,7 @@ def _channel(activity: dict) -> str:
     return data.get("teamsChannelId") or (data.get("channel") or {}).get("id") or conversation.split(";")[0]
 
 
-def _person(user: dict) -> str | None:
+def person_key(user: dict) -> str | None:
     aad, channel_id = user.get("aadObjectId"), user.get("id")
     primary = aad or channel_id
     if not primary:
@@ -99,18 +99,18 @@ def _person(user: dict) -> str | None:
 
 def map_activity(activity: dict) -> list[dict]:
     sender = activity.get("from") or {}
-    actor = _person(sender)
+    actor = person_key(sender)
     if actor is None or not activity.get("id"):
         return []
-    channel = _channel(activity)
+    channel = channel_of(activity)
     bot = (activity.get("recipient") or {}).get("id")
     mentions = []
     for entity in activity.get("entities") or []:
         mentioned = entity.get("mentioned") if isinstance(entity, dict) and entity.get("type") == "mention" else None
         # The webhook itself is mentioned in every message it receives; that is addressing, not recognition.
         if isinstance(mentioned, dict) and mentioned.get("id") and mentioned.get("id") != bot:
-            mentions.append(_person(mentioned))
-    text = _plain(activity.get("text") or "", bot_name=(activity.get("recipient") or {}).get("name"))
+            mentions.append(person_key(mentioned))
+    text = plain_text(activity.get("text") or "", bot_name=(activity.get("recipient") or {}).get("name"))
     event = {
         "id": f"teams:{channel}:{activity['id']}", "type": "post",
         "occurred_at": activity.get("timestamp") or activity.get("localTimestamp"),
@@ -125,7 +125,7 @@ def map_activity(activity: dict) -> list[dict]:
     return [event]
 
 
-def _plain(text: str, bot_name: str | None) -> str:
+def plain_text(text: str, bot_name: str | None) -> str:
     """Teams' HTML as plain text, without the <at>webhook</at> that addressed us."""
     if bot_name:
         text = text.replace(f"<at>{bot_name}</at>", "")

@@ -1,9 +1,19 @@
-"""Slack incoming webhooks: Block Kit sections of mrkdwn, with the same text as the fallback."""
+"""Slack incoming webhooks: Block Kit sections of mrkdwn, with the same text as the fallback.
+
+A recognition (a badge earned, a level reached) also gets a Congratulate button: the Slack app
+(engine/integrations/slack_app/interactivity.py) records a click as a reaction to the event that
+earned it. And once the earner's Slack user is known (their `slack` alias, `TEAM:USER`), the message
+mentions them, so Slack tells them.
+"""
 
 from __future__ import annotations
 
 import json
 import re
+
+from slack_sdk.models.blocks import ActionsBlock, ButtonElement, ContextBlock, MarkdownTextObject, PlainTextObject
+
+from base.models import PersonAlias
 
 SECTION_LIMIT = 3000  # Slack refuses a section text longer than this
 MAX_BLOCKS = 20
@@ -60,5 +70,33 @@ def payload(text: str) -> dict:
     return {"text": text[:cut(text)], "blocks": blocks}
 
 
-def request(text: str) -> tuple[bytes, dict[str, str]]:
-    return json.dumps(payload(text)).encode(), {"Content-Type": "application/json"}
+RECOGNITIONS = {"badge_awarded", "level_up"}
+
+
+def recognition_blocks(trigger: str | None, data: dict | None) -> tuple[str, list[dict]]:
+    """The mention of the earner (for the fallback text too) and the blocks with the Congratulate button."""
+    if trigger not in RECOGNITIONS or not isinstance(data, dict):
+        return "", []
+    event_id = (data.get("event") or {}).get("id")
+    person = (data.get("person") or {}).get("id")
+    blocks = []
+    mention = ""
+    alias = PersonAlias.objects.filter(source="slack", person__key=person).order_by("id").first() if person else None
+    user = alias.external_id.partition(":")[2] if alias else ""
+    if re.fullmatch(r"[UW]\w{1,30}", user):
+        mention = f"<@{user}>"
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f":tada: {mention}")]).to_dict())
+    if isinstance(event_id, str) and event_id:
+        blocks.append(ActionsBlock(block_id="recognition", elements=[ButtonElement(
+            text=PlainTextObject(text=":tada: Congratulate", emoji=True), action_id="congratulate", value=event_id[:2000])]).to_dict())
+    return mention, blocks
+
+
+def request(text: str, trigger: str | None = None, data: dict | None = None) -> tuple[bytes, dict[str, str]]:
+    body = payload(text)
+    mention, extra = recognition_blocks(trigger, data)
+    if extra:
+        body["blocks"] = body["blocks"][:MAX_BLOCKS - len(extra)] + extra
+    if mention:
+        body["text"] = f"{body['text']} {mention}"
+    return json.dumps(body).encode(), {"Content-Type": "application/json"}

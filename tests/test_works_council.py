@@ -454,6 +454,15 @@ def test_chat_top_of_a_people_board_is_refused_in_words_a_person_reads(council):
     assert me["ranks"] == [] and me["points"] == 62 and me["badges"]
 
 
+def test_a_simulated_draft_in_works_council_mode_names_no_movers(council, admin):
+    report = admin.post("/rulesets/simulate", {"ruleset": RULESET.replace("points: 10", "points: 20"),
+                                               **_window()}).json()
+    assert report["points"]["after"] > report["points"]["before"]
+    boards = {b["board"]: b for b in report["boards"]}
+    assert boards["all-time"]["moved"] >= 0 and boards["all-time"]["top"] == [] and report["top_movers"] == []
+    assert json_findings(report, "simulation") == []
+
+
 # --- the ruleset's privacy section --------------------------------------------------------------------
 
 def _issues(extra: str) -> list[tuple[str, str]]:

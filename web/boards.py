@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from django.views.decorators.http import require_safe
+from django.utils.translation import gettext, gettext_noop
 
 from base.errors import Invalid
 from base.redis import get_redis
 from leaderboards import board_reads
 from leaderboards.reads import board_page, person_standings, ranks_people, resolve_period, team_boards
 from rulesets.active import active_ruleset
+from rulesets.texts import board_name, localized
 
 from .access import signed_in
 from .kudos_pages import give_form_context
@@ -16,12 +18,15 @@ from .movement import movement, previous_ranks, recent_periods
 from .pages import no_ruleset, not_found, page, viewer
 
 PAGE_SIZE = 25
+# Period and scope words the pages translate by value (_(board.period), _(board.scope)).
+WORDS = (gettext_noop("day"), gettext_noop("week"), gettext_noop("month"), gettext_noop("season"),
+         gettext_noop("channel"), gettext_noop("team"), gettext_noop("program"))
 AROUND = 5  # rows shown around the viewer when they are not on the page
 
 
 def board_choices(ruleset) -> list[dict]:
     """The boards to offer; in works-council mode (no individual rankings) only the boards of teams."""
-    return [{"id": b.id, "name": b.name or b.id, "period": b.period, "scope": b.scope, "teams": bool(b.aggregate)}
+    return [{"id": b.id, "name": board_name(ruleset, b), "period": b.period, "scope": b.scope, "teams": bool(b.aggregate)}
             for b in ruleset.leaderboards if ruleset.ranks_people or not ranks_people(b)]
 
 
@@ -39,10 +44,10 @@ def home(request):
         return no_ruleset(request)
     person = viewer(request)
     standings = person_standings(get_redis(), ruleset, person) if person else []
-    names = {b.id: b.name or b.id for b in ruleset.leaderboards}
+    names = {b.id: board_name(ruleset, b) for b in ruleset.leaderboards}
     level = ruleset.level_for(person.points) if person else None
     return page(request, "web/home.html", {"boards": board_choices(ruleset), "standings": standings, "names": names,
-                                           "person": person, "level": level, "give": give_form_context(request),
+                                           "person": person, "level": level, "level_name": localized(ruleset, level), "give": give_form_context(request),
                                            **privacy_context(ruleset)})
 
 
@@ -54,10 +59,10 @@ def board(request, board_id: str):
         return no_ruleset(request)
     spec = ruleset.leaderboard(board_id)
     if spec is None:
-        return not_found(request, f"There is no board {board_id!r}. The boards are listed on the home page.")
+        return not_found(request, gettext('There is no board %(board_id)s. The boards are listed on the home page.') % {"board_id": f"{board_id!r}"})
     if not ruleset.ranks_people and ranks_people(spec):
         # Works-council mode: the page says why instead of ranking people, and offers the boards of teams.
-        return page(request, "web/no_ranking.html", {"board": spec, "team_boards": team_boards(ruleset),
+        return page(request, "web/no_ranking.html", {"board": spec, "board_title": board_name(ruleset, spec), "team_boards": team_boards(ruleset),
                                                      **privacy_context(ruleset)}, status=403)
     r = get_redis()
     errors: dict[str, str] = {}
@@ -75,7 +80,7 @@ def board(request, board_id: str):
     if data:
         _mark_movement(r, ruleset, spec, period, scope, data["entries"] + around)
     return page(request, "web/board.html", {
-        "boards": board_choices(ruleset), "board": spec, "period": period, "asked_period": asked_period,
+        "boards": board_choices(ruleset), "board": spec, "board_title": board_name(ruleset, spec), "period": period, "asked_period": asked_period,
         "periods": _periods(spec, ruleset, period),
         "scopes": scopes, "scope": scope, "data": data, "me": me, "around": around, "errors": errors,
         "page_size": PAGE_SIZE, **privacy_context(ruleset),
@@ -97,7 +102,7 @@ def _scope(request, spec, period: str, scopes: list[str], me_person, errors: dic
     if spec.scope and scope is None:
         scope = me_person.team if spec.scope == "team" and me_person and me_person.team in scopes else (scopes[0] if scopes else None)
     if scope is not None and spec.scope and scope not in scopes:
-        errors["scope"] = f"No one has points for {spec.scope} {scope!r} in {period}; choose one from the list."
+        errors["scope"] = gettext('No one has points for %(scope)s %(scope2)s in %(period)s; choose one from the list.') % {"scope": spec.scope, "scope2": f"{scope!r}", "period": period}
     return scope
 
 

@@ -3,14 +3,26 @@ printable report's style (insights/charts.py), so the two read alike."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext, gettext_noop
+
 import re
 
 import pygal
 
 from insights.charts import COMMON
 
-ACTIVITY = (("Posts", "posts"), ("Comments", "comments"), ("Answers", "answers"), ("Likes", "reactions"),
-            ("Reshares", "reshares"), ("Shoutouts", "shoutouts"))
+# Interval and group names as a reader says them.
+WORDS = {"day": gettext_noop("day"), "week": gettext_noop("week"), "month": gettext_noop("month"),
+         "channel": gettext_noop("channel"), "program": gettext_noop("programme"), "team": gettext_noop("team")}
+
+
+def _word(value: str) -> str:
+    return gettext(WORDS[value]) if value in WORDS else value
+
+
+ACTIVITY = ((gettext_noop("Posts"), "posts"), (gettext_noop("Comments"), "comments"), (gettext_noop("Answers"), "answers"),
+            (gettext_noop("Likes"), "reactions"),
+            (gettext_noop("Reshares"), "reshares"), (gettext_noop("Shoutouts"), "shoutouts"))
 MAX_LINES = 6  # groups drawn as lines; the table and the CSV have every group
 
 
@@ -27,13 +39,13 @@ def _periods(rows: list[dict]) -> list[str]:
 def activity(rows: list[dict], interval: str) -> str:
     """Stacked bars per period: what people did, summed over the groups (counts add up across groups)."""
     periods = _periods(rows)
-    chart = pygal.StackedBar(title=f"What people did, per {interval}", **COMMON)
+    chart = pygal.StackedBar(title=gettext('What people did, per %(interval)s') % {"interval": _word(interval)}, **COMMON)
     chart.x_labels = periods
     for label, name in ACTIVITY:
         totals = dict.fromkeys(periods, 0)
         for r in rows:
             totals[r["period"]] += r["figures"][name]["value"] or 0
-        chart.add(label, [totals[p] for p in periods])
+        chart.add(gettext(label), [totals[p] for p in periods])
     return _svg(chart)
 
 
@@ -41,13 +53,13 @@ def people(rows: list[dict], group: str, interval: str) -> str:
     """Lines per period: for everything, active people, contributors and new contributors; per group,
     the active people of the busiest groups (people are not summed: one person acts in several groups)."""
     periods = _periods(rows)
-    chart = pygal.Line(title=f"Who took part, per {interval}" if group == "all" else f"Active people per {group}, per {interval}",
+    chart = pygal.Line(title=gettext('Who took part, per %(interval)s') % {"interval": _word(interval)} if group == "all" else gettext('Active people per %(group)s, per %(interval)s') % {"group": _word(group), "interval": _word(interval)},
                        dots_size=4, include_x_axis=True, margin_right=40, **COMMON)
     chart.x_labels = periods
     if group == "all":
         by_period = {r["period"]: r for r in rows}
-        for label, name in (("Active people", "active_people"), ("Contributors", "contributors"),
-                            ("New contributors", "new_contributors")):
+        for label, name in ((gettext('Active people'), "active_people"), (gettext("Contributors"), "contributors"),
+                            (gettext('New contributors'), "new_contributors")):
             chart.add(label, [by_period[p]["figures"][name]["value"] if p in by_period else None for p in periods])
         return _svg(chart)
     totals: dict[str, int] = {}
@@ -62,9 +74,9 @@ def people(rows: list[dict], group: str, interval: str) -> str:
 
 def kudos(periods: list[dict], interval: str) -> str:
     """Lines per period: kudos given, and the distinct people who gave and received them."""
-    chart = pygal.Line(title=f"Kudos givers and receivers, per {interval}", dots_size=4, include_x_axis=True,
+    chart = pygal.Line(title=gettext('Kudos givers and receivers, per %(interval)s') % {"interval": _word(interval)}, dots_size=4, include_x_axis=True,
                        margin_right=40, **COMMON)
     chart.x_labels = [p["period"] for p in periods]
-    for label, name in (("Kudos", "kudos"), ("Givers", "givers"), ("Receivers", "receivers")):
+    for label, name in ((gettext("Kudos"), "kudos"), (gettext("Givers"), "givers"), (gettext("Receivers"), "receivers")):
         chart.add(label, [p[name] for p in periods])
     return _svg(chart)

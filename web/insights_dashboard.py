@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from django.http import HttpResponse
 from django.views.decorators.http import require_safe
+from django.utils.translation import gettext, gettext_lazy
 from markupsafe import Markup
 
 from base.errors import ApiError
@@ -26,10 +27,11 @@ from .pages import page
 
 DEFAULT_DAYS = 28
 # The figures the table shows (the CSV has every one): (figure, heading, a share shown as a percentage).
-SHOWN = [("posts", "Posts", False), ("comments", "Comments", False), ("answers", "Answers", False),
-         ("reactions", "Likes", False), ("active_people", "Active people", False),
-         ("contributors", "Contributors", False), ("new_contributors", "New contributors", False),
-         ("participation", "Participation", True)]
+# The headings are lazy: translated when a page shows them, in the reader's language.
+SHOWN = [("posts", gettext_lazy("Posts"), False), ("comments", gettext_lazy("Comments"), False),
+         ("answers", gettext_lazy("Answers"), False), ("reactions", gettext_lazy("Likes"), False),
+         ("active_people", gettext_lazy("Active people"), False), ("contributors", gettext_lazy("Contributors"), False),
+         ("new_contributors", gettext_lazy("New contributors"), False), ("participation", gettext_lazy("Participation"), True)]
 
 
 def _defaults() -> dict:
@@ -51,7 +53,7 @@ def _choices(request) -> tuple[InsightsForm, dict | None]:
     data["until"] = data["until"] or defaults["until"]
     form.data.update({"from": data["since"].isoformat(), "until": data["until"].isoformat()})  # show the dates used
     if data["since"] >= data["until"]:
-        form.add_error("until", f"Until must be after {data['since'].isoformat()} (the day itself is not included).")
+        form.add_error("until", gettext('Until must be after %(data)s (the day itself is not included).') % {"data": data['since'].isoformat()})
         return form, None
     return form, data
 
@@ -93,7 +95,7 @@ def insights_csv(request):
     table = request.GET.get("table", "engagement")
     form, chosen = _choices(request)
     if table not in reports.TABLES:
-        form.add_error(None, f"There is no table {table[:40]!r}; the tables are {', '.join(reports.TABLES)}.")
+        form.add_error(None, gettext('There is no table %(table)s; the tables are %(join)s.') % {"table": f"{table[:40]!r}", "join": ', '.join(reports.TABLES)})
         chosen = None
     answer = _answer(form, chosen) if chosen else None
     if answer is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.utils.translation import gettext
 from django.db.models import Q
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST, require_safe
@@ -15,6 +16,7 @@ from engine.people import do_update_person
 from engine.privacy import export_person, is_erased, record_export, without_erased
 from leaderboards.reads import person_standings
 from rulesets.active import active_ruleset
+from rulesets.texts import board_name, localized
 
 from .access import signed_in
 from .badge_pages import with_images
@@ -52,8 +54,7 @@ def me(request):
     person = viewer(request)
     if person is None:
         return page(request, "web/problem.html", {
-            "title": "No profile", "message": f"The sign-in {request.user.username!r} is not a person on the boards; "
-                                             "admins without activity have no profile."})
+            "title": gettext('No profile'), "message": gettext('The sign-in %(username)s is not a person on the boards; admins without activity have no profile.') % {"username": f"{request.user.username!r}"}})
     return redirect("web:person", person.key)
 
 
@@ -63,7 +64,7 @@ def person_page(request, key: str):
     person = Person.objects.filter(key=key).first()
     # An erased person's anonymous row keeps the numbers for the totals and is no one's profile.
     if person is None or is_erased(person):
-        return not_found(request, f"There is no one with the id {key!r}. Search for people by name instead.")
+        return not_found(request, gettext('There is no one with the id %(key)s. Search for people by name instead.') % {"key": f"{key!r}"})
     ruleset, _ = active_ruleset()
     own = may_change(request, person)
     # Someone who opted out keeps their numbers to themselves (and admins): points, level, badges,
@@ -76,10 +77,11 @@ def person_page(request, key: str):
     level = ruleset.level_for(person.points) if ruleset else None
     upcoming = ruleset.next_level(person.points) if ruleset else None
     ranks = person_standings(get_redis(), ruleset, person) if ruleset else []
-    names = {b.id: b.name or b.id for b in ruleset.leaderboards} if ruleset else {}
+    names = {b.id: board_name(ruleset, b) for b in ruleset.leaderboards} if ruleset else {}
     badges = with_images(ruleset, badge_progress(ruleset, person)) if ruleset else []
     return page(request, "web/person.html", {
         "person": person, "own": own, "shown": True, "level": level, "next_level": upcoming,
+        "level_name": localized(ruleset, level), "next_level_name": localized(ruleset, upcoming),
         "progress": level_progress(person.points, level, upcoming) if upcoming else 1.0,
         "ranks": ranks, "show_ranks": True, "names": names, "ranking_off": bool(ruleset) and not ruleset.ranks_people,
         "earned": [b for b in badges if b["earned"]], "available": [b for b in badges if not b["earned"]],
@@ -92,16 +94,16 @@ def person_page(request, key: str):
 def set_visibility(request, key: str):
     person = Person.objects.filter(key=key).first()
     if person is None:
-        return not_found(request, f"There is no one with the id {key!r}.")
+        return not_found(request, gettext('There is no one with the id %(key)s.') % {"key": f"{key!r}"})
     if not may_change(request, person):
-        return forbidden(request, "Only the person themselves (or an admin) can change whether they appear on boards.")
+        return forbidden(request, gettext('Only the person themselves (or an admin) can change whether they appear on boards.'))
     choice = request.POST.get("public")
     if choice not in ("yes", "no"):
         messages.error(request, "Choose whether to appear on public boards.")
         return redirect("web:person", person.key)
     do_update_person(person, public=choice == "yes")
-    messages.success(request, "You appear on public boards again." if choice == "yes" else
-                     "You left every public board. Your points and badges are kept, and you still see where you stand.")
+    messages.success(request, gettext('You appear on public boards again.') if choice == "yes" else
+                     gettext('You left every public board. Your points and badges are kept, and you still see where you stand.'))
     return redirect("web:person", person.key)
 
 
@@ -131,7 +133,7 @@ def export_own_data(request):
 
     person = viewer(request)
     if person is None:
-        return not_found(request, "This sign-in is not a person on the boards, so there is no data to export.")
+        return not_found(request, gettext('This sign-in is not a person on the boards, so there is no data to export.'))
     record_export(person, requested_by=f"web:{request.user.username}"[:100])
     response = HttpResponse(json.dumps(export_person(person), indent=2, ensure_ascii=False),
                             content_type="application/json; charset=utf-8")

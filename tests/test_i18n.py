@@ -57,8 +57,11 @@ def test_the_compiled_catalogs_match_their_sources():
     for po_path in Path("locale").glob("*/LC_MESSAGES/django.po"):
         source = read_po(po_path.open("rb"))
         compiled = read_mo(io.BytesIO(po_path.with_suffix(".mo").read_bytes()))
-        want = {m.id: m.string for m in source if m.id and m.string and "fuzzy" not in m.flags}
-        have = {m.id: m.string for m in compiled if m.id}
+        def key(value):
+            return tuple(value) if isinstance(value, (list, tuple)) else value
+
+        want = {key(m.id): key(m.string) for m in source if m.id and m.string and "fuzzy" not in m.flags}
+        have = {key(m.id): key(m.string) for m in compiled if m.id}
         assert have == want, f"{po_path.with_suffix('.mo')} is stale: run `make messages`"
 
 

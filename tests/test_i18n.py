@@ -281,3 +281,40 @@ def test_every_text_in_the_german_catalog_is_translated():
     assert not missing, missing
     fuzzy = [m.id for m in catalog if m.id and "fuzzy" in m.flags]
     assert not fuzzy, fuzzy
+
+
+# --- dates, numbers and timezones ----------------------------------------------------------------------
+
+def _grant_of_ana_at(moment):
+    from badges.models import BadgeGrant
+
+    BadgeGrant.objects.filter(person__key="ana@example.com", badge_id="first-post").update(granted_at=moment)
+
+
+def test_dates_and_numbers_are_written_the_german_way(world):
+    from datetime import datetime, timezone
+
+    Person.objects.filter(key="ana@example.com").update(locale="de-DE", points=1234)
+    _grant_of_ana_at(datetime(2026, 12, 7, 9, 30, tzinfo=timezone.utc))
+    ana = signed_in("ana@example.com")
+    assert '<span class="big">1.234</span> Punkte' in text(ana.get("/"))
+    assert "erhalten 7. Dezember 2026, 09:30 UTC." in text(ana.get("/badges/first-post"))
+    # the same page for an English reader
+    Person.objects.filter(key="ana@example.com").update(locale="en-GB")
+    page = text(ana.get("/badges/first-post"))
+    assert "earned 7 December 2026, 09:30 UTC." in page or "earned December 7, 2026, 9:30 AM UTC." in page
+    assert '<span class="big">1,234</span> points' in text(ana.get("/"))
+
+
+def test_times_are_shown_in_the_persons_timezone(world):
+    from datetime import datetime, timezone
+
+    _grant_of_ana_at(datetime(2026, 12, 7, 23, 30, tzinfo=timezone.utc))
+    Person.objects.filter(key="ana@example.com").update(locale="de", timezone="Europe/Berlin")
+    ana = signed_in("ana@example.com")
+    assert "erhalten 8. Dezember 2026, 00:30 CET." in text(ana.get("/badges/first-post"))  # the next day in Berlin
+    Person.objects.filter(key="ana@example.com").update(timezone="America/New_York")
+    assert "erhalten 7. Dezember 2026, 18:30 EST." in text(ana.get("/badges/first-post"))
+    # an unknown zone falls back to the server's
+    Person.objects.filter(key="ana@example.com").update(timezone="Mars/Olympus_Mons")
+    assert "erhalten 7. Dezember 2026, 23:30 UTC." in text(ana.get("/badges/first-post"))

@@ -17,7 +17,7 @@ _compiled: dict[tuple[int, str], Ruleset] = {}
 
 
 def active_version() -> RulesetVersion | None:
-    return RulesetVersion.objects.filter(active=True).only("id", "sha256").first()
+    return RulesetVersion.objects.filter(active=True).only("id", "sha256", "text", "activated_by").first()
 
 
 def active_ruleset() -> tuple[Ruleset, int] | tuple[None, None]:

@@ -318,3 +318,29 @@ def test_times_are_shown_in_the_persons_timezone(world):
     # an unknown zone falls back to the server's
     Person.objects.filter(key="ana@example.com").update(timezone="Mars/Olympus_Mons")
     assert "erhalten 7. Dezember 2026, 23:30 UTC." in text(ana.get("/badges/first-post"))
+
+
+# --- the demo in German --------------------------------------------------------------------------------
+
+def test_the_demo_started_in_german_names_its_badges_in_german(settings):
+    from engine.management.commands.demo import example_ruleset
+    from rules.core.compiled import load_ruleset
+
+    settings.LANGUAGE_CODE = "de"
+    ruleset = load_ruleset(example_ruleset())
+    assert ruleset.doc.language == "de"
+    assert ruleset.badge("first-post").spec.name == "Erster Beitrag"  # what grants store and channels announce
+    settings.LANGUAGE_CODE = "en"
+    assert load_ruleset(example_ruleset()).badge("first-post").spec.name == "First Post"
+
+
+def test_an_unknown_plaudit_language_stops_the_start_with_the_languages_to_choose_from():
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PLAUDIT_LANGUAGE": "fr", "DJANGO_SETTINGS_MODULE": "engine.settings"}
+    started = subprocess.run([sys.executable, "-c", "import django; django.setup()"], env=env, capture_output=True,
+                             text=True, timeout=60)
+    assert started.returncode != 0
+    assert "PLAUDIT_LANGUAGE='fr' is not one of the languages: en, de" in started.stderr

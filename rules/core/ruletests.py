@@ -16,6 +16,7 @@ from .facts import FactsCache
 from .model import AwardOutcome, Event, Outcome
 from .ruletests_schema import CaseEvent, RuleTest, event_ids, event_index, split_badge
 from .textparse import parse_hashtags, parse_mentions
+from .texts import every_text
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ def run_case(ruleset: Ruleset, case: RuleTest) -> CaseResult:
     for person, want in (expect.levels or {}).items():
         level = ruleset.level_for(points.get(person, 0))
         got = level.name if level else "no level (below 0 points)"
-        if got != want:
+        if want not in (every_text(level) if level else {got}):  # a level may be named in any of its languages
             failures.append(f"expected {person} to be at level {want}, got {got}")
     return CaseResult(case.name, not failures, failures)
 
@@ -138,12 +139,19 @@ def _badge_failures(ruleset: Ruleset, person: str, entries: list[str], held: dic
         wanted = f"{badge_id}:{tier_name}" if tier_name is not None else badge_id
         if badge_id not in held:
             failures.append(f"expected {person} to hold the badge {wanted}; they do not hold it")
-        elif name(badge_id, held[badge_id]) != wanted:
+        elif not _same_tier(ruleset, badge_id, held[badge_id], tier_name):
             failures.append(f"expected {person} to hold the badge {wanted}; they hold {name(badge_id, held[badge_id])}")
     for badge_id, tier in held.items():
         if badge_id not in expected:
             failures.append(f"did not expect {person} to hold the badge {name(badge_id, tier)}")
     return failures
+
+
+def _same_tier(ruleset: Ruleset, badge_id: str, held: int | None, wanted: str | None) -> bool:
+    """The tier held is the one expected, named in any of its languages."""
+    if held is None or wanted is None:
+        return held is None and wanted is None
+    return wanted in every_text(ruleset.badge(badge_id).spec.tiers[held])
 
 
 def _got(award: AwardOutcome, say_capped: bool) -> str:

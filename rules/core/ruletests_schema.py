@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Callable
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, StrictInt, model_validator
 
 from .eventschema import EventDoc, PersonId
+from .texts import every_text
 
 if TYPE_CHECKING:
     from .schema import RulesetDoc
@@ -131,6 +132,7 @@ def check_tests(doc: RulesetDoc, problem: Callable[[tuple, str], None]) -> None:
     unknown_rule = "no rule or streak has the id {!r}" if streak_ids else "no rule has the id {!r}"
     badges = {b.id: b for b in doc.badges}
     level_names = [level.name for level in doc.levels]
+    any_level_name = {name for level in doc.levels for name in every_text(level)}
     names: dict[str, int] = {}
     for i, case in enumerate(doc.tests):
         here = ("tests", i)
@@ -169,15 +171,16 @@ def check_tests(doc: RulesetDoc, problem: Callable[[tuple, str], None]) -> None:
                     problem(at, f"the badge {badge_id!r} is listed twice; name it once, with the highest tier held")
                 listed.add(badge_id)
                 tier_names = [t.name for t in badge.tiers or ()]
+                any_tier_name = {name for t in badge.tiers or () for name in every_text(t)}
                 if tier is None and tier_names:
                     problem(at, f"the badge {badge_id!r} has tiers; write '{badge_id}:{tier_names[0]}' for the highest tier "
                                 f"held (its tiers: {', '.join(tier_names)})")
                 elif tier is not None and not tier_names:
                     problem(at, f"the badge {badge_id!r} has no tiers; write just '{badge_id}'")
-                elif tier is not None and tier not in tier_names:
+                elif tier is not None and tier not in any_tier_name:
                     problem(at, f"the badge {badge_id!r} has no tier {tier!r} (its tiers: {', '.join(tier_names)})")
         for person, level in (expect.levels or {}).items():
-            if level not in level_names:
+            if level not in any_level_name:
                 known = f"the levels are {', '.join(level_names)}" if level_names else "this ruleset has no levels"
                 problem((*here, "expect", "levels", person), f"no level has the name {level!r}; {known}")
 

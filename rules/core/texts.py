@@ -51,3 +51,8 @@ def text(spec: Any, field: str, language: str | None, default_language: str = DE
     if written:
         return pick(written, language, default_language)
     return getattr(spec, field, None)
+
+
+def every_text(spec: Any, field: str = "name") -> set[str]:
+    """The field in every language written: a rule test may name a level or tier in any of them."""
+    return {getattr(spec, field)} | set(translations(spec, field).values())

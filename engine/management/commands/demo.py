@@ -25,6 +25,13 @@ EXAMPLE_RULESET = settings.BASE_DIR / "rules" / "examples" / "social-learning.ya
 CHUNK = 1000
 
 
+def example_ruleset() -> str:
+    """The example ruleset in the demo's language (PLAUDIT_LANGUAGE): its names are written in English and
+    German, and `language:` picks which the boards, badges and channel messages show."""
+    text = EXAMPLE_RULESET.read_text()
+    return text.replace("\nlanguage: en\n", f"\nlanguage: {settings.LANGUAGE_CODE}\n", 1)
+
+
 class Command(BaseCommand):
     help = "Load the example ruleset and a generated month of activity (once), score it, then serve."
 
@@ -35,12 +42,17 @@ class Command(BaseCommand):
 
     def handle(self, *args, port, people, seed_only, **options):
         with embedded_redis():
-            if active_version() is None:
-                do_activate_ruleset(EXAMPLE_RULESET.read_text(), activated_by="make demo", note="example ruleset",
+            example = example_ruleset()
+            version = active_version()
+            # Again when the demo is started in another language: the example then speaks it.
+            if version is None or (version.activated_by == "make demo" and version.text != example):
+                do_activate_ruleset(example, activated_by="make demo", note="example ruleset",
                                     source=str(EXAMPLE_RULESET.relative_to(settings.BASE_DIR)))
-                self.stdout.write(f"Activated {EXAMPLE_RULESET.name}")
+                self.stdout.write(f"Activated {EXAMPLE_RULESET.name} ({settings.LANGUAGE_CODE})")
             if not Event.objects.filter(source_id__startswith="demo:").exists():
                 self._load_month(people)
+            # The demo's people read the pages and get their messages in the demo's language.
+            Person.objects.exclude(locale=settings.LANGUAGE_CODE).update(locale=settings.LANGUAGE_CODE)
             self._score()
             self._print_keys(port)
             print_demo_logins(self.stdout, port)

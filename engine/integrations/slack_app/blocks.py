@@ -7,7 +7,10 @@ message Slack would refuse fails here, in a test, not in front of a user.
 from __future__ import annotations
 
 from datetime import datetime
+from datetime import timezone as dt_timezone
 
+from babel.dates import format_datetime
+from django.utils.translation import get_language, gettext
 from slack_sdk.models.blocks import (
     ActionsBlock, ButtonElement, CheckboxesElement, ContextBlock, DividerBlock, HeaderBlock, InputBlock,
     MarkdownTextObject, Option, PlainTextInputElement, PlainTextObject, SectionBlock, StaticMultiSelectElement,
@@ -32,17 +35,28 @@ def when(moment: datetime) -> str:
     return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
 
 
+def _left(allowance, strong: bool) -> str:
+    words = {"day": gettext("You have %(left)s of %(amount)s kudos left today; it resets %(when)s."),
+             "week": gettext("You have %(left)s of %(amount)s kudos left this week; it resets %(when)s."),
+             "month": gettext("You have %(left)s of %(amount)s kudos left this month; it resets %(when)s.")}
+    template = words.get(allowance.per, words["month"])
+    left = f"*{allowance.left}*" if strong else str(allowance.left)
+    moment = when(allowance.resets_at) if strong else format_datetime(
+        allowance.resets_at, "EEE dd MMM HH:mm", tzinfo=dt_timezone.utc, locale=get_language() or "en") + " UTC"
+    return template % {"left": left, "amount": allowance.amount, "when": moment}
+
+
 def allowance_line(allowance) -> str:
     if allowance is None:
         return ""
-    return f"You have *{allowance.left}* of {allowance.amount} kudos left this {allowance.per}; it resets {when(allowance.resets_at)}."
+    return _left(allowance, strong=True)
 
 
 def allowance_plain(allowance) -> str:
     """The same, for plain-text places (a modal's error line) where Slack formats no dates."""
     if allowance is None:
         return ""
-    return f"You have {allowance.left} of {allowance.amount} kudos left this {allowance.per}; it resets {allowance.resets_at:%a %d %b %H:%M} UTC."
+    return _left(allowance, strong=False)
 
 
 def section(text: str) -> SectionBlock:
@@ -60,7 +74,9 @@ def plain(text: str) -> dict:
 
 # --- /plaudit help ------------------------------------------------------------------------------
 
-HELP = ("*Plaudit in Slack*\n"
+def help_text() -> str:
+    return gettext(
+        "*Plaudit in Slack*\n"
         "• `/kudos @someone [@someone-else …] what they did #value`: thank colleagues; it uses one kudos of your "
         "allowance per person thanked, and the channel sees it.\n"
         "• `/plaudit` or `/plaudit me`: your points, level, ranks and the badges you are closest to.\n"
@@ -70,7 +86,7 @@ HELP = ("*Plaudit in Slack*\n"
 
 
 def help_message() -> dict:
-    return plain(HELP)
+    return plain(help_text())
 
 
 # --- /plaudit me, the Home tab -------------------------------------------------------------------
@@ -78,19 +94,21 @@ def help_message() -> dict:
 
 def standing_lines(me: dict, allowance) -> list[str]:
     level = me.get("level")
-    lines = [f"*{me['points']}* points" + (f", level *{escape(level['name'])}*" if level else "")]
+    points = gettext("*%(points)s* points") % {"points": me["points"]}
+    lines = [points + (", " + gettext("level *%(level)s*") % {"level": escape(level["name"])} if level else "")]
     upcoming = me.get("next_level")
     if upcoming:
-        lines.append(f"{upcoming['points_needed']} points to *{escape(upcoming['name'])}*")
-    ranks = [f"#{r['rank']} on {escape(r.get('name') or r['board'])}" + (f" ({escape(r['scope'])})" if r.get("scope") else "")
-             for r in me.get("ranks", [])]
-    lines.append("Ranks: " + (", ".join(ranks) if ranks else "not on a leaderboard yet"))
+        lines.append(gettext("%(points)s points to *%(level)s*") % {"points": upcoming["points_needed"],
+                                                                   "level": escape(upcoming["name"])})
+    ranks = [gettext("#%(rank)s on %(board)s") % {"rank": r["rank"], "board": escape(r.get("name") or r["board"])}
+             + (f" ({escape(r['scope'])})" if r.get("scope") else "") for r in me.get("ranks", [])]
+    lines.append(gettext("Ranks: %(ranks)s") % {"ranks": ", ".join(ranks) if ranks else gettext("not on a leaderboard yet")})
     near = [f"{escape(b['name'])}" + (f" {escape(b['tier'])}" if b.get("tier") else "") + f" ({b['have']}/{b['need']})"
             for b in me.get("near_badges", [])]
     if near:
-        lines.append("Closest badges: " + ", ".join(near))
+        lines.append(gettext("Closest badges: %(badges)s") % {"badges": ", ".join(near)})
     if me.get("badges"):
-        lines.append(f"Badges earned: {len(me['badges'])}")
+        lines.append(gettext("Badges earned: %(n)s") % {"n": len(me["badges"])})
     if allowance is not None:
         lines.append(allowance_line(allowance))
     return lines
@@ -99,19 +117,19 @@ def standing_lines(me: dict, allowance) -> list[str]:
 def me_message(me: dict, allowance) -> dict:
     lines = standing_lines(me, allowance)
     if not me.get("known"):
-        lines.insert(0, "You have no points yet: take part, and thank others with `/kudos`.")
+        lines.insert(0, gettext("You have no points yet: take part, and thank others with `/kudos`."))
     text = "\n".join(lines)
     return message(text, [section(text)])
 
 
 def home_view(me: dict, allowance) -> dict:
-    blocks = [HeaderBlock(text=PlainTextObject(text="Where you stand")), section("\n".join(standing_lines(me, allowance))),
+    blocks = [HeaderBlock(text=PlainTextObject(text=gettext("Where you stand"))), section("\n".join(standing_lines(me, allowance))),
               DividerBlock(),
-              SectionBlock(text=MarkdownTextObject(text="Thank someone: `/kudos @someone what they did #value`, "
-                                                        "*⋯ > Give kudos* on their message, or here."),
-                           accessory=ButtonElement(text=PlainTextObject(text="Give kudos"), action_id="give_kudos",
+              SectionBlock(text=MarkdownTextObject(text=gettext("Thank someone: `/kudos @someone what they did #value`, "
+                                                                "*⋯ > Give kudos* on their message, or here.")),
+                           accessory=ButtonElement(text=PlainTextObject(text=gettext("Give kudos")), action_id="give_kudos",
                                                    value="home", style="primary")),
-              ContextBlock(elements=[MarkdownTextObject(text="`/plaudit top` shows the leaderboard, `/plaudit help` the commands.")])]
+              ContextBlock(elements=[MarkdownTextObject(text=gettext("`/plaudit top` shows the leaderboard, `/plaudit help` the commands."))])]
     return View(type="home", blocks=blocks).to_dict()
 
 
@@ -119,8 +137,9 @@ def home_view(me: dict, allowance) -> dict:
 
 
 def top_message(top: dict) -> dict:
-    title = f"*Top {len(top['entries'])} on {escape(top['name'])}* ({escape(top['period'])})" if top["entries"] else \
-        f"Nobody is on *{escape(top['name'])}* yet."
+    title = (gettext("*Top %(n)s on %(board)s* (%(period)s)") % {"n": len(top["entries"]), "board": escape(top["name"]),
+                                                                  "period": escape(top["period"])}
+             if top["entries"] else gettext("Nobody is on *%(board)s* yet.") % {"board": escape(top["name"])})
     lines = [f"{e['rank']}. {escape(e['name'])}: {e['points']}" for e in top["entries"]]
     text = "\n".join([title, *lines])
     return message(text, [section(text)])
@@ -131,9 +150,10 @@ def top_message(top: dict) -> dict:
 
 def kudos_given(given, receivers: list[str], announced: bool) -> dict:
     who = ", ".join(f"<@{u}>" for u in receivers)
-    text = f":tada: Kudos sent to {who}." + ("" if announced else " (Invite the app to this channel to announce kudos here.)")
+    text = gettext(":tada: Kudos sent to %(who)s.") % {"who": who} + (
+        "" if announced else " " + gettext("(Invite the app to this channel to announce kudos here.)"))
     if given.duplicate:
-        text = f"Those kudos to {who} were already given."
+        text = gettext("Those kudos to %(who)s were already given.") % {"who": who}
     return message(f"{text} {allowance_line(given.allowance)}", [section(text), ContextBlock(
         elements=[MarkdownTextObject(text=allowance_line(given.allowance) or " ")])])
 
@@ -159,7 +179,7 @@ def kudos_announcement(giver: str, receivers: list[str], text: str, values: list
 
 def congratulate_actions(event_id: str) -> ActionsBlock:
     return ActionsBlock(block_id="recognition", elements=[
-        ButtonElement(text=PlainTextObject(text=":tada: Congratulate", emoji=True), action_id="congratulate", value=event_id)])
+        ButtonElement(text=PlainTextObject(text=gettext(":tada: Congratulate"), emoji=True), action_id="congratulate", value=event_id)])
 
 
 # --- the give_kudos shortcut's modal -----------------------------------------------------------
@@ -167,10 +187,10 @@ def congratulate_actions(event_id: str) -> ActionsBlock:
 
 def kudos_modal(*, initial_users: list[str], text: str, values: list[str], metadata: str) -> dict:
     blocks = [
-        InputBlock(block_id="receivers", label=PlainTextObject(text="Who do you thank?"),
-                   element=UserMultiSelectElement(action_id="users", placeholder=PlainTextObject(text="Pick up to 10 people"),
+        InputBlock(block_id="receivers", label=PlainTextObject(text=gettext("Who do you thank?")),
+                   element=UserMultiSelectElement(action_id="users", placeholder=PlainTextObject(text=gettext("Pick up to 10 people")),
                                                   initial_users=initial_users or None, max_selected_items=MAX_RECEIVERS)),
-        InputBlock(block_id="message", label=PlainTextObject(text="What for?"),
+        InputBlock(block_id="message", label=PlainTextObject(text=gettext("What for?")),
                    element=PlainTextInputElement(action_id="text", multiline=True, initial_value=text[:MAX_MESSAGE] or None,
                                                  max_length=MAX_MESSAGE)),
     ]
@@ -178,15 +198,15 @@ def kudos_modal(*, initial_users: list[str], text: str, values: list[str], metad
         options = [Option(value=v[:75], text=PlainTextObject(text=f"#{v}"[:75])) for v in values[:100]]
         element = (CheckboxesElement(action_id="picked", options=options) if len(options) <= CHECKBOX_LIMIT
                    else StaticMultiSelectElement(action_id="picked", options=options,
-                                                 placeholder=PlainTextObject(text="Company values")))
-        blocks.append(InputBlock(block_id="values", label=PlainTextObject(text="Company values"), element=element,
+                                                 placeholder=PlainTextObject(text=gettext("Company values"))))
+        blocks.append(InputBlock(block_id="values", label=PlainTextObject(text=gettext("Company values")), element=element,
                                  optional=True))
-    return View(type="modal", callback_id="give_kudos", title=PlainTextObject(text="Give kudos"),
-                submit=PlainTextObject(text="Send"), close=PlainTextObject(text="Cancel"),
+    return View(type="modal", callback_id="give_kudos", title=PlainTextObject(text=gettext("Give kudos")),
+                submit=PlainTextObject(text=gettext("Send")), close=PlainTextObject(text=gettext("Cancel")),
                 private_metadata=metadata[:3000], blocks=blocks).to_dict()
 
 
 def kudos_sent_view(given, receivers: list[str]) -> dict:
     who = ", ".join(f"<@{u}>" for u in receivers)
-    return View(type="modal", title=PlainTextObject(text="Kudos sent"), close=PlainTextObject(text="Done"),
-                blocks=[section(f":tada: Kudos sent to {who}."), section(allowance_line(given.allowance) or " ")]).to_dict()
+    return View(type="modal", title=PlainTextObject(text=gettext("Kudos sent")), close=PlainTextObject(text=gettext("Done")),
+                blocks=[section(gettext(":tada: Kudos sent to %(who)s.") % {"who": who}), section(allowance_line(given.allowance) or " ")]).to_dict()

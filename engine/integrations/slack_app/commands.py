@@ -11,6 +11,7 @@ import re
 from urllib.parse import parse_qs
 
 from django.http import JsonResponse
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -19,7 +20,7 @@ from base.redis import get_redis
 
 from .. import common, standing
 from . import blocks, giving, signature
-from .people import person_for
+from .people import person_for, speaking_to
 from .workspaces import bot_client
 
 LEADING_MENTION = re.compile(r"\s*<@([UW]\w{1,30})(?:\|[^>]*)?>[\s,]*")
@@ -59,15 +60,21 @@ def commands_view(request):
     team, user = fields.get("team_id", ""), fields.get("user_id", "")
     if not team or not user:
         return common.error(400, "validation_error", "team_id and user_id are required (Slack sends them with every command)")
+    with speaking_to(team, user):
+        return _answer(fields, team, user)
+
+
+def _answer(fields: dict[str, str], team: str, user: str) -> JsonResponse:
     text = fields.get("text", "")
     if len(text) > MAX_TEXT:
-        return JsonResponse(blocks.plain(f"That is longer than {MAX_TEXT:,} characters; say it shorter."))
+        return JsonResponse(blocks.plain(gettext("That is longer than %(n)s characters; say it shorter.") % {"n": f"{MAX_TEXT:,}"}))
     command = fields.get("command", "")
     if command == "/kudos":
         return JsonResponse(kudos_command(team, user, text, fields.get("channel_id") or None, fields.get("trigger_id")))
     if command == "/plaudit":
         return JsonResponse(plaudit_command(team, user, text))
-    return JsonResponse(blocks.plain(f"Plaudit does not know the command {blocks.escape(command[:50])!s}.\n\n{blocks.HELP}"))
+    return JsonResponse(blocks.plain(gettext("Plaudit does not know the command %(command)s.") % {
+        "command": blocks.escape(command[:50])} + "\n\n" + blocks.help_text()))
 
 
 def kudos_command(team: str, user: str, text: str, channel: str | None, trigger_id: str | None) -> dict:
@@ -76,7 +83,7 @@ def kudos_command(team: str, user: str, text: str, channel: str | None, trigger_
     receivers, message = receivers_and_message(text)
     if not receivers:
         allowance = giving.allowance_for(person_for(r, team, user, slack))
-        return blocks.plain(f"Say whom you thank: {USAGE}. " + blocks.allowance_line(allowance))
+        return blocks.plain(gettext("Say whom you thank: %(usage)s.") % {"usage": USAGE} + " " + blocks.allowance_line(allowance))
     # Slack sends a command once and gives it no id; the trigger id is unique per invocation.
     event_id = f"slack:{team}:kudos:{trigger_id}" if trigger_id and len(trigger_id) <= 150 else None
     try:

@@ -11,7 +11,7 @@ from base.redis import get_redis
 from .. import standing
 from . import blocks
 from .giving import allowance_for
-from .people import person_for
+from .people import person_for, speaking_to
 from .workspaces import bot_client
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,8 @@ def publish(team: str, event: dict) -> bool:
         log.info("app_home_opened from workspace %s, where the app is not installed", team)
         return False
     key = person_for(get_redis(), team, user, slack)
-    view = blocks.home_view(standing.me(key), allowance_for(key))
+    with speaking_to(team, user):
+        view = blocks.home_view(standing.me(key), allowance_for(key))
     try:
         slack.views_publish(user_id=user, view=view)
     except SlackClientError as exc:

@@ -12,6 +12,7 @@ import logging
 from datetime import datetime, timezone
 
 from django.http import HttpResponse, JsonResponse
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from slack_sdk.errors import SlackClientError
@@ -23,7 +24,7 @@ from rules.core.eventschema import MAX_PERSON_ID_LENGTH
 from .. import common
 from . import blocks, giving
 from .commands import form, readable, verified
-from .people import person_for
+from .people import person_for, speaking_to
 from .workspaces import bot_client
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,11 @@ def interactivity_view(request):
     user = str((payload.get("user") or {}).get("id") or "")
     if not team or not user:
         return common.error(400, "validation_error", "the payload names no team.id and user.id")
+    with speaking_to(team, user):
+        return _interaction(payload, team, user)
+
+
+def _interaction(payload: dict, team: str, user: str):
     kind = payload.get("type")
     if kind == "block_actions":
         for action in payload.get("actions") or []:
@@ -78,13 +84,13 @@ def congratulate(team: str, user: str, target: str, payload: dict) -> None:
     channel = str((payload.get("channel") or {}).get("id") or (payload.get("container") or {}).get("channel_id") or "")
     author = common.stored_author(target) if target and len(target) <= MAX_PERSON_ID_LENGTH else None
     if author is None:
-        return tell(slack, channel, user, "That recognition is no longer known to Plaudit.")
+        return tell(slack, channel, user, gettext("That recognition is no longer known to Plaudit."))
     clicker = person_for(get_redis(), team, user, slack)
     if clicker == author:
-        return tell(slack, channel, user, "That is your own recognition: let others congratulate you.")
+        return tell(slack, channel, user, gettext("That is your own recognition: let others congratulate you."))
     reaction = congratulation_id(team, user, target)
     if common.is_stored(reaction):
-        return tell(slack, channel, user, "You congratulated them already.")
+        return tell(slack, channel, user, gettext("You congratulated them already."))
     event = {"id": reaction, "type": "reaction", "occurred_at": datetime.now(timezone.utc).isoformat(),
              "actor": clicker, "target": {"id": target, "author": author}, "attributes": {"reaction": "congratulate"}}
     if channel:
@@ -95,7 +101,7 @@ def congratulate(team: str, user: str, target: str, payload: dict) -> None:
     except ApiError as exc:
         if exc.status != 409:  # 409: a double click raced this one and was stored first
             raise
-    tell(slack, channel, user, ":tada: Your congratulations are recorded.")
+    tell(slack, channel, user, gettext(":tada: Your congratulations are recorded."))
 
 
 def tell(slack, channel: str, user: str, text: str) -> None:
@@ -141,9 +147,9 @@ def submit(team: str, user: str, view: dict) -> dict:
         metadata = {}
     channel = str(metadata.get("channel") or "")[:200] or None if isinstance(metadata, dict) else None
     if not receivers:
-        return {"response_action": "errors", "errors": {"receivers": "Pick at least one person to thank."}}
+        return {"response_action": "errors", "errors": {"receivers": gettext("Pick at least one person to thank.")}}
     if not text.strip():
-        return {"response_action": "errors", "errors": {"message": "Say what you thank them for."}}
+        return {"response_action": "errors", "errors": {"message": gettext("Say what you thank them for.")}}
     r = get_redis()
     slack = bot_client(team)
     try:

@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from base.errors import ApiError
+from base.languages import speaking
 from base.models import PersonAlias
 
 from ... import keys
@@ -55,6 +56,15 @@ def person_for(r, team: str, user: str, slack: WebClient | None) -> str:
     else:
         key = _link_stand_in(ext, email, name)
     return _looked_up(r, team, user, key)
+
+
+def speaking_to(team: str, user: str):
+    """Answer a Slack user in their person's language and timezone (their `locale` from the directory,
+    SCIM or OIDC); a user not linked to a person yet gets the default language."""
+    alias = (PersonAlias.objects.filter(source="slack", external_id=external_id(team, user))
+             .values_list("person__locale", "person__timezone").first())
+    locale, tz = alias if alias else ("", "")
+    return speaking(locale, tz)
 
 
 def _looked_up(r, team: str, user: str, key: str) -> str:

@@ -654,3 +654,15 @@ def test_plaudit_top_of_a_people_board_in_works_council_mode_says_why_not(client
     answer = ephemeral(command(client, "/plaudit", "top"))
 
     assert "no individual rankings" in answer["text"]
+
+
+def test_a_person_with_a_german_locale_is_answered_in_german(client, installed, scored):
+    installed.users["U_ANA"] = {"email": "ana@example.com", "real_name": "Ana Ruiz"}
+    scored(post("ana@example.com", 1), post("ana@example.com", 2))
+    assert "*20* points" in ephemeral(command(client, "/plaudit", "me"))["text"]  # links U_ANA to her person
+    Person.objects.filter(key="ana@example.com").update(locale="de-DE")
+
+    me = ephemeral(command(client, "/plaudit", "me"))["text"]
+    assert "*20* Punkte" in me and "Platzierungen: #1 auf all-time" in me
+    assert "Plaudit in Slack" in (helped := ephemeral(command(client, "/plaudit", "help"))["text"])
+    assert "deine Punkte, Stufe" in helped and "this message" not in helped

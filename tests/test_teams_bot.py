@@ -720,3 +720,16 @@ def test_top_of_a_people_board_in_works_council_mode_says_why_not(client, micros
     assert admin.put_yaml("/ruleset", BASIC_RULESET + "privacy: {individual_ranking: false}\n").status_code == 200
 
     assert "no individual rankings" in texts(ask(client, microsoft, "top"))
+
+
+def test_the_bot_answers_in_the_language_of_the_teams_client_or_the_persons_locale(client, db, redis, microsoft):
+    from base.models import Person
+
+    german = texts(ask(client, microsoft, "help", locale="de-DE"))
+    assert "Was der Bot versteht." in german and "What the bot understands." not in german
+    assert "What the bot understands." in texts(ask(client, microsoft, "help", locale="en-US"))
+    # the person's locale (directory, SCIM, OIDC) beats the client's
+    ana = Person.objects.create(key="ana@example.com", name="Ana Ruiz", locale="de")
+    from base.models import PersonAlias
+    PersonAlias.objects.create(person=ana, source="teams", external_id="aad-ana")
+    assert "Was der Bot versteht." in texts(ask(client, microsoft, "help", locale="en-US"))

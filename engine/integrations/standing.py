@@ -6,6 +6,8 @@ answers agree with each other and with the API (`GET /api/v1/people/{id}`, `GET 
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+
 from badges.progress import badge_progress
 from base.errors import Forbidden, NotFound
 from base.models import Person
@@ -13,6 +15,7 @@ from base.redis import get_redis
 from leaderboards import board_reads
 from leaderboards.reads import board_page, ranks_people, resolve_period, team_boards
 from rulesets.active import active_ruleset
+from rulesets.texts import badge_text, board_name, level_name, tier_name
 
 from ..people import person_summary
 
@@ -34,12 +37,16 @@ def me(person_key: str) -> dict:
     if person is None:
         first = ruleset.levels[0] if ruleset and ruleset.levels else None
         return {"id": person_key, "name": person_key, "points": 0, "known": False,
-                "level": {"name": first.name, "min_points": first.min_points} if first else None,
+                "level": {"name": level_name(ruleset, first.name), "min_points": first.min_points} if first else None,
                 "next_level": None, "badges": [], "ranks": [], "near_badges": []}
     summary = person_summary(person)
-    names = {board.id: board.name or board.id for board in ruleset.leaderboards} if ruleset else {}
+    names = {board.id: board_name(ruleset, board) for board in ruleset.leaderboards} if ruleset else {}
     for rank in summary["ranks"]:
         rank["name"] = names.get(rank["board"], rank["board"])
+    # Names in the asker's language (the chat apps answer in it); the stored ones are the default language's.
+    for key in ("level", "next_level"):
+        if ruleset and summary.get(key):
+            summary[key] = {**summary[key], "name": level_name(ruleset, summary[key]["name"])}
     return {**summary, "known": True, "near_badges": near_badges(ruleset, person) if ruleset else []}
 
 
@@ -53,7 +60,8 @@ def near_badges(ruleset, person: Person, limit: int = NEAR_BADGES) -> list[dict]
         share = min(badge["have"] / badge["need"], 1.0)
         if share <= 0:
             continue
-        candidates.append({"id": badge["id"], "name": badge["name"], "tier": badge["next_tier"],
+        candidates.append({"id": badge["id"], "name": badge_text(ruleset, badge["id"], fallback=badge["name"]),
+                           "tier": tier_name(ruleset, badge["id"], badge["next_tier"]),
                            "have": badge["have"], "need": badge["need"], "progress": share,
                            "words": badge["progress"]})
     candidates.sort(key=lambda b: -b["progress"])  # stable: ties keep the catalog's order
@@ -84,18 +92,19 @@ def top(board_id: str | None = None, n: int = TOP) -> dict:
         board = next((b for b in boards if not b.scope and not b.aggregate), boards[0])
     if not ruleset.ranks_people and ranks_people(board):
         teams = team_boards(ruleset)
-        hint = f"try /plaudit top {teams[0].id}" if teams else "there are no team boards to show either"
-        raise Forbidden("individual_ranking_off", f"This workspace shows no individual rankings; {hint}")
+        hint = (gettext("try /plaudit top %(board)s") % {"board": teams[0].id} if teams
+                else gettext("there are no team boards to show either"))
+        raise Forbidden("individual_ranking_off", gettext("This workspace shows no individual rankings; %(hint)s") % {"hint": hint})
     scope = None
     r = get_redis()
     if board.scope:
         period = resolve_period(board, ruleset, None)
         scopes = board_reads.scopes(r, board.id, period)
         if not scopes:
-            return {"board": board.id, "name": board.name or board.id, "period": period, "scope": None, "entries": []}
+            return {"board": board.id, "name": board_name(ruleset, board), "period": period, "scope": None, "entries": []}
         scope = max(scopes, key=lambda s: board_reads.size(r, board.id, period, s))
     page = board_page(r, ruleset, board, period=None, scope=scope, limit=n, offset=0, around=None)
-    return {"board": page["board"], "name": page["name"], "period": page["period"], "scope": page["scope"],
+    return {"board": page["board"], "name": board_name(ruleset, board), "period": page["period"], "scope": page["scope"],
             "entries": page["entries"]}
 
 

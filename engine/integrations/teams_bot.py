@@ -25,10 +25,13 @@ from urllib.parse import quote
 from django.conf import settings
 from django.db import transaction
 from django.http import JsonResponse
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from base.errors import ApiError, Conflict, Forbidden, NotFound, read_limited_body
+from base.languages import speaking, supported_language
+from base.models import Person
 from kudos.actions import KudosRefused, do_give_kudos
 from kudos.allowance import allowance_for
 from notifications import outbound
@@ -70,7 +73,8 @@ def messages_view(request):
         return common.error(503, "keys_unavailable", f"{exc}; the request can be retried")
     except ApiError as exc:
         return JsonResponse(exc.body(), status=exc.status)
-    answer = answer_for(activity)
+    with speaking(*_language_of(activity)):
+        answer = answer_for(activity)
     replied = reply(activity, answer) if answer is not None else False
     return JsonResponse({"replied": replied})
 
@@ -114,6 +118,17 @@ def _check_shape(activity: dict) -> None:
         wrong("channelData.teamsChannelId", "a string")
 
 
+def _language_of(activity: dict) -> tuple[str, str]:
+    """The sender's person's locale and timezone when known, else the locale of their Teams client."""
+    sender = activity.get("from") if isinstance(activity.get("from"), dict) else {}
+    client = activity.get("locale") if isinstance(activity.get("locale"), str) else ""
+    if not (sender.get("aadObjectId") or sender.get("id")):
+        return client, ""
+    row = Person.objects.filter(key=_sender_key(sender, create=False)).values_list("locale", "timezone").first()
+    locale, tz = row if row else ("", "")
+    return (locale if supported_language(locale) else client), tz
+
+
 def answer_for(activity: dict) -> dict | None:
     """The card the bot answers an activity with, or None for activities it only acknowledges."""
     kind = activity.get("type")
@@ -125,7 +140,7 @@ def answer_for(activity: dict) -> dict | None:
         return None
     sender = activity.get("from") if isinstance(activity.get("from"), dict) else {}
     if not (sender.get("aadObjectId") or sender.get("id")):
-        return cards.notice("Who is asking?", "This message carries no sender, so Plaudit cannot answer it.")
+        return cards.notice(gettext("Who is asking?"), gettext("This message carries no sender, so Plaudit cannot answer it."))
     text = _without_bot_mention(activity)
     plain = teams.plain_text(text, bot_name=None)
     word, _, rest = plain.partition(" ")
@@ -138,7 +153,7 @@ def answer_for(activity: dict) -> dict | None:
         return _top(rest.strip())
     if word == "help":
         return cards.help_card()
-    return cards.help_card(f"I did not understand {plain[:80]!r}." if plain else None)
+    return cards.help_card(gettext("I did not understand %(text)s.") % {"text": repr(plain[:80])} if plain else None)
 
 
 def _without_bot_mention(activity: dict) -> str:
@@ -250,9 +265,9 @@ def _top(board: str) -> dict:
     try:
         return cards.top(standing.top(board or None))
     except Forbidden as exc:  # works-council mode: no ranking of people
-        return cards.notice("No individual rankings", exc.message)
+        return cards.notice(gettext("No individual rankings"), exc.message)
     except (NotFound, Conflict) as exc:
-        return cards.notice("No such board", exc.message)
+        return cards.notice(gettext("No such board"), exc.message)
 
 
 def reply(activity: dict, card: dict) -> bool:

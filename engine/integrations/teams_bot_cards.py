@@ -9,16 +9,19 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from django.utils.translation import gettext, gettext_noop
+
 CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 VERSION = "1.5"
 
+# The words are translated when a card is made, in the asker's language.
 COMMANDS = [
-    ("kudos @name [@name ...] message #value", "Thank up to 10 people at once, naming company values with #. "
-     "Uses one of your kudos per person."),
-    ("me", "Your points, level, ranks, the badges you are closest to and the kudos you have left."),
-    ("top [board]", "The top 5 of a leaderboard (the first board when none is named)."),
-    ("help", "What the bot understands."),
+    ("kudos @name [@name ...] message #value", gettext_noop("Thank up to 10 people at once, naming company values "
+                                                            "with #. Uses one of your kudos per person.")),
+    ("me", gettext_noop("Your points, level, ranks, the badges you are closest to and the kudos you have left.")),
+    ("top [board]", gettext_noop("The top 5 of a leaderboard (the first board when none is named).")),
+    ("help", gettext_noop("What the bot understands.")),
 ]
 
 
@@ -54,47 +57,53 @@ def _date(moment: datetime | str) -> str:
 def allowance_line(allowance) -> str:
     """'7 of 10 kudos left this month; more on Tue, Dec 1, 2026' (or None when kudos are not set up)."""
     if allowance is None:
-        return "Kudos are not set up: an admin adds a kudos: section to the ruleset."
-    return f"{allowance.left} of {allowance.amount} kudos left this {allowance.per}; more on {_date(allowance.resets_at)}."
+        return gettext("Kudos are not set up: an admin adds a kudos: section to the ruleset.")
+    words = {"day": gettext("%(left)s of %(amount)s kudos left today; more on %(day)s."),
+             "week": gettext("%(left)s of %(amount)s kudos left this week; more on %(day)s."),
+             "month": gettext("%(left)s of %(amount)s kudos left this month; more on %(day)s.")}
+    return words.get(allowance.per, words["month"]) % {"left": allowance.left, "amount": allowance.amount,
+                                                        "day": _date(allowance.resets_at)}
 
 
 def kudos_sent(receiver_names: list[str], message: str, values: list[str], allowance, duplicate: bool) -> dict:
     who = ", ".join(receiver_names)
-    body = [_title(f"Kudos sent to {who}" if not duplicate else f"Kudos to {who} already sent"),
+    body = [_title(gettext("Kudos sent to %(who)s") % {"who": who} if not duplicate
+                   else gettext("Kudos to %(who)s already sent") % {"who": who}),
             _text(message, isSubtle=True)]
     if values:
-        body.append(_text("Values: " + " ".join(f"#{v}" for v in values)))
+        body.append(_text(gettext("Values: %(values)s") % {"values": " ".join(f"#{v}" for v in values)}))
     body.append(_text(allowance_line(allowance), spacing="Medium"))
     return card(body)
 
 
 def kudos_refused(message: str, allowance) -> dict:
-    body = [_title("Kudos not sent"), _text(message, color="Attention")]
+    body = [_title(gettext("Kudos not sent")), _text(message, color="Attention")]
     if allowance is not None:
         body.append(_text(allowance_line(allowance), spacing="Medium"))
     return card(body)
 
 
 def me(standing: dict, allowance) -> dict:
-    body = [_title(f"{standing['name']}: {standing['points']} points")]
+    body = [_title(gettext("%(name)s: %(points)s points") % {"name": standing["name"], "points": standing["points"]})]
     if not standing.get("known"):
-        body.append(_text("No points yet: they come from taking part (posting, helping, finishing courses) and from "
-                          "kudos others give you."))
+        body.append(_text(gettext("No points yet: they come from taking part (posting, helping, finishing courses) "
+                                  "and from kudos others give you.")))
     facts = []
     if standing.get("level"):
-        facts.append(("Level", standing["level"]["name"]))
+        facts.append((gettext("Level"), standing["level"]["name"]))
     upcoming = standing.get("next_level")
     if upcoming:
-        facts.append(("Next level", f"{upcoming['name']} in {upcoming['points_needed']} points"))
+        facts.append((gettext("Next level"), gettext("%(level)s in %(points)s points") % {
+            "level": upcoming["name"], "points": upcoming["points_needed"]}))
     for rank in standing.get("ranks", []):
         where = rank.get("name") or rank["board"]
         if rank.get("scope"):
             where += f" ({rank['scope']})"
-        facts.append((where, f"#{rank['rank']} with {rank['points']} points"))
+        facts.append((where, gettext("#%(rank)s with %(points)s points") % {"rank": rank["rank"], "points": rank["points"]}))
     if facts:
         body.append(_facts(facts))
     if standing.get("near_badges"):
-        body.append(_text("Closest badges", weight="Bolder", spacing="Medium"))
+        body.append(_text(gettext("Closest badges"), weight="Bolder", spacing="Medium"))
         body.append(_facts([(b["name"] + (f" ({b['tier']})" if b.get("tier") else ""), b["words"])
                             for b in standing["near_badges"]]))
     body.append(_text(allowance_line(allowance), spacing="Medium"))
@@ -102,11 +111,13 @@ def me(standing: dict, allowance) -> dict:
 
 
 def top(board: dict) -> dict:
-    title = f"Top {len(board['entries'])} on {board['name']}" if board["entries"] else f"{board['name']}: nobody yet"
-    body = [_title(title), _text(f"Period: {board['period']}" + (f", {board['scope']}" if board.get("scope") else ""),
-                                 isSubtle=True)]
+    title = (gettext("Top %(n)s on %(board)s") % {"n": len(board["entries"]), "board": board["name"]} if board["entries"]
+             else gettext("%(board)s: nobody yet") % {"board": board["name"]})
+    period = gettext("Period: %(period)s") % {"period": board["period"]}
+    body = [_title(title), _text(period + (f", {board['scope']}" if board.get("scope") else ""), isSubtle=True)]
     if board["entries"]:
-        body.append(_facts([(f"#{e['rank']} {e['name']}", f"{e['points']} points") for e in board["entries"]]))
+        body.append(_facts([(f"#{e['rank']} {e['name']}", gettext("%(points)s points") % {"points": e["points"]})
+                            for e in board["entries"]]))
     return card(body)
 
 
@@ -115,14 +126,14 @@ def notice(title: str, text: str) -> dict:
 
 
 def help_card(intro: str | None = None) -> dict:
-    body = [_title("Plaudit: recognition where you work")]
+    body = [_title(gettext("Plaudit: recognition where you work"))]
     if intro:
         body.append(_text(intro))
-    body.append(_facts(COMMANDS))
-    body.append(_text("In a channel or group chat, mention the bot first: @Plaudit kudos @Ana thanks for the review "
-                      "#teamwork", isSubtle=True, spacing="Medium"))
+    body.append(_facts([(command, gettext(words)) for command, words in COMMANDS]))
+    body.append(_text(gettext("In a channel or group chat, mention the bot first: @Plaudit kudos @Ana thanks for the "
+                              "review #teamwork"), isSubtle=True, spacing="Medium"))
     return card(body)
 
 
 def welcome() -> dict:
-    return help_card("Hello! I record kudos between colleagues and tell you where you stand.")
+    return help_card(gettext("Hello! I record kudos between colleagues and tell you where you stand."))

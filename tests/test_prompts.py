@@ -207,3 +207,38 @@ def test_two_prompts_with_one_id_are_refused(admin):
     """)
     response = admin.put_yaml("/ruleset", text)
     assert response.status_code == 422 and "already used by prompts[0]" in json.dumps(response.json())
+
+
+@pytest.mark.parametrize("kind", ["slack", "teams", "email"])
+def test_the_digest_quotes_the_best_reply_to_each_of_the_weeks_prompts(admin, kind):
+    from zoneinfo import ZoneInfo
+
+    from notifications.digest import digest_data
+    from notifications.render import default_text, render
+    from tests.helpers import event
+
+    def reply(rid, actor, at, text):
+        return event("comment", actor, id=rid, at=at, text=text, target={"id": "prompt-msg"},
+                     attributes={"prompt": "monday-question"})
+
+    likes = [event("reaction", f"fan{i}@example.com", at="2026-12-08T12:00:00+01:00", target={"id": target})
+             for i, target in enumerate(["r2", "r2", "r3", "r3"])]
+    response = admin.post("/events", [
+        reply("r1", "ana@example.com", "2026-12-07T09:30:00+01:00", "Window functions, finally"),
+        reply("r2", "bob@example.com", "2026-12-07T10:00:00+01:00", "dbt snapshots keep history"),
+        reply("r3", "cy@example.com", "2026-12-07T11:00:00+01:00", "Same likes, later"),
+        reply("old", "dan@example.com", "2026-11-30T10:00:00+01:00", "last week's"),
+        *likes])
+    assert response.status_code == 202, response.content
+    tz = ZoneInfo("Europe/Berlin")
+    data = digest_data("learning-general", datetime(2026, 12, 14, tzinfo=tz), tz, prompts={"monday-question": PROMPT_TEXT})
+    # the most liked reply wins; of two equally liked ones, the earlier
+    [best] = data["prompt_replies"]
+    assert best["prompt"] == "monday-question" and best["quote"] == "dbt snapshots keep history" and best["reactions"] == 2
+    assert best["author"] == "bob@example.com" and best["prompt_text"] == PROMPT_TEXT
+    text = render(kind, default_text("weekly_digest", kind), data)
+    assert "From this week's prompts" in text and "dbt snapshots keep history" in text and "bob@example.com" in text
+    # works-council mode: the reply without its author
+    quiet = digest_data("learning-general", datetime(2026, 12, 14, tzinfo=tz), tz, ranks_people=False,
+                        prompts={"monday-question": PROMPT_TEXT})
+    assert quiet["prompt_replies"][0]["author"] is None

@@ -20,7 +20,7 @@ from rulesets.api import router as rules_router
 from base.errors import ApiError, Conflict, DomainError, Forbidden, Invalid, NotFound, path_of
 from base.ingest import EventIn
 from .outages import RETRY_AFTER_SECONDS, outage_of
-from .routers import event_batches, events, health, people, recompute
+from .routers import event_batches, events, health, people, prompts, recompute
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +70,7 @@ api.add_router("/event-batches", event_batches.router)
 api.add_router("/people", people.router)
 api.add_router("/healthz", health.router)
 api.add_router("/recompute", recompute.router)
+api.add_router("/prompts", prompts.router)
 api.add_router("", leaderboards_router)
 api.add_router("", badges_router)
 api.add_router("", rules_router)

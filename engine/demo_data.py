@@ -99,6 +99,7 @@ def generate_month(*, seed: int = 7, people: int = 300, end: datetime | None = N
         sim.run_follow_ups(until=moment)
         sim.act(moment)
     sim.run_follow_ups(until=end)
+    _prompt_replies(random.Random(seed + 25), sim, start, end)
     # Facilitators carry their role, so boards that exclude it can be shown working.
     records = [{"id": p["id"], "name": p["name"], "team": p["team"], **({"role": "facilitator"} if p["facilitator"] else {})}
                for p in crowd]
@@ -279,6 +280,34 @@ class _Month:
                 event[key] = value
         self.events.append(event)
         return event
+
+
+PROMPT_REPLIES = ["Last week I finally understood {s}: {t}.", "One thing about {s}: {t}. Thanks to the workshop!",
+                  "I practised {s} on a small project; {t}."]
+
+
+def _prompt_replies(rng: random.Random, sim: _Month, start: datetime, end: datetime) -> None:
+    """Replies in the thread of the example ruleset's Monday question (`prompts: monday-question`), from
+    its own random stream so the rest of the month stays as it is. Their target is the bot's message,
+    which is no event: it has no author, and nothing else points at it."""
+    day = (start + timedelta(days=(7 - start.weekday()) % 7)).replace(hour=9, minute=0, second=0, microsecond=0)
+    replies = []
+    while day < end:
+        prompt = {"id": f"demo:prompt:monday-question:{day.date().isoformat()}"}
+        for person in rng.sample(sim.crowd, rng.randint(4, 9)):
+            when = day + timedelta(minutes=rng.randint(5, 600))
+            if when >= end:
+                continue
+            facts = TOPICS[rng.choice(list(TOPICS))]
+            text = rng.choice(PROMPT_REPLIES).format(s=rng.choice(facts["subjects"]), t=rng.choice(facts["takeaways"]))
+            replies.append({"id": f"demo:prompt-reply:{len(replies):04d}", "type": "comment",
+                            "occurred_at": when.isoformat(timespec="seconds"),
+                            "actor": {"id": person["id"], "name": person["name"], "team": person["team"]},
+                            "channel": "learning-general", "target": prompt, "text": text,
+                            "attributes": {"prompt": "monday-question"}})
+        day += timedelta(days=7)
+    # In time order among the rest (a stable sort keeps the month's own order).
+    sim.events[:] = sorted(sim.events + replies, key=lambda e: datetime.fromisoformat(e["occurred_at"]))
 
 
 def _cumulative(weights) -> list[float]:

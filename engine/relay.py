@@ -1,7 +1,7 @@
 """The relay: the periodic work no request or job triggers, every RELAY_SECONDS.
 
 It queues scoring for events left pending (accepted while Redis was away, a worker died mid-job,
-a scoring job failed), rebuilds boards Redis lost, publishes due digests, re-queues deliveries
+a scoring job failed), rebuilds boards Redis lost, posts topic prompts and sends the day's nudges, publishes due digests, re-queues deliveries
 due again, and rolls insights up from the event log. `manage.py relay` runs it alone;
 `manage.py serve` runs it beside the web server and a worker. One relay is enough; a second
 one only repeats the same idempotent checks.
@@ -25,6 +25,8 @@ from insights.rollup import relay_pass
 from leaderboards.keys import APPLIED_BATCH
 from notifications.periodic import run_due_work
 
+from .integrations.slack_app.nudges import run_due_nudges
+from .integrations.slack_app.prompts import run_due_prompts
 from .outages import release_broken_connections
 
 log = logging.getLogger("plaudit.relay")
@@ -35,6 +37,7 @@ def relay_tick() -> None:
     """One round. A database or Redis outage is logged and the next round tries again; the
     connections are closed after each part, so a restart never leaves this process stuck."""
     release_broken_connections()
+    _post_prompts_and_nudges()  # first: a prompt is due within seconds of its minute
     _nudge_scoring_and_notifications()
     _roll_up_insights()
 
@@ -67,6 +70,17 @@ def _nudge_scoring_and_notifications() -> None:
         log.warning("relay: %s", exc)
     finally:
         connections.close_all()
+
+
+def _post_prompts_and_nudges() -> None:
+    """Topic prompts whose minute came (or whose failed post is due again), and the day's nudges."""
+    for work in (run_due_prompts, run_due_nudges):
+        try:
+            work()
+        except Exception as exc:  # Slack, the database or Redis away: the next round tries again
+            log.warning("relay %s: %s", work.__name__, exc)
+        finally:
+            connections.close_all()
 
 
 def _roll_up_insights() -> None:

@@ -67,9 +67,10 @@ def week_label(first_day: datetime, last_day: datetime) -> str:
     return format_interval(first_day.date(), last_day.date(), "yMMMd", locale=language)
 
 
-def digest_data(channel: str, until: datetime, tz, ranks_people: bool = True) -> dict:
+def digest_data(channel: str, until: datetime, tz, ranks_people: bool = True, prompts: dict[str, str] | None = None) -> dict:
     """`ranks_people` False (works-council mode): no top contributors, and the most engaged posts without
-    their authors, so the digest orders no named person by what they did."""
+    their authors, so the digest orders no named person by what they did. `prompts` maps the ruleset's
+    prompt ids to their text, for the best replies to the week's prompts."""
     start, previous = until - timedelta(days=7), until - timedelta(days=14)
     scoped = Event.objects.filter(channel=channel).exists()
     events = Event.objects.filter(channel=channel) if scoped else Event.objects.all()
@@ -114,7 +115,29 @@ def digest_data(channel: str, until: datetime, tz, ranks_people: bool = True) ->
                        for g in grants[:NEW_BADGES]],
         "top_posts": [{"id": p.source_id, "author": p.actor.display_name if ranks_people else None, "quote": quote(p.text),
                        "reactions": engagement[p.source_id][0], "comments": engagement[p.source_id][1]} for p in ranked],
+        "prompt_replies": prompt_replies(events, start, until, prompts or {}, ranks_people),
     }
+
+
+def prompt_replies(events, start: datetime, until: datetime, prompts: dict[str, str], ranks_people: bool) -> list[dict]:
+    """The best reply of the week to each prompt (`attributes.prompt`): most reactions, then the earliest;
+    at most TOP_POSTS prompts, the most reacted-to first. Replies by people off the public boards are left out."""
+    replies = list(events.filter(type__in=("comment", "reshare"), occurred_at__gte=start, occurred_at__lt=until,
+                                 attributes__has_key="prompt", actor__public=True)
+                   .select_related("actor").order_by("seq")[:5000])
+    if not replies:
+        return []
+    counts = dict(Event.objects.filter(target_id__in=[r.source_id for r in replies], type="reaction")
+                  .values("target_id").annotate(n=Count("seq")).values_list("target_id", "n"))
+    best: dict[str, Event] = {}
+    for reply in sorted(replies, key=lambda r: (-counts.get(r.source_id, 0), r.occurred_at, r.seq)):
+        prompt = reply.attributes.get("prompt")
+        if isinstance(prompt, str) and prompt not in best:
+            best[prompt] = reply
+    chosen = sorted(best.items(), key=lambda item: (-counts.get(item[1].source_id, 0), item[1].occurred_at))[:TOP_POSTS]
+    return [{"prompt": prompt, "prompt_text": quote(prompts.get(prompt, prompt)), "id": r.source_id,
+             "author": r.actor.display_name if ranks_people else None, "quote": quote(r.text),
+             "reactions": counts.get(r.source_id, 0)} for prompt, r in chosen]
 
 
 def week_end(slot: datetime, tz) -> datetime:
@@ -148,7 +171,8 @@ def publish_due(ruleset, now: datetime | None = None) -> list[int]:
         try:
             with transaction.atomic():
                 DigestRun.objects.create(key=key, slot=slot)
-                data = digest_data(note.to, week_end(slot, ruleset.tz), ruleset.tz, ranks_people=ruleset.ranks_people)
+                data = digest_data(note.to, week_end(slot, ruleset.tz), ruleset.tz, ranks_people=ruleset.ranks_people,
+                                   prompts={p.id: p.text for p in ruleset.doc.prompts})
                 dedupe = hashlib.sha256(f"{key}|{slot.isoformat()}".encode()).hexdigest()
                 created += record([Notification(channel_id=note.to, trigger="weekly_digest",
                                                 template=note.template or "weekly_digest", data=data,

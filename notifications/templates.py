@@ -35,6 +35,9 @@ SAMPLES: dict[str, dict] = {
         "new_badges": [{"person": "Ana Ruiz", "badge": "Helper", "tier": "Bronze"}],
         "top_posts": [{"id": "post-77", "author": "Carol Diaz", "quote": "Notes from the pandas workshop: groupby tips",
                        "reactions": 14, "comments": 6}],
+        "prompt_replies": [{"prompt": "monday-question", "prompt_text": "What did you learn last week? Reply in the thread.",
+                            "id": "slack:T01:C42:1764065100.000100", "author": "Bob Lee",
+                            "quote": "dbt snapshots keep the history of a slowly changing table", "reactions": 5}],
     },
 }
 

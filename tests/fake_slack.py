@@ -35,6 +35,7 @@ class FakeSlack:
     failures: dict[str, dict] = field(default_factory=dict)
     team: dict = field(default_factory=lambda: {"id": "T01", "name": "Acme"})
     lock: threading.Lock = field(default_factory=threading.Lock)
+    posted: int = 0  # chat.postMessage answers so far: each message gets a ts of its own, as in Slack
 
     def called(self, method: str) -> list[Call]:
         with self.lock:
@@ -63,7 +64,8 @@ class FakeSlack:
         if call.method == "views.publish":
             return {"ok": True, "view": {"id": "VHOME"}}
         if call.method == "chat.postMessage":
-            return {"ok": True, "channel": call.args.get("channel"), "ts": "1764065000.000900"}
+            self.posted += 1
+            return {"ok": True, "channel": call.args.get("channel"), "ts": f"1764065000.{899 + self.posted:06d}"}
         if call.method == "chat.postEphemeral":
             return {"ok": True, "message_ts": "1764065000.000901"}
         return {"ok": False, "error": "unknown_method"}
@@ -85,7 +87,8 @@ def start() -> tuple[FakeSlack, ThreadingHTTPServer]:
             call = Call(self.path.removeprefix("/api/"), token, basic, args)
             with fake.lock:
                 fake.calls.append(call)
-            body = json.dumps(fake.answer(call)).encode()
+                answer = fake.answer(call)
+            body = json.dumps(answer).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))

@@ -21,6 +21,7 @@ from base.errors import ApiError, read_limited_body
 from . import common
 from .identity import resolve
 from .slack_app import home, signature
+from .slack_app.prompts import prompt_of_thread
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +116,14 @@ def _message(team: str, m: dict) -> list[dict]:
         "actor": person(team, m["user"], m.get("user_profile")), "channel": channel,
         "text": text[:10_000], "hashtags": parse_hashtags(text), "mentions": mentions,
     }
+    prompt = prompt_of_thread(channel, thread_ts) if thread_ts and thread_ts != ts else None
+    if prompt:
+        # The thread's parent is the bot's prompt: the reply names the prompt, and its target has no
+        # author (not the bot, which is no person), so no rule awards the bot and `not_self` holds.
+        body["type"] = "reshare" if subtype == "thread_broadcast" else "comment"
+        body["target"] = {"id": event_id(team, channel, thread_ts)}
+        body["attributes"] = {"prompt": prompt}
+        return [body]
     shared = _shared_message(team, m)
     if shared:
         body["type"] = "reshare"
@@ -165,7 +174,10 @@ def _reaction(team: str, e: dict) -> list[dict]:
         return []
     item = e["item"]
     target = event_id(team, item["channel"], item["ts"])
-    author = common.stored_author(target) or (person(team, e["item_user"]) if e.get("item_user") else None)
+    if prompt_of_thread(item["channel"], item["ts"]):
+        author = None  # a reaction to a prompt the bot posted: the bot is no one to award
+    else:
+        author = common.stored_author(target) or (person(team, e["item_user"]) if e.get("item_user") else None)
     return [{
         "id": rid, "type": "reaction", "occurred_at": common.utc_from_epoch(e.get("event_ts") or item["ts"]),
         "actor": person(team, e["user"]), "channel": item["channel"],

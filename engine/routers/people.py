@@ -15,6 +15,7 @@ from base.schemas import BodyIn
 from engine.people import do_update_person, person_summary
 
 from ..integrations.identity import do_put_person
+from ..integrations.slack_app.nudges import do_set_nudges, nudges_enabled
 from ..merge import do_merge_people
 from ..privacy import do_erase_person, do_export_person, is_erased
 from .awards_out import AwardOut, award_rows, awards_out
@@ -65,6 +66,7 @@ class PersonOut(Schema):
     next_level: NextLevelOut | None
     badges: list[PersonBadgeOut]
     ranks: list[RankOut]
+    nudges: bool = Field(False, description="true: the person opted in to nudges (Slack direct messages asking them to take part)")
 
 
 def _person(person_id: str) -> Person:
@@ -84,7 +86,8 @@ def _shown_person(person_id: str) -> Person:
 
 
 def _person_out(person_id: str) -> dict:
-    return person_summary(_person(person_id))
+    person = _person(person_id)
+    return {**person_summary(person), "nudges": nudges_enabled(person)}
 
 
 @router.get("/{person_id}", auth=auth.reader, response=PersonOut)
@@ -98,6 +101,7 @@ class PersonPatch(BodyIn):
     name: str | None = Field(None, max_length=200)
     team: str | None = Field(None, max_length=100)
     role: str | None = Field(None, max_length=100, description="e.g. facilitator; boards can exclude roles; \"\" clears it")
+    nudges: StrictBool | None = Field(None, description="true: opt the person in to nudges; false: stop them (the default)")
 
 
 @router.patch("/{person_id}", auth=auth.admin, response=PersonOut)
@@ -107,6 +111,8 @@ def patch_person(request, person_id: str, patch: PersonPatch):
         do_update_profile(person, name=patch.name, team=patch.team)
     if patch.public is not None or patch.role is not None:
         do_update_person(person, public=patch.public, role=patch.role)
+    if patch.nudges is not None:
+        do_set_nudges(person, patch.nudges)
     return _person_out(person_id)
 
 

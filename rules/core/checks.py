@@ -39,6 +39,7 @@ def check_document(data: Any, problem: Problem) -> None:
     for loc, condition in _conditions(data):
         _check_condition(condition, loc, tz, problem)
     _check_windows(data, tz, problem)
+    _check_prompts(data, problem)
 
 
 def ruleset_timezone(data: dict, problem: Problem | None = None) -> ZoneInfo:
@@ -355,3 +356,23 @@ def _check_condition(condition: dict, loc: tuple, tz: ZoneInfo, problem: Problem
             return  # not a date or time: the schema says so
         if end <= start:
             problem((*loc, "between", "until"), "`until` must be after `from`; this window is empty, so the condition never holds")
+
+
+def _check_prompts(data: dict, problem: Problem) -> None:
+    """Prompts: ids used once, a five-field cron, a reward rule that exists."""
+    rule_ids, seen = _ids(data, "rules") | _ids(data, "streaks"), {}
+    for i, prompt in _items(data, "prompts"):
+        prompt_id = prompt.get("id")
+        if isinstance(prompt_id, str):
+            if prompt_id in seen:
+                problem(("prompts", i, "id"), f"the id {prompt_id!r} is already used by prompts[{seen[prompt_id]}]")
+            seen.setdefault(prompt_id, i)
+        schedule = prompt.get("schedule")
+        if isinstance(schedule, str) and schedule and not _valid_cron(schedule):
+            problem(("prompts", i, "schedule"), f"{schedule!r} is not a cron schedule; use five fields: "
+                    "minute hour day-of-month month day-of-week, e.g. \"0 9 * * MON\"")
+        reward = prompt.get("reward")
+        rule = reward.get("rule") if isinstance(reward, dict) else None
+        if isinstance(rule, str) and rule not in rule_ids:
+            problem(("prompts", i, "reward", "rule"), f"no rule has the id {rule!r}; name a rule of `rules:` that "
+                    f"matches the replies, e.g. expr: event.attributes.prompt == \"{prompt_id}\"")

@@ -305,6 +305,37 @@ class Privacy(Strict):
                                "smaller groups are left out.")
 
 
+class PromptReward(Strict):
+    """The rule that rewards replies in the prompt's thread (its `when` matches `event.attributes.prompt`)."""
+
+    rule: Id = Field(description="The id of a rule in `rules:`.")
+
+
+class Prompt(Strict):
+    """A topic prompt: posted to a Slack channel by the app's bot on a schedule; replies in its thread carry
+    `attributes.prompt` (this id), so rules can reward them."""
+
+    id: Id = Field(description="Unique among prompts; replies carry it as `attributes.prompt`.")
+    schedule: Annotated[str, Field(min_length=1, max_length=200)] = Field(
+        description="Cron with five fields (names allowed), in the ruleset's timezone, e.g. \"0 9 * * MON\".")
+    to: Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[^\s<>]+$")] = Field(
+        description="The Slack channel id (C0123ABCD) the installed bot posts to.")
+    text: Annotated[str, Field(min_length=1, max_length=3000)] = Field(description="The message, in Slack's mrkdwn.")
+    reward: PromptReward | None = Field(default=None, description="The rule that rewards replies (documentation and checks).")
+
+
+class Nudges(Strict):
+    """Direct messages in Slack that ask people to take part; only to people who opted in, at most one a week."""
+
+    unanswered_question: StrictBool = Field(
+        default=True, description="Nudge a person mentioned in a question that has had no answer or comment for a day.")
+    quiet_weeks: Annotated[StrictInt, Field(ge=1, le=52)] | None = Field(
+        default=None, description="Nudge people active in a programme who have not posted in it for this many whole weeks; "
+                                  "off when left out.")
+    allow_in_works_council: StrictBool = Field(
+        default=False, description="true: `quiet_weeks` nudges are sent even with `privacy: {individual_ranking: false}`.")
+
+
 class RulesetDoc(Strict):
     ruleset: Id = Field(description="The ruleset's name.")
     description: str | None = None
@@ -324,6 +355,8 @@ class RulesetDoc(Strict):
     kudos: Kudos | None = Field(default=None, description="Peer recognition (kudos): allowance, values; no kudos can be given without it.")
     privacy: Privacy = Field(default_factory=Privacy, description="Works-council mode: individual rankings on or off, "
                                                                    "the smallest group shown.")
+    prompts: list[Prompt] = Field(default=[], description="Topic prompts the Slack app posts on a schedule.")
+    nudges: Nudges | None = Field(default=None, description="Direct messages asking opted-in people to take part; none when left out.")
     tests: list[RuleTest] = []  # test cases, run by ruletests.run_tests
 
     @model_validator(mode="after")

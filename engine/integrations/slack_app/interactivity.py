@@ -18,13 +18,14 @@ from django.views.decorators.http import require_POST
 from slack_sdk.errors import SlackClientError
 
 from base.errors import ApiError
+from base.models import PersonAlias
 from base.redis import get_redis
 from rules.core.eventschema import MAX_PERSON_ID_LENGTH
 
 from .. import common
-from . import blocks, giving
+from . import blocks, giving, nudges
 from .commands import form, readable, verified
-from .people import person_for, speaking_to
+from .people import external_id, person_for, speaking_to
 from .workspaces import bot_client
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,8 @@ def _interaction(payload: dict, team: str, user: str):
                 congratulate(team, user, str(action.get("value") or ""), payload)
             elif isinstance(action, dict) and action.get("action_id") == "give_kudos":  # the Home tab's button
                 open_modal(team, user, payload)
+            elif isinstance(action, dict) and action.get("action_id") == nudges.STOP_ACTION:  # a nudge's button
+                stop_nudges(team, user, payload)
         return HttpResponse(status=200)
     if kind == "message_action" and payload.get("callback_id") == "give_kudos":
         open_modal(team, user, payload)
@@ -112,6 +115,18 @@ def tell(slack, channel: str, user: str, text: str) -> None:
         slack.chat_postEphemeral(channel=channel, user=user, text=text)
     except SlackClientError as exc:
         log.info("chat.postEphemeral to %s failed: %s", user, type(exc).__name__)
+
+
+# --- the stop button of a nudge ------------------------------------------------------------------
+
+
+def stop_nudges(team: str, user: str, payload: dict) -> None:
+    """One click turns the person's nudges off; a Slack user we know nothing of had none to stop."""
+    alias = PersonAlias.objects.filter(source="slack", external_id=external_id(team, user)).select_related("person").first()
+    if alias is not None:
+        nudges.do_set_nudges(alias.person, False)
+    channel = str((payload.get("channel") or {}).get("id") or (payload.get("container") or {}).get("channel_id") or "")
+    tell(bot_client(team), channel, user, "You will get no more nudges from Plaudit. An admin can switch them on again.")
 
 
 # --- the give_kudos shortcut ---------------------------------------------------------------------

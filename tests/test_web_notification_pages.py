@@ -178,13 +178,26 @@ def test_a_blank_secret_keeps_the_current_one_and_rotating_keeps_the_old_as_seco
     assert again.status_code == 422 and "exists already" in error_beside(again, "id")
 
 
-def test_deleting_a_channel_takes_a_post_and_says_so(world):
-    Channel.objects.create(id="team/updates", kind="slack", url="http://127.0.0.1:9/x")
-    boss = signed_in("boss")
-    assert boss.get("/admin-area/channels/team/updates/delete").status_code == 405
-    response = boss.post("/admin-area/channels/team/updates/delete", follow=True)
+def test_deleting_a_channel_asks_first_saying_what_is_lost_and_takes_a_csrf_checked_post(world):
+    Channel.objects.create(id="team/updates", kind="webhook", url="http://127.0.0.1:9/x", secrets=[SECRET, OLD_SECRET])
+    boss = signed_in("boss", csrf=True)
+    listing = boss.get("/admin-area/channels").content.decode()
+    # the list holds no form that deletes on one click: its Delete is a link to the question
+    assert 'action="/admin-area/channels/team/updates/delete"' not in listing
+    assert 'href="/admin-area/channels/team/updates/delete"' in listing
+    question = boss.get("/admin-area/channels/team/updates/delete")
+    page = text(question)
+    assert question.status_code == 200 and Channel.objects.exists()
+    assert "Delete channel team/updates?" in page and "never shown again" in page and "2 signing secrets are lost" in page
+    form = re.search(r'<form method="post" action="/admin-area/channels/team/updates/delete".*?</form>', page)
+    assert form and 'name="csrfmiddlewaretoken"' in form[0] and 'href="/admin-area/channels"' in form[0]  # and a way back
+    # a POST without the page's token (another site's form) is refused and deletes nothing
+    assert boss.post("/admin-area/channels/team/updates/delete").status_code == 403 and Channel.objects.exists()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+    response = boss.post("/admin-area/channels/team/updates/delete", {"csrfmiddlewaretoken": token}, follow=True)
     assert "Channel team/updates is deleted" in text(response) and not Channel.objects.exists()
-    assert boss.post("/admin-area/channels/team/updates/delete").status_code == 404
+    assert boss.get("/admin-area/channels/team/updates/delete").status_code == 404
+    assert boss.post("/admin-area/channels/team/updates/delete", {"csrfmiddlewaretoken": token}).status_code == 404
 
 
 # --- templates -------------------------------------------------------------------------------------

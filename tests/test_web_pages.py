@@ -229,7 +229,29 @@ def test_an_api_key_is_shown_once_works_and_stops_working_when_revoked(world):
     assert api.get("/api/v1/badges", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
     key = ApiKey.objects.get(name="Slack bridge")
     assert boss.post(f"/admin-area/keys/{key.id}/revoke").status_code == 302
+    assert boss.get(f"/admin-area/keys/{key.id}/revoke")["Location"] == "/admin-area/keys"  # nothing left to ask
     assert api.get("/api/v1/badges", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 401
+
+
+def test_revoking_a_key_asks_first_saying_what_stops_and_takes_a_csrf_checked_post(world):
+    from base.api_keys import do_create_api_key
+
+    key, raw = do_create_api_key(name="LMS bridge", role="integration")
+    boss = signed_in("boss", csrf=True)
+    listing = boss.get("/admin-area/keys").content.decode()
+    assert f'action="/admin-area/keys/{key.id}/revoke"' not in listing  # no one-click revoke in the list
+    assert f'href="/admin-area/keys/{key.id}/revoke"' in listing
+    question = boss.get(f"/admin-area/keys/{key.id}/revoke")
+    page = text(question)
+    assert question.status_code == 200 and "Revoke the key “LMS bridge”?" in page
+    assert "refused" in page and "never shown again" in page and key.prefix in page
+    ApiKey.objects.get(pk=key.pk, revoked_at=None)
+    assert boss.post(f"/admin-area/keys/{key.id}/revoke").status_code == 403  # without the page's CSRF token
+    ApiKey.objects.get(pk=key.pk, revoked_at=None)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+    done = boss.post(f"/admin-area/keys/{key.id}/revoke", {"csrfmiddlewaretoken": token}, follow=True)
+    assert "Revoked “LMS bridge”" in text(done) and ApiKey.objects.get(pk=key.pk).revoked_at is not None
+    assert Client().get("/api/v1/badges", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 401
 
 
 def test_a_key_without_a_name_is_refused_next_to_the_field_with_the_role_kept(world):

@@ -1,4 +1,4 @@
-"""Channels: where notifications go. The list, a form to add or change one, deleting.
+"""Channels: where notifications go. The list, a form to add or change one, deleting (after a confirmation page).
 
 The checks are the API's (notifications/channels.py). Secrets are write-only here: the form has
 fields to set or replace them, and a page says only how many are set; a URL shows scheme and host."""
@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.utils.translation import gettext
 from django.shortcuts import redirect
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from notifications.channels import ChannelInvalid, check_channel, do_delete_channel, do_save_channel, shown_url
 from notifications.models import Channel
@@ -122,9 +122,15 @@ def channel(request, channel_id: str):
     return redirect("web:channels")
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @admin_only
 def delete_channel(request, channel_id: str):
+    """GET asks first (a page saying what is lost, with the button that POSTs); the POST deletes."""
+    if request.method == "GET":
+        existing = Channel.objects.filter(id=channel_id).first()
+        if existing is None:
+            return not_found(request, gettext('There is no channel %(channel_id)s.') % {"channel_id": channel_id})
+        return page(request, "web/confirm_delete_channel.html", {"channel": existing, "where": shown_url(existing.url)})
     if not do_delete_channel(channel_id):
         return not_found(request, gettext('There is no channel %(channel_id)s.') % {"channel_id": channel_id})
     messages.success(request, gettext('Channel %(channel_id)s is deleted. Notifications to it now end as dead until it is set up again.') % {"channel_id": channel_id})

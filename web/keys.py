@@ -1,11 +1,11 @@
-"""API keys: the list, issuing one (its secret is shown once, never stored), revoking."""
+"""API keys: the list, issuing one (its secret is shown once, never stored), revoking (after a confirmation page)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.utils.translation import gettext
 from django.shortcuts import redirect
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from base.api_keys import do_create_api_key, do_revoke_api_key
 from base.models import ApiKey
@@ -36,12 +36,17 @@ def keys(request):
     return response
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @admin_only
 def revoke(request, key_id: int):
+    """GET asks first (a page saying what stops working, with the button that POSTs); the POST revokes."""
     key = ApiKey.objects.filter(pk=key_id).first()
     if key is None:
         return not_found(request, gettext('There is no API key %(key_id)s.') % {"key_id": key_id})
+    if request.method == "GET":
+        if key.revoked_at is not None:
+            return redirect("web:keys")
+        return page(request, "web/confirm_revoke_key.html", {"key": key})
     if key.revoked_at is None:
         do_revoke_api_key(key_id=key.pk)
         messages.success(request, gettext('Revoked “%(name)s” (%(prefix)s…). Calls with it are refused from now on.') % {"name": key.name, "prefix": key.prefix})

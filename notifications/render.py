@@ -11,6 +11,10 @@
   cannot skip: Slack's &, <, > (so a display name like `<!channel>` cannot ping anyone), HTML
   for email, markdown links and bold for Teams, whose text goes into a card built as data (kinds/teams.py),
   never into JSON text.
+- Emphasis in each kind's own markup: `{{ x|strong }}` and `{{ x|quote }}` give Slack `*x*` and `> x`,
+  Teams `**x**` (its cards have no quotes: the text alone), email HTML `<strong>` and `<blockquote>`,
+  and the plain-text email part the text alone. The filters escape their value first; their result
+  is the only text `finalize` leaves as it is.
 """
 
 from __future__ import annotations
@@ -50,11 +54,40 @@ def teams_escape(text: str) -> str:
 ESCAPES = {"slack": slack_escape, "email": html.escape, "teams": teams_escape, "text": None}
 
 
+class Marked(str):
+    """Text in the kind's markup made by `strong` or `quote` from an escaped value: shown as it is."""
+
+
+_MARKUP = {  # kind: (strong, quote), each taking the escaped text
+    "slack": ("*{}*", "> {}"),
+    "teams": ("**{}**", "{}"),
+    "email": ("<strong>{}</strong>", "<blockquote>{}</blockquote>"),
+    "text": ("{}", "{}"),
+}
+
+
+def _marking(kind: str, which: int):
+    # Inside <strong> and <blockquote> the text is element content, never an attribute: quotes stay as typed.
+    escape = (lambda text: html.escape(text, quote=False)) if kind == "email" else ESCAPES[kind]
+    pattern = _MARKUP[kind][which]
+
+    def mark(value) -> Marked:
+        text = "" if value is None else value if isinstance(value, str) else str(value)
+        if not isinstance(text, Marked):
+            text = escape(text) if escape else text
+        if not text.strip():
+            return Marked(text)  # `**` around nothing would be markup shown as stars
+        return Marked(pattern.format(text))
+    return mark
+
+
 @lru_cache(maxsize=None)
 def environment(kind: str) -> BoundedSandbox:
     env = BoundedSandbox(undefined=StrictUndefined, autoescape=False, finalize=_finalizer(ESCAPES[kind]),
                          trim_blocks=False, keep_trailing_newline=False)
     env.filters = {name: bounded_filter(name, f) for name, f in env.filters.items()}
+    env.filters.update({"strong": bounded_filter("strong", _marking(kind, 0)),
+                        "quote": bounded_filter("quote", _marking(kind, 1))})
     env.globals = {"range": bounded_range, "dict": env.globals["dict"]}
     return env
 
@@ -67,13 +100,15 @@ def _finalizer(escape):
             raise RenderError(f"the output is longer than {MAX_OUTPUT_CHARS:,} characters")
         text = value if isinstance(value, str) else str(value)
         spend(len(text))
+        if isinstance(value, Marked):
+            return str(value)
         return escape(text) if escape else text
     return finalize
 
 
 def default_text(name: str, kind: str = "slack", language: str | None = None) -> str:
-    """The shipped template: Slack's mrkdwn by default; Teams' markdown and email's plain text have
-    their own (defaults/<kind>/), so no kind shows another's markup. Other languages than English
+    """The shipped template: Slack's mrkdwn by default; Teams and email have their own
+    (defaults/<kind>/, emphasis through `|strong` and `|quote`), so no kind shows another's markup. Other languages than English
     have theirs in defaults/<language>/ (the same layout); English is the fallback."""
     roots = ([DEFAULTS_DIR / language] if language and language != "en" and language.isalpha() else []) + [DEFAULTS_DIR]
     for root in roots:

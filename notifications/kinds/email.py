@@ -1,4 +1,5 @@
-"""Email through Django's email backend: the template rendered as plain text and, HTML-escaped, as HTML.
+"""Email through Django's email backend: the template rendered as plain text and, HTML-escaped, as HTML
+(where `|strong` and `|quote` make <strong> and <blockquote>).
 
 One message per recipient, each addressed to that recipient alone, so no one sees who else gets
 the channel's mail; all of them go over one connection. Every message says it was sent by a
@@ -18,8 +19,22 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 
 
 def html_body(escaped: str) -> str:
-    paragraphs = [p.replace("\n", "<br>\n") for p in escaped.split("\n\n") if p.strip()]
-    return "<!doctype html>\n<html><body>\n" + "\n".join(f"<p>{p}</p>" for p in paragraphs) + "\n</body></html>\n"
+    """Blank lines part paragraphs, a newline is a <br>; a line that is a whole <blockquote> stands
+    between paragraphs, as HTML has no quote inside a <p>."""
+    blocks: list[str] = []
+    for paragraph in escaped.split("\n\n"):
+        lines: list[str] = []
+        for line in paragraph.split("\n"):
+            if line.startswith("<blockquote>") and line.endswith("</blockquote>"):
+                if lines:
+                    blocks.append("<p>" + "<br>\n".join(lines) + "</p>")
+                    lines = []
+                blocks.append(line)
+            elif line.strip():
+                lines.append(line)
+        if lines:
+            blocks.append("<p>" + "<br>\n".join(lines) + "</p>")
+    return "<!doctype html>\n<html><body>\n" + "\n".join(blocks) + "\n</body></html>\n"
 
 
 def site_host() -> str:

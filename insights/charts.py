@@ -1,21 +1,46 @@
-"""SVG charts for the report, drawn server-side by pygal: inline in the page, printable, no script, no CDN."""
+"""SVG charts for the report, drawn server-side by pygal: inline in the page, printable, no script, no CDN.
+
+One palette for the report and the dashboard (web/insight_charts.py): each series has its colour by
+what it counts (posts are always the same blue), whatever order or chart it is drawn in."""
 
 from __future__ import annotations
 
 import pygal
 from pygal.style import Style
 
-STYLE = Style(
+PALETTE = ("#1f6f8b", "#e07a1f", "#5b9a3c", "#9b4d96", "#c23b3b", "#777777")
+COLOURS = {  # series -> colour, the same in every chart of the report and the dashboard
+    "posts": PALETTE[0], "comments": PALETTE[1], "reactions": PALETTE[2], "reshares": PALETTE[3],
+    "shoutouts": PALETTE[4], "answers": PALETTE[5],
+    "active_people": PALETTE[0], "contributors": PALETTE[1], "new_contributors": PALETTE[2],
+    "kudos": PALETTE[3], "givers": PALETTE[0], "receivers": PALETTE[1],
+}
+# The order the activity series are drawn in, bottom to top, on both pages.
+ACTIVITY = (("Posts", "posts"), ("Comments", "comments"), ("Answers", "answers"), ("Likes", "reactions"),
+            ("Reshares", "reshares"), ("Shoutouts", "shoutouts"))
+STYLE_OPTIONS = dict(
     background="white", plot_background="white", foreground="#333", foreground_strong="#111",
     foreground_subtle="#ddd", opacity="0.9", opacity_hover="1", transition="0s",
-    colors=("#1f6f8b", "#e07a1f", "#5b9a3c", "#9b4d96", "#c23b3b", "#777777"),
     font_family="system-ui, -apple-system, 'Segoe UI', sans-serif", label_font_size=12, major_label_font_size=12,
     legend_font_size=12, title_font_size=15, value_font_size=11,
 )
+STYLE = Style(colors=PALETTE, **STYLE_OPTIONS)
+
+
+def style_for(series) -> Style:
+    """The style for series drawn in this order (figure names; others take the palette in turn)."""
+    return Style(colors=tuple(COLOURS.get(name, PALETTE[i % len(PALETTE)]) for i, name in enumerate(series)),
+                 **STYLE_OPTIONS)
+
+
 # Without js=() pygal links its tooltip script from a CDN; the page must work offline and on paper.
 COMMON = dict(style=STYLE, js=(), disable_xml_declaration=True, width=760, height=330, margin=12,
               legend_at_bottom=True, legend_at_bottom_columns=3, truncate_legend=-1, show_y_guides=True,
               explicit_size=True)
+
+
+def options(series, **extra) -> dict:
+    return {**COMMON, "style": style_for(series), **extra}
 
 
 def _svg(chart) -> str:
@@ -24,17 +49,17 @@ def _svg(chart) -> str:
 
 def weekly_activity(weeks: list[dict]) -> str:
     """Stacked bars per week: new posts, comments, likes, reshares, shoutouts, answers."""
-    chart = pygal.StackedBar(title="What people did, per week", **COMMON)
+    chart = pygal.StackedBar(title="What people did, per week", **options([name for _, name in ACTIVITY]))
     chart.x_labels = [w["period"] for w in weeks]
-    for label, name in (("Posts", "posts"), ("Comments", "comments"), ("Likes", "reactions"),
-                        ("Reshares", "reshares"), ("Shoutouts", "shoutouts"), ("Answers", "answers")):
+    for label, name in ACTIVITY:
         chart.add(label, [w["figures"][name]["value"] for w in weeks])
     return _svg(chart)
 
 
 def weekly_people(weeks: list[dict]) -> str:
     """Lines per week: active people, contributors, new contributors: is it more than the facilitator?"""
-    chart = pygal.Line(title="Who took part, per week", dots_size=4, include_x_axis=True, margin_right=40, **COMMON)
+    chart = pygal.Line(title="Who took part, per week", dots_size=4, include_x_axis=True, margin_right=40,
+                       **options(["active_people", "contributors", "new_contributors"]))
     chart.x_labels = [w["period"] for w in weeks]
     for label, name in (("Active people", "active_people"), ("Contributors", "contributors"),
                         ("New contributors", "new_contributors")):
@@ -45,8 +70,8 @@ def weekly_people(weeks: list[dict]) -> str:
 def breakdown(rows: list[dict], by: str, limit: int = 12) -> str:
     """Horizontal bars per channel, programme or team: contributors and active people."""
     shown = rows[:limit]
-    options = {**COMMON, "height": max(260, 120 + 34 * len(shown))}
-    chart = pygal.HorizontalBar(title=f"Contributors and active people per {by}", **options)
+    chart = pygal.HorizontalBar(title=f"Contributors and active people per {by}",
+                                **options(["contributors", "active_people"], height=max(260, 120 + 34 * len(shown))))
     chart.x_labels = [r["group"] or f"(no {by})" for r in reversed(shown)]
     chart.add("Contributors", [r["figures"]["contributors"]["value"] for r in reversed(shown)])
     chart.add("Active people", [r["figures"]["active_people"]["value"] for r in reversed(shown)])

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
+from babel.lists import format_list
+from babel.units import format_unit
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
@@ -45,11 +47,39 @@ def _signed(change, percent: bool = False) -> str:
     return ("▲ +" if change > 0 else "▼ −") + text
 
 
-_env.filters.update(pct=_pct, num=_num, signed=_signed)
+def duration(hours: float | None, locale: str = "en") -> str:
+    """A wait as people say it: 0.4 -> "24 minutes", 30.99 -> "31 hours", 55.2 -> "2 days, 7 hours";
+    in the locale's words (Babel's units and lists)."""
+    if hours is None:
+        return "–"
+    minutes = round(hours * 60)
+    if minutes < 60:
+        return format_unit(max(minutes, 1), "duration-minute", length="long", locale=locale)
+    whole = round(hours)
+    if whole < 48:
+        return format_unit(whole, "duration-hour", length="long", locale=locale)
+    days, rest = divmod(whole, 24)
+    parts = [format_unit(days, "duration-day", length="long", locale=locale)]
+    if rest:
+        parts.append(format_unit(rest, "duration-hour", length="long", locale=locale))
+    return format_list(parts, style="unit", locale=locale)
 
 
-def _error(status: int, code: str, message: str) -> JsonResponse:
-    return JsonResponse({"error": code, "message": message}, status=status)
+_env.filters.update(pct=_pct, num=_num, signed=_signed, duration=duration)
+
+
+TITLES = {401: "Sign in to see the report", 403: "Not for this key", 422: "The report cannot be made from this address"}
+
+
+def _error(status: int, code: str, message: str, request=None, body: dict | None = None) -> HttpResponse:
+    """JSON for API clients; a page for a browser, which says it prefers HTML (its Accept header)."""
+    body = body or {"error": code, "message": message}
+    if request is not None and request.get_preferred_type(["application/json", "text/html"]) == "text/html":
+        page = _env.get_template("report_error.html").render(
+            title=TITLES.get(status, "The report cannot be shown"), message=body["message"], code=body["error"],
+            status=status, back=request.get_full_path())
+        return HttpResponse(page, status=status, content_type="text/html; charset=utf-8")
+    return JsonResponse(body, status=status)
 
 
 def _allowed(request) -> JsonResponse | None:
@@ -60,14 +90,14 @@ def _allowed(request) -> JsonResponse | None:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         response = _error(401, "unauthorized", "sign in as a staff user, or send a reader or admin key as "
-                                               "`Authorization: Bearer KEY`")
+                                               "`Authorization: Bearer KEY`", request)
         response["WWW-Authenticate"] = "Bearer"
         return response
     key = ApiKey.objects.filter(digest=ApiKey.hash(token.strip()), revoked_at__isnull=True).first()
     if key is None:
-        return _error(401, "unauthorized", "this API key is unknown or revoked")
+        return _error(401, "unauthorized", "this API key is unknown or revoked", request)
     if key.role not in READERS:
-        return _error(403, "forbidden", f"a {key.role} key cannot read reports; it needs a reader or admin key")
+        return _error(403, "forbidden", f"a {key.role} key cannot read reports; it needs a reader or admin key", request)
     return None
 
 
@@ -90,7 +120,7 @@ def report_page(request):
         data = reports.report(request.GET.get("level", "portfolio"), _date(request, "from"), _date(request, "until"),
                               channel=request.GET.get("channel") or None, program=request.GET.get("program") or None)
     except ApiError as exc:
-        return JsonResponse(exc.body(), status=exc.status)
+        return _error(exc.status, exc.code, exc.message, request, exc.body())
     return HttpResponse(render_report(data), content_type="text/html; charset=utf-8")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 
@@ -216,6 +217,7 @@ def test_report_json_for_a_programme(seeded, reader):
 
 def _page(client, key=None, **params):
     headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"} if key else {}
+    headers.update({k: params.pop(k) for k in list(params) if k.startswith("HTTP_")})
     return client.get("/insights/report", params, **headers)
 
 
@@ -311,3 +313,63 @@ def test_replies_that_arrive_before_their_post_count_and_a_deleted_post_is_not_l
     body = reader.get("/insights/engagement", **WEEKS).json()
     assert "p1" not in [p["id"] for p in body["top_posts"]]
     assert values(body["rows"][0])["posts"] == 3
+
+
+def _legend_colours(svg: str) -> dict[str, str]:
+    """Series label -> the colour pygal draws it in (its legend's colour class)."""
+    classes = dict(re.findall(r"\.(color-\d+),[^{]*\{stroke:(#[0-9a-f]{6})", svg))
+    return {label: classes[cls] for cls, label in
+            re.findall(r'class="(color-\d+) reactive" /><text[^>]*>([^<]+)</text>', svg)}
+
+
+def test_the_dashboard_and_the_report_draw_each_series_in_the_same_colour(seeded, reader, django_user_model):
+    from django.test import Client
+
+    # when the report page and the dashboard show the same weeks
+    report = _page(reader.client, reader.key, level="portfolio", **{"from": "2026-11-16", "until": "2026-12-07"})
+    admin = django_user_model.objects.create_user("boss-colours", password="pw", is_staff=True)
+    browser = Client()
+    browser.force_login(admin)
+    dashboard = browser.get("/admin-area/insights", {"group": "all", "interval": "week", "from": "2026-11-16",
+                                                     "until": "2026-12-07"})
+    assert dashboard.status_code == 200
+    reported = [_legend_colours(svg) for svg in re.findall(r"<svg.*?</svg>", report.content.decode(), re.S)]
+    shown = [_legend_colours(svg) for svg in re.findall(r"<svg.*?</svg>", dashboard.content.decode(), re.S)]
+    # then every series both draw has one colour
+    both = 0
+    for series in ("Posts", "Comments", "Likes", "Reshares", "Shoutouts", "Answers", "Active people", "Contributors",
+                   "New contributors"):
+        colours = {c[series] for c in reported + shown if series in c}
+        assert len(colours) == 1, (series, colours)
+        both += 1
+    assert both == 9 and reported[0]["Posts"] == "#1f6f8b"
+
+
+def test_a_bad_report_address_is_a_page_for_a_browser_and_json_for_an_api_client(seeded, reader):
+    browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    page = _page(reader.client, reader.key, HTTP_ACCEPT=browser, **{"from": "someday"})
+    assert page.status_code == 422 and page["Content-Type"].startswith("text/html")
+    html = page.content.decode()
+    assert "<h1>The report cannot be made from this address</h1>" in html and "2026-11-01" in html
+    assert "invalid_date" in html and '<html lang="en">' in html
+    api = _page(reader.client, reader.key, HTTP_ACCEPT="application/json", **{"from": "someday"})
+    assert api.status_code == 422 and api.json()["error"] == "invalid_date"
+    assert _page(reader.client, reader.key, **{"from": "someday"}).json()["error"] == "invalid_date"  # no Accept: JSON
+    signed_out = _page(reader.client, HTTP_ACCEPT=browser)
+    assert signed_out.status_code == 401 and 'href="/login?next=' in signed_out.content.decode()
+
+
+@pytest.mark.parametrize("hours, english, german", [
+    (30.99, "31 hours", "31 Stunden"), (0.4, "24 minutes", "24 Minuten"), (1.0, "1 hour", "1 Stunde"),
+    (55.2, "2 days, 7 hours", "2 Tage, 7 Stunden"), (48.1, "2 days", "2 Tage"), (0.001, "1 minute", "1 Minute")])
+def test_a_median_wait_reads_as_people_say_it(hours, english, german):
+    from insights.pages import duration
+
+    assert duration(hours) == english and duration(hours, "de") == german
+
+
+def test_the_report_says_the_median_wait_in_whole_hours(seeded, reader):
+    html = _page(reader.client, reader.key, level="program", program="data-academy",
+                 **{"from": "2026-11-16", "until": "2026-12-07"}).content.decode()
+    found = re.search(r"the first one after ([^(]+) \(median\)", html)
+    assert found and re.fullmatch(r"\d+ (minutes?|hours?)|\d+ days?(, \d+ hours?)?", found[1].strip()), found

@@ -9,7 +9,7 @@ import re
 
 import pygal
 
-from insights.charts import COMMON
+from insights.charts import ACTIVITY as ACTIVITY_SERIES, COMMON, options
 
 # Interval and group names as a reader says them.
 WORDS = {"day": gettext_noop("day"), "week": gettext_noop("week"), "month": gettext_noop("month"),
@@ -20,9 +20,11 @@ def _word(value: str) -> str:
     return gettext(WORDS[value]) if value in WORDS else value
 
 
-ACTIVITY = ((gettext_noop("Posts"), "posts"), (gettext_noop("Comments"), "comments"), (gettext_noop("Answers"), "answers"),
-            (gettext_noop("Likes"), "reactions"),
-            (gettext_noop("Reshares"), "reshares"), (gettext_noop("Shoutouts"), "shoutouts"))
+# The report's series in the report's order, so each has the same colour on both pages; the labels
+# are translated when drawn (the catalog has them from these marks).
+ACTIVITY = ACTIVITY_SERIES
+_LABELS = (gettext_noop("Posts"), gettext_noop("Comments"), gettext_noop("Answers"), gettext_noop("Likes"),
+           gettext_noop("Reshares"), gettext_noop("Shoutouts"))
 MAX_LINES = 6  # groups drawn as lines; the table and the CSV have every group
 
 
@@ -39,7 +41,8 @@ def _periods(rows: list[dict]) -> list[str]:
 def activity(rows: list[dict], interval: str) -> str:
     """Stacked bars per period: what people did, summed over the groups (counts add up across groups)."""
     periods = _periods(rows)
-    chart = pygal.StackedBar(title=gettext('What people did, per %(interval)s') % {"interval": _word(interval)}, **COMMON)
+    chart = pygal.StackedBar(title=gettext('What people did, per %(interval)s') % {"interval": _word(interval)},
+                             **options([name for _, name in ACTIVITY]))
     chart.x_labels = periods
     for label, name in ACTIVITY:
         totals = dict.fromkeys(periods, 0)
@@ -54,7 +57,8 @@ def people(rows: list[dict], group: str, interval: str) -> str:
     the active people of the busiest groups (people are not summed: one person acts in several groups)."""
     periods = _periods(rows)
     chart = pygal.Line(title=gettext('Who took part, per %(interval)s') % {"interval": _word(interval)} if group == "all" else gettext('Active people per %(group)s, per %(interval)s') % {"group": _word(group), "interval": _word(interval)},
-                       dots_size=4, include_x_axis=True, margin_right=40, **COMMON)
+                       dots_size=4, include_x_axis=True, margin_right=40,
+                       **(options(["active_people", "contributors", "new_contributors"]) if group == "all" else COMMON))
     chart.x_labels = periods
     if group == "all":
         by_period = {r["period"]: r for r in rows}
@@ -75,7 +79,7 @@ def people(rows: list[dict], group: str, interval: str) -> str:
 def kudos(periods: list[dict], interval: str) -> str:
     """Lines per period: kudos given, and the distinct people who gave and received them."""
     chart = pygal.Line(title=gettext('Kudos givers and receivers, per %(interval)s') % {"interval": _word(interval)}, dots_size=4, include_x_axis=True,
-                       margin_right=40, **COMMON)
+                       margin_right=40, **options(["kudos", "givers", "receivers"]))
     chart.x_labels = [p["period"] for p in periods]
     for label, name in ((gettext("Kudos"), "kudos"), (gettext("Givers"), "givers"), (gettext("Receivers"), "receivers")):
         chart.add(label, [p[name] for p in periods])

@@ -50,7 +50,7 @@ def _svg(chart) -> str:
 def weekly_activity(weeks: list[dict]) -> str:
     """Stacked bars per week: new posts, comments, likes, reshares, shoutouts, answers."""
     chart = pygal.StackedBar(title="What people did, per week", **options([name for _, name in ACTIVITY]))
-    chart.x_labels = [w["period"] for w in weeks]
+    chart.x_labels = [w["period"] + (" (so far)" if w.get("partial") else "") for w in weeks]
     for label, name in ACTIVITY:
         chart.add(label, [w["figures"][name]["value"] for w in weeks])
     return _svg(chart)
@@ -60,7 +60,7 @@ def weekly_people(weeks: list[dict]) -> str:
     """Lines per week: active people, contributors, new contributors: is it more than the facilitator?"""
     chart = pygal.Line(title="Who took part, per week", dots_size=4, include_x_axis=True, margin_right=40,
                        **options(["active_people", "contributors", "new_contributors"]))
-    chart.x_labels = [w["period"] for w in weeks]
+    chart.x_labels = [w["period"] + (" (so far)" if w.get("partial") else "") for w in weeks]
     for label, name in (("Active people", "active_people"), ("Contributors", "contributors"),
                         ("New contributors", "new_contributors")):
         chart.add(label, [w["figures"][name]["value"] for w in weeks])
@@ -72,7 +72,8 @@ def breakdown(rows: list[dict], by: str, limit: int = 12) -> str:
     shown = rows[:limit]
     chart = pygal.HorizontalBar(title=f"Contributors and active people per {by}",
                                 **options(["contributors", "active_people"], height=max(260, 120 + 34 * len(shown))))
-    chart.x_labels = [r["group"] or f"(no {by})" for r in reversed(shown)]
+    chart.x_labels = [r["group"] or (f"No {by} (imports, LMS)" if by in ("channel", "program") else f"No {by}")
+                      for r in reversed(shown)]
     chart.add("Contributors", [r["figures"]["contributors"]["value"] for r in reversed(shown)])
     chart.add("Active people", [r["figures"]["active_people"]["value"] for r in reversed(shown)])
     return _svg(chart)

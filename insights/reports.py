@@ -44,7 +44,48 @@ def rollup_info(progress: Progress) -> dict:
             "timezone": progress.timezone}
 
 
-def engagement(group: str, interval: str, since: date, until: date, scope: Scope) -> dict:
+def local_today() -> date:
+    """Today in the rollups' timezone: the period holding it is not over yet."""
+    return timezone.now().astimezone(rollup_timezone()).date()
+
+
+def like_with_like(rows: list[dict], group: str, windows: list[figures.Window], scope: Scope, today: date) -> None:
+    """The period holding today is partial: mark its rows (`partial`) and compare them with the same
+    elapsed days of the period before, not with the whole of it (a week's Monday against a whole
+    week reads as a collapse). Both sides are read for the same days: [start, today] now, as many
+    days from the previous period's start then."""
+    for i in range(1, len(windows)):
+        current, before = windows[i], windows[i - 1]
+        if not current.start <= today < current.end:
+            continue
+        elapsed = (today - current.start).days + 1
+        compared = figures.Window("", before.start, min(before.start + timedelta(days=elapsed), before.end))
+        fresh = {r["group"]: r for r in queries.engagement(group, [compared, figures.Window(current.label, current.start,
+                                                                                           today + timedelta(days=1))], scope)}
+        for row in rows:
+            if row["period"] != current.label:
+                continue
+            row["partial"] = {"days": elapsed, "of_days": (current.end - current.start).days,
+                              "compared_with": {"from": compared.start.isoformat(), "until": compared.end.isoformat()}}
+            same = fresh.get(row["group"])
+            if same is not None:
+                row["figures"], row["top_poster"] = same["figures"], same["top_poster"]
+            else:
+                for f in row["figures"].values():
+                    f["previous"] = f["change"] = None
+
+
+def no_group_participation(rows: list[dict]) -> None:
+    """A row of events without a channel or programme (imports, course completions from an LMS) is no
+    community anyone joins: its `known_people` are only the people it holds, so a participation
+    there reads as near-total. It has none."""
+    for row in rows:
+        if row["group"] == "":
+            for name in ("participation", "known_people"):
+                row["figures"][name] = {"value": None, "previous": None, "change": None}
+
+
+def engagement(group: str, interval: str, since: date, until: date, scope: Scope, today: date | None = None) -> dict:
     """GET /insights/engagement: rows per group and period, top hashtags and the most engaged posts."""
     since, until = check_range(since, until)
     progress = do_catch_up_rollups(rollup.CATCH_UP_LIMIT)
@@ -54,6 +95,9 @@ def engagement(group: str, interval: str, since: date, until: date, scope: Scope
         raise ApiError(422, "too_many_rows", f"{len(rows):,} rows: use a longer interval, a shorter range or a filter "
                                              f"(at most {MAX_ROWS:,})")
     start, end = windows[1].start, windows[-1].end
+    like_with_like(rows, group, windows, scope, today or local_today())
+    if group in ("channel", "program"):
+        no_group_participation(rows)
     _hide_opted_out(rows)
     privacy = Privacy.of_active_ruleset()
     rows, hidden = privacy.rows(rows, group)
@@ -151,7 +195,10 @@ def report(level: str, since: date | None, until: date | None, *, channel: str |
     [summary] = queries.engagement(ALL, figures.range_windows(since, until), scope)
     weekly_windows = figures.calendar_windows("week", since, until)
     weekly = queries.engagement(ALL, weekly_windows, scope, "week")
+    like_with_like(weekly, ALL, weekly_windows, scope, local_today())
     breakdown = queries.engagement(BREAKDOWN[level], figures.range_windows(since, until), scope)
+    if BREAKDOWN[level] in ("channel", "program"):
+        no_group_participation(breakdown)
     breakdown.sort(key=lambda r: (-(r["figures"]["active_people"]["value"] or 0), r["group"]))
     _hide_opted_out([summary, *weekly, *breakdown])
     privacy = Privacy.of_active_ruleset()

@@ -373,3 +373,33 @@ def test_the_report_says_the_median_wait_in_whole_hours(seeded, reader):
                  **{"from": "2026-11-16", "until": "2026-12-07"}).content.decode()
     found = re.search(r"the first one after ([^(]+) \(median\)", html)
     assert found and re.fullmatch(r"\d+ (minutes?|hours?)|\d+ days?(, \d+ hours?)?", found[1].strip()), found
+
+
+def test_the_api_and_the_report_mark_the_week_not_over_yet(admin, reader):
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from base.accept import do_accept_events
+
+    assert admin.put_yaml("/ruleset", BASIC_RULESET).status_code == 200
+    berlin = ZoneInfo("Europe/Berlin")
+    today = timezone.now().astimezone(berlin).date()
+    monday = today - timedelta(days=today.weekday())
+    before = monday - timedelta(days=7)
+    ana = {"id": "ana@x", "name": "Ana"}
+    do_accept_events([event("post", ana, id=f"b{i}", at=datetime.combine(before, time(9), berlin).isoformat(), channel="c1")
+                      for i in range(3)]
+                     + [event("post", ana, id="n1", at=datetime.combine(monday, time(0, 1), berlin).isoformat(), channel="c1")])
+    body = reader.get("/insights/engagement", interval="week", **{"from": before.isoformat(),
+                                                                  "until": (today + timedelta(days=1)).isoformat()}).json()
+    [whole, partial] = [r for r in body["rows"]]
+    assert "partial" not in whole and whole["figures"]["posts"]["value"] == 3
+    assert partial["partial"] == {"days": today.weekday() + 1, "of_days": 7,
+                                  "compared_with": {"from": before.isoformat(),
+                                                    "until": (before + timedelta(days=today.weekday() + 1)).isoformat()}}
+    assert partial["figures"]["posts"] == {"value": 1, "previous": 3, "change": -2}
+    html = _page(reader.client, reader.key, level="portfolio", **{"from": before.isoformat(),
+                                                                  "until": (today + timedelta(days=1)).isoformat()}).content.decode()
+    assert f"so far, {today.weekday() + 1} of 7 days, compared with the same days before" in html

@@ -69,8 +69,9 @@ def test_the_figures_per_channel_and_week_match_the_hand_count_with_the_previous
     rows = {(m.group(1), m.group(2)): m.group(3) for m in re.finditer(
         r'<tr><th scope="row">([^<]+)</th><td class="period">([^<]+)</td>\s*<td class="num">(\d+)', page)}
     # posts per channel and week: the first figure column
-    assert rows[("learning-python", "2026-W48")] == "3" and rows[("learning-python", "2026-W49")] == "1"
-    assert rows[("learning-cloud", "2026-W48")] == "1"
+    # each week says its dates
+    assert rows[("learning-python", "Week 48 (Nov 23\u2009–\u200929)")] == "3" and rows[("learning-python", "Week 49 (Nov 30\u2009–\u2009Dec 6)")] == "1"
+    assert rows[("learning-cloud", "Week 48 (Nov 23\u2009–\u200929)")] == "1"
     assert "▼ −2" in text(response)  # learning-python's posts in week 49 against week 48
     # the charts are pygal SVG inline, with no script and nothing fetched from elsewhere
     assert page.count("<svg") >= 2 and "pygal" in page and "<script" not in page
@@ -117,3 +118,65 @@ def test_bad_choices_are_explained_beside_the_field_with_what_was_typed_kept(wor
     assert found and words in found.group(1), text(response)
     if "from" in query:
         assert f'value="{query["from"]}"' in response.content.decode()
+
+
+def test_the_date_fields_show_the_dates_the_text_above_the_table_names(world):
+    # a Wednesday to a Wednesday, per week: the figures cover whole weeks, Monday 23 Nov to Monday 7 Dec
+    page = signed_in("boss").get("/admin-area/insights", {**WEEKS, "from": "2026-11-25", "until": "2026-12-03"})
+    html = page.content.decode()
+    assert re.search(r'id="id_from" name="from"\s+value="2026-11-23"', html)
+    assert re.search(r'id="id_until" name="until"\s+value="2026-12-07"', html)
+    assert "November 23, 2026 to December 7, 2026 (not included)" in text(page)
+
+
+def test_events_without_a_channel_are_named_and_have_no_participation(world):
+    from base.accept import do_accept_events as accept
+
+    learners = [{"id": f"l{i}@x", "name": f"L{i}"} for i in range(5)]
+    accept([event("course_completed", p, at="2026-11-24T09:00:00Z", target={"id": "sql-101"}) for p in learners])
+    page = signed_in("boss").get("/admin-area/insights", WEEKS)
+    body = text(page)
+    row = re.search(r'<tr><th scope="row">No channel \(imports, LMS\)</th><td class="period">Week 48[^<]*</td>(.*?)</tr>', body)
+    assert row, body[:400]
+    cells = re.findall(r'<td class="num">([^<]*)', row[1])
+    assert cells[0] == "0" and cells[4].strip() == "5" and cells[-1].strip() == "–"  # 0 posts, 5 active people, no participation
+    assert "holds the events that came without one, such as imports and course completions" in body
+    assert "(none)" not in body
+
+
+def test_the_week_not_over_yet_is_marked_and_compared_with_the_same_days_before(db, redis):
+    from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    do_activate_ruleset(BASIC_RULESET, activated_by="test", note="first")
+    make_user("boss", admin=True)
+    berlin = ZoneInfo("Europe/Berlin")
+    today = timezone.now().astimezone(berlin).date()
+    monday = today - timedelta(days=today.weekday())
+    before = monday - timedelta(days=7)
+    ana = {"id": "ana@x", "name": "Ana"}
+
+    def at(day, hour=0):
+        return datetime.combine(day, time(hour, 1), berlin).isoformat()
+    # the week before: 3 posts on its Monday and 5 on its Sunday; this week: 2 posts on Monday, just after midnight
+    do_accept_events([event("post", ana, id=f"b{i}", at=at(before, 9), channel="c1") for i in range(3)]
+                     + [event("post", ana, id=f"s{i}", at=at(before + timedelta(days=6), 9), channel="c1") for i in range(5)]
+                     + [event("post", ana, id=f"n{i}", at=at(monday), channel="c1") for i in range(2)])
+    elapsed = today.weekday() + 1
+    same_days_before = 3 + (5 if elapsed == 7 else 0)
+    response = signed_in("boss").get("/admin-area/insights", {"group": "all", "interval": "week",
+                                                              "from": before.isoformat(), "until": (today + timedelta(days=1)).isoformat()})
+    page = text(response)
+    label = f"Week {monday.isocalendar()[1]} ("
+    row = re.search(rf'<td class="period">{re.escape(label)}[^<]*<br><span class="note">(so far: [^<]*)</span></td>\s*<td class="num">(\d+)(.*?)</td>', page)
+    assert row, page[:300]
+    assert row[1].startswith(f"so far: {elapsed} day") and f"of 7, compared with the same day" in row[1]
+    assert row[2] == "2"
+    change = 2 - same_days_before
+    assert (f"▼ −{-change}" in row[3]) if change < 0 else (f"▲ +{change}" in row[3] if change > 0 else "▼" not in row[3])
+    assert "(so far)" in page  # and the charts say so
+    # the week before is whole and compared as it was
+    whole = re.search(r'<td class="period">Week %d \([^<]*</td>\s*<td class="num">(\d+)' % before.isocalendar()[1], page)
+    assert whole and whole[1] == "8"

@@ -38,12 +38,23 @@ def _periods(rows: list[dict]) -> list[str]:
     return sorted({r["period"] for r in rows})
 
 
+def _labels(rows: list[dict], periods: list[str]) -> list[str]:
+    """The periods' labels; the one not over yet says so."""
+    partial = {r["period"] for r in rows if r.get("partial")}
+    return [p + " " + gettext("(so far)") if p in partial else p for p in periods]
+
+
+def no_group(group: str) -> str:
+    return {"channel": gettext("No channel (imports, LMS)"), "program": gettext("No programme (imports, LMS)"),
+            "team": gettext("No team")}.get(group, "")
+
+
 def activity(rows: list[dict], interval: str) -> str:
     """Stacked bars per period: what people did, summed over the groups (counts add up across groups)."""
     periods = _periods(rows)
     chart = pygal.StackedBar(title=gettext('What people did, per %(interval)s') % {"interval": _word(interval)},
                              **options([name for _, name in ACTIVITY]))
-    chart.x_labels = periods
+    chart.x_labels = _labels(rows, periods)
     for label, name in ACTIVITY:
         totals = dict.fromkeys(periods, 0)
         for r in rows:
@@ -59,7 +70,7 @@ def people(rows: list[dict], group: str, interval: str) -> str:
     chart = pygal.Line(title=gettext('Who took part, per %(interval)s') % {"interval": _word(interval)} if group == "all" else gettext('Active people per %(group)s, per %(interval)s') % {"group": _word(group), "interval": _word(interval)},
                        dots_size=4, include_x_axis=True, margin_right=40,
                        **(options(["active_people", "contributors", "new_contributors"]) if group == "all" else COMMON))
-    chart.x_labels = periods
+    chart.x_labels = _labels(rows, periods)
     if group == "all":
         by_period = {r["period"]: r for r in rows}
         for label, name in ((gettext('Active people'), "active_people"), (gettext("Contributors"), "contributors"),
@@ -72,7 +83,7 @@ def people(rows: list[dict], group: str, interval: str) -> str:
     busiest = sorted(totals, key=lambda g: (-totals[g], g))[:MAX_LINES]
     for name in busiest:
         values = {r["period"]: r["figures"]["active_people"]["value"] for r in rows if r["group"] == name}
-        chart.add(name or f"(no {group})", [values.get(p) for p in periods])
+        chart.add(name or no_group(group), [values.get(p) for p in periods])
     return _svg(chart)
 
 

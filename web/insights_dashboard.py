@@ -78,6 +78,12 @@ def insights(request):
     answer = _answer(form, chosen) if chosen else None
     if answer is None:
         return page(request, "web/insights.html", {"form": form, "answer": None}, status=422 if request.GET else 200)
+    # The date fields show the dates the figures cover (whole periods), as the text above the table does.
+    shown_dates = {"from": answer["from"][:10], "until": answer["until"][:10]}
+    if form.is_bound:
+        form.data.update(shown_dates)
+    else:
+        form.initial = {**form.initial, "since": shown_dates["from"], "until": shown_dates["until"]}
     charts = {"activity": Markup(insight_charts.activity(answer["rows"], chosen["interval"])),
               "people": Markup(insight_charts.people(answer["rows"], answer["group"], chosen["interval"]))}
     csv = {table: f"{request.path}.csv?{_query(chosen, table=table)}" for table in reports.TABLES}

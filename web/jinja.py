@@ -3,10 +3,10 @@ number and date filters formatted for the active language (Babel) in the active 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_interval, format_skeleton, format_time
 from babel.numbers import format_decimal
 from django.conf import settings
 from django.contrib.messages import get_messages
@@ -57,6 +57,20 @@ def day(value: date | datetime | str | None) -> str:
     return format_date(value, "long", locale=babel_locale())
 
 
+def period(row: dict) -> str:
+    """A period as people name it, with its dates: "Week 49 (Nov 30 – Dec 6)", "November 2026", a day."""
+    start, end = date.fromisoformat(row["from"][:10]), date.fromisoformat(row["until"][:10]) - timedelta(days=1)
+    locale = babel_locale()
+    if start == end:
+        return format_date(start, "long", locale=locale)
+    if start.day == 1 and (end + timedelta(days=1)).day == 1 and start.month == end.month:
+        return format_skeleton("yMMMM", start, locale=locale)
+    dates = format_interval(start, end, "MMMd" if start.year == end.year else "yMMMd", locale=locale)
+    if (end - start).days == 6 and start.weekday() == 0:
+        return translation.gettext("Week %(n)s (%(dates)s)") % {"n": start.isocalendar()[1], "dates": dates}
+    return dates
+
+
 def signed(value: int) -> str:
     return f"+{number(value)}" if value > 0 else number(value)
 
@@ -71,5 +85,5 @@ def environment(**options) -> Environment:
     env.globals.update(url=url, static=static, get_messages=get_messages,
                        language=lambda: translation.get_language() or settings.LANGUAGE_CODE,
                        languages=settings.LANGUAGES)
-    env.filters.update(number=number, when=when, day=day, signed=signed)
+    env.filters.update(number=number, when=when, day=day, signed=signed, period=period)
     return env

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 
@@ -16,3 +17,11 @@ class RulesetVersion(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["active"], condition=models.Q(active=True), name="one_active_ruleset"),
         ]
+
+
+class RulesetDraft(models.Model):
+    """An admin's unactivated ruleset text in the workbench, kept across visits: one per admin."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ruleset_draft")
+    text = models.TextField()
+    updated_at = models.DateTimeField(auto_now=True)

@@ -38,7 +38,8 @@ class SearchForm(forms.Form):
 
 
 class WorkbenchForm(forms.Form):
-    ACTIONS = [("validate", _("Check")), ("test", _("Run tests")), ("simulate", _("Simulate")), ("activate", _("Activate"))]
+    ACTIONS = [("save", _("Save draft")), ("validate", _("Check")), ("test", _("Run tests")), ("simulate", _("Simulate")),
+               ("activate", _("Activate"))]
     RANGES = [("7", _("Last 7 days")), ("30", _("Last 30 days")), ("custom", _("From … until …"))]
 
     ruleset = forms.CharField(label=_("Ruleset (YAML)"), max_length=MAX_RULESET_CHARS, strip=False,

@@ -1,5 +1,9 @@
 """The rules workbench: edit the YAML, check it, run its tests, simulate it on past events, activate it;
-and the versions, with diffs and roll back. The same service functions as the API (rules/)."""
+and the versions, with diffs and roll back. The same service functions as the API (rules/).
+
+The text being edited is the admin's draft, kept on the server (rulesets/drafts.py): saved by
+**Save draft** and by every Check, Run tests and Simulate, shown again on return, dropped on
+activation or by **Discard draft**."""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from base.models import Person
 from rulesets.active import diff_versions, do_activate_ruleset, do_roll_back_ruleset
 from rules.core import RulesetError, load_ruleset
 from rules.core.ruletests import run_tests
+from rulesets.drafts import do_discard_draft, do_save_draft, draft_of
 from rulesets.models import RulesetVersion
 from rulesets.simulate import run_simulation
 
@@ -63,15 +68,27 @@ def _names(report: dict) -> dict[str, str]:
 @admin_only
 def workbench(request):
     if request.method == "GET":
-        form = WorkbenchForm(initial={"ruleset": _active_text(), "range": "30"})
-        return page(request, "web/workbench.html", {"form": form, "lines": _active_text().splitlines() or [""],
-                                                    "bad_lines": set()})
+        draft = draft_of(request.user)
+        text = draft.text if draft else _active_text()
+        form = WorkbenchForm(initial={"ruleset": text, "range": "30"})
+        return page(request, "web/workbench.html", {"form": form, "lines": text.splitlines() or [""],
+                                                    "bad_lines": set(), "draft": draft})
+    if request.POST.get("action") == "discard":
+        if do_discard_draft(request.user):
+            messages.success(request, gettext("The draft is discarded; the editor shows the active ruleset."))
+        return redirect("web:rules")
     form = WorkbenchForm(request.POST)
     text = (request.POST.get("ruleset") or "").replace("\r\n", "\n")
     context: dict = {"form": form, "lines": text.splitlines() or [""], "bad_lines": set(), "issues": []}
-    if not form.is_valid():
+    valid = form.is_valid()
+    # What was typed is kept, whatever the action and however it ends (an activation that succeeds drops it).
+    context["draft"] = do_save_draft(request.user, text) if "ruleset" not in form.errors else draft_of(request.user)
+    if not valid:
         return page(request, "web/workbench.html", context, status=422)
     action = form.cleaned_data["action"]
+    if action == "save":
+        context["saved"] = True
+        return page(request, "web/workbench.html", context)
     try:
         ruleset = load_ruleset(text, source="draft")
     except RulesetError as exc:
@@ -92,6 +109,7 @@ def workbench(request):
     elif action == "activate":
         version = do_activate_ruleset(text, activated_by=request.user.username, note=form.cleaned_data["note"].strip(),
                                       source="draft")
+        do_discard_draft(request.user)  # it is the active text now
         messages.success(request, gettext('Version %(id)s is active for events scored from now on.') % {"id": version.id})
         return redirect("web:version", version.id)
     return page(request, "web/workbench.html", context)

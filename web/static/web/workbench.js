@@ -1,5 +1,7 @@
 // The workbench works without this; it keeps the line numbers in step with the text as it changes,
-// and moves the caret to a problem's line and column when its link is followed.
+// sizes the text to its longest line (the box around it scrolls), moves the caret to a problem's
+// line and column when its link is followed, and warns before leaving with changes not saved as a
+// draft (the server keeps the draft on Save draft, Check, Run tests and Simulate).
 (function () {
   "use strict";
   var area = document.querySelector(".editor textarea");
@@ -18,7 +20,19 @@
     }
     for (var k = have; k > want; k--) gutter.removeChild(gutter.lastElementChild);
     area.rows = want + 1;
+    var widest = 0;
+    area.value.split("\n").forEach(function (line) { if (line.length > widest) widest = line.length; });
+    area.cols = widest + 2;
   }
+
+  var saved = area.value;
+  var form = area.form;
+  window.addEventListener("beforeunload", function (event) {
+    if (area.value === saved) return;
+    event.preventDefault();
+    event.returnValue = "";  // older browsers want a value to ask
+  });
+  if (form) form.addEventListener("submit", function () { saved = area.value; });
 
   area.addEventListener("input", renumber);
   renumber();

@@ -75,45 +75,60 @@ def check_channel(channel_id: str, *, kind: str, url: str | None = None, secret:
                   secrets: list[str] | None = None, recipients: list[str] | None = None, enabled: bool = True,
                   existing: Channel | None = None) -> dict[str, Any]:
     """The channel's fields when all is well; ChannelInvalid for the first thing that is not."""
+    fields, problems = channel_problems(channel_id, kind=kind, url=url, secret=secret, secrets=secrets,
+                                        recipients=recipients, enabled=enabled, existing=existing)
+    if problems:
+        raise problems[0]
+    return fields
+
+
+def channel_problems(channel_id: str, *, kind: str, url: str | None = None, secret: str | None = None,
+                     secrets: list[str] | None = None, recipients: list[str] | None = None, enabled: bool = True,
+                     existing: Channel | None = None) -> tuple[dict[str, Any], list[ChannelInvalid]]:
+    """The channel's fields and every problem found, in the order the API names the first one: a form
+    shows them all at once. The name, the URL, each secret and each address are checked on their own."""
+    problems: list[ChannelInvalid] = []
     if not 1 <= len(channel_id) <= 200:
-        raise ChannelInvalid("id", "a channel id has 1 to 200 characters")
+        problems.append(ChannelInvalid("id", "a channel id has 1 to 200 characters"))
     if kind not in KINDS:
-        raise ChannelInvalid("kind", f"unknown channel kind {kind!r}; use one of {', '.join(KINDS)}")
+        return {}, problems + [ChannelInvalid("kind", f"unknown channel kind {kind!r}; use one of {', '.join(KINDS)}")]
     fields: dict[str, Any] = {"kind": kind, "enabled": enabled, "url": "", "recipients": [], "secrets": []}
     if kind == "email":
         recipients = recipients or []
         if not 1 <= len(recipients) <= MAX_RECIPIENTS:
-            raise ChannelInvalid("recipients", f"an email channel needs 1 to {MAX_RECIPIENTS} recipient addresses")
-        for i, address in enumerate(recipients):
+            problems.append(ChannelInvalid("recipients", f"an email channel needs 1 to {MAX_RECIPIENTS} recipient addresses"))
+        for i, address in enumerate(recipients[:MAX_RECIPIENTS]):
             try:
                 validate_email(address)
             except DjangoValidationError:
-                raise ChannelInvalid(f"recipients[{i}]", f"{address!r} is not an email address") from None
+                problems.append(ChannelInvalid(f"recipients[{i}]", f"{address!r} is not an email address"))
         fields["recipients"] = recipients
-        return fields
+        return fields, problems
     if not url:
-        raise ChannelInvalid("url", f"a {kind} channel needs a `url`")
-    if problem := url_problem(url):
-        raise ChannelInvalid("url", problem)
-    try:
-        outbound.check_reachable(url)
-    except outbound.OutboundRefused as exc:
-        raise ChannelInvalid("url", str(exc)) from None
+        problems.append(ChannelInvalid("url", f"a {kind} channel needs a `url`"))
+    elif problem := url_problem(url):
+        problems.append(ChannelInvalid("url", problem))
+    else:
+        try:
+            outbound.check_reachable(url)
+        except outbound.OutboundRefused as exc:
+            problems.append(ChannelInvalid("url", str(exc)))
     fields["url"] = url
     if kind == "webhook":
         given = secrets if secrets is not None else ([secret] if secret else None)
         if given is None and existing is not None and existing.kind == "webhook":
             given = existing.secrets  # changing the URL keeps the secrets
         if not given or len(given) > webhook.MAX_SECRETS:
-            raise ChannelInvalid("secret", "a webhook channel needs a `secret` (or `secrets`: at most two while rotating, newest first)")
-        for i, value in enumerate(given):
-            problem = webhook.check_secret(value)
-            if problem:
-                raise ChannelInvalid(f"secrets[{i}]" if secrets is not None else "secret", problem)
-        fields["secrets"] = list(given)
+            problems.append(ChannelInvalid("secret", "a webhook channel needs a `secret` (or `secrets`: at most two while rotating, newest first)"))
+        else:
+            for i, value in enumerate(given):
+                problem = webhook.check_secret(value)
+                if problem:
+                    problems.append(ChannelInvalid(f"secrets[{i}]" if secrets is not None else "secret", problem))
+            fields["secrets"] = list(given)
     elif secret or secrets:
-        raise ChannelInvalid("secret", f"a {kind} channel takes no secret: its URL is the credential")
-    return fields
+        problems.append(ChannelInvalid("secret", f"a {kind} channel takes no secret: its URL is the credential"))
+    return fields, problems
 
 
 def do_save_channel(channel_id: str, fields: dict[str, Any]) -> tuple[Channel, bool]:

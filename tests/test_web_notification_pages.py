@@ -107,12 +107,34 @@ def test_a_bad_webhook_url_is_explained_beside_the_field_with_what_was_typed_kep
     # when the admin points a webhook at a private address
     response = boss.post("/admin-area/channels", {"id": "hr-webhook", "kind": "webhook", "url": "http://10.1.2.3/hook",
                                                   "secret": SECRET, "enabled": "on"})
-    # then the page says why beside the URL, keeps the name and the URL, and never shows the secret back
+    # then the page says why beside the URL and keeps what was typed, the secret too (not to be typed
+    # again), in an answer no cache keeps
     assert response.status_code == 422
     assert "10.1.2.3, a private address; only public addresses are reachable" in error_beside(response, "url")
     assert value_of(response, "id") == "hr-webhook" and value_of(response, "url") == "http://10.1.2.3/hook"
-    assert SECRET not in response.content.decode()
+    assert value_of(response, "secret") == SECRET and response["Cache-Control"] == "no-store"
     assert not Channel.objects.exists()
+
+
+def test_every_channel_error_shows_at_once_and_a_stored_secret_is_never_echoed(world, settings):
+    settings.OUTBOUND_ALLOW = []
+    boss = signed_in("boss")
+    # a private URL and a bad secret: both are explained, each beside its field
+    response = boss.post("/admin-area/channels", {"id": "hr-webhook", "kind": "webhook", "url": "http://10.1.2.3/hook",
+                                                  "secret": "hunter2", "second_secret": OLD_SECRET, "enabled": "on"})
+    assert response.status_code == 422
+    assert "a private address" in error_beside(response, "url") and "starts with whsec_" in error_beside(response, "secret")
+    assert value_of(response, "secret") == "hunter2" and value_of(response, "second_secret") == OLD_SECRET
+    # an email channel with two bad addresses names both
+    mails = boss.post("/admin-area/channels", {"id": "hr-mail", "kind": "email", "recipients": "nope\nok@example.com\nalso-bad"})
+    assert "'nope' is not an email address" in error_beside(mails, "recipients")
+    assert "'also-bad' is not an email address" in error_beside(mails, "recipients")
+    # a stored secret is never put back in the form, not even after an error
+    settings.OUTBOUND_ALLOW = ["127.0.0.1"]
+    Channel.objects.create(id="hooks", kind="webhook", url="http://127.0.0.1:9/x", secrets=[SECRET])
+    edit = boss.post("/admin-area/channels/hooks", {"kind": "webhook", "url": "ftp://127.0.0.1/x"})
+    assert edit.status_code == 422 and error_beside(edit, "url") and SECRET not in edit.content.decode()
+    assert value_of(edit, "secret") is None
 
 
 def test_a_webhook_channel_is_saved_and_listed_without_its_path_or_secret(world, receiver):

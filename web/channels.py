@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods
 
-from notifications.channels import ChannelInvalid, check_channel, do_delete_channel, do_save_channel, shown_url
+from notifications.channels import channel_problems, do_delete_channel, do_save_channel, shown_url
 from notifications.models import Channel
 
 from .access import admin_only
@@ -37,13 +37,18 @@ def _rows() -> list[dict]:
             for c in Channel.objects.order_by("id")[:CHANNELS_SHOWN]]
 
 
+def _no_store(response):
+    response["Cache-Control"] = "no-store"  # a form sent back with errors holds the secret just typed
+    return response
+
+
 def _list_page(request, form: ChannelForm, status: int = 200):
-    return page(request, "web/channels.html", {"form": form, "channels": _rows()}, status=status)
+    return _no_store(page(request, "web/channels.html", {"form": form, "channels": _rows()}, status=status))
 
 
 def _edit_page(request, channel: Channel, form: ChannelForm, status: int = 200):
-    return page(request, "web/channel.html", {"form": form, "channel": channel, "where": shown_url(channel.url)},
-                status=status)
+    return _no_store(page(request, "web/channel.html", {"form": form, "channel": channel, "where": shown_url(channel.url)},
+                          status=status))
 
 
 def _secrets(form: ChannelForm, existing: Channel | None) -> list[str] | None:
@@ -62,25 +67,22 @@ def _secrets(form: ChannelForm, existing: Channel | None) -> list[str] | None:
 
 
 def _save(request, form: ChannelForm, channel_id: str, existing: Channel | None) -> Channel | None:
-    """Check with the service's rules and save; None with the errors beside their fields when it is refused."""
+    """Check with the service's rules and save; None with every error beside its field when it is refused."""
     if not form.is_valid():
         return None
     data = form.cleaned_data
     kind = data["kind"]
     secrets = _secrets(form, existing) if kind == "webhook" else None
-    if form.errors:
-        return None
     if kind != "webhook" and (data.get("secret") or data.get("second_secret")):
         form.add_error("secret", gettext('A %(kind)s channel takes no secret: its URL is the credential. Clear this field.') % {"kind": kind})
-        return None
     url = data.get("url") or None
     if url is None and existing is not None and existing.kind == kind and existing.url:
         url = existing.url  # the URL is a credential, never shown back: a blank field keeps it
-    try:
-        fields = check_channel(channel_id, kind=kind, url=url, secrets=secrets,
-                               recipients=form.recipient_list(), enabled=data["enabled"], existing=existing)
-    except ChannelInvalid as exc:
-        form.add_error(_field_of(exc.path), exc.message[0].upper() + exc.message[1:] + ".")
+    fields, problems = channel_problems(channel_id, kind=kind, url=url, secrets=secrets,
+                                        recipients=form.recipient_list(), enabled=data["enabled"], existing=existing)
+    for problem in problems:
+        form.add_error(_field_of(problem.path), problem.message[0].upper() + problem.message[1:] + ".")
+    if form.errors:
         return None
     channel, _ = do_save_channel(channel_id, fields)
     return channel

@@ -206,6 +206,19 @@ def test_a_simulation_reports_who_gains_without_changing_anything(world):
     assert RulesetVersion.objects.count() == 1
 
 
+def test_a_simulation_names_boards_periods_and_badges_not_their_ids(world):
+    boss = signed_in("boss")
+    draft = WEB_RULESET.replace("points: 10}", "points: 20}").replace("points: 2}", "points: 40}")
+    page = text(boss.post("/admin-area/rules", {"ruleset": draft, "action": "simulate", "range": "30"}))
+    summaries = re.findall(r"<summary>(.*?)</summary>", page)
+    assert summaries, page
+    for summary in summaries:
+        assert not re.search(r"\b(all-time|weekly|teams)\b|\d{4}-W\d\d", summary), summary
+    assert any(s.startswith("All time") for s in summaries) or any(s.startswith("This week, Week ") for s in summaries)
+    badges = re.search(r"<h3>Badges</h3>(.*?)<h3>", page, re.S)[1]
+    assert "first-post" not in badges and "commenter" not in badges
+
+
 def test_rolling_back_activates_the_old_text_as_a_new_version(world):
     boss = signed_in("boss")
     first = RulesetVersion.objects.get()

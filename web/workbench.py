@@ -19,12 +19,15 @@ from base.models import Person
 from rulesets.active import diff_versions, do_activate_ruleset, do_roll_back_ruleset
 from rules.core import RulesetError, load_ruleset
 from rules.core.ruletests import run_tests
+from rules.core.periods import period_bounds
 from rulesets.drafts import do_discard_draft, do_save_draft, draft_of
 from rulesets.models import RulesetVersion
 from rulesets.simulate import run_simulation
+from rulesets.texts import badge_text, board_name, localized
 
 from .access import admin_only
 from .forms import RollBackForm, WorkbenchForm
+from .jinja import period as period_label
 from .pages import not_found, page
 
 VERSIONS_SHOWN = 100
@@ -54,6 +57,32 @@ def _simulation_range(form: WorkbenchForm, tz) -> tuple:
     days = int(data.get("range") or 30)
     tomorrow = datetime.now(tz).date() + timedelta(days=1)
     return tomorrow - timedelta(days=days), tomorrow
+
+
+def _board_labels(ruleset, report: dict) -> dict[str, str]:
+    """Each board row of a simulation as a person reads it: the board's name and its period with dates
+    ("This week, Week 49 (Nov 30 – Dec 6)"), a season by its name; keyed by board id and period."""
+    labels = {}
+    for row in report["boards"]:
+        board = next((b for b in ruleset.leaderboards if b.id == row["board"]), None)
+        name = board_name(ruleset, board) if board is not None else row["board"]
+        period = row["period"]
+        shown = ""
+        if board is not None and board.period in ("day", "week", "month"):
+            try:
+                first, end = (d.date() for d in period_bounds(board.period, period, ruleset.tz))
+                shown = period_label({"from": first.isoformat(), "until": end.isoformat()})
+            except (ValueError, TypeError):
+                shown = period
+        elif board is not None and board.period == "season":
+            season = next((x for x in ruleset.doc.seasons or () if x.id == period), None)
+            shown = (localized(ruleset, season, "name") or season.id) if season is not None else period
+        labels[f"{row['board']}|{period}"] = f"{name}, {shown}" if shown else name
+    return labels
+
+
+def _badge_names(ruleset, report: dict) -> dict[str, str]:
+    return {b["badge"]: badge_text(ruleset, b["badge"], fallback=b["badge"]) for b in report["badges"]}
 
 
 def _names(report: dict) -> dict[str, str]:
@@ -103,6 +132,8 @@ def workbench(request):
         try:
             context["simulation"] = run_simulation(ruleset, since, until)
             context["names"] = _names(context["simulation"])
+            context["board_labels"] = _board_labels(ruleset, context["simulation"])
+            context["badge_names"] = _badge_names(ruleset, context["simulation"])
         except ApiError as exc:
             form.add_error("until", exc.message)
             return page(request, "web/workbench.html", context, status=422)

@@ -19,6 +19,7 @@ from rulesets.api import router as rules_router
 
 from base.errors import ApiError, Conflict, DomainError, Forbidden, Invalid, NotFound, path_of
 from base.ingest import EventIn
+from .api_docs import AccessibleSwagger
 from .outages import RETRY_AFTER_SECONDS, outage_of
 from .routers import event_batches, events, health, people, prompts, recompute
 
@@ -63,6 +64,7 @@ api = PlauditAPI(
     version="1",
     description="Events in; points, badges, levels and leaderboards out. See docs/api.md.",
     docs_url="/docs",
+    docs=AccessibleSwagger(),
     urls_namespace="api-v1",
 )
 api.add_router("/events", events.router)

@@ -5,7 +5,10 @@ what it counts (posts are always the same blue), whatever order or chart it is d
 
 from __future__ import annotations
 
+from datetime import date
+
 import pygal
+from babel.dates import format_date
 from pygal.style import Style
 
 PALETTE = ("#1f6f8b", "#e07a1f", "#5b9a3c", "#9b4d96", "#c23b3b", "#777777")
@@ -43,6 +46,12 @@ def options(series, **extra) -> dict:
     return {**COMMON, "style": style_for(series), **extra}
 
 
+def week_label(row: dict) -> str:
+    """A week on a chart's axis: "W49 (Nov 30)", short enough to stand under a bar."""
+    first = date.fromisoformat(row["from"][:10])
+    return f"W{first.isocalendar()[1]} ({format_date(first, 'MMM d', locale='en')})"
+
+
 def _svg(chart) -> str:
     return chart.render(is_unicode=True)
 
@@ -50,7 +59,7 @@ def _svg(chart) -> str:
 def weekly_activity(weeks: list[dict]) -> str:
     """Stacked bars per week: new posts, comments, likes, reshares, shoutouts, answers."""
     chart = pygal.StackedBar(title="What people did, per week", **options([name for _, name in ACTIVITY]))
-    chart.x_labels = [w["period"] + (" (so far)" if w.get("partial") else "") for w in weeks]
+    chart.x_labels = [week_label(w) + (" (so far)" if w.get("partial") else "") for w in weeks]
     for label, name in ACTIVITY:
         chart.add(label, [w["figures"][name]["value"] for w in weeks])
     return _svg(chart)
@@ -60,7 +69,7 @@ def weekly_people(weeks: list[dict]) -> str:
     """Lines per week: active people, contributors, new contributors: is it more than the facilitator?"""
     chart = pygal.Line(title="Who took part, per week", dots_size=4, include_x_axis=True, margin_right=40,
                        **options(["active_people", "contributors", "new_contributors"]))
-    chart.x_labels = [w["period"] + (" (so far)" if w.get("partial") else "") for w in weeks]
+    chart.x_labels = [week_label(w) + (" (so far)" if w.get("partial") else "") for w in weeks]
     for label, name in (("Active people", "active_people"), ("Contributors", "contributors"),
                         ("New contributors", "new_contributors")):
         chart.add(label, [w["figures"][name]["value"] for w in weeks])

@@ -8,11 +8,12 @@ come with the web pages; until then this page carries its own styles).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
+from babel.dates import format_interval
 from babel.lists import format_list
 from babel.units import format_unit
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -65,7 +66,15 @@ def duration(hours: float | None, locale: str = "en") -> str:
     return format_list(parts, style="unit", locale=locale)
 
 
-_env.filters.update(pct=_pct, num=_num, signed=_signed, duration=duration)
+def week(row: dict, locale: str = "en") -> str:
+    """An ISO week with its dates: "Week 49 (Nov 30 – Dec 6)"."""
+    first = date.fromisoformat(row["from"][:10])
+    last = date.fromisoformat(row["until"][:10]) - timedelta(days=1)
+    dates = format_interval(first, last, "MMMd" if first.year == last.year else "yMMMd", locale=locale)
+    return f"Week {first.isocalendar()[1]} ({dates})"
+
+
+_env.filters.update(pct=_pct, num=_num, signed=_signed, duration=duration, week=week)
 
 
 TITLES = {401: "Sign in to see the report", 403: "Not for this key", 422: "The report cannot be made from this address"}

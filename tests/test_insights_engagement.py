@@ -232,6 +232,7 @@ def test_the_printable_report_page_has_figures_charts_and_quotes(seeded, reader)
     assert "“Kick-off: how we test data pipelines #Python”" in html
     assert "@media print" in html and "By channel" in html
     assert "The most active poster wrote" in html
+    assert "Week 48 (Nov 23\u2009–\u200929)" in html and "W48 (Nov 23)" in html  # weeks with their dates, table and chart
 
 
 def test_the_report_page_needs_a_reader_key_or_a_staff_session(seeded, integration, client, django_user_model):

@@ -153,6 +153,6 @@ def test_the_dashboard_shows_kudos_per_value_team_and_week_without_script(world)
     rows = {m.group(1): m.group(2) for m in re.finditer(
         r'<tr><th scope="row">([^<]+)</th>\s*<td class="num">(\d+)', page)}
     assert rows["craft"] == "2" and rows["teamwork"] == "2"
-    assert rows["2026-W48"] == "2" and rows["2026-W49"] == "2"
+    assert rows["Week 48 (Nov 23\u2009–\u200929)"] == "2" and rows["Week 49 (Nov 30\u2009–\u2009Dec 6)"] == "2"
     words = text(response)
     assert "Data → Sales" in words and "3 of 5 kudos received (60%) crossed teams" in words

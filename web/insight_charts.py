@@ -11,6 +11,8 @@ import pygal
 
 from insights.charts import ACTIVITY as ACTIVITY_SERIES, COMMON, options
 
+from .jinja import period as period_label
+
 # Interval and group names as a reader says them.
 WORDS = {"day": gettext_noop("day"), "week": gettext_noop("week"), "month": gettext_noop("month"),
          "channel": gettext_noop("channel"), "program": gettext_noop("programme"), "team": gettext_noop("team")}
@@ -39,9 +41,11 @@ def _periods(rows: list[dict]) -> list[str]:
 
 
 def _labels(rows: list[dict], periods: list[str]) -> list[str]:
-    """The periods' labels; the one not over yet says so."""
+    """The periods as people name them, with their dates ("Week 49 (Nov 30 – Dec 6)"); the one not
+    over yet says so."""
+    named = {r["period"]: period_label(r) for r in rows}
     partial = {r["period"] for r in rows if r.get("partial")}
-    return [p + " " + gettext("(so far)") if p in partial else p for p in periods]
+    return [named[p] + " " + gettext("(so far)") if p in partial else named[p] for p in periods]
 
 
 def no_group(group: str) -> str:
@@ -91,7 +95,7 @@ def kudos(periods: list[dict], interval: str) -> str:
     """Lines per period: kudos given, and the distinct people who gave and received them."""
     chart = pygal.Line(title=gettext('Kudos givers and receivers, per %(interval)s') % {"interval": _word(interval)}, dots_size=4, include_x_axis=True,
                        margin_right=40, **options(["kudos", "givers", "receivers"]))
-    chart.x_labels = [p["period"] for p in periods]
+    chart.x_labels = [period_label(p) for p in periods]
     for label, name in ((gettext("Kudos"), "kudos"), (gettext("Givers"), "givers"), (gettext("Receivers"), "receivers")):
         chart.add(label, [p[name] for p in periods])
     return _svg(chart)

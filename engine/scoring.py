@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from badges.facts import LedgerFacts
 from badges.scoring import BadgesStep
+from challenges.scoring import ChallengesStep
 from base.batch import Batch, Step, people_for
 from base.gc_pause import gc_paused
 from base.inbox import catch_up
@@ -41,6 +42,7 @@ STEPS: tuple[type[Step], ...] = (
     RulesStep,          # rulesets: the rules evaluated over the batch's events, failed expressions reported
     LedgerStep,         # base: awards, level changes, people's points and levels, streaks, events marked scored
     BadgesStep,         # badges: badge grants and badge progress
+    ChallengesStep,     # challenges: progress, winners; rewards join the outcomes as each event is evaluated
     BoardsStep,         # leaderboards: the batch's points on the Redis boards
     NotificationsStep,  # notifications: badge, level and top-N messages in the outbox
 )

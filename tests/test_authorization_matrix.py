@@ -71,10 +71,13 @@ API = {
     "GET /kudos": READER,
     "DELETE /kudos/{event_id}": SENDER,  # an integration key undoes only kudos of its sources
     "GET /people/{person_id}/allowance": READER,
+    "GET /challenges": READER,
+    "GET /challenges/{challenge_id}": READER,
+    "GET /people/{person_id}/challenges": READER,
 }
 SAMPLE = {"event_id": "nope", "person_id": "someone@example.com", "job_id": "nope", "board_id": "all-time",
           "badge_id": "first-post", "version_id": "1", "old_id": "1", "new_id": "1", "channel_id": "general",
-          "notification_id": "1", "batch_id": "1", "kind": "slack", "name": "badge_awarded"}
+          "notification_id": "1", "batch_id": "1", "challenge_id": "nope", "kind": "slack", "name": "badge_awarded"}
 
 
 def operations() -> list[tuple[str, str]]:

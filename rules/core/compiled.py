@@ -74,6 +74,35 @@ class CompiledBadge:
         return self.spec.id
 
 
+CHALLENGE_RULE_PREFIX = "challenge:"
+
+
+@dataclass(frozen=True)
+class CompiledChallenge:
+    spec: schema.Challenge
+    start: datetime  # midnight of `starts` in the ruleset's timezone
+    end: datetime  # midnight of `ends`, exclusive
+    when: Predicate | None  # the extra condition on counted events
+    goal_event: Predicate | None  # an `event` goal's condition
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def rule_id(self) -> str:
+        """The rule id of the reward's points in the ledger."""
+        return CHALLENGE_RULE_PREFIX + self.spec.id
+
+    @property
+    def goal(self) -> int:
+        goal = self.spec.goal
+        return goal.points if goal.points is not None else goal.count
+
+    def status(self, now: datetime) -> str:
+        return "upcoming" if now < self.start else "running" if now < self.end else "ended"
+
+
 @dataclass
 class Ruleset:
     doc: schema.RulesetDoc
@@ -89,6 +118,7 @@ class Ruleset:
     failures: ExpressionFailures = field(default_factory=ExpressionFailures)
     streaks: list[CompiledStreak] = field(default_factory=list)
     badges_by_streak: dict[str, list[CompiledBadge]] = field(default_factory=dict)
+    challenges: list[CompiledChallenge] = field(default_factory=list)
     # (event type, channel) -> the rules that may fire, in file order; filled as events come.
     _candidates: dict[tuple[str, str | None], tuple[CompiledRule, ...]] = field(default_factory=dict, repr=False)
 
@@ -125,6 +155,9 @@ class Ruleset:
 
     def badge(self, badge_id: str) -> CompiledBadge | None:
         return next((b for b in self.badges if b.id == badge_id), None)
+
+    def challenge(self, challenge_id: str) -> CompiledChallenge | None:
+        return next((c for c in self.challenges if c.id == challenge_id), None)
 
     def streak(self, streak_id: str) -> CompiledStreak | None:
         return next((s for s in self.streaks if s.id == streak_id), None)
@@ -211,12 +244,18 @@ def load_ruleset(text: str, source: str = "ruleset.yaml") -> Ruleset:
     for i, badge in enumerate(doc.badges):
         holds = None
         for kind in ("event", "received"):
-            if getattr(badge.criteria, kind) is not None:
+            if badge.criteria is not None and getattr(badge.criteria, kind) is not None:
                 holds = condition(getattr(badge.criteria, kind), ("badges", i, "criteria", kind), badge.id)
         window = None
         if badge.available is not None:
             window = condition(schema.Condition(between=badge.available), ("badges", i, "available"), badge.id)
-        badges.append(CompiledBadge(badge, _thresholds(badge), holds, window, received=badge.criteria.received is not None))
+        badges.append(CompiledBadge(badge, _thresholds(badge), holds, window,
+                                    received=badge.criteria is not None and badge.criteria.received is not None))
+    challenges = []
+    for i, c in enumerate(doc.challenges):
+        when = condition(c.when, ("challenges", i, "when"), c.id) if c.when is not None else None
+        goal_event = condition(c.goal.event, ("challenges", i, "goal", "event"), c.id) if c.goal.event is not None else None
+        challenges.append(CompiledChallenge(c, midnight(c.starts, tz), midnight(c.ends, tz), when, goal_event))
 
     if issues:
         raise RulesetError(in_order(issues), source)
@@ -224,6 +263,8 @@ def load_ruleset(text: str, source: str = "ruleset.yaml") -> Ruleset:
     badges_by_rule: dict[str, list[CompiledBadge]] = {}
     badges_by_streak: dict[str, list[CompiledBadge]] = {}
     for badge in badges:
+        if badge.spec.criteria is None:  # given only by a challenge's reward or by hand
+            continue
         if badge.spec.criteria.rule:
             badges_by_rule.setdefault(badge.spec.criteria.rule, []).append(badge)
         if badge.spec.criteria.streak:
@@ -232,13 +273,16 @@ def load_ruleset(text: str, source: str = "ruleset.yaml") -> Ruleset:
         doc=doc, text=text, tz=tz, rules=rules,
         boosts=boosts, badges=badges, badges_by_rule=badges_by_rule,
         event_badges=[b for b in badges if b.event_holds is not None],
-        points_badges=[b for b in badges if b.spec.criteria.points is not None],
+        points_badges=[b for b in badges if b.spec.criteria is not None and b.spec.criteria.points is not None],
         levels=list(doc.levels), failures=failures, streaks=streaks, badges_by_streak=badges_by_streak,
+        challenges=challenges,
     )
 
 
 def _thresholds(badge: schema.Badge) -> tuple[Threshold, ...]:
     criteria = badge.criteria
+    if criteria is None:  # one step, given by a challenge or an admin
+        return (Threshold(None, None, 1),)
     if not badge.tiers:
         need = criteria.points if criteria.points is not None else criteria.count
         return (Threshold(None, None, need),)

@@ -1,0 +1,133 @@
+"""The challenges step of a scoring batch: progress, reached goals, winners and rewards (contract section 8).
+
+The rules step calls this step's observer right after each event is evaluated, so a reward (points
+under `challenge:<id>`, a badge) joins that event's outcome before the next event is evaluated: the
+ledger, badges, boards and notifications steps then write it like any award. What the observer
+changed (standings, the counts an undo takes back) is written in the batch's transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Count as CountOf
+
+from base.batch import BatchPerson, Step
+from base.models import Event, stored_time
+from rules.core import Event as CoreEvent
+from rules.core import FactsCache, Outcome
+from rules.core.challenges import ChallengeProgress, Count, Standing
+from rules.core.compiled import CompiledChallenge
+
+from .models import ChallengeCount, ChallengeStanding, ChallengeState
+
+
+class ChallengesStep(Step):
+    progress: ChallengeProgress | None = None
+
+    def start(self) -> None:
+        if self.batch.ruleset.challenges:
+            self.batch.observers.append(self._observe)
+
+    def _observe(self, event: CoreEvent, outcome: Outcome, facts: FactsCache) -> None:
+        if self.progress is None:
+            self.progress = ChallengeProgress(self.batch.ruleset, DatabaseSource(self.batch))
+        self.progress.observe(event, outcome, facts)
+
+    def write(self) -> None:
+        if self.progress is not None:
+            write_progress(self.progress, self.batch.people)
+
+
+def write_progress(progress: ChallengeProgress, people) -> None:
+    """The standings the run changed, its counts, and the stored counts an undo took back.
+    people: person id -> anything with the person's database `id`."""
+    if progress.changed:
+        rows = []
+        for challenge_id, participant in progress.changed:
+            s = progress.standings[(challenge_id, participant)]
+            challenge = progress.ruleset.challenge(challenge_id)
+            person = people.get(participant) if challenge and challenge.spec.kind == "individual" else None
+            rows.append(ChallengeStanding(challenge_id=challenge_id, participant=participant,
+                                          person_id=person.id if person else None, progress=s.progress,
+                                          reached_at=s.reached_at, reached_seq=s.reached_seq, winner=s.winner,
+                                          members=s.members))
+        ChallengeStanding.objects.bulk_create(
+            rows, batch_size=1000, update_conflicts=True, unique_fields=["challenge_id", "participant"],
+            update_fields=["person", "progress", "reached_at", "reached_seq", "winner", "members"])
+    if progress.counts:
+        ChallengeCount.objects.bulk_create(
+            [ChallengeCount(challenge_id=c.challenge, participant=c.participant, person_id=people[c.person].id,
+                            event_id=c.seq, amount=c.amount, taken_back=c.taken_back) for c in progress.counts],
+            batch_size=1000)
+    if progress.taken_back:
+        ChallengeCount.objects.filter(pk__in=[c.row for c in progress.taken_back]).update(taken_back=True)
+
+
+class DatabaseSource:
+    """rules.core.challenges.ChallengeSource over the database, each kind read once per batch."""
+
+    def __init__(self, batch):
+        self.batch = batch
+        self._standings: dict[tuple[str, str], ChallengeStanding] | None = None
+        self._winners: dict[str, int] | None = None
+        self._closed: dict[str, datetime] | None = None
+        self._received: dict[int, datetime] | None = None
+
+    def standing(self, challenge_id, participant):
+        if self._standings is None:
+            people = self.batch.people
+            participants = set(people) | {p.team for p in people.values()}
+            ids = [c.id for c in self.batch.ruleset.challenges]
+            rows = ChallengeStanding.objects.filter(challenge_id__in=ids, participant__in=participants)
+            self._standings = {(r.challenge_id, r.participant): r for r in rows}
+        row = self._standings.get((challenge_id, participant))
+        if row is None:
+            return Standing()
+        return Standing(row.progress, row.reached_at, row.reached_seq, row.winner, dict(row.members))
+
+    def winners(self, challenge_id):
+        if self._winners is None:
+            ids = [c.id for c in self.batch.ruleset.challenges]
+            self._winners = dict(ChallengeStanding.objects.filter(challenge_id__in=ids, winner__isnull=False)
+                                 .values("challenge_id").annotate(n=CountOf("id")).values_list("challenge_id", "n"))
+        return self._winners.get(challenge_id, 0)
+
+    def counts_of(self, event_id):
+        rows = (ChallengeCount.objects.filter(event__source_id=event_id, taken_back=False)
+                .values_list("id", "challenge_id", "participant", "person__key", "event_id", "amount"))
+        counts = []
+        for row_id, challenge_id, participant, person, seq, amount in rows:
+            count = StoredCount(challenge_id, participant, person, event_id, seq, amount)
+            count.row = row_id
+            counts.append(count)
+        return counts
+
+    def takes(self, challenge: CompiledChallenge, event: CoreEvent) -> bool:
+        if self._closed is None:
+            self._closed = dict(ChallengeState.objects.filter(closed_at__isnull=False)
+                                .values_list("challenge_id", "closed_at"))
+        closed = self._closed.get(challenge.id)
+        if closed is None:
+            return True
+        if self._received is None:  # only when a closed challenge meets an event: late events and undos
+            seqs = [e.seq for e in self.batch.events]
+            self._received = {seq: stored_time(at) for seq, at in Event.objects.filter(seq__in=seqs).values_list("seq", "received_at")}
+        return self._received[event.seq] < closed
+
+    def team(self, person):
+        found = self.batch.people.get(person)
+        return found.team if found else ""
+
+    def include(self, people, facts):
+        missing = [key for key in people if key not in self.batch.people]
+        if missing:
+            found = BatchPerson.read(missing)
+            self.batch.people.update(found)
+            facts.source.add_people(found)
+
+
+class StoredCount(Count):
+    """A count read from the database: `row` is its primary key, for marking it taken back."""
+
+    __slots__ = ("row",)

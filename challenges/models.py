@@ -25,14 +25,14 @@ class ChallengeStanding(models.Model):
     reached_at = models.DateTimeField(null=True, blank=True)  # occurred_at of the event that reached the goal
     reached_seq = models.BigIntegerField(null=True, blank=True)  # that event's acceptance order, for ties
     winner = models.IntegerField(null=True, blank=True)  # 1 for the first to win...; None: not (yet) a winner
-    members = models.JSONField(default=dict)  # person id -> what they counted, undos taken back
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["challenge_id", "participant"], name="challenge_standing_once")]
 
 
 class ChallengeCount(models.Model):
-    """What one event counted towards one participant, so an undo can take it back."""
+    """What one event counted towards one participant, so an undo can take it back (and a team's or
+    everyone's reward finds the members who counted)."""
 
     challenge_id = models.CharField(max_length=64)
     participant = models.CharField(max_length=200)
@@ -40,3 +40,6 @@ class ChallengeCount(models.Model):
     event = models.ForeignKey("engine.Event", on_delete=models.CASCADE, related_name="+")
     amount = models.BigIntegerField()
     taken_back = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["challenge_id", "participant"], name="challenge_count_who_idx")]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 
 from .models import ChallengeCount, ChallengeStanding
 
@@ -17,16 +17,13 @@ def forget_progress(rescored: QuerySet | None = None) -> None:
         return
     ChallengeCount.objects.filter(event__in=rescored).delete()
     seqs = set(rescored.values_list("seq", flat=True))
-    kept: dict[tuple[str, str], dict[str, int]] = {}
-    for challenge_id, participant, person, amount in (ChallengeCount.objects.filter(taken_back=False)
-                                                      .values_list("challenge_id", "participant", "person__key", "amount")
-                                                      .iterator(chunk_size=5000)):
-        members = kept.setdefault((challenge_id, participant), {})
-        members[person] = members.get(person, 0) + amount
+    kept = {
+        (c, p): total for c, p, total in ChallengeCount.objects.filter(taken_back=False)
+        .values("challenge_id", "participant").annotate(total=Sum("amount"))
+        .values_list("challenge_id", "participant", "total").iterator(chunk_size=5000)}
     rows = list(ChallengeStanding.objects.all())
     for row in rows:
-        row.members = kept.get((row.challenge_id, row.participant), {})
-        row.progress = sum(row.members.values())
+        row.progress = kept.get((row.challenge_id, row.participant), 0)
         if row.reached_seq in seqs:
             row.reached_at = row.reached_seq = row.winner = None
-    ChallengeStanding.objects.bulk_update(rows, ["members", "progress", "reached_at", "reached_seq", "winner"], batch_size=1000)
+    ChallengeStanding.objects.bulk_update(rows, ["progress", "reached_at", "reached_seq", "winner"], batch_size=1000)

@@ -15,7 +15,7 @@ Pure: the scorer gives a source over the database, a simulation an empty one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -35,7 +35,6 @@ class Standing:
     reached_at: datetime | None = None
     reached_seq: int | None = None  # the event that reached the goal
     winner: int | None = None  # 1 for the first to win, 2 for the next...
-    members: dict[str, int] = field(default_factory=dict)  # person -> what they counted, undos taken back
 
 
 @dataclass(slots=True)
@@ -60,6 +59,9 @@ class ChallengeSource(Protocol):
 
     def counts_of(self, event_id: str) -> list[Count]:
         """What the event counted, in any challenge, not yet taken back."""
+
+    def members(self, challenge_id: str, participant: str) -> dict[str, int]:
+        """What each person counted towards a team's or everyone's goal before this run, undos taken back."""
 
     def takes(self, challenge: CompiledChallenge, event: Event) -> bool:
         """Whether the challenge still takes this event (or its undo): False once the end was processed."""
@@ -86,6 +88,9 @@ class EmptyChallengeSource:
     def counts_of(self, event_id):
         return []
 
+    def members(self, challenge_id, participant):
+        return {}
+
     def takes(self, challenge, event):
         return True
 
@@ -106,6 +111,8 @@ class ChallengeProgress:
         self.counts: list[Count] = []  # made in this run (taken_back set when undone within it)
         self.taken_back: list[Count] = []  # the source's counts that an undo of this run took back
         self._winners: dict[str, int] = {}
+        # Team and collective participants: what each person counted in this run (negative: taken back).
+        self._members: dict[tuple[str, str], dict[str, int]] = {}
         self._by_event: dict[str, list[Count]] = {}
         self._taken: set[str] = set()  # events undone in this run
 
@@ -127,7 +134,7 @@ class ChallengeProgress:
         if event.type == UNDO:
             self._undo(event)
             return
-        for challenge in self.ruleset.challenges:
+        for challenge in self.ruleset.challenges_for(event.type, event.channel):
             if not (challenge.start <= event.occurred_at < challenge.end):
                 continue
             if challenge.when is not None and not challenge.when(event):
@@ -148,17 +155,20 @@ class ChallengeProgress:
                     continue  # someone without a team counts for no team
             else:
                 participant = EVERYONE
-            standing = self.standing(challenge.id, participant)
+            key = (challenge.id, participant)
+            standing = self.standings.get(key) or self.standing(*key)
             standing.progress += amount
-            standing.members[person] = standing.members.get(person, 0) + amount
-            self.changed.add((challenge.id, participant))
+            self.changed.add(key)
+            if kind != "individual":
+                members = self._members.setdefault(key, {})
+                members[person] = members.get(person, 0) + amount
             count = Count(challenge.id, participant, person, event.id, event.seq, amount)
             self.counts.append(count)
             self._by_event.setdefault(event.id, []).append(count)
             if standing.reached_at is None and standing.progress >= challenge.goal:
-                self._reach(challenge, standing, event, outcome, facts)
+                self._reach(challenge, participant, standing, event, outcome, facts)
 
-    def _reach(self, challenge: CompiledChallenge, standing: Standing, event: Event, outcome: Outcome,
+    def _reach(self, challenge: CompiledChallenge, participant: str, standing: Standing, event: Event, outcome: Outcome,
                facts: FactsCache) -> None:
         standing.reached_at, standing.reached_seq = event.occurred_at, event.seq
         won = self.winners(challenge.id)
@@ -170,7 +180,13 @@ class ChallengeProgress:
         reward = challenge.spec.reward
         if reward is None:
             return
-        rewarded = [p for p, amount in standing.members.items() if amount > 0]
+        if challenge.spec.kind == "individual":
+            rewarded = [participant]
+        else:
+            members = dict(self.source.members(challenge.id, participant))
+            for person, amount in self._members.get((challenge.id, participant), {}).items():
+                members[person] = members.get(person, 0) + amount
+            rewarded = [p for p, amount in members.items() if amount > 0]
         self.source.include(rewarded, facts)
         for person in rewarded:
             if reward.points:
@@ -203,7 +219,9 @@ class ChallengeProgress:
                 self.taken_back.append(count)
             standing = self.standing(count.challenge, count.participant)
             standing.progress -= count.amount
-            standing.members[count.person] = standing.members.get(count.person, 0) - count.amount
+            if challenge.spec.kind != "individual":
+                members = self._members.setdefault((count.challenge, count.participant), {})
+                members[count.person] = members.get(count.person, 0) - count.amount
             self.changed.add((count.challenge, count.participant))
             # A winner keeps the win and the reward; a goal reached without winning can be reached again.
             if standing.reached_at is not None and standing.winner is None and standing.progress < challenge.goal:

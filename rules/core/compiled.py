@@ -119,6 +119,8 @@ class Ruleset:
     streaks: list[CompiledStreak] = field(default_factory=list)
     badges_by_streak: dict[str, list[CompiledBadge]] = field(default_factory=dict)
     challenges: list[CompiledChallenge] = field(default_factory=list)
+    # (event type, channel) -> the challenges that may count such an event; filled as events come.
+    _challenge_candidates: dict[tuple[str, str | None], tuple[CompiledChallenge, ...]] = field(default_factory=dict, repr=False)
     # (event type, channel) -> the rules that may fire, in file order; filled as events come.
     _candidates: dict[tuple[str, str | None], tuple[CompiledRule, ...]] = field(default_factory=dict, repr=False)
 
@@ -158,6 +160,23 @@ class Ruleset:
 
     def challenge(self, challenge_id: str) -> CompiledChallenge | None:
         return next((c for c in self.challenges if c.id == challenge_id), None)
+
+    def challenges_for(self, event_type: str, channel: str | None = None) -> tuple[CompiledChallenge, ...]:
+        """The challenges that may count an event of this type and channel: their `when`, an `event`
+        goal's condition and a `rule` goal's rule admit it. Remembered per (type, channel), as rules_for."""
+        key = (event_type, channel)
+        found = self._challenge_candidates.get(key)
+        if found is None:
+            rules = {rule.id for rule in self.rules_for(event_type, channel)}
+            rule_ids = {rule.id for rule in self.rules}
+            found = tuple(
+                c for c in self.challenges
+                if (c.spec.when is None or _admits(c.spec.when, event_type, channel))
+                and (c.spec.goal.event is None or _admits(c.spec.goal.event, event_type, channel))
+                and (c.spec.goal.rule is None or c.spec.goal.rule in rules or c.spec.goal.rule not in rule_ids))
+            if len(self._challenge_candidates) < MAX_CANDIDATE_KEYS:
+                self._challenge_candidates[key] = found
+        return found
 
     def streak(self, streak_id: str) -> CompiledStreak | None:
         return next((s for s in self.streaks if s.id == streak_id), None)

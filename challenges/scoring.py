@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count as CountOf
 from django.db.models import Sum
 
@@ -34,12 +34,51 @@ class ChallengesStep(Step):
 
     def _observe(self, event: CoreEvent, outcome: Outcome, facts: FactsCache) -> None:
         if self.progress is None:
-            self.progress = ChallengeProgress(self.batch.ruleset, DatabaseSource(self.batch))
+            self.progress = ChallengeProgress(self.batch.ruleset, DatabaseSource(self.batch, _warm_standings(self.batch)))
         self.progress.observe(event, outcome, facts)
 
     def write(self) -> None:
         if self.progress is not None:
             write_progress(self.progress, self.batch.people)
+
+    def finish(self) -> None:
+        if self.progress is not None:
+            progress, number, version = self.progress, self.batch.number, self.batch.version
+            transaction.on_commit(lambda: _keep_warm(progress, number, version))
+
+
+# The standings and winner counts as the last batch this process committed left them. The next
+# batch reuses them when it directly follows (no other scorer, recompute or rollback in between)
+# under the same ruleset version, and reads the database for the participants it has not seen;
+# otherwise it starts cold. Bounded, so memory stays flat.
+_warm: dict = {}
+WARM_STANDINGS_LIMIT = 500_000
+
+
+def _warm_standings(batch) -> dict | None:
+    follows = _warm.get("batch") == batch.number - 1 and _warm.get("version") == batch.version
+    if not follows:
+        _warm.clear()
+        return None
+    return _warm
+
+
+def _keep_warm(progress: ChallengeProgress, number: int, version: int) -> None:
+    if not (_warm.get("batch") == number - 1 and _warm.get("version") == version):
+        _warm.clear()
+        _warm.update(standings={}, winners={})
+    standings = _warm["standings"]
+    standings.update(progress.standings)
+    _warm["winners"].update(progress.winner_counts())
+    if len(standings) > WARM_STANDINGS_LIMIT:
+        _warm.clear()
+        return
+    _warm.update(batch=number, version=version)
+
+
+def forget_warm_standings() -> None:
+    """The next batch reads the standings from the database (after a recompute or an emptied database)."""
+    _warm.clear()
 
 
 def write_progress(progress: ChallengeProgress, people) -> None:
@@ -75,25 +114,34 @@ def write_progress(progress: ChallengeProgress, people) -> None:
 class DatabaseSource:
     """rules.core.challenges.ChallengeSource over the database, each kind read once per batch."""
 
-    def __init__(self, batch):
+    def __init__(self, batch, warm: dict | None = None):
+        """`warm`: the standings and winner counts the last batch committed (_warm), when this one follows it.
+        Their Standing objects are never changed: standing() hands out copies."""
         self.batch = batch
+        self._warm_standings = warm["standings"] if warm else {}
+        self._warm_winners = warm["winners"] if warm else {}
         self._standings: dict[tuple[str, str], Standing] | None = None
         self._winners: dict[str, int] | None = None
         self._closed: dict[str, datetime] | None = None
         self._received: dict[int, datetime] | None = None
 
     def standing(self, challenge_id, participant):
-        if self._standings is None:
-            self._standings = self._read_standings()
-        found = self._standings.get((challenge_id, participant))
+        found = self._warm_standings.get((challenge_id, participant))
+        if found is None:
+            if self._standings is None:
+                self._standings = self._read_standings()
+            found = self._standings.get((challenge_id, participant))
         return Standing() if found is None else Standing(found.progress, found.reached_at, found.reached_seq, found.winner)
 
     def _read_standings(self) -> dict[tuple[str, str], Standing]:
         """The standings of the batch's people and their teams (and everyone's), in one query. Plain SQL:
         the ORM prepares each of the IN list's values one by one (as BatchPerson.read says)."""
-        people = self.batch.people
-        participants = list(set(people) | {p.team for p in people.values()})
-        ids = [c.id for c in self.batch.ruleset.challenges]
+        people, ids = self.batch.people, [c.id for c in self.batch.ruleset.challenges]
+        # Those the warm standings hold for every challenge need no reading.
+        participants = [p for p in set(people) | {p.team for p in people.values()}
+                        if not all((i, p) in self._warm_standings for i in ids)]
+        if not participants:
+            return {}
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT challenge_id, participant, progress, reached_at, reached_seq, winner "
@@ -108,6 +156,8 @@ class DatabaseSource:
         return dict(rows)
 
     def winners(self, challenge_id):
+        if challenge_id in self._warm_winners:
+            return self._warm_winners[challenge_id]
         if self._winners is None:
             ids = [c.id for c in self.batch.ruleset.challenges]
             self._winners = dict(ChallengeStanding.objects.filter(challenge_id__in=ids, winner__isnull=False)

@@ -128,6 +128,10 @@ class ChallengeProgress:
             self._winners[challenge_id] = self.source.winners(challenge_id)
         return self._winners[challenge_id]
 
+    def winner_counts(self) -> dict[str, int]:
+        """How many have won each challenge this run asked about, as of now."""
+        return dict(self._winners)
+
     def observe(self, event: Event, outcome: Outcome, facts: FactsCache) -> None:
         if not self.ruleset.challenges:
             return

@@ -1,7 +1,8 @@
 """`make demo`: the example ruleset, a generated month of social learning, scored, then served."""
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -10,7 +11,7 @@ from rich.progress import Progress
 from base.accept import do_accept_events
 from base.models import ApiKey, Event, Person
 from base.redis import embedded_redis
-from engine.demo_data import generate_kudos, generate_month
+from engine.demo_data import challenges_moved, generate_kudos, generate_month
 from engine.demo_logins import print_demo_logins
 from engine.scoring import score_next_batch
 from engine.stack import run_stack
@@ -36,7 +37,10 @@ class Command(BaseCommand):
     def handle(self, *args, port, people, seed_only, **options):
         with embedded_redis():
             if active_version() is None:
-                do_activate_ruleset(EXAMPLE_RULESET.read_text(), activated_by="make demo", note="example ruleset",
+                # The challenges move with the generated month, which ends today: one has ended, one runs.
+                today = datetime.now(ZoneInfo("Europe/Berlin")).date()
+                do_activate_ruleset(challenges_moved(EXAMPLE_RULESET.read_text(), today), activated_by="make demo",
+                                    note="example ruleset, challenges moved with the demo month",
                                     source=str(EXAMPLE_RULESET.relative_to(settings.BASE_DIR)))
                 self.stdout.write(f"Activated {EXAMPLE_RULESET.name}")
             if not Event.objects.filter(source_id__startswith="demo:").exists():

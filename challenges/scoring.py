@@ -19,7 +19,7 @@ from base.dbtimes import time_adapter
 from base.models import Event, stored_time
 from rules.core import Event as CoreEvent
 from rules.core import FactsCache, Outcome
-from rules.core.challenges import ChallengeProgress, Count, Standing
+from rules.core.challenges import EVERYONE, ChallengeProgress, Count, Standing
 from rules.core.compiled import CompiledChallenge
 
 from .models import ChallengeCount, ChallengeStanding, ChallengeState
@@ -66,9 +66,12 @@ def _warm_standings(batch) -> dict | None:
 def _keep_warm(progress: ChallengeProgress, number: int, version: int) -> None:
     if not (_warm.get("batch") == number - 1 and _warm.get("version") == version):
         _warm.clear()
-        _warm.update(standings={}, winners={})
+        _warm.update(standings={}, winners={}, known=set())
+    source: DatabaseSource = progress.source
     standings = _warm["standings"]
+    standings.update(source.read or {})  # as they were before the batch; what it changed follows
     standings.update(progress.standings)
+    _warm["known"].update(source.read_participants)
     _warm["winners"].update(progress.winner_counts())
     if len(standings) > WARM_STANDINGS_LIMIT:
         _warm.clear()
@@ -120,26 +123,29 @@ class DatabaseSource:
         self.batch = batch
         self._warm_standings = warm["standings"] if warm else {}
         self._warm_winners = warm["winners"] if warm else {}
-        self._standings: dict[tuple[str, str], Standing] | None = None
+        # Participants all of whose standings the warm ones hold (no row: no progress yet).
+        self._known: set[str] = warm["known"] if warm else set()
+        self.read: dict[tuple[str, str], Standing] | None = None  # read from the database in this batch
+        self.read_participants: set[str] = set()
         self._winners: dict[str, int] | None = None
         self._closed: dict[str, datetime] | None = None
         self._received: dict[int, datetime] | None = None
 
     def standing(self, challenge_id, participant):
         found = self._warm_standings.get((challenge_id, participant))
-        if found is None:
-            if self._standings is None:
-                self._standings = self._read_standings()
-            found = self._standings.get((challenge_id, participant))
+        if found is None and participant not in self._known:
+            if self.read is None:
+                self.read = self._read_standings()
+            found = self.read.get((challenge_id, participant))
         return Standing() if found is None else Standing(found.progress, found.reached_at, found.reached_seq, found.winner)
 
     def _read_standings(self) -> dict[tuple[str, str], Standing]:
         """The standings of the batch's people and their teams (and everyone's), in one query. Plain SQL:
         the ORM prepares each of the IN list's values one by one (as BatchPerson.read says)."""
         people, ids = self.batch.people, [c.id for c in self.batch.ruleset.challenges]
-        # Those the warm standings hold for every challenge need no reading.
-        participants = [p for p in set(people) | {p.team for p in people.values()}
-                        if not all((i, p) in self._warm_standings for i in ids)]
+        # Those the warm standings know need no reading.
+        participants = [p for p in set(people) | {p.team for p in people.values()} | {EVERYONE} if p not in self._known]
+        self.read_participants = set(participants)
         if not participants:
             return {}
         with connection.cursor() as cursor:

@@ -272,6 +272,20 @@ def test_a_collective_goal_counts_everyones_points_and_rewards_those_who_counted
         assert Person.objects.get(key=person).badge_grants.filter(badge_id="dbt-week-finisher").count() == 1
 
 
+@pytest.mark.parametrize("warm", [True, False])
+def test_a_collective_goal_adds_up_over_batches_of_people_who_all_have_teams(rules, reader, monkeypatch, warm):
+    from challenges import scoring as challenge_scoring
+
+    if not warm:  # every batch reads the standings from the database
+        monkeypatch.setattr(challenge_scoring, "WARM_STANDINGS_LIMIT", -1)
+    for key in ("ana@x", "bob@x"):
+        Person.objects.update_or_create(key=key, defaults={"team": "data"})
+    send(rules, post("ana@x", tags=()))
+    send(rules, post("bob@x", tags=()))
+    send(rules, post("ana@x", tags=()))
+    assert {c["id"]: c["progress"] for c in reader.get("/challenges").json()}["everyone-points"] == 30
+
+
 def test_reward_points_raise_the_level(rules, reader):
     send(rules, *[post("ana@x") for _ in range(3)])
     person = reader.get("/people/ana@x").json()

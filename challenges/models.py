@@ -39,7 +39,6 @@ class ChallengeCount(models.Model):
     person = models.ForeignKey("engine.Person", on_delete=models.CASCADE, related_name="+", db_index=False)
     event = models.ForeignKey("engine.Event", on_delete=models.CASCADE, related_name="+")
     amount = models.BigIntegerField()
+    # No index on (challenge_id, participant): only a team's or everyone's reward reads by it, once per
+    # goal reached, and each index costs on every one of the scorer's inserts.
     taken_back = models.BooleanField(default=False)
-
-    class Meta:
-        indexes = [models.Index(fields=["challenge_id", "participant"], name="challenge_count_who_idx")]

@@ -94,10 +94,10 @@ def write_progress(progress: ChallengeProgress, people) -> None:
     with connection.cursor() as cursor:
         if progress.changed:
             rows = []
+            individual = {c.id for c in progress.ruleset.challenges if c.spec.kind == "individual"}
             for challenge_id, participant in progress.changed:
                 s = progress.standings[(challenge_id, participant)]
-                challenge = progress.ruleset.challenge(challenge_id)
-                person = people.get(participant) if challenge and challenge.spec.kind == "individual" else None
+                person = people.get(participant) if challenge_id in individual else None
                 rows.append((challenge_id, participant, person.id if person else None, s.progress,
                              stamp(s.reached_at) if s.reached_at else None, s.reached_seq, s.winner))
             cursor.executemany(

@@ -138,8 +138,9 @@ class ChallengeProgress:
         if event.type == UNDO:
             self._undo(event)
             return
+        at = event.occurred_at
         for challenge in self.ruleset.challenges_for(event.type, event.channel):
-            if not (challenge.start <= event.occurred_at < challenge.end):
+            if not (challenge.start <= at < challenge.end):
                 continue
             if challenge.when is not None and not challenge.when(event):
                 continue
@@ -149,7 +150,11 @@ class ChallengeProgress:
 
     def _count(self, challenge: CompiledChallenge, event: Event, outcome: Outcome, facts: FactsCache,
                counted: dict[str, int]) -> None:
-        kind = challenge.spec.kind
+        spec = challenge.spec
+        challenge_id, kind, goal = spec.id, spec.kind, challenge.goal
+        made = self._by_event.get(event.id)
+        if made is None:
+            made = self._by_event[event.id] = []
         for person, amount in counted.items():
             if kind == "individual":
                 participant = person
@@ -159,17 +164,17 @@ class ChallengeProgress:
                     continue  # someone without a team counts for no team
             else:
                 participant = EVERYONE
-            key = (challenge.id, participant)
-            standing = self.standings.get(key) or self.standing(*key)
+            key = (challenge_id, participant)
+            standing = self.standings.get(key) or self.standing(challenge_id, participant)
             standing.progress += amount
             self.changed.add(key)
             if kind != "individual":
                 members = self._members.setdefault(key, {})
                 members[person] = members.get(person, 0) + amount
-            count = Count(challenge.id, participant, person, event.id, event.seq, amount)
+            count = Count(challenge_id, participant, person, event.id, event.seq, amount)
             self.counts.append(count)
-            self._by_event.setdefault(event.id, []).append(count)
-            if standing.reached_at is None and standing.progress >= challenge.goal:
+            made.append(count)
+            if standing.reached_at is None and standing.progress >= goal:
                 self._reach(challenge, participant, standing, event, outcome, facts)
 
     def _reach(self, challenge: CompiledChallenge, participant: str, standing: Standing, event: Event, outcome: Outcome,

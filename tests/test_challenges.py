@@ -175,6 +175,12 @@ def test_a_rule_goal_whose_rule_never_fires_on_the_counted_events_is_refused():
     assert [p for p, _ in found] == ["challenges[0].goal.rule"] and "cannot be reached" in found[0][1]
 
 
+def test_a_badge_without_criteria_cannot_have_tiers():
+    found = problems(_doc("- {id: c, name: C, starts: 2026-12-07, ends: 2026-12-14, goal: {rule: post}}").replace(
+        "  - {id: prize, name: Prize}", "  - {id: prize, name: Prize, tiers: [{name: Gold, count: 1}]}"))
+    assert [p for p, _ in found] == ["badges[0].tiers"]
+
+
 def test_a_badge_without_criteria_is_shown_in_words_and_never_granted_by_rules(rules, reader):
     catalog = {b["id"]: b for b in reader.get("/badges").json()}
     assert catalog["dbt-week-finisher"]["criteria"] == "Given as a challenge's reward or by an admin"
@@ -360,6 +366,16 @@ def test_recompute_gives_the_same_standings_and_rewards(rules, reader):
     do_recompute()
     assert (standings(reader), rewards("ana@x"), rewards("bob@x")) == before
     assert ChallengeStanding.objects.filter(challenge_id="dbt-week").count() == 2
+
+
+def test_recompute_from_a_date_gives_the_same_standings_and_rewards(rules, reader):
+    send(rules, *[post("ana@x", at=f"2026-12-08T1{h}:00:00+01:00", id=f"a{h}") for h in range(3)],
+         *[post("bob@x", at=f"2026-12-10T1{h}:00:00+01:00") for h in range(3)],
+         *[post("cy@x", at=f"2026-12-11T1{h}:00:00+01:00") for h in range(3)], undo("a0"))
+    before = (standings(reader), rewards("ana@x"), rewards("bob@x"), rewards("cy@x"))
+    do_recompute(since=datetime(2026, 12, 10, tzinfo=timezone.utc))
+    assert (standings(reader), rewards("ana@x"), rewards("bob@x"), rewards("cy@x")) == before
+    assert [s["winner"] for s in reader.get("/challenges/dbt-week").json()["standings"]] == [True, True, False]
 
 
 def test_a_persons_challenges(rules, reader):

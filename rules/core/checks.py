@@ -324,6 +324,10 @@ def _check_challenges(data: dict, problem: Problem) -> None:
     rules = {item["id"]: item for _, item in _items(data, "rules") if isinstance(item.get("id"), str)}
     streaks = _ids(data, "streaks")
     badges = _ids(data, "badges")
+    for i, badge in _items(data, "badges"):
+        if badge.get("criteria") is None and badge.get("tiers") is not None:
+            problem(("badges", i, "tiers"), "a badge without criteria is given whole (by a challenge or an admin); "
+                    "drop `tiers`, or give it `criteria`")
     for i, challenge in _items(data, "challenges"):
         here = ("challenges", i)
         starts, ends = _as_date(challenge.get("starts")), _as_date(challenge.get("ends"))

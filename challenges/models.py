@@ -19,8 +19,10 @@ class ChallengeStanding(models.Model):
     challenge_id = models.CharField(max_length=64)
     # The person's id (individual), the team's name (team), "" (collective).
     participant = models.CharField(max_length=200)
-    # The person of an individual challenge: their progress goes with them when they are erased.
-    person = models.ForeignKey("engine.Person", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    # The person of an individual challenge: their progress goes with them when they are erased. No index:
+    # only an erasure looks rows up by person, and each index costs on every one of the scorer's writes.
+    person = models.ForeignKey("engine.Person", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+                               db_index=False)
     progress = models.BigIntegerField(default=0)
     reached_at = models.DateTimeField(null=True, blank=True)  # occurred_at of the event that reached the goal
     reached_seq = models.BigIntegerField(null=True, blank=True)  # that event's acceptance order, for ties

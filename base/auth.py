@@ -1,4 +1,5 @@
-"""Bearer API keys with roles: admin > reader; integration may only send events."""
+"""Bearer API keys with roles: admin > reader; integration may only send events; provisioning may only
+use SCIM (/scim/v2), and nothing else admits it."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from .models import ApiKey, Person, stored_time
 READERS = {"admin", "reader"}
 SENDERS = {"admin", "integration"}
 ADMINS = {"admin"}
+PROVISIONERS = {"provisioning"}
 
 
 class KeyAuth(HttpBearer):

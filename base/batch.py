@@ -85,7 +85,7 @@ class BatchPerson(NamedTuple):
     key: str
     points: int
     team: str
-    public: bool
+    public: bool  # shown on the public boards: opted in and not deprovisioned (Person.active)
     role: str
 
     @classmethod
@@ -95,9 +95,10 @@ class BatchPerson(NamedTuple):
             return {}
         # Plain SQL: the ORM prepares each of the few hundred keys of the IN list one by one.
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT id, key, points, team, public, role FROM {Person._meta.db_table} "
+            cursor.execute(f"SELECT id, key, points, team, public, role, active FROM {Person._meta.db_table} "
                            f"WHERE key IN ({', '.join(['%s'] * len(keys))})", keys)
-            return {row[1]: cls(row[0], row[1], row[2], row[3], bool(row[4]), row[5]) for row in cursor.fetchall()}
+            return {row[1]: cls(row[0], row[1], row[2], row[3], bool(row[4]) and bool(row[6]), row[5])
+                    for row in cursor.fetchall()}
 
 
 def people_for(events: list[ScoringEvent]) -> dict[str, BatchPerson]:

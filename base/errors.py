@@ -37,6 +37,11 @@ class Conflict(DomainError):
     """The request is understood, but the state forbids it (no active ruleset, a batch that is not refused)."""
 
 
+class Forbidden(Conflict):
+    """The state forbids showing this to anyone who asks (works-council mode: no individual rankings).
+    A kind of Conflict, so whatever shows a Conflict's message shows this one too; the API answers 403."""
+
+
 class Invalid(DomainError):
     """The request is understood, but a value in it is wrong (a period, a scope, a date range)."""
 

@@ -264,7 +264,7 @@ class ScorerState(models.Model):
 
 
 class ApiKey(models.Model):
-    ROLES = [("admin", "admin"), ("integration", "integration"), ("reader", "reader")]
+    ROLES = [("admin", "admin"), ("integration", "integration"), ("reader", "reader"), ("provisioning", "provisioning")]
 
     name = models.CharField(max_length=100)
     role = models.CharField(max_length=20, choices=ROLES)

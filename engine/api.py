@@ -18,7 +18,7 @@ from leaderboards.api import router as leaderboards_router
 from notifications.api import router as notifications_router
 from rulesets.api import router as rules_router
 
-from base.errors import ApiError, Conflict, DomainError, Invalid, NotFound, path_of
+from base.errors import ApiError, Conflict, DomainError, Forbidden, Invalid, NotFound, path_of
 from base.ingest import EventIn
 from .outages import RETRY_AFTER_SECONDS, outage_of
 from .routers import event_batches, events, health, people, recompute
@@ -88,7 +88,7 @@ def _envelope(request, status: int, code: str, message: str, details=None):
 
 
 # Each kind of domain error answers with one status; ApiError, raised at the HTTP edge, names its own.
-STATUS_OF = {NotFound: 404, Conflict: 409, Invalid: 422}
+STATUS_OF = {NotFound: 404, Forbidden: 403, Conflict: 409, Invalid: 422}
 
 
 def status_of(exc: DomainError) -> int:

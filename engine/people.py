@@ -5,7 +5,10 @@ entries on every board the active ruleset has)."""
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
 from django.db import transaction
+from django.utils import timezone
 
 from badges.models import BadgeGrant
 from base.levels import level_progress
@@ -26,13 +29,42 @@ def do_update_person(person: Person, *, public: bool | None = None, role: str | 
         Person.objects.filter(pk=person.pk).update(**changes)
         for field_name, value in changes.items():
             setattr(person, field_name, value)
-        ruleset, _ = active_ruleset()
-        if ruleset is not None:
-            visibility = Visibility(ruleset, [(person.key, person.public, person.role)])
-            r = get_redis()
-            for board in ruleset.leaderboards:
-                if not board.aggregate:
-                    store.set_visibility(r, [board.id], person.key, not visibility.hidden(board.id, person.key))
+        _place_on_boards(person)
+
+
+def do_set_person_active(person: Person, active: bool) -> None:
+    """Deprovision a person (active=False) or provision them again. Deprovisioned: off every board (like
+    one who opted out, so their points stay and come back with them), signed out of the pages, refused
+    at sign-in (web/signin.py); their events and ledger are kept, and events about them still score."""
+    with transaction.atomic():
+        ScorerState.objects.select_for_update().get_or_create(pk=1)
+        Person.objects.filter(pk=person.pk).update(active=active)
+        person.active = active
+        _place_on_boards(person)
+        if not active:
+            _end_sessions(person.key)
+
+
+def _place_on_boards(person: Person) -> None:
+    """Move the person's entries on every board of people to match who they are now (under the scorer's lock)."""
+    ruleset, _ = active_ruleset()
+    if ruleset is not None:
+        visibility = Visibility(ruleset, [(person.key, person.public and person.active, person.role)])
+        r = get_redis()
+        for board in ruleset.leaderboards:
+            if not board.aggregate:
+                store.set_visibility(r, [board.id], person.key, not visibility.hidden(board.id, person.key))
+
+
+def _end_sessions(username: str) -> None:
+    """Delete the page sessions of the sign-in named like the person. Sessions are signed blobs, not
+    rows per user, so the unexpired ones are decoded; there are about as many as people signed in."""
+    user_id = get_user_model().objects.filter(username=username).values_list("pk", flat=True).first()
+    if user_id is None:
+        return
+    ended = [s.pk for s in Session.objects.filter(expire_date__gt=timezone.now()).iterator(chunk_size=2000)
+             if s.get_decoded().get("_auth_user_id") == str(user_id)]
+    Session.objects.filter(pk__in=ended).delete()
 
 
 def person_summary(person: Person) -> dict:

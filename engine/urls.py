@@ -38,6 +38,8 @@ urlpatterns = [
     # The Teams bot (Bearer JWT) and the Teams outgoing webhook (HMAC) share one path.
     path("integrations/teams/messages", teams_bot.messages_view),
     path("integrations/viva/messages", viva.messages_view),
+    # SCIM 2.0 provisioning from the company's identity provider (a provisioning key; docs/operations.md).
+    path("scim/v2/", include("engine.scim.urls")),
     # The printable engagement report (Bearer reader/admin key or a staff session; docs/insights.md).
     path("insights/report", report_page),
 ]

@@ -20,7 +20,7 @@ from rules.core.periods import midnight
 from rulesets.active import active_ruleset
 
 from . import figures
-from .reports import check_range
+from .reports import Privacy, check_range
 from .rollup import local_dates, rollup_timezone
 
 KUDOS = "kudos"
@@ -111,11 +111,16 @@ def kudos_insights(interval: str, since: date | None, until: date | None) -> dic
                    "previous": previous.get(v, 0), "change": t.kudos - previous.get(v, 0)}
                   for v, t in values.items()]
     value_rows.sort(key=lambda r: (-r["kudos"], r["value"]))
+    # Teams of fewer than the ruleset's privacy.min_group_size people in the directory are left out, and so
+    # are the flows to or from them: a team of two's kudos are two people's.
+    privacy = Privacy.of_active_ruleset()
+    small = privacy.small_teams(set(given) | set(received) | {t for pair in flows for t in pair})
     team_rows = []
-    for team in sorted(set(given) | set(received)):
+    for team in sorted((set(given) | set(received)) - small):
         g, r = given.get(team, _Tally()), received.get(team, _Tally())
         team_rows.append({"team": team, "given": g.kudos, "received": r.receipts, "givers": len(g.givers),
                           "receivers": len(r.receivers)})
+    shown_flows = {pair: n for pair, n in flows.items() if not set(pair) & small}
     return {
         "interval": interval, "from": start.isoformat(), "until": end.isoformat(),
         "requested": {"from": since.isoformat(), "until": until.isoformat()}, "timezone": str(tz),
@@ -126,5 +131,6 @@ def kudos_insights(interval: str, since: date | None, until: date | None) -> dic
         "values": value_rows,
         "teams": team_rows,
         "between_teams": [{"from_team": a, "to_team": b, "receipts": n}
-                          for (a, b), n in sorted(flows.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_FLOWS]],
+                          for (a, b), n in sorted(shown_flows.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_FLOWS]],
+        "privacy": privacy.out(len(small)),
     }

@@ -6,9 +6,12 @@ import csv
 import io
 from datetime import date, datetime, timedelta
 
+from django.db.models import Count
 from django.utils import timezone
 
 from base.errors import ApiError
+from base.models import Person
+from rulesets.active import active_ruleset
 
 from . import figures, queries, rollup
 from .queries import ALL, Scope
@@ -52,14 +55,72 @@ def engagement(group: str, interval: str, since: date, until: date, scope: Scope
                                              f"(at most {MAX_ROWS:,})")
     start, end = windows[1].start, windows[-1].end
     _hide_opted_out(rows)
+    privacy = Privacy.of_active_ruleset()
+    rows, hidden = privacy.rows(rows, group)
     return {
         "group": group, "interval": interval, "from": start.isoformat(), "until": end.isoformat(),
         "requested": {"from": since.isoformat(), "until": until.isoformat()},
         "filters": scope.as_dict(), "rollup": rollup_info(progress),
         "figures": list(figures.FIGURES), "rows": rows,
         "hashtags": queries.top_hashtags(start, end, scope, TOP),
-        "top_posts": queries.top_posts(start, end, scope, TOP),
+        "top_posts": privacy.posts(queries.top_posts(start, end, scope, TOP)),
+        "privacy": privacy.out(hidden),
     }
+
+
+class Privacy:
+    """Works-council mode in insights (the ruleset's `privacy:`): with individual ranking off nobody is named
+    (no top poster, no authors of the most engaged posts); rows of a group (team, channel, programme) with
+    fewer than `min_group_size` distinct active people are left out, and a shown row's previous values
+    when the period before had fewer."""
+
+    def __init__(self, names_people: bool = True, min_group_size: int = 1):
+        self.names_people, self.min_group_size = names_people, min_group_size
+
+    @classmethod
+    def of_active_ruleset(cls) -> "Privacy":
+        ruleset, _ = active_ruleset()
+        return cls(ruleset.ranks_people, ruleset.min_group_size) if ruleset else cls()
+
+    def rows(self, rows: list[dict], group: str) -> tuple[list[dict], int]:
+        """The rows to show, and how many were left out; the whole company's row (`all`) is never left out."""
+        for row in rows:
+            if not self.names_people:
+                row["top_poster"] = row["top_poster_name"] = None
+        if self.min_group_size <= 1 or group == ALL:
+            return rows, 0
+        shown = []
+        for row in rows:
+            active = row["figures"]["active_people"]
+            if (active["value"] or 0) < self.min_group_size:
+                continue
+            if (active["previous"] or 0) < self.min_group_size:
+                for f in row["figures"].values():
+                    f["previous"] = f["change"] = None
+            shown.append(row)
+        return shown, len(rows) - len(shown)
+
+    def posts(self, posts: list[dict]) -> list[dict]:
+        """The most engaged posts: without their authors when no one is ranked, without a small team's name."""
+        small = self.small_teams({p["team"] for p in posts if p.get("team")})
+        for post in posts:
+            if not self.names_people:
+                post["author"] = post["author_name"] = None
+            if post.get("team") in small:
+                post["team"] = None
+        return posts
+
+    def small_teams(self, teams: set[str]) -> set[str]:
+        """The teams among these with fewer than min_group_size people in the directory."""
+        if self.min_group_size <= 1 or not teams:
+            return set()
+        sizes = dict(Person.objects.filter(team__in=sorted(teams)).values("team").annotate(n=Count("id"))
+                     .values_list("team", "n"))
+        return {t for t in teams if sizes.get(t, 0) < self.min_group_size}
+
+    def out(self, hidden_groups: int = 0) -> dict:
+        return {"individual_ranking": self.names_people, "min_group_size": self.min_group_size,
+                "hidden_groups": hidden_groups}
 
 
 def _hide_opted_out(rows: list[dict]) -> None:
@@ -93,6 +154,9 @@ def report(level: str, since: date | None, until: date | None, *, channel: str |
     breakdown = queries.engagement(BREAKDOWN[level], figures.range_windows(since, until), scope)
     breakdown.sort(key=lambda r: (-(r["figures"]["active_people"]["value"] or 0), r["group"]))
     _hide_opted_out([summary, *weekly, *breakdown])
+    privacy = Privacy.of_active_ruleset()
+    privacy.rows([summary, *weekly], ALL)
+    breakdown, hidden = privacy.rows(breakdown, BREAKDOWN[level])
     return {
         "level": level, "title": _title(level, channel, program), "scope": scope.as_dict(),
         "from": since.isoformat(), "until": until.isoformat(), "last_day": (until - timedelta(days=1)).isoformat(),
@@ -100,7 +164,8 @@ def report(level: str, since: date | None, until: date | None, *, channel: str |
         "rollup": rollup_info(progress), "summary": summary, "weekly": weekly,
         "breakdown_by": BREAKDOWN[level], "breakdown": breakdown,
         "hashtags": queries.top_hashtags(since, until, scope, TOP),
-        "top_posts": queries.top_posts(since, until, scope, 6),
+        "top_posts": privacy.posts(queries.top_posts(since, until, scope, 6)),
+        "privacy": privacy.out(hidden),
     }
 
 

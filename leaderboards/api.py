@@ -4,12 +4,11 @@ from ninja import Query, Router, Schema
 
 from base import auth
 from base.errors import Conflict, NotFound
-from base.models import Person
 from base.redis import get_redis
 from rulesets.active import active_ruleset
 
 from . import board_reads
-from .reads import board_page, resolve_period
+from .reads import board_page, ranks_people, refuse_individual_ranking, resolve_period
 
 router = Router(tags=["leaderboards"])
 
@@ -25,6 +24,8 @@ class BoardOut(Schema):
     exclude_roles: list[str] | None
     current_period: str
     scopes: list[str]
+    # false in works-council mode (privacy.individual_ranking: false) on boards of people: reading it answers 403.
+    available: bool
 
 
 class EntryOut(Schema):
@@ -74,7 +75,8 @@ def list_boards(request):
         boards.append({"id": board.id, "name": board.name or board.id, "period": board.period, "scope": board.scope,
                        "rules": board.rules, "aggregate": board.aggregate, "rank_by": board.rank_by,
                        "exclude_roles": board.exclude_roles, "current_period": period,
-                       "scopes": board_reads.scopes(r, board.id, period) if board.scope else []})
+                       "scopes": board_reads.scopes(r, board.id, period) if board.scope else [],
+                       "available": ruleset.ranks_people or not ranks_people(board)})
     return boards
 
 
@@ -86,8 +88,5 @@ def get_board(request, board_id: str, scope: str | None = None, period: str | No
     if board is None:
         known = ", ".join(b.id for b in ruleset.leaderboards) or "none"
         raise NotFound(f"no leaderboard {board_id!r}; the active ruleset has: {known}")
-    if around and request.auth.role != "admin" and Person.objects.filter(key=around, public=False).exists():
-        # A person who left the public boards is not ranked to anyone but an admin and themselves (the
-        # pages show them their own standing); a reader key reads the public board as it is.
-        around = None
+    refuse_individual_ranking(ruleset, board, around)
     return board_page(get_redis(), ruleset, board, period=period, scope=scope, limit=limit, offset=offset, around=around)

@@ -8,7 +8,7 @@ import redis
 from django.db.models import Count
 from django.utils import timezone
 
-from base.errors import Invalid, NotFound
+from base.errors import Forbidden, Invalid, NotFound
 from base.models import Person
 from base.names import names_for
 from rules.core import Ruleset, period_key
@@ -64,17 +64,40 @@ def resolve_scope(r: redis.Redis, board: Leaderboard, period: str, scope: str | 
     return scope
 
 
+def ranks_people(board: Leaderboard) -> bool:
+    """Whether the board's rows are people: every board but those of teams."""
+    return board.aggregate != "team"
+
+
+def team_boards(ruleset: Ruleset) -> list[Leaderboard]:
+    return [b for b in ruleset.leaderboards if not ranks_people(b)]
+
+
+def individual_ranking_off(ruleset: Ruleset) -> Forbidden:
+    teams = ", ".join(b.id for b in team_boards(ruleset))
+    remain = f"boards of teams remain: {teams}" if teams else "this ruleset has no boards of teams (aggregate: team)"
+    return Forbidden("individual_ranking_off",
+                     "this company shows no individual rankings (works-council mode: the ruleset's "
+                     f"privacy.individual_ranking is false), so boards of people and `around` are not answered; {remain}")
+
+
+def refuse_individual_ranking(ruleset: Ruleset, board: Leaderboard, around: str | None = None) -> None:
+    """Raise `individual_ranking_off` when the answer would rank named people and the ruleset forbids it."""
+    if not ruleset.ranks_people and (around or ranks_people(board)):
+        raise individual_ranking_off(ruleset)
+
+
 def board_page(r: redis.Redis, ruleset: Ruleset, board: Leaderboard, *, period: str | None, scope: str | None,
                limit: int, offset: int, around: str | None) -> dict:
+    refuse_individual_ranking(ruleset, board, around)
     period_label = resolve_period(board, ruleset, period)
     if board.period in ("day", "week", "month") and expiry(board.period, period_label, ruleset.tz, grace()) <= timezone.now().timestamp():
         ensure_past_period(r, ruleset, board.id, period_label)
     scope_value = resolve_scope(r, board, period_label, scope)
     if board.aggregate == "team":
-        entries = _team_entries(r, board, period_label, scope_value, offset, limit)
+        entries, total = _team_entries(r, board, period_label, scope_value, offset, limit, ruleset.min_group_size)
         return {"board": board.id, "name": board.name or board.id, "period": period_label, "scope": scope_value,
-                "total": board_reads.size(r, board.id, period_label, scope_value), "offset": offset, "limit": limit,
-                "entries": entries, "me": None}
+                "total": total, "offset": offset, "limit": limit, "entries": entries, "me": None}
     # One round trip for the standing, the page (centred on `around`), the size and the cached names.
     view = board_reads.view(r, board.id, period_label, scope_value, offset, limit, around)
     if around and view.me is None and not Person.objects.filter(key=around).exists():
@@ -99,24 +122,29 @@ MAX_TEAMS = 10_000
 
 
 def _team_entries(r: redis.Redis, board: Leaderboard, period: str, scope_value: str | None,
-                  offset: int, limit: int) -> list[dict]:
-    """Teams by total, or by points per member so a small team can win (ties: who got there first)."""
+                  offset: int, limit: int, min_group_size: int = 1) -> tuple[list[dict], int]:
+    """Teams by total, or by points per member so a small team can win (ties: who got there first); and how
+    many teams there are. Teams of fewer than `min_group_size` people in the directory are left out: a
+    team of two ranked by its points is as good as two people ranked."""
     teams = board_reads.page(r, board.id, period, scope_value, 0, MAX_TEAMS)
     members = dict(Person.objects.filter(team__in=[t for t, _ in teams]).values("team")
                    .annotate(n=Count("id")).values_list("team", "n"))
     rows = [{"person": team, "name": team, "points": points, "members": members.get(team, 0),
              "per_member": round(points / members[team], 2) if members.get(team) else float(points)}
-            for team, points in teams]
+            for team, points in teams if members.get(team, 0) >= min_group_size]
     if board.rank_by == "per_member":
         rows.sort(key=lambda row: -row["per_member"])  # stable: equal shares keep the tie order
     page = rows[offset:offset + limit]
     for i, row in enumerate(page):
         row["rank"] = offset + i + 1
-    return page
+    return page, (len(rows) if min_group_size > 1 else board_reads.size(r, board.id, period, scope_value))
 
 
 def person_standings(r: redis.Redis, ruleset: Ruleset, person: Person) -> list[dict]:
-    """The person's rank on every board's current period (their team's board for team scope)."""
+    """The person's rank on every board's current period (their team's board for team scope); none at
+    all when the ruleset ranks no individuals (works-council mode)."""
+    if not ruleset.ranks_people:
+        return []
     results = []
     now = timezone.now()
     for board in ruleset.leaderboards:

@@ -1,4 +1,4 @@
-"""Who is shown on which board: not people who opted out, not roles a board excludes.
+"""Who is shown on which board: not people who opted out or were deprovisioned, not roles a board excludes.
 
 Hidden people are kept in each board's hidden twin set, so they can still see where they would
 stand. Boards of teams hide no one.
@@ -18,7 +18,8 @@ from .store import Hidden, nobody_hidden
 
 class Visibility:
     def __init__(self, ruleset: Ruleset, people: Iterable[tuple[str, bool, str]]):
-        """people: (person id, public, role) of at least everyone who is private or has a role."""
+        """people: (person id, public, role) of at least everyone who is private or has a role; `public`
+        is False for a deprovisioned person too (Person.active), who is hidden like one who opted out."""
         self.excluded = {b.id: frozenset(b.exclude_roles or ()) for b in ruleset.leaderboards}
         self.team_boards = {b.id for b in ruleset.leaderboards if b.aggregate}
         self.private: set[str] = set()
@@ -31,8 +32,8 @@ class Visibility:
 
     @classmethod
     def from_database(cls, ruleset: Ruleset) -> "Visibility":
-        rows = Person.objects.filter(Q(public=False) | ~Q(role="")).values_list("key", "public", "role")
-        return cls(ruleset, rows.iterator(chunk_size=5000))
+        rows = Person.objects.filter(Q(public=False) | Q(active=False) | ~Q(role="")).values_list("key", "public", "active", "role")
+        return cls(ruleset, ((key, public and active, role) for key, public, active, role in rows.iterator(chunk_size=5000)))
 
     def hidden_check(self) -> Hidden:
         """`hidden`, or store.nobody_hidden when none of these people is hidden anywhere (most batches):

@@ -3,7 +3,7 @@
 The notifications step (scoring.py) reads each touched board's top N just before the boards step
 sends the batch's points, and hands it here once they are applied (both inside the batch's transaction): whoever is in the
 top N now and was not before has entered it. Team boards (aggregate: team) rank teams, not
-people, and announce nothing.
+people, and announce nothing; in works-council mode (privacy.individual_ranking: false) no board does.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from .triggers import event_data, person_data
 
 
 def _rules(ruleset):
+    if not ruleset.ranks_people:
+        return []  # entering a top N of people is a ranking of named individuals
     team_boards = {b.id for b in ruleset.leaderboards if b.aggregate == "team"}
     return [n for n in ruleset.doc.notifications
             if n.on == "leaderboard_top" and n.board and n.board not in team_boards]

@@ -57,7 +57,9 @@ def _change(now: int, before: int) -> int | None:
     return None if not before else round((now - before) * 100 / before)
 
 
-def digest_data(channel: str, until: datetime, tz) -> dict:
+def digest_data(channel: str, until: datetime, tz, ranks_people: bool = True) -> dict:
+    """`ranks_people` False (works-council mode): no top contributors, and the most engaged posts without
+    their authors, so the digest orders no named person by what they did."""
     start, previous = until - timedelta(days=7), until - timedelta(days=14)
     scoped = Event.objects.filter(channel=channel).exists()
     events = Event.objects.filter(channel=channel) if scoped else Event.objects.all()
@@ -68,7 +70,7 @@ def digest_data(channel: str, until: datetime, tz) -> dict:
     if scoped:
         awards = awards.filter(channel=channel)
     top = (awards.values("recipient__key", "recipient__name").annotate(points=Sum("points"))
-           .filter(points__gt=0).order_by("-points", "recipient__key")[:TOP_CONTRIBUTORS])
+           .filter(points__gt=0).order_by("-points", "recipient__key")[:TOP_CONTRIBUTORS]) if ranks_people else []
     # A badge counts in the week of the event that earned it (a backfill scored today is not news);
     # a manual grant, which has no event, in the week it was granted.
     earned = Q(event__occurred_at__gte=start, event__occurred_at__lt=until) | \
@@ -100,7 +102,7 @@ def digest_data(channel: str, until: datetime, tz) -> dict:
                               "points": t["points"]} for t in top],
         "new_badges": [{"person": g.person.display_name, "badge": g.badge_name, "tier": g.tier_name or None}
                        for g in grants[:NEW_BADGES]],
-        "top_posts": [{"id": p.source_id, "author": p.actor.display_name, "quote": quote(p.text),
+        "top_posts": [{"id": p.source_id, "author": p.actor.display_name if ranks_people else None, "quote": quote(p.text),
                        "reactions": engagement[p.source_id][0], "comments": engagement[p.source_id][1]} for p in ranked],
     }
 
@@ -136,7 +138,7 @@ def publish_due(ruleset, now: datetime | None = None) -> list[int]:
         try:
             with transaction.atomic():
                 DigestRun.objects.create(key=key, slot=slot)
-                data = digest_data(note.to, week_end(slot, ruleset.tz), ruleset.tz)
+                data = digest_data(note.to, week_end(slot, ruleset.tz), ruleset.tz, ranks_people=ruleset.ranks_people)
                 dedupe = hashlib.sha256(f"{key}|{slot.isoformat()}".encode()).hexdigest()
                 created += record([Notification(channel_id=note.to, trigger="weekly_digest",
                                                 template=note.template or "weekly_digest", data=data,

@@ -126,8 +126,10 @@ def _board_changes(live: Replay | None, draft: Replay, draft_rules: Ruleset) -> 
             moved = [{"person": p, "before": before.get(p), "after": rank} for p, rank in after.items()
                      if before.get(p) != rank]
             moved.sort(key=lambda m: m["after"])
+            # Works-council mode in the draft: how many moved, but not who (no rank of a named person).
+            names_people = draft_rules.ranks_people or board.aggregate == "team"
             changes.append({"board": board.id, "period": period, "scope": scope, "entries": len(after),
-                            "moved": len(moved), "top": moved[:TOP]})
+                            "moved": len(moved), "top": moved[:TOP] if names_people else []})
     return changes
 
 
@@ -170,7 +172,9 @@ def compare(draft_rules: Ruleset, live_rules: Ruleset | None, events: list[CoreE
         "events": len(events),
         "people": len(people),
         "points": {"before": sum(before.values()), "after": sum(draft.points.values())},
-        "top_movers": [{"person": p, "before": b, "after": a, "change": a - b} for p, b, a in deltas[:TOP] if a != b],
+        # Works-council mode in the draft: no people ordered by how much they moved.
+        "top_movers": [{"person": p, "before": b, "after": a, "change": a - b} for p, b, a in deltas[:TOP]
+                       if a != b] if draft_rules.ranks_people else [],
         "per_person": [{"person": p, "before": b, "after": a} for p, b, a in sorted(deltas)],
         "rules": [
             {"rule": rule, "awards_before": live.awards_by_rule.get(rule, 0) if live else 0,

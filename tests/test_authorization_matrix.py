@@ -17,7 +17,7 @@ from tests.helpers import BASIC_RULESET
 
 PUBLIC, ANY_KEY, SENDER, READER, ADMIN = "public", "any key", "sender", "reader", "admin"
 # Which key roles each access level admits (the contract: admin > reader; integration only sends).
-ADMITS = {PUBLIC: {None, "reader", "integration", "admin"}, ANY_KEY: {"reader", "integration", "admin"}, SENDER: {"integration", "admin"},
+ADMITS = {PUBLIC: {None, "reader", "integration", "admin", "provisioning"}, ANY_KEY: {"reader", "integration", "admin"}, SENDER: {"integration", "admin"},
           READER: {"reader", "admin"}, ADMIN: {"admin"}}
 
 API = {
@@ -93,7 +93,7 @@ def test_the_table_names_every_route_of_the_api():
 
 @pytest.fixture
 def callers(db, redis):
-    keys = {role: ApiKey.issue(name=f"matrix {role}", role=role)[1] for role in ("reader", "integration", "admin")}
+    keys = {role: ApiKey.issue(name=f"matrix {role}", role=role)[1] for role in ("reader", "integration", "admin", "provisioning")}
     Client().put("/api/v1/ruleset", BASIC_RULESET, content_type="application/yaml",
                  HTTP_AUTHORIZATION=f"Bearer {keys['admin']}")
     get_user_model().objects.create_user(username="emma@example.com", password="a-long-password-1")
@@ -116,7 +116,7 @@ def test_every_api_route_admits_exactly_the_callers_it_should(callers):
     deviations = []
     for method, path in operations():
         level = API[f"{method} {path}"]
-        for role in (None, "reader", "integration", "admin"):
+        for role in (None, "reader", "integration", "admin", "provisioning"):  # provisioning: SCIM only, never the API
             status = call(Client(), method, path, keys.get(role)).status_code
             allowed = role in ADMITS[level]
             expected = "through" if allowed else ("401" if role is None else "403")
@@ -127,6 +127,28 @@ def test_every_api_route_admits_exactly_the_callers_it_should(callers):
         status = call(employee, method, path, None).status_code
         if level != PUBLIC and status != 401:
             deviations.append(f"{method} {path} as a signed-in employee: {status}, expected 401")
+    assert deviations == []
+
+
+SCIM = ["GET /ServiceProviderConfig", "GET /ResourceTypes", "GET /Schemas", "GET /Users", "POST /Users", "GET /Users/1",
+        "PUT /Users/1", "PATCH /Users/1", "DELETE /Users/1", "GET /Groups", "POST /Groups", "POST /.search"]
+
+
+def test_only_provisioning_keys_reach_scim(callers):
+    keys, employee = callers
+    deviations = []
+    for route in SCIM:
+        method, path = route.split(" ")
+        for role in (None, "reader", "integration", "admin", "provisioning"):
+            headers = {"HTTP_AUTHORIZATION": f"Bearer {keys[role]}"} if role else {}
+            status = Client().generic(method, f"/scim/v2{path}", "{}", content_type="application/scim+json", **headers).status_code
+            expected = "through" if role == "provisioning" else "401" if role is None else "403"
+            got = "401" if status == 401 else "403" if status == 403 else "through"
+            if got != expected:
+                deviations.append(f"{route} as {role or 'anonymous'}: {status}, expected {expected}")
+        status = employee.generic(method, f"/scim/v2{path}", "{}", content_type="application/scim+json").status_code
+        if status != 401:
+            deviations.append(f"{route} as a signed-in employee: {status}, expected 401")
     assert deviations == []
 
 

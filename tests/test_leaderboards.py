@@ -170,16 +170,3 @@ def test_a_new_display_name_shows_on_the_board(admin, reader, django_capture_on_
     # and when an admin changes it
     admin.patch("/people/ana@example.com", {"name": "Ana R."})
     assert reader.get("/leaderboards/all-time").json()["entries"][0]["name"] == "Ana R."
-
-
-def test_around_an_opted_out_person_tells_a_reader_key_nothing_of_their_standing(admin, reader):
-    # given ana left the public boards; ben is on them
-    setup_ruleset(admin)
-    send(admin, event("post", "ana@x", id="a1"), event("post", "ben@x", id="b1"), event("post", "ben@x", id="b2"))
-    admin.patch("/people/ana@x", {"public": False})
-    # when a reader key asks around her
-    body = reader.get("/leaderboards/all-time", around="ana@x").json()
-    # then it reads the public board and nothing of her rank or points
-    assert body["me"] is None and [e["person"] for e in body["entries"]] == ["ben@x"]
-    # while an admin still sees where she would stand
-    assert admin.get("/leaderboards/all-time", around="ana@x").json()["me"]["points"] == 10

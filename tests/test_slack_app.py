@@ -645,3 +645,12 @@ def test_the_people_a_kudos_names_are_looked_up_once_each(client, kudos_on):
 
     looked_up = sorted(c.args["user"] for c in kudos_on.called("users.info"))
     assert looked_up == ["U_ANA", "U_BOB", "U_CAROL", "U_DAN"]
+
+
+def test_plaudit_top_of_a_people_board_in_works_council_mode_says_why_not(client, installed, admin):
+    ruleset = BASIC_RULESET + "privacy: {individual_ranking: false}\n"
+    assert admin.put_yaml("/ruleset", ruleset).status_code == 200
+
+    answer = ephemeral(command(client, "/plaudit", "top"))
+
+    assert "no individual rankings" in answer["text"]

@@ -714,3 +714,9 @@ def test_without_the_bot_password_the_activity_is_acknowledged_and_the_missing_s
     assert response.status_code == 200 and response.json() == {"replied": False}
     assert microsoft.calls_to("/token") == [] and microsoft.replies == []
     assert "TEAMS_APP_PASSWORD" in caplog.text
+
+
+def test_top_of_a_people_board_in_works_council_mode_says_why_not(client, microsoft, admin):
+    assert admin.put_yaml("/ruleset", BASIC_RULESET + "privacy: {individual_ranking: false}\n").status_code == 200
+
+    assert "no individual rankings" in texts(ask(client, microsoft, "top"))

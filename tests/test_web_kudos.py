@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 
 from base.accept import do_accept_events
-from base.models import Event
+from base.models import Event, Person
 from kudos.actions import do_give_kudos
 from rulesets.active import do_activate_ruleset
 from tests.web_seed import WEB_RULESET, make_user, seed_world, signed_in
@@ -95,6 +95,13 @@ def test_the_start_page_picks_several_colleagues_by_name(world):
     assert response.status_code == 302 and response["Location"] == "/"
     assert "Kudos sent to Bob Stone and Carol Diaz. 1 of 3 kudos left this month" in plain(ana.get("/"))
 
+
+
+def test_colleagues_known_by_name_come_first_and_deprovisioned_ones_are_not_offered(world):
+    Person.objects.create(key="aaron-no-name@example.com")
+    Person.objects.create(key="left@example.com", name="Aaron Left", active=False)
+    options = re.findall(r'<option value="([^"]+)"', signed_in(ANA).get("/").content.decode())
+    assert options.index(BOB) < options.index("aaron-no-name@example.com") and "left@example.com" not in options
 
 def test_the_giver_is_the_sign_in_whatever_the_form_says(world):
     response = give_page(signed_in(ANA), **{"from": CAROL, "giver": CAROL, "actor": CAROL})

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_safe
 from base.errors import Invalid
 from base.redis import get_redis
 from leaderboards import board_reads
-from leaderboards.reads import board_page, person_standings, resolve_period
+from leaderboards.reads import board_page, person_standings, ranks_people, resolve_period, team_boards
 from rulesets.active import active_ruleset
 
 from .access import signed_in
@@ -20,8 +20,14 @@ AROUND = 5  # rows shown around the viewer when they are not on the page
 
 
 def board_choices(ruleset) -> list[dict]:
+    """The boards to offer; in works-council mode (no individual rankings) only the boards of teams."""
     return [{"id": b.id, "name": b.name or b.id, "period": b.period, "scope": b.scope, "teams": bool(b.aggregate)}
-            for b in ruleset.leaderboards]
+            for b in ruleset.leaderboards if ruleset.ranks_people or not ranks_people(b)]
+
+
+def privacy_context(ruleset) -> dict:
+    """What the pages say about works-council mode: rankings of people off, small teams hidden."""
+    return {"ranking_off": not ruleset.ranks_people, "min_group_size": ruleset.min_group_size}
 
 
 @require_safe
@@ -36,7 +42,8 @@ def home(request):
     names = {b.id: b.name or b.id for b in ruleset.leaderboards}
     level = ruleset.level_for(person.points) if person else None
     return page(request, "web/home.html", {"boards": board_choices(ruleset), "standings": standings, "names": names,
-                                           "person": person, "level": level, "give": give_form_context(request)})
+                                           "person": person, "level": level, "give": give_form_context(request),
+                                           **privacy_context(ruleset)})
 
 
 @require_safe
@@ -48,6 +55,10 @@ def board(request, board_id: str):
     spec = ruleset.leaderboard(board_id)
     if spec is None:
         return not_found(request, f"There is no board {board_id!r}. The boards are listed on the home page.")
+    if not ruleset.ranks_people and ranks_people(spec):
+        # Works-council mode: the page says why instead of ranking people, and offers the boards of teams.
+        return page(request, "web/no_ranking.html", {"board": spec, "team_boards": team_boards(ruleset),
+                                                     **privacy_context(ruleset)}, status=403)
     r = get_redis()
     errors: dict[str, str] = {}
     asked_period = (request.GET.get("period") or "current")[:40]
@@ -67,7 +78,7 @@ def board(request, board_id: str):
         "boards": board_choices(ruleset), "board": spec, "period": period, "asked_period": asked_period,
         "periods": _periods(spec, ruleset, period),
         "scopes": scopes, "scope": scope, "data": data, "me": me, "around": around, "errors": errors,
-        "page_size": PAGE_SIZE,
+        "page_size": PAGE_SIZE, **privacy_context(ruleset),
     }, status=422 if errors else 200)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from django.contrib import messages
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -53,8 +54,10 @@ def _value_choices(ruleset) -> list[tuple[str, str]]:
 
 
 def _people(me: Person, chosen: list[str]) -> list[tuple[str, str]]:
-    """Colleagues to choose from, by name; the ones already chosen always among them."""
-    rows = without_erased(Person.objects.exclude(pk=me.pk)).order_by("name", "key")
+    """Colleagues to choose from, by name (those known only by their id after them, deprovisioned ones
+    not at all); the ones already chosen always among them."""
+    nameless = ExpressionWrapper(Q(name=""), output_field=BooleanField())
+    rows = without_erased(Person.objects.exclude(pk=me.pk).filter(active=True)).order_by(nameless, "name", "key")
     listed = list(rows.values_list("key", "name", "team")[:MAX_PEOPLE])
     keys = {k for k, _, _ in listed}
     missing = [k for k in chosen if k not in keys]

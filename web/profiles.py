@@ -81,7 +81,7 @@ def person_page(request, key: str):
     return page(request, "web/person.html", {
         "person": person, "own": own, "shown": True, "level": level, "next_level": upcoming,
         "progress": level_progress(person.points, level, upcoming) if upcoming else 1.0,
-        "ranks": ranks, "show_ranks": True, "names": names,
+        "ranks": ranks, "show_ranks": True, "names": names, "ranking_off": bool(ruleset) and not ruleset.ranks_people,
         "earned": [b for b in badges if b["earned"]], "available": [b for b in badges if not b["earned"]],
         "awards": recent_awards(ruleset, person), "kudos": profile_kudos(person), "give": give,
     })

@@ -69,6 +69,25 @@ def take(base: str, logins: dict[str, str], out: Path, chromium: str) -> list[Pa
         if held.count():
             held.click()
             shot(page, "badge")
+        page.goto("/")
+        give = page.locator("section.give")
+        if give.count():  # kudos are on in the demo's ruleset; the form is filled, not sent
+            # Two colleagues with a name (people known only by their id are listed first), shown chosen.
+            named = page.evaluate("""() => {
+              const select = document.querySelector('section.give select[name=to]');
+              const options = [...select.options].filter(o => !o.text.includes('@')).slice(0, 2);
+              options.forEach(o => { o.selected = true; });
+              if (options.length) select.scrollTop = options[0].offsetTop - select.offsetTop;
+              return options.length;
+            }""")
+            assert named, "the give form lists no colleague with a name"
+            page.get_by_label("What do you thank them for?").fill(
+                "Thanks for pairing on the pandas workshop notebook, the groupby section finally makes sense")
+            page.locator("section.give input[name=values]").first.check()
+            page.evaluate("document.querySelector('section.give').scrollIntoView(); window.scrollBy(0, -16)")
+            shot(page, "give-kudos")
+            page.goto("/kudos")
+            shot(page, "kudos-feed")
         page.set_viewport_size({"width": 390, "height": 800})
         page.goto("/boards/weekly")
         shot(page, "board-phone")

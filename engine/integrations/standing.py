@@ -7,11 +7,11 @@ answers agree with each other and with the API (`GET /api/v1/people/{id}`, `GET 
 from __future__ import annotations
 
 from badges.progress import badge_progress
-from base.errors import NotFound
+from base.errors import Forbidden, NotFound
 from base.models import Person
 from base.redis import get_redis
 from leaderboards import board_reads
-from leaderboards.reads import board_page, resolve_period
+from leaderboards.reads import board_page, ranks_people, resolve_period, team_boards
 from rulesets.active import active_ruleset
 
 from ..people import person_summary
@@ -22,6 +22,9 @@ TOP = 5
 
 def me(person_key: str) -> dict:
     """The person's points, level, ranks (with board names) and the unearned badges they are closest to.
+
+    In works-council mode (the ruleset's privacy.individual_ranking: false) `ranks` is empty: the person
+    still sees their own points, level and badges.
 
     A person the engine has not seen yet gets zeros rather than an error: in chat, "you have no points yet"
     is the answer a newcomer expects.
@@ -60,6 +63,9 @@ def near_badges(ruleset, person: Person, limit: int = NEAR_BADGES) -> list[dict]
 def top(board_id: str | None = None, n: int = TOP) -> dict:
     """The top n of a board's current period (the ruleset's first people board when none is named).
 
+    In works-council mode only boards of teams are answered (the first of them when none is named); a board
+    of people raises Forbidden `individual_ranking_off`, whose message the chat apps show as it is.
+
     Boards with one board per channel or programme need a scope the chat command does not carry, so
     they are offered only when named and then answered for their largest scope.
     """
@@ -72,8 +78,14 @@ def top(board_id: str | None = None, n: int = TOP) -> dict:
         board = next((b for b in boards if b.id == wanted or (b.name or "").lower() == wanted), None)
         if board is None:
             raise NotFound(f"there is no board {board_id!r}; the boards are: {', '.join(b.id for b in boards)}")
+    elif not ruleset.ranks_people:
+        board = next(iter(team_boards(ruleset)), boards[0])
     else:
         board = next((b for b in boards if not b.scope and not b.aggregate), boards[0])
+    if not ruleset.ranks_people and ranks_people(board):
+        teams = team_boards(ruleset)
+        hint = f"try /plaudit top {teams[0].id}" if teams else "there are no team boards to show either"
+        raise Forbidden("individual_ranking_off", f"This workspace shows no individual rankings; {hint}")
     scope = None
     r = get_redis()
     if board.scope:

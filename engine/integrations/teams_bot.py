@@ -28,7 +28,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from base.errors import ApiError, NotFound, read_limited_body
+from base.errors import ApiError, Conflict, Forbidden, NotFound, read_limited_body
 from kudos.actions import KudosRefused, do_give_kudos
 from kudos.allowance import allowance_for
 from notifications import outbound
@@ -249,7 +249,9 @@ def _me(sender: dict) -> dict:
 def _top(board: str) -> dict:
     try:
         return cards.top(standing.top(board or None))
-    except NotFound as exc:
+    except Forbidden as exc:  # works-council mode: no ranking of people
+        return cards.notice("No individual rankings", exc.message)
+    except (NotFound, Conflict) as exc:
         return cards.notice("No such board", exc.message)
 
 

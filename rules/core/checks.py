@@ -33,6 +33,7 @@ def check_document(data: Any, problem: Problem) -> None:
     _check_seasons(data, problem)
     _check_notifications(data, problem)
     _check_kudos(data, problem)
+    _check_privacy(data, problem)
     for loc, condition in _conditions(data):
         _check_condition(condition, loc, tz, problem)
     _check_windows(data, tz, problem)
@@ -253,6 +254,21 @@ def _check_kudos(data: dict, problem: Problem) -> None:
             problem(("kudos", "values", i), f"the value {value!r} is listed twice (values compare without case and `#`, "
                     f"like hashtags); it is already values[{seen[key]}]")
         seen.setdefault(key, i)
+
+
+def _check_privacy(data: dict, problem: Problem) -> None:
+    privacy = data.get("privacy")
+    if not isinstance(privacy, dict):
+        return
+    ranking = privacy.get("individual_ranking")
+    # `off`, `no` or "false" are text in YAML 1.2: a works council's "off" must not silently read as on.
+    if isinstance(ranking, str):
+        problem(("privacy", "individual_ranking"), f"individual_ranking is true or false, not the text {ranking!r}; "
+                "write false without quotes to turn individual rankings off")
+    size = privacy.get("min_group_size")
+    if isinstance(size, str) and size.strip().isdigit():
+        problem(("privacy", "min_group_size"), f"min_group_size is a whole number, not the text {size!r}; "
+                "write it without quotes")
 
 
 NOTIFICATION_TEMPLATES = ("badge_awarded", "level_up", "leaderboard_top", "weekly_digest")

@@ -152,6 +152,20 @@ class Ruleset:
             return None
         return {value_key(v): v.lstrip("#") for v in self.doc.kudos.values}
 
+    @property
+    def privacy(self) -> schema.Privacy:
+        """The `privacy:` section (works-council mode); its defaults rank people and show every group."""
+        return self.doc.privacy
+
+    @property
+    def ranks_people(self) -> bool:
+        """False in works-council mode: no board, page or message ranks named people."""
+        return self.doc.privacy.individual_ranking
+
+    @property
+    def min_group_size(self) -> int:
+        return self.doc.privacy.min_group_size
+
     def leaderboard(self, board_id: str) -> schema.Leaderboard | None:
         return next((b for b in self.doc.leaderboards if b.id == board_id), None)
 

@@ -11,7 +11,7 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictInt, field_validator, model_validator
 
 from .ruletests_schema import RuleTest
 
@@ -297,6 +297,17 @@ class Challenge(Strict):
     announce: ChallengeAnnounce | None = None
 
 
+class Privacy(Strict):
+    """Works-council mode: whether named people are ranked, and how small a group may be and still be shown."""
+
+    individual_ranking: StrictBool = Field(
+        default=True, description="false: no page, API answer, CSV, notification or digest ranks or compares named "
+                                  "people; boards of people answer 403 `individual_ranking_off`, boards of teams remain.")
+    min_group_size: Annotated[StrictInt, Field(ge=1, le=10_000)] = Field(
+        default=1, description="Boards of teams and insights show only groups of at least this many people; "
+                               "smaller groups are left out.")
+
+
 class RulesetDoc(Strict):
     ruleset: Id = Field(description="The ruleset's name.")
     description: str | None = None
@@ -311,4 +322,6 @@ class RulesetDoc(Strict):
     notifications: list[Notification] = []
     kudos: Kudos | None = Field(default=None, description="Peer recognition (kudos): allowance, values; no kudos can be given without it.")
     challenges: list[Challenge] = Field(default=[], description="Dated goals with winners and rewards (contract section 8).")
+    privacy: Privacy = Field(default_factory=Privacy, description="Works-council mode: individual rankings on or off, "
+                                                                   "the smallest group shown.")
     tests: list[RuleTest] = []  # test cases, run by ruletests.run_tests

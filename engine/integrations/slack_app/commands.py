@@ -14,7 +14,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from base.errors import ApiError, NotFound, read_limited_body
+from base.errors import ApiError, Conflict, NotFound, read_limited_body
 from base.redis import get_redis
 
 from .. import common, standing
@@ -117,6 +117,6 @@ def plaudit_command(team: str, user: str, text: str) -> dict:
     if verb == "top":
         try:
             return blocks.top_message(standing.top(" ".join(words[1:])[:100] or None))
-        except NotFound as exc:
+        except (NotFound, Conflict) as exc:  # no such board; or works-council mode: no ranking of people
             return blocks.plain(exc.message)
     return blocks.help_message()

@@ -9,7 +9,7 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from base import auth
-from base.errors import Conflict, NotFound
+from base.errors import Conflict, Forbidden, NotFound
 from base.models import Person
 from rulesets.active import active_ruleset
 
@@ -102,6 +102,13 @@ def get_challenge(request, challenge_id: str, query: Query[StandingsQuery]):
     challenge = ruleset.challenge(challenge_id)
     if challenge is None:
         raise NotFound(f"no challenge with id {challenge_id!r} in the active ruleset")
+    if challenge.spec.kind == "individual" and not ruleset.ranks_people:
+        # Standings of people rank them: works-council mode forbids it, as for boards of people.
+        raise Forbidden("individual_ranking_off",
+                        "this company shows no individual rankings (works-council mode: the ruleset's "
+                        "privacy.individual_ranking is false), so the standings of an individual challenge are not "
+                        "answered; team and collective challenges remain, and each person sees their own progress "
+                        "at GET /people/{id}/challenges")
     collective = collective_progress([challenge.id]) if challenge.spec.kind == "collective" else {}
     rows = standings(ruleset, challenge, limit=query.limit)
     ended = challenge.status(now) == "ended"

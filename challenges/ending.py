@@ -24,7 +24,8 @@ from .standings import standings
 @dataclass(frozen=True)
 class ChallengeEnd:
     """What the end of a challenge announces: its winners in order (each {rank, person or team, progress,
-    goal, reached_at}), and the channel and moments of its `announce:`."""
+    goal, reached_at}), and the channel and moments of its `announce:`. In works-council mode
+    (`ranks_people` false) an announcement names no winners of an individual challenge."""
 
     challenge_id: str
     name: str
@@ -33,6 +34,7 @@ class ChallengeEnd:
     goal_reached: bool  # collective: whether everyone together reached the goal
     announce_to: str | None
     announce_at: tuple[str, ...]
+    ranks_people: bool = True  # the ruleset's privacy.individual_ranking
 
 
 def end_outcome(ruleset: Ruleset, challenge_id: str) -> ChallengeEnd:
@@ -42,7 +44,8 @@ def end_outcome(ruleset: Ruleset, challenge_id: str) -> ChallengeEnd:
     announce = challenge.spec.announce
     return ChallengeEnd(challenge.id, challenge.spec.name, challenge.spec.kind, winners,
                         any(row["reached_at"] is not None for row in rows),
-                        announce.to if announce else None, tuple(announce.at) if announce else ())
+                        announce.to if announce else None, tuple(announce.at) if announce else (),
+                        ranks_people=ruleset.ranks_people)
 
 
 def do_close_ended_challenges(ruleset: Ruleset | None, now: datetime) -> list[ChallengeEnd]:

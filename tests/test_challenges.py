@@ -394,6 +394,16 @@ def test_unknown_challenges_and_people_are_404_and_limits_are_checked(rules, rea
     assert response.status_code == 422 and "limit" in str(response.json())
 
 
+def test_works_council_mode_answers_no_standings_of_people_and_keeps_teams_and_own_progress(admin, reader):
+    assert admin.put_yaml("/ruleset", RULESET + "privacy: {individual_ranking: false}\n").status_code == 200
+    Person.objects.update_or_create(key="ana@x", defaults={"team": "data"})
+    send(admin, post("ana@x"), event("comment", "ana@x", at=IN_WEEK))
+    response = reader.get("/challenges/dbt-week")
+    assert response.status_code == 403 and response.json()["error"] == "individual_ranking_off"
+    assert reader.get("/challenges/team-comments").json()["standings"][0]["team"] == "data"
+    assert {i["challenge"]: i["progress"] for i in reader.get("/people/ana@x/challenges").json()}["dbt-week"] == 1
+
+
 def test_simulation_reports_who_reaches_and_wins(rules, reader):
     send(rules, *[post("ana@x") for _ in range(3)])
     response = rules.post("/rulesets/simulate?from=2026-12-01&until=2026-12-20", RULESET, content_type="application/yaml")

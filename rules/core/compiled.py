@@ -235,6 +235,15 @@ class Ruleset:
 MAX_CANDIDATE_KEYS = 100_000
 
 
+def _ALWAYS(event) -> bool:
+    return True
+
+
+def _beyond_type_and_channel(cond: schema.Condition) -> bool:
+    """Whether the condition checks more than the event's type and channel."""
+    return any(value is not None for name, value in cond if name not in ("type", "channel"))
+
+
 def _admits(when: schema.Condition, event_type: str, channel: str | None) -> bool:
     return (not when.type or event_type in when.type) and (not when.channel or channel in when.channel)
 
@@ -286,8 +295,14 @@ def load_ruleset(text: str, source: str = "ruleset.yaml") -> Ruleset:
                                     received=badge.criteria is not None and badge.criteria.received is not None))
     challenges = []
     for i, c in enumerate(doc.challenges):
-        when = condition(c.when, ("challenges", i, "when"), c.id) if c.when is not None else None
-        goal_event = condition(c.goal.event, ("challenges", i, "goal", "event"), c.id) if c.goal.event is not None else None
+        # Challenges are looked up by event type and channel (challenges_for), as rules are: their own
+        # checks of those are left out, and a `when` of nothing else is no check at all.
+        when = goal_event = None
+        if c.when is not None and _beyond_type_and_channel(c.when):
+            when = condition(c.when, ("challenges", i, "when"), c.id, known=True)
+        if c.goal.event is not None:
+            goal_event = (condition(c.goal.event, ("challenges", i, "goal", "event"), c.id, known=True)
+                          if _beyond_type_and_channel(c.goal.event) else _ALWAYS)
         challenges.append(CompiledChallenge(c, midnight(c.starts, tz), midnight(c.ends, tz), when, goal_event))
 
     if issues:

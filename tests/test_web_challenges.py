@@ -3,6 +3,8 @@ the start page and the profile, Ways to earn, and the admin page that posts a to
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from base.models import Person
@@ -117,3 +119,48 @@ def test_pages_need_a_sign_in(world):
     for path in ("/challenges", "/challenges/dbt-week", "/ways-to-earn", "/admin-area/prompts"):
         assert Client().get(path).status_code == 302
     assert signed_in("ana@example.com").get("/admin-area/prompts").status_code == 403
+
+
+# --- the admin's topic prompts -------------------------------------------------------------------------
+
+from tests.fake_slack import fake_slack  # noqa: E402,F401 (a fixture)
+from tests.test_prompts import PROMPT_TEXT, RULESET as PROMPTS_RULESET  # noqa: E402
+from tests.test_slack_app import installed, signing_secret  # noqa: E402,F401 (fixtures)
+
+
+def test_the_prompts_page_previews_and_posts_a_prompt_now_after_confirming(admin, installed):
+    from rulesets.active import do_activate_ruleset
+
+    do_activate_ruleset(PROMPTS_RULESET, activated_by="test", note="prompts")
+    make_user("boss", admin=True)
+    boss = signed_in("boss", csrf=True)
+    listing = text(boss.get("/admin-area/prompts"))
+    assert 'href="/admin-area/prompts"' in listing and "monday-question" in listing
+    assert "0 9 * * MON" in listing and "Europe/Berlin" in listing and "Not posted yet." in listing
+    assert PROMPT_TEXT in listing and "Reply in this thread to take part." in listing  # the preview as text
+    assert "&#34;type&#34;: &#34;section&#34;" in listing or '"type": "section"' in listing  # and as JSON
+    confirm = boss.get("/admin-area/prompts/monday-question")
+    page = text(confirm)
+    assert "Post monday-question now?" in page and 'name="csrfmiddlewaretoken"' in page
+    # a POST without the CSRF token is refused, and nothing is posted
+    assert boss.post("/admin-area/prompts/monday-question/post").status_code == 403
+    assert not installed.called("chat.postMessage")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    answer = boss.post("/admin-area/prompts/monday-question/post", {"csrfmiddlewaretoken": token}, follow=True)
+    assert "Posted monday-question to C42." in text(answer)
+    [call] = installed.called("chat.postMessage")
+    assert call.args["channel"] == "C42"
+    assert "posted" in text(answer) and "by hand" in text(answer)
+
+
+def test_a_prompt_that_cannot_be_posted_says_why(admin, db, redis):
+    from rulesets.active import do_activate_ruleset
+
+    do_activate_ruleset(PROMPTS_RULESET, activated_by="test", note="prompts")
+    make_user("boss", admin=True)
+    boss = signed_in("boss")
+    page = text(boss.post("/admin-area/prompts/monday-question/post", follow=True))
+    assert "was not posted: the Slack app is not installed in any workspace" in page
+    assert boss.get("/admin-area/prompts/nope").status_code == 404
+    assert boss.post("/admin-area/prompts/nope/post").status_code == 404
+    assert boss.get("/admin-area/prompts/monday-question/post").status_code == 405

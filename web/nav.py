@@ -25,6 +25,8 @@ EMPLOYEE_PAGES = [
     NavItem(gettext_noop("Badges"), "web:badges", "/badges"),
     NavItem(gettext_noop("People"), "web:people", "/people"),
     NavItem(gettext_noop("Kudos"), "web:kudos", "/kudos"),
+    NavItem(gettext_noop("Challenges"), "web:challenges", "/challenges"),
+    NavItem(gettext_noop("Ways to earn"), "web:ways_to_earn", "/ways-to-earn"),
 ]
 
 # The admin area: a new admin page is one more line here.
@@ -35,6 +37,7 @@ ADMIN_PAGES = [
     NavItem(gettext_noop("Channels"), "web:channels", "/admin-area/channels"),
     NavItem(gettext_noop("Templates"), "web:templates", "/admin-area/templates"),
     NavItem(gettext_noop("Outbox"), "web:outbox", "/admin-area/outbox"),
+    NavItem(gettext_noop("Prompts"), "web:prompts", "/admin-area/prompts"),
     NavItem(gettext_noop("Event batches"), "web:event_batches", "/admin-area/event-batches"),
     NavItem(gettext_noop("Insights"), "web:insights", "/admin-area/insights"),
 ]

@@ -143,6 +143,8 @@ class Limit(Strict):
 class Rule(Strict):
     id: Id = Field(description="Unique among rules and streaks: lower-case letters, digits and dashes.")
     description: str | None = None
+    explain: TranslatedText | None = Field(
+        default=None, description="For employees, on the Ways to earn page: a text, or one per language ({en: ..., de: ...}); `description` stays an admin note.")
     when: Condition = Field(default_factory=Condition, description="Which events the rule fires on; every event when left out.")
     award: Annotated[list[Award], BeforeValidator(_as_list, json_schema_input_type=Award | list[Award]),
                      Field(min_length=1)] = Field(description="One award or a list, at most one per `to`.")
@@ -177,6 +179,8 @@ class Streak(Strict):
 
     id: Id = Field(description="Unique among rules and streaks; the rule id of the bonus awards.")
     description: str | None = None
+    explain: TranslatedText | None = Field(
+        default=None, description="For employees, on the Ways to earn page: a text, or one per language ({en: ..., de: ...}); `description` stays an admin note.")
     when: Condition = Field(default_factory=Condition, description="Which of the actor's events keep the streak going.")
     per: Literal["day", "week"] = Field(description="Count consecutive days or ISO weeks (ruleset timezone).")
     bonus: list[StreakBonus] = Field(default=[], description="Points given when the streak reaches each length.")
@@ -216,6 +220,8 @@ class Badge(Translatable):
     id: Id
     name: TranslatedName
     description: TranslatedText | None = None
+    explain: TranslatedText | None = Field(
+        default=None, description="For employees, on the Ways to earn page: a text, or one per language ({en: ..., de: ...}); `description` stays an admin note.")
     image: str | None = Field(default=None, description="A URL or path of the badge's image; a generated SVG when left out.")
     secret: bool = Field(default=False, description="true: hidden from the catalog, and from people's unearned badges, until someone holds it.")
     available: Between | None = Field(

@@ -45,7 +45,7 @@ def rule_evidence(person: Person, rule_id: str, grant: BadgeGrant) -> list[str]:
 
 def validity(badge, grant: BadgeGrant, now: datetime) -> dict:
     """When a grant was earned (its event's time) and, for a badge with `valid_for_days`, until when."""
-    earned_at = grant.event.occurred_at if grant.event_id else grant.granted_at
+    earned_at = grant.earned_at
     days = badge.spec.valid_for_days
     expires_at = earned_at + timedelta(days=days) if days else None
     return {"earned_at": earned_at, "expires_at": expires_at, "expired": bool(expires_at and now >= expires_at)}

@@ -71,21 +71,22 @@ def badge_page(request, badge_id: str):
     tiers = [{"name": tier_name(ruleset, badge.id, t.name), "need": t.need, "criteria": criteria_words(ruleset, badge.spec.criteria, t.need),
               "image": image_path(badge, t.name)} for t in badge.thresholds if t.name]
     grants = (BadgeGrant.objects.filter(badge_id=badge.id, revoked_at__isnull=True, person__public=True)
-              .select_related("person").order_by("-step", "granted_at"))
+              .select_related("person", "event").order_by("-step", "granted_at"))
     holders: dict[str, dict] = {}
     for g in grants:  # highest tier first, so each person is listed once with their best
         holders.setdefault(g.person.key, {"key": g.person.key, "name": g.person.display_name,
                                           "tier": tier_name(ruleset, badge.id, g.tier_name or None),
-                                          "at": g.granted_at})
+                                          "at": g.earned_at})
         if len(holders) >= HOLDERS_SHOWN:
             break
     person = viewer(request)
     mine = []
     progress = None
     if person:
-        for g in BadgeGrant.objects.filter(badge_id=badge.id, person=person, revoked_at__isnull=True).order_by("step"):
+        for g in (BadgeGrant.objects.filter(badge_id=badge.id, person=person, revoked_at__isnull=True)
+                  .select_related("event").order_by("step")):
             assertion = openbadges.assertion_url(g)
-            mine.append({"tier": tier_name(ruleset, badge.id, g.tier_name or None), "at": g.granted_at, "share": assertion,
+            mine.append({"tier": tier_name(ruleset, badge.id, g.tier_name or None), "at": g.earned_at, "share": assertion,
                          "png": f"/openbadges/assertions/{g.uuid}.png", "svg": f"/openbadges/assertions/{g.uuid}.svg",
                          "json": f"/openbadges/assertions/{g.uuid}"})
         progress = next((p for p in with_images(ruleset, badge_progress(ruleset, person)) if p["id"] == badge.id), None)

@@ -75,3 +75,50 @@ def test_an_empty_board_and_a_full_one_say_what_it_takes(world, redis):
     board = text(signed_in("eve@example.com").get("/boards/weekly"))
     assert "You are not on this board yet: 11 points put you in the top 10." in board
     assert "11 points put you in the top 10" in text(signed_in("eve@example.com").get("/"))
+
+
+BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+
+
+def test_the_share_link_is_a_page_for_people_and_json_ld_for_verifiers(world):
+    from urllib.parse import parse_qs, urlsplit
+    from django.conf import settings
+    grant = ana_first_post()
+    path = f"/openbadges/assertions/{grant.uuid}"
+    response = Client().get(path, HTTP_ACCEPT=BROWSER)  # no sign-in: it is public
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
+    assert "Accept" in response["Vary"]
+    page = text(response)
+    assert "<h1>First Post</h1>" in page and f"Earned by Ana Ruiz on {day(grant.event.occurred_at)}." in page
+    assert f"Earned by event {grant.event.source_id}" in page
+    base = settings.PUBLIC_BASE_URL
+    assert f'<meta property="og:title" content="Ana Ruiz earned First Post">' in page
+    assert f'<meta property="og:image" content="{base}{path}.png">' in page
+    assert f'<meta property="og:url" content="{base}{path}">' in page
+    assert '<meta property="og:description"' in page
+    link = re.search(r'href="(https://www\.linkedin\.com/profile/add\?[^"]+)"', page).group(1).replace("&amp;", "&")
+    query = {k: v[0] for k, v in parse_qs(urlsplit(link).query).items()}
+    occurred = grant.event.occurred_at
+    assert query == {"startTask": "CERTIFICATION_NAME", "name": "First Post", "organizationName": settings.BADGE_ISSUER_NAME,
+                     "issueYear": str(occurred.year), "issueMonth": str(occurred.month), "certUrl": f"{base}{path}",
+                     "certId": str(grant.uuid)}
+    assert Client().get(f"{base}{path}.png").status_code == 200
+    for accept in ("application/ld+json", "application/json", "*/*", None):
+        response = Client().get(path, **({"HTTP_ACCEPT": accept} if accept else {}))
+        assert response["Content-Type"] == "application/ld+json", accept
+        assert json.loads(response.content)["type"] == "Assertion"
+
+
+def test_the_share_page_of_someone_off_the_boards_names_no_one_and_a_revoked_one_says_so(world):
+    from badges.grants import do_revoke_badge
+    from base.models import Person
+    grant = ana_first_post()
+    Person.objects.filter(key="ana@example.com").update(public=False)
+    page = text(Client().get(f"/openbadges/assertions/{grant.uuid}", HTTP_ACCEPT=BROWSER))
+    assert "Ana" not in page and f"Earned on {day(grant.event.occurred_at)}." in page
+    do_revoke_badge(person_key="ana@example.com", badge_id="first-post", tier=None, reason="posted by mistake", by="boss")
+    response = Client().get(f"/openbadges/assertions/{grant.uuid}", HTTP_ACCEPT=BROWSER)
+    assert response.status_code == 410 and "This badge was revoked" in text(response)
+    assert Client().get(f"/openbadges/assertions/{grant.uuid}").status_code == 410
+    missing = Client().get("/openbadges/assertions/00000000-0000-4000-8000-000000000000", HTTP_ACCEPT=BROWSER)
+    assert missing.status_code == 404 and "There is no badge at this address" in text(missing)

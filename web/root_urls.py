@@ -5,9 +5,12 @@ from django.utils.translation import gettext
 
 from engine import urls as engine_urls
 
+from .badge_pages import grant_page
 from .pages import not_found as page_not_found
 
 urlpatterns = [
+    # A grant's share link: the Open Badges assertion for verifiers, a page for people (by Accept).
+    path("openbadges/assertions/<uuid:uid>", grant_page, name="grant"),
     *engine_urls.urlpatterns,
     # The web pages (web/): the home page, boards, profiles, badges and the admin area.
     path("", include("web.urls")),

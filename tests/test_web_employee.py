@@ -122,3 +122,26 @@ def test_the_share_page_of_someone_off_the_boards_names_no_one_and_a_revoked_one
     assert Client().get(f"/openbadges/assertions/{grant.uuid}").status_code == 410
     missing = Client().get("/openbadges/assertions/00000000-0000-4000-8000-000000000000", HTTP_ACCEPT=BROWSER)
     assert missing.status_code == 404 and "There is no badge at this address" in text(missing)
+
+
+def test_the_holder_list_is_paged_and_names_the_opted_out_only_when_there_are_some(world):
+    from base.accept import do_accept_events
+    from base.models import Person
+    from django.utils import timezone
+    from engine.scoring import do_score_pending
+    now = timezone.now().isoformat()
+    do_accept_events([{"id": f"web:holder:{i}", "type": "post", "actor": {"id": f"h{i:02}@example.com", "name": f"Holder {i:02}"},
+                       "occurred_at": now} for i in range(62)])
+    do_score_pending()
+    ana = signed_in("ana@example.com")
+    page = text(ana.get("/badges/first-post"))  # ana, bob, carol and 62 more
+    assert len(re.findall(r'<ul class="holders">(.*?)</ul>', page)[0].split("<li>")) - 1 == 60
+    assert "Page 1 of 2" in page and 'rel="next"' in page and "left the public boards" not in page
+    page = text(ana.get("/badges/first-post?page=2"))
+    assert len(re.findall(r'<ul class="holders">(.*?)</ul>', page)[0].split("<li>")) - 1 == 5
+    assert "Page 2 of 2" in page and 'rel="prev"' in page
+    assert ana.get("/badges/first-post?page=abc").status_code == 200
+    Person.objects.filter(key__in=["h00@example.com", "h01@example.com"]).update(public=False)
+    page = text(ana.get("/badges/first-post?page=2"))
+    assert "2 holders left the public boards and are not listed." in page and "Holder 00" not in page
+    assert len(re.findall(r'<ul class="holders">(.*?)</ul>', page)[0].split("<li>")) - 1 == 3

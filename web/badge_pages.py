@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.db.models import Max, Min
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
@@ -17,9 +18,10 @@ from rulesets.active import active_ruleset
 from rulesets.texts import badge_text, localized, tier_name
 
 from .access import signed_in
-from .pages import no_ruleset, not_found, page, viewer
+from .pages import no_ruleset, not_found, one_page, page, viewer
 
-HOLDERS_SHOWN = 60
+HOLDERS_SHOWN = 60  # holders a page
+MAX_PAGE = 100_000
 
 
 def image_path(badge, tier: str | None = None) -> str:
@@ -61,6 +63,33 @@ def catalog(request):
     return page(request, "web/badges.html", {"badges": badges})
 
 
+def _page_number(request) -> int:
+    try:
+        return max(1, min(int(request.GET.get("page") or 1), MAX_PAGE))
+    except ValueError:
+        return 1
+
+
+def _holders(request, ruleset, badge) -> dict:
+    """One page of the people on the public boards who hold the badge, best tier first, each once with
+    their best tier and when they earned it; and how many holders are left out because they left the
+    public boards."""
+    held = BadgeGrant.objects.filter(badge_id=badge.id, revoked_at__isnull=True)
+    best = (held.filter(person__public=True).values("person_id")
+            .annotate(best=Max("step"), first=Min("granted_at")).order_by("-best", "first", "person_id"))
+    shown = one_page(request, best, _page_number(request), HOLDERS_SHOWN)
+    wanted = {(row["person_id"], row["best"]) for row in shown["rows"]}
+    grants = {(g.person_id, g.step): g for g in held.filter(person_id__in=[p for p, _ in wanted])
+              .select_related("person", "event") if (g.person_id, g.step) in wanted}
+    people = []
+    for row in shown["rows"]:
+        g = grants[(row["person_id"], row["best"])]
+        people.append({"key": g.person.key, "name": g.person.display_name,
+                       "tier": tier_name(ruleset, badge.id, g.tier_name or None), "at": g.earned_at})
+    hidden = held.filter(person__public=False).values("person_id").distinct().count()
+    return {**shown, "rows": people, "hidden": hidden}
+
+
 @require_safe
 @signed_in
 def badge_page(request, badge_id: str):
@@ -72,15 +101,7 @@ def badge_page(request, badge_id: str):
         return not_found(request, gettext("There is no badge %(badge)r. The badges page lists them all.") % {"badge": badge_id})
     tiers = [{"name": tier_name(ruleset, badge.id, t.name), "need": t.need, "criteria": criteria_words(ruleset, badge.spec.criteria, t.need),
               "image": image_path(badge, t.name)} for t in badge.thresholds if t.name]
-    grants = (BadgeGrant.objects.filter(badge_id=badge.id, revoked_at__isnull=True, person__public=True)
-              .select_related("person", "event").order_by("-step", "granted_at"))
-    holders: dict[str, dict] = {}
-    for g in grants:  # highest tier first, so each person is listed once with their best
-        holders.setdefault(g.person.key, {"key": g.person.key, "name": g.person.display_name,
-                                          "tier": tier_name(ruleset, badge.id, g.tier_name or None),
-                                          "at": g.earned_at})
-        if len(holders) >= HOLDERS_SHOWN:
-            break
+    holders = _holders(request, ruleset, badge)
     person = viewer(request)
     mine = []
     progress = None
@@ -96,7 +117,7 @@ def badge_page(request, badge_id: str):
     return page(request, "web/badge.html", {
         "badge": badge, "name": localized(ruleset, badge.spec), "description": localized(ruleset, badge.spec, "description"),
         "criteria": criteria_text(ruleset, badge), "tiers": tiers, "image": image_path(badge),
-        "holders": list(holders.values()), "holder_count": holder_counts([badge.id]).get(badge.id, 0),
+        "holders": holders, "holder_count": holder_counts([badge.id]).get(badge.id, 0),
         "mine": mine, "progress": progress, "badge_class": f"/openbadges/badges/{badge.id}",
     })
 

@@ -6,6 +6,8 @@ is used when it has one; otherwise the words come from the criteria kind and ids
 
 from __future__ import annotations
 
+import re
+
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -57,8 +59,35 @@ def condition_words(when: schema.Condition) -> str:
         if when.between.until is not None:
             parts.append(_("until %(day)s") % {"day": when.between.until.isoformat()})
     if when.expr:
-        parts.append(_("meeting a further condition"))
+        parts.append(expr_words(when.expr) or _("meeting a further condition"))
     return " ".join(parts)
+
+
+_ATTRIBUTE = r"event\.attributes(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*[\"']([A-Za-z0-9_ -]+)[\"']\s*\])"
+_COMPARISON = re.compile(rf"^\(?\s*{_ATTRIBUTE}\s*(>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)?|\"[^\"]*\"|'[^']*')\s*\)?$")
+_HAS = re.compile(rf"^has\(\s*{_ATTRIBUTE}\s*\)$")
+
+
+def expr_words(expr: str) -> str | None:
+    """A simple `expr` in plain words: comparisons of event attributes with a number or a text, joined by
+    `&&`, e.g. `has(event.attributes.score) && event.attributes.score >= 95` -> "with a score of 95 or more".
+    None for anything else (the caller says "meeting a further condition")."""
+    words, checked = [], set()
+    for term in (t.strip() for t in expr.split("&&")):
+        if (found := _HAS.match(term)) is not None:
+            checked.add(found.group(1) or found.group(2))
+            continue
+        found = _COMPARISON.match(term)
+        if found is None:
+            return None
+        name, op, value = _plain(found.group(1) or found.group(2)), found.group(3), found.group(4).strip("\"'")
+        phrase = {
+            ">=": _("with a %(name)s of %(value)s or more"), ">": _("with a %(name)s over %(value)s"),
+            "<=": _("with a %(name)s of %(value)s or less"), "<": _("with a %(name)s under %(value)s"),
+            "==": _("with a %(name)s of %(value)s"), "!=": _("with a %(name)s other than %(value)s"),
+        }[op]
+        words.append(phrase % {"name": name, "value": value})
+    return " ".join(words) if words else None
 
 
 def _times(n: int) -> str:

@@ -145,3 +145,54 @@ def test_the_holder_list_is_paged_and_names_the_opted_out_only_when_there_are_so
     page = text(ana.get("/badges/first-post?page=2"))
     assert "2 holders left the public boards and are not listed." in page and "Holder 00" not in page
     assert len(re.findall(r'<ul class="holders">(.*?)</ul>', page)[0].split("<li>")) - 1 == 3
+
+
+REASONS_RULESET_EXTRA_RULES = """  - id: liked
+    description: A small nudge for people who mostly read
+    when: {type: like, not_self: true}
+    award: {to: target_author, points: 1}
+  - id: course
+    description: Internal - LMS sync rule 7
+    when: {type: course_completed}
+    award: {to: actor, points: 5}
+"""
+REASONS_RULESET_EXTRA_BADGES = """  - id: ace
+    name: Ace
+    criteria: {event: {type: course_completed, expr: 'has(event.attributes.score) && event.attributes.score >= 95'}}
+"""
+
+
+def test_reasons_say_who_liked_which_post_and_criteria_say_the_condition(world):
+    from base.accept import do_accept_events
+    from base.models import Person
+    from django.utils import timezone
+    from engine.scoring import do_score_pending
+    from rulesets.active import do_activate_ruleset
+    from tests.web_seed import WEB_RULESET
+    text_ = WEB_RULESET.replace("\nbadges:\n", "\n" + REASONS_RULESET_EXTRA_RULES + "badges:\n", 1)
+    text_ = text_.replace("\nleaderboards:\n", "\n" + REASONS_RULESET_EXTRA_BADGES + "leaderboards:\n", 1)
+    assert "id: ace" in text_ and "id: liked" in text_
+    do_activate_ruleset(text_, activated_by="test", note="likes")
+    now = timezone.now()
+    do_accept_events([
+        {"id": "web:ana:launch", "type": "post", "actor": "ana@example.com", "occurred_at": now.isoformat(),
+         "text": "We shipped the new onboarding guide today, with a checklist for every first week at the company",
+         "attributes": {"url": "https://chat.example.com/p/launch"}},
+        {"id": "web:bob:likes", "type": "like", "actor": "bob@example.com", "occurred_at": now.isoformat(),
+         "target": {"id": "web:ana:launch", "author": "ana@example.com"}},
+        {"id": "web:ana:course", "type": "course_completed", "actor": "ana@example.com", "occurred_at": now.isoformat(),
+         "attributes": {"score": 97}},
+    ])
+    do_score_pending()
+    Person.objects.filter(key="ana@example.com").update(timezone="America/New_York")
+    ana = signed_in("ana@example.com")
+    page = text(ana.get("/me", follow=True))
+    assert "A small nudge" not in page and "LMS sync" not in page and "A new post" not in page
+    post = ('<a href="https://chat.example.com/p/launch"><q>We shipped the new onboarding guide today, with a checklist '
+            'for every…</q></a>')
+    assert f'Liked by <a href="/people/bob@example.com">Bob Stone</a>: {post}' in page
+    assert f"New post: {post}" in page
+    assert "Course completed" in page
+    assert re.search(r"\d{1,2}:\d\d [AP]M (EST|EDT)", page)  # times in her timezone
+    catalog = text(ana.get("/badges"))
+    assert "course completed with a score of 95 or more" in catalog and "further condition" not in catalog

@@ -11,6 +11,7 @@ from base.models import Award, Person, StreakState
 from rules.core import Ruleset, StreakRun
 from rules.core.conditions import moment
 from rules.core.streaks import current_length
+from rulesets.texts import tier_name
 
 from .models import BadgeGrant, BadgeProgress
 from .words import progress_words
@@ -108,7 +109,8 @@ def badge_progress(ruleset: Ruleset, person: Person) -> list[dict]:
             "available": window(badge, ruleset, now),
             "next_tier": upcoming.name if upcoming else None,
             "have": have, "need": upcoming.need if upcoming else None,
-            "progress": progress_words(ruleset, criteria, have, upcoming.need) if upcoming else None,
+            "progress": progress_words(ruleset, criteria, have, upcoming.need,
+                                       tier_name(ruleset, badge.id, upcoming.name)) if upcoming else None,
             "complete": upcoming is None,
         })
     return results

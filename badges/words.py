@@ -111,7 +111,7 @@ def criteria_words(ruleset: Ruleset, criteria: schema.Criteria, need: int) -> st
         action, own = _rule_action(ruleset, criteria.rule)
         return f"{action}: {_times(need)}" if own else f"{action} {_times(need)}"
     if criteria.points is not None:
-        return _("Reach %(n)s points") % {"n": need}
+        return ngettext("Reach %(n)s point", "Reach %(n)s points", need) % {"n": need}
     if criteria.streak:
         streak = ruleset.streak(criteria.streak)
         own = _own_words(streak.spec.description if streak else None)
@@ -130,18 +130,26 @@ def criteria_text(ruleset: Ruleset, badge) -> str:
     return criteria_words(ruleset, badge.spec.criteria, badge.thresholds[0].need)
 
 
-def progress_words(ruleset: Ruleset, criteria: schema.Criteria, have: int, need: int) -> str:
-    """How far a person is, with the catalog's words, e.g. "7 of 10 times: Earn points from 'Comment'"."""
+def progress_words(ruleset: Ruleset, criteria: schema.Criteria, have: int, need: int, tier: str | None = None) -> str:
+    """How far a person is, with the catalog's words, e.g. "7 of 10 times: Earn points from 'Comment'", and
+    toward which tier on a badge with tiers: "3 of 5 times toward Silver: ..."."""
+    numbers = {"have": have, "need": need}
     if criteria.rule:
-        action = _rule_action(ruleset, criteria.rule)[0]
-        return _("%(have)s of %(need)s times: %(action)s") % {"have": have, "need": need, "action": action}
-    if criteria.points is not None:
-        return _("%(have)s of %(need)s points: Reach %(need)s points") % {"have": have, "need": need}
-    if criteria.streak:
+        count, what = ngettext("%(have)s of %(need)s time", "%(have)s of %(need)s times", need), _rule_action(ruleset, criteria.rule)[0]
+    elif criteria.points is not None:
+        count = ngettext("%(have)s of %(need)s point", "%(have)s of %(need)s points", need)
+        what = ngettext("Reach %(n)s point", "Reach %(n)s points", need) % {"n": need}
+    elif criteria.streak:
         unit = _streak_unit(ruleset, criteria.streak)
-        words = _("%(have)s of %(need)s days in a row") if unit == "day" else _("%(have)s of %(need)s weeks in a row")
-        return f"{words % {'have': have, 'need': need}}: {criteria_words(ruleset, criteria, need)}"
-    if criteria.received is not None:
-        return _("%(have)s of %(need)s events naming you: %(what)s") % {"have": have, "need": need,
-                                                                       "what": condition_words(criteria.received)}
-    return _("%(have)s of %(need)s events: %(what)s") % {"have": have, "need": need, "what": condition_words(criteria.event)}
+        count = (ngettext("%(have)s of %(need)s day in a row", "%(have)s of %(need)s days in a row", need) if unit == "day"
+                 else ngettext("%(have)s of %(need)s week in a row", "%(have)s of %(need)s weeks in a row", need))
+        what = criteria_words(ruleset, criteria, need)
+    elif criteria.received is not None:
+        count = ngettext("%(have)s of %(need)s event naming you", "%(have)s of %(need)s events naming you", need)
+        what = condition_words(criteria.received)
+    else:
+        count, what = ngettext("%(have)s of %(need)s event", "%(have)s of %(need)s events", need), condition_words(criteria.event)
+    progress = count % numbers
+    if tier:
+        progress = _("%(progress)s toward %(tier)s") % {"progress": progress, "tier": tier}
+    return f"{progress}: {what}"

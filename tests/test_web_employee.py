@@ -196,3 +196,26 @@ def test_reasons_say_who_liked_which_post_and_criteria_say_the_condition(world):
     assert re.search(r"\d{1,2}:\d\d [AP]M (EST|EDT)", page)  # times in her timezone
     catalog = text(ana.get("/badges"))
     assert "course completed with a score of 95 or more" in catalog and "further condition" not in catalog
+
+
+def test_plurals_within_reach_tiers_the_favicon_and_an_admin_without_a_profile(world):
+    from base.accept import do_accept_events
+    from engine.scoring import do_score_pending
+    do_accept_events([{"id": "web:eve:join", "type": "profile_updated", "actor": {"id": "eve@example.com", "name": "Eve Ng"},
+                       "occurred_at": "2026-01-05T09:00:00+00:00"}])
+    do_score_pending()
+    make_user("eve@example.com")
+    eve = signed_in("eve@example.com")
+    catalog = text(eve.get("/badges"))
+    assert "0 of 1 time: A new post" in catalog and "0 of 1 times" not in catalog
+    profile = text(eve.get("/people/eve@example.com"))
+    assert "Nothing within reach yet" in profile and '<li class="badge locked">' not in profile
+    # dan commented once: Commenter's Bronze needs 2
+    dan = text(eve.get("/people/dan@example.com"))
+    assert "1 of 2 times toward Bronze: A comment on someone&#39;s post" in dan
+    icon = eve.get("/favicon.ico")
+    assert icon.status_code in (301, 302) and icon["Location"].endswith("/web/favicon.svg")
+    assert 'rel="icon" href="/static/web/favicon.svg"' in text(eve.get("/"))
+    boss = text(signed_in("boss").get("/"))
+    assert "My profile" not in boss
+    assert "My profile" in text(eve.get("/"))

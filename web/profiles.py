@@ -80,7 +80,9 @@ def person_page(request, key: str):
         "level_name": localized(ruleset, level), "next_level_name": localized(ruleset, upcoming),
         "progress": level_progress(person.points, level, upcoming) if upcoming else 1.0,
         "ranks": ranks, "show_ranks": True, "names": names, "ranking_off": bool(ruleset) and not ruleset.ranks_people,
-        "earned": [b for b in badges if b["earned"]], "available": [b for b in badges if not b["earned"]],
+        "earned": [b for b in badges if b["earned"]],
+        # within reach: started, not yet earned (a wall of every badge at 0 is no one's reach)
+        "available": [b for b in badges if not b["earned"] and not b["complete"] and b["have"] > 0],
         "awards": recent_awards(person), "kudos": profile_kudos(person), "give": give,
     })
 

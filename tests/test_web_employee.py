@@ -219,3 +219,26 @@ def test_plurals_within_reach_tiers_the_favicon_and_an_admin_without_a_profile(w
     boss = text(signed_in("boss").get("/"))
     assert "My profile" not in boss
     assert "My profile" in text(eve.get("/"))
+
+
+def test_movement_compares_like_with_like_and_a_newcomer_is_new(world):
+    from datetime import timedelta
+    from base.accept import do_accept_events
+    from django.utils import timezone
+    from engine.scoring import do_score_pending
+    now = timezone.now() - timedelta(seconds=30)
+    last_week = now - timedelta(days=7)
+    events = [{"id": f"web:crowd:{i}", "type": "post", "actor": f"crowd{i}@example.com", "occurred_at": last_week.isoformat()}
+              for i in range(10)]
+    events.append({"id": "web:eve:then", "type": "comment", "actor": {"id": "eve@example.com", "name": "Eve Ng"},
+                   "occurred_at": last_week.isoformat(), "target": {"id": "p1", "author": "bob@example.com"}})
+    events += [{"id": f"web:eve:now:{i}", "type": "post", "actor": "eve@example.com",
+                "occurred_at": (now - timedelta(seconds=i)).isoformat()} for i in range(3)]
+    do_accept_events(events)
+    do_score_pending()
+    page = text(signed_in("ana@example.com").get("/boards/weekly"))
+    # last week eve was #13 of 13; of the people on the board this week only bob and ana were ahead of her
+    row = re.search(r'<a href="/people/eve@example.com">Eve Ng</a>.*?</tr>', page).group(0)
+    assert "▲ 1<" in row and "▲ 11" not in page
+    carol = re.search(r'<a href="/people/carol@example.com">Carol Diaz</a>.*?</tr>', page).group(0)
+    assert '<span class="move new">new</span>' in carol

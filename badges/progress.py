@@ -86,7 +86,9 @@ def badge_progress(ruleset: Ruleset, person: Person) -> list[dict]:
         if not visible(badge, holders):
             continue
         criteria = badge.spec.criteria
-        if criteria.rule:
+        if criteria is None:  # given by a challenge or an admin: nothing to count
+            have = 0
+        elif criteria.rule:
             have = rule_counts.get(criteria.rule, 0)
         elif criteria.points is not None:
             have = person.points
@@ -103,7 +105,7 @@ def badge_progress(ruleset: Ruleset, person: Person) -> list[dict]:
             "id": badge.id, "name": badge.spec.name,
             "earned": [{"tier": g.tier_name or None, "granted_at": g.granted_at,
                         "event": g.event.source_id if g.event_id else None,
-                        "evidence": rule_evidence(person, criteria.rule, g) if criteria.rule else
+                        "evidence": rule_evidence(person, criteria.rule, g) if criteria is not None and criteria.rule else
                         ([g.event.source_id] if g.event_id else []),
                         **validity(badge, g, now)} for g in held],
             "available": window(badge, ruleset, now),

@@ -105,8 +105,14 @@ def _rule_action(ruleset: Ruleset, rule_id: str) -> tuple[str, bool]:
     return (own, True) if own else (_("Earn points from '%(rule)s'") % {"rule": _title(rule_id)}, False)
 
 
+# A badge without criteria: only a challenge's reward (or an admin) gives it.
+NO_CRITERIA = "Given as a challenge's reward or by an admin"
+
+
 def criteria_words(ruleset: Ruleset, criteria: schema.Criteria, need: int) -> str:
     """The whole requirement for one threshold, e.g. "Reach 100 points"."""
+    if criteria is None:
+        return NO_CRITERIA
     if criteria.rule:
         action, own = _rule_action(ruleset, criteria.rule)
         return f"{action}: {_times(need)}" if own else f"{action} {_times(need)}"
@@ -133,6 +139,8 @@ def criteria_text(ruleset: Ruleset, badge) -> str:
 def progress_words(ruleset: Ruleset, criteria: schema.Criteria, have: int, need: int, tier: str | None = None) -> str:
     """How far a person is, with the catalog's words, e.g. "7 of 10 times: Earn points from 'Comment'", and
     toward which tier on a badge with tiers: "3 of 5 times toward Silver: ..."."""
+    if criteria is None:
+        return NO_CRITERIA
     numbers = {"have": have, "need": need}
     if criteria.rule:
         count, what = ngettext("%(have)s of %(need)s time", "%(have)s of %(need)s times", need), _rule_action(ruleset, criteria.rule)[0]

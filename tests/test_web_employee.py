@@ -242,3 +242,18 @@ def test_movement_compares_like_with_like_and_a_newcomer_is_new(world):
     assert "▲ 1<" in row and "▲ 11" not in page
     carol = re.search(r'<a href="/people/carol@example.com">Carol Diaz</a>.*?</tr>', page).group(0)
     assert '<span class="move new">new</span>' in carol
+
+
+def test_one_point_is_one_point_on_the_board_and_the_profile(world):
+    from base.accept import do_accept_events
+    from base.models import Person
+    from django.utils import timezone
+    from engine.scoring import do_score_pending
+    do_accept_events([{"id": "web:eve:one", "type": "comment", "actor": {"id": "eve@example.com", "name": "Eve Ng"},
+                       "occurred_at": timezone.now().isoformat(), "target": {"id": "p1", "author": "bob@example.com"}}])
+    do_score_pending()
+    Person.objects.filter(key="eve@example.com").update(points=29)  # one short of Contributor
+    make_user("eve@example.com")
+    eve = signed_in("eve@example.com")
+    assert "with 2 points." in text(eve.get("/boards/weekly"))
+    assert "1 point to Contributor" in text(eve.get("/people/eve@example.com"))

@@ -288,7 +288,12 @@ def test_every_text_in_the_german_catalog_is_translated():
 def _grant_of_ana_at(moment):
     from badges.models import BadgeGrant
 
-    BadgeGrant.objects.filter(person__key="ana@example.com", badge_id="first-post").update(granted_at=moment)
+    from base.models import Event
+
+    grants = BadgeGrant.objects.filter(person__key="ana@example.com", badge_id="first-post")
+    grants.update(granted_at=moment)
+    # the page shows when it was earned: the time of the event that earned it
+    Event.objects.filter(seq__in=grants.values("event_id")).update(occurred_at=moment)
 
 
 def test_dates_and_numbers_are_written_the_german_way(world):

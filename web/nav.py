@@ -43,12 +43,16 @@ ADMIN_PAGES = [
 ]
 
 
-def nav_for(request) -> list[dict]:
-    """The entries this viewer may see, each with its URL and whether it is the current page."""
+def nav_for(request, has_profile: bool = True) -> list[dict]:
+    """The entries this viewer may see, each with its URL and whether it is the current page; `has_profile`
+    False (a sign-in that is no person) leaves "My profile" out."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return []
     items = EMPLOYEE_PAGES + (ADMIN_PAGES if user.is_staff else [])
+    if not has_profile:
+        # An admin who is no one on the boards has no profile: no link to a page that can only say so.
+        items = [item for item in items if item.url_name != "web:me"]
     own_profile = reverse("web:person", args=[user.username])
     path = request.path
 

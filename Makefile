@@ -39,8 +39,8 @@ bench: setup
 # the Python code into locale/django.pot, merge them into every locale/<language>/LC_MESSAGES/django.po,
 # and compile those to django.mo (Babel's pure-Python compiler: no system gettext needed).
 messages: setup
-	.venv/bin/pybabel extract --no-location --sort-output -F babel.cfg -k gettext_lazy -k gettext_noop -k ngettext_lazy:1,2 -k pgettext_lazy:1c,2 -o locale/django.pot web engine base badges leaderboards notifications insights kudos rulesets
-	.venv/bin/pybabel update --no-fuzzy-matching -i locale/django.pot -d locale -D django
+	.venv/bin/pybabel extract --no-location --sort-output -F babel.cfg -k gettext_lazy -k gettext_noop -k ngettext_lazy:1,2 -k pgettext_lazy:1c,2 -o locale/django.pot web engine base badges leaderboards notifications insights kudos rulesets challenges
+	.venv/bin/pybabel update --no-fuzzy-matching -w 100 -i locale/django.pot -d locale -D django
 	.venv/bin/pybabel compile --statistics -d locale -D django
 
 clean:

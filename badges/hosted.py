@@ -49,7 +49,7 @@ def badge_class(request, badge_id: str, tier_slug: str | None = None):
     return _ld(openbadges.badge_class(ruleset, badge, threshold))
 
 
-def _grant_or_answer(uid):
+def grant_or_answer(uid):
     """(grant, None) for a live assertion, else (None, the 404 or 410 response)."""
     grant = BadgeGrant.objects.select_related("person", "event").filter(uuid=uid).first()
     if grant is not None and not grant.revoked:
@@ -65,13 +65,13 @@ def _grant_or_answer(uid):
 
 @require_safe
 def assertion(request, uid):
-    grant, answer = _grant_or_answer(uid)
+    grant, answer = grant_or_answer(uid)
     return answer or _ld(openbadges.assertion(grant))
 
 
 @require_safe
 def assertion_svg(request, uid):
-    grant, answer = _grant_or_answer(uid)
+    grant, answer = grant_or_answer(uid)
     if answer:
         return answer
     body = bake_svg(grant.badge_name, grant.tier_name or None, openbadges.assertion(grant))
@@ -84,7 +84,7 @@ def assertion_svg(request, uid):
 
 @require_safe
 def assertion_png(request, uid):
-    grant, answer = _grant_or_answer(uid)
+    grant, answer = grant_or_answer(uid)
     if answer:
         return answer
     response = HttpResponse(bake_png(grant.badge_name, grant.tier_name or None, openbadges.assertion(grant)),

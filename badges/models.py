@@ -36,6 +36,15 @@ class BadgeGrant(models.Model):
     def revoked(self) -> bool:
         return self.revoked_at is not None
 
+    @property
+    def earned_at(self):
+        """When the badge was earned: the time of the event that reached it. granted_at is when scoring ran
+        (a batch, a rescore, the demo), which can be days later; a manual grant has no event, so its time is
+        the grant's. Load the grant with select_related("event")."""
+        if self.event_id is not None and not self.manual:
+            return self.event.occurred_at
+        return self.granted_at
+
 
 class BadgeProgress(models.Model):
     """Counts for `event` criteria, which the ledger alone cannot answer."""

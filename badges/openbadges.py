@@ -109,7 +109,8 @@ def assertion(grant) -> dict:
         "recipient": recipient(grant),
         "badge": badge_class_url(grant.badge_id, grant.tier_name or None),
         "verification": {"type": "hosted"},
-        "issuedOn": grant.granted_at.isoformat(),
+        # When it was earned (the event's time), not when scoring ran: a backpack shows this date.
+        "issuedOn": grant.earned_at.isoformat(),
         "evidence": _evidence(grant),
     }
 

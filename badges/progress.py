@@ -11,6 +11,7 @@ from base.models import Award, Person, StreakState
 from rules.core import Ruleset, StreakRun
 from rules.core.conditions import moment
 from rules.core.streaks import current_length
+from rulesets.texts import tier_name
 
 from .models import BadgeGrant, BadgeProgress
 from .words import progress_words
@@ -45,7 +46,7 @@ def rule_evidence(person: Person, rule_id: str, grant: BadgeGrant) -> list[str]:
 
 def validity(badge, grant: BadgeGrant, now: datetime) -> dict:
     """When a grant was earned (its event's time) and, for a badge with `valid_for_days`, until when."""
-    earned_at = grant.event.occurred_at if grant.event_id else grant.granted_at
+    earned_at = grant.earned_at
     days = badge.spec.valid_for_days
     expires_at = earned_at + timedelta(days=days) if days else None
     return {"earned_at": earned_at, "expires_at": expires_at, "expired": bool(expires_at and now >= expires_at)}
@@ -85,7 +86,9 @@ def badge_progress(ruleset: Ruleset, person: Person) -> list[dict]:
         if not visible(badge, holders):
             continue
         criteria = badge.spec.criteria
-        if criteria.rule:
+        if criteria is None:  # given by a challenge or an admin: nothing to count
+            have = 0
+        elif criteria.rule:
             have = rule_counts.get(criteria.rule, 0)
         elif criteria.points is not None:
             have = person.points
@@ -102,13 +105,14 @@ def badge_progress(ruleset: Ruleset, person: Person) -> list[dict]:
             "id": badge.id, "name": badge.spec.name,
             "earned": [{"tier": g.tier_name or None, "granted_at": g.granted_at,
                         "event": g.event.source_id if g.event_id else None,
-                        "evidence": rule_evidence(person, criteria.rule, g) if criteria.rule else
+                        "evidence": rule_evidence(person, criteria.rule, g) if criteria is not None and criteria.rule else
                         ([g.event.source_id] if g.event_id else []),
                         **validity(badge, g, now)} for g in held],
             "available": window(badge, ruleset, now),
             "next_tier": upcoming.name if upcoming else None,
             "have": have, "need": upcoming.need if upcoming else None,
-            "progress": progress_words(ruleset, criteria, have, upcoming.need) if upcoming else None,
+            "progress": progress_words(ruleset, criteria, have, upcoming.need,
+                                       tier_name(ruleset, badge.id, upcoming.name)) if upcoming else None,
             "complete": upcoming is None,
         })
     return results

@@ -6,6 +6,8 @@ is used when it has one; otherwise the words come from the criteria kind and ids
 
 from __future__ import annotations
 
+import re
+
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -57,8 +59,35 @@ def condition_words(when: schema.Condition) -> str:
         if when.between.until is not None:
             parts.append(_("until %(day)s") % {"day": when.between.until.isoformat()})
     if when.expr:
-        parts.append(_("meeting a further condition"))
+        parts.append(expr_words(when.expr) or _("meeting a further condition"))
     return " ".join(parts)
+
+
+_ATTRIBUTE = r"event\.attributes(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*[\"']([A-Za-z0-9_ -]+)[\"']\s*\])"
+_COMPARISON = re.compile(rf"^\(?\s*{_ATTRIBUTE}\s*(>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)?|\"[^\"]*\"|'[^']*')\s*\)?$")
+_HAS = re.compile(rf"^has\(\s*{_ATTRIBUTE}\s*\)$")
+
+
+def expr_words(expr: str) -> str | None:
+    """A simple `expr` in plain words: comparisons of event attributes with a number or a text, joined by
+    `&&`, e.g. `has(event.attributes.score) && event.attributes.score >= 95` -> "with a score of 95 or more".
+    None for anything else (the caller says "meeting a further condition")."""
+    words, checked = [], set()
+    for term in (t.strip() for t in expr.split("&&")):
+        if (found := _HAS.match(term)) is not None:
+            checked.add(found.group(1) or found.group(2))
+            continue
+        found = _COMPARISON.match(term)
+        if found is None:
+            return None
+        name, op, value = _plain(found.group(1) or found.group(2)), found.group(3), found.group(4).strip("\"'")
+        phrase = {
+            ">=": _("with a %(name)s of %(value)s or more"), ">": _("with a %(name)s over %(value)s"),
+            "<=": _("with a %(name)s of %(value)s or less"), "<": _("with a %(name)s under %(value)s"),
+            "==": _("with a %(name)s of %(value)s"), "!=": _("with a %(name)s other than %(value)s"),
+        }[op]
+        words.append(phrase % {"name": name, "value": value})
+    return " ".join(words) if words else None
 
 
 def _times(n: int) -> str:
@@ -76,13 +105,19 @@ def _rule_action(ruleset: Ruleset, rule_id: str) -> tuple[str, bool]:
     return (own, True) if own else (_("Earn points from '%(rule)s'") % {"rule": _title(rule_id)}, False)
 
 
+# A badge without criteria: only a challenge's reward (or an admin) gives it.
+NO_CRITERIA = "Given as a challenge's reward or by an admin"
+
+
 def criteria_words(ruleset: Ruleset, criteria: schema.Criteria, need: int) -> str:
     """The whole requirement for one threshold, e.g. "Reach 100 points"."""
+    if criteria is None:
+        return NO_CRITERIA
     if criteria.rule:
         action, own = _rule_action(ruleset, criteria.rule)
         return f"{action}: {_times(need)}" if own else f"{action} {_times(need)}"
     if criteria.points is not None:
-        return _("Reach %(n)s points") % {"n": need}
+        return ngettext("Reach %(n)s point", "Reach %(n)s points", need) % {"n": need}
     if criteria.streak:
         streak = ruleset.streak(criteria.streak)
         own = _own_words(streak.spec.description if streak else None)
@@ -101,18 +136,28 @@ def criteria_text(ruleset: Ruleset, badge) -> str:
     return criteria_words(ruleset, badge.spec.criteria, badge.thresholds[0].need)
 
 
-def progress_words(ruleset: Ruleset, criteria: schema.Criteria, have: int, need: int) -> str:
-    """How far a person is, with the catalog's words, e.g. "7 of 10 times: Earn points from 'Comment'"."""
+def progress_words(ruleset: Ruleset, criteria: schema.Criteria, have: int, need: int, tier: str | None = None) -> str:
+    """How far a person is, with the catalog's words, e.g. "7 of 10 times: Earn points from 'Comment'", and
+    toward which tier on a badge with tiers: "3 of 5 times toward Silver: ..."."""
+    if criteria is None:
+        return NO_CRITERIA
+    numbers = {"have": have, "need": need}
     if criteria.rule:
-        action = _rule_action(ruleset, criteria.rule)[0]
-        return _("%(have)s of %(need)s times: %(action)s") % {"have": have, "need": need, "action": action}
-    if criteria.points is not None:
-        return _("%(have)s of %(need)s points: Reach %(need)s points") % {"have": have, "need": need}
-    if criteria.streak:
+        count, what = ngettext("%(have)s of %(need)s time", "%(have)s of %(need)s times", need), _rule_action(ruleset, criteria.rule)[0]
+    elif criteria.points is not None:
+        count = ngettext("%(have)s of %(need)s point", "%(have)s of %(need)s points", need)
+        what = ngettext("Reach %(n)s point", "Reach %(n)s points", need) % {"n": need}
+    elif criteria.streak:
         unit = _streak_unit(ruleset, criteria.streak)
-        words = _("%(have)s of %(need)s days in a row") if unit == "day" else _("%(have)s of %(need)s weeks in a row")
-        return f"{words % {'have': have, 'need': need}}: {criteria_words(ruleset, criteria, need)}"
-    if criteria.received is not None:
-        return _("%(have)s of %(need)s events naming you: %(what)s") % {"have": have, "need": need,
-                                                                       "what": condition_words(criteria.received)}
-    return _("%(have)s of %(need)s events: %(what)s") % {"have": have, "need": need, "what": condition_words(criteria.event)}
+        count = (ngettext("%(have)s of %(need)s day in a row", "%(have)s of %(need)s days in a row", need) if unit == "day"
+                 else ngettext("%(have)s of %(need)s week in a row", "%(have)s of %(need)s weeks in a row", need))
+        what = criteria_words(ruleset, criteria, need)
+    elif criteria.received is not None:
+        count = ngettext("%(have)s of %(need)s event naming you", "%(have)s of %(need)s events naming you", need)
+        what = condition_words(criteria.received)
+    else:
+        count, what = ngettext("%(have)s of %(need)s event", "%(have)s of %(need)s events", need), condition_words(criteria.event)
+    progress = count % numbers
+    if tier:
+        progress = _("%(progress)s toward %(tier)s") % {"progress": progress, "tier": tier}
+    return f"{progress}: {what}"

@@ -18,11 +18,11 @@ the batch (outcomes, awards, board changes), never by calling each other.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from django.db import connection
 
-from rules.core import FactsCache, Outcome, Ruleset
+from rules.core import Event, FactsCache, Outcome, Ruleset
 
 from .models import Award, Person, ScoringEvent
 
@@ -48,6 +48,9 @@ class Batch:
     awards: list[LedgerRow] = field(default_factory=list)
     # {placement: {member: [points, seq]}} (leaderboards.store.BoardChanges) when the boards are sent; else None.
     board_changes: dict | None = None
+    # Called by the rules step with (event, outcome, facts) right after each event is evaluated, before the
+    # next one: what an observer adds to the outcome (a challenge's reward) is as if the rules had given it.
+    observers: list[Callable[[Event, Outcome, FactsCache], None]] = field(default_factory=list)
 
 
 class Step:

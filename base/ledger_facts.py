@@ -13,6 +13,10 @@ from .batch import BatchPerson
 from .models import Award, Event, ScoringEvent, StreakState
 
 
+# The attributes holding facts read once for all of the batch's people (badges.facts adds its own).
+PER_PERSON_FACTS = ("_rule_counts", "_targeted", "_streaks", "_event_counts", "_tiers")
+
+
 class LedgerFacts:
     """Awards, points and streak runs over the database.
 
@@ -28,6 +32,15 @@ class LedgerFacts:
         self._rule_counts: dict[tuple[str, str], int] | None = None
         self._targeted: set[tuple[str, str, str]] | None = None
         self._streaks: dict[tuple[str, str], StreakRun] | None = None
+
+    def add_people(self, people: dict[str, BatchPerson]) -> None:
+        """People no event of the batch names whom a step rewards (a challenge's team members): the facts
+        read per person are read again, for them too, when next asked."""
+        self.people.update(people)
+        self._ids.update({p.id: key for key, p in people.items()})
+        for name in PER_PERSON_FACTS:
+            if getattr(self, name, None) is not None:
+                setattr(self, name, None)
 
     def _by_person(self, rows) -> dict[tuple[str, str], int]:
         return {(self._ids[person_id], other): n for person_id, other, n in rows}

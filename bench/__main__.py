@@ -49,7 +49,7 @@ class Context:
 
 
 def _registry() -> dict:
-    from . import boards, http_ingest, insights, memory, month, rebuild, rules_cost, scorer, slack_commands
+    from . import boards, challenges, http_ingest, insights, memory, month, rebuild, rules_cost, scorer, slack_commands
 
     return {
         "month": month.run,
@@ -61,18 +61,19 @@ def _registry() -> dict:
         "scorer-memory": memory.run,
         "insights": insights.run_bench,
         "slack-commands": slack_commands.run,
+        "challenge-progress": challenges.run,
     }
 
 
 # scorer-memory first: the process's memory does not shrink after the 1,000,000-row benchmarks.
 NAMES = ["scorer-memory", "month", "rules-cost", "scorer", "http-ingest", "board-reads", "rebuild", "insights",
-         "slack-commands"]
+         "slack-commands", "challenge-progress"]
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("--only", action="append", choices=NAMES, help="run only this benchmark (repeatable)")
-    parser.add_argument("--events", type=int, help="event count for scorer and scorer-memory")
+    parser.add_argument("--events", type=int, help="event count for scorer, scorer-memory and challenge-progress")
     parser.add_argument("--small", action="store_true", help="tiny sizes: checks that each benchmark runs")
     parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results.json")
     parser.add_argument("--no-docs", action="store_true", help="leave docs/benchmarks.md alone")
@@ -111,7 +112,7 @@ def main(argv: list[str] | None = None) -> dict:
                 started = time.perf_counter()
                 outcome = registry[name](ctx)
                 command = "python -m bench --only " + name
-                if args.events and name in ("scorer", "scorer-memory"):
+                if args.events and name in ("scorer", "scorer-memory", "challenge-progress"):
                     command += f" --events {args.events}"
                 if args.small:
                     command += " --small"

@@ -11,6 +11,7 @@ from redis import RedisError
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
 from badges.api import router as badges_router
+from challenges.api import router as challenges_router
 from insights.api import router as insights_router
 from kudos.api import router as kudos_router, with_kudos_schemas
 from leaderboards.api import router as leaderboards_router
@@ -79,6 +80,7 @@ api.add_router("", rules_router)
 api.add_router("", insights_router)
 api.add_router("", notifications_router)
 api.add_router("", kudos_router)
+api.add_router("", challenges_router)
 
 
 def _envelope(request, status: int, code: str, message: str, details=None):

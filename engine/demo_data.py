@@ -10,7 +10,8 @@ from __future__ import annotations
 import heapq
 import itertools
 import random
-from datetime import datetime, time, timedelta, timezone
+import re
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -368,3 +369,22 @@ def generate_kudos(people: list[dict], *, seed: int = 7, end: datetime | None = 
         day += timedelta(days=1)
     kudos.sort(key=lambda k: k["occurred_at"])
     return [{"id": f"demo:kudos:{i:05d}", **k} for i, k in enumerate(kudos)]
+
+
+# The example ruleset's challenges are dated for a month of activity ending on this day.
+EXAMPLE_MONTH_END = date(2026, 11, 29)
+_CHALLENGE_DATE = re.compile(r"^(\s+(?:starts|ends):\s*)(\d{4}-\d{2}-\d{2})\s*$", re.MULTILINE)
+
+
+def challenges_moved(text: str, today: date) -> str:
+    """The example ruleset with its challenges' dates moved by as many days as `today` is after the
+    example month's end, so that the generated month (ending today) has one ended and one running
+    challenge, as the example has for its month. Only lines under `challenges:` move."""
+    start = text.find("\nchallenges:")
+    if start < 0:
+        return text
+    following = re.search(r"^\S", text[start + 1:].split("\n", 1)[1], re.MULTILINE)
+    end = start + 1 + len(text[start + 1:].split("\n", 1)[0]) + 1 + following.start() if following else len(text)
+    shift = today - EXAMPLE_MONTH_END
+    section = _CHALLENGE_DATE.sub(lambda m: m.group(1) + (date.fromisoformat(m.group(2)) + shift).isoformat(), text[start:end])
+    return text[:start] + section + text[end:]

@@ -24,6 +24,7 @@ from django.db.models import Sum
 
 from badges.models import BadgeGrant, BadgeProgress
 from badges.scoring import restore_grants, take_grants, write_badge_progress
+from challenges.recompute import forget_progress
 from leaderboards.rebuild import rebuild_boards
 from rulesets.active import active_ruleset
 from rules.core import FactsCache, Ruleset, evaluate
@@ -75,6 +76,7 @@ def _forget_everything() -> dict:
     grants = take_grants(BadgeGrant.objects.all())
     for model in (Award, BadgeProgress, LevelChange, StreakState):
         model.objects.all().delete()
+    forget_progress()
     Person.objects.update(points=0, level="")
     Event.objects.update(scored_at=None, scoring_note="")
     return grants
@@ -85,6 +87,7 @@ def _forget_since(ruleset: Ruleset, since: datetime) -> dict:
     grants = take_grants(BadgeGrant.objects.filter(event__in=rescored))
     for model in (Award, LevelChange):
         model.objects.filter(event__in=rescored).delete()
+    forget_progress(rescored)
     _recount_people(ruleset)
     _recount_counters(ruleset, Event.objects.filter(occurred_at__lt=since))
     rescored.update(scored_at=None, scoring_note="")

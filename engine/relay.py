@@ -15,15 +15,18 @@ import threading
 from collections.abc import Callable
 
 from django.db import connections
+from django.utils import timezone
 
 from base.inbox import has_received
 from base.ledger import ledger_batch
 from base.models import Event
 from base.redis import get_redis
 from base.scoring_queue import enqueue_scoring, scoring_requested
+from challenges.ending import do_close_ended_challenges
 from insights.rollup import relay_pass
 from leaderboards.keys import APPLIED_BATCH
 from notifications.periodic import run_due_work
+from rulesets.active import active_ruleset
 
 from .integrations.slack_app.nudges import run_due_nudges
 from .integrations.slack_app.prompts import run_due_prompts
@@ -39,6 +42,7 @@ def relay_tick() -> None:
     release_broken_connections()
     _post_prompts_and_nudges()  # first: a prompt is due within seconds of its minute
     _nudge_scoring_and_notifications()
+    _close_challenges()
     _roll_up_insights()
 
 
@@ -81,6 +85,16 @@ def _post_prompts_and_nudges() -> None:
             log.warning("relay %s: %s", work.__name__, exc)
         finally:
             connections.close_all()
+
+
+def _close_challenges() -> None:
+    """Challenges that ended stop taking events; their end goes out once their standings are final."""
+    try:
+        do_close_ended_challenges(active_ruleset()[0], timezone.now())
+    except Exception as exc:  # a passing outage; the next round tries again
+        log.warning("relay: closing challenges: %s", exc)
+    finally:
+        connections.close_all()
 
 
 def _roll_up_insights() -> None:

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from badges.facts import LedgerFacts
 from badges.scoring import BadgesStep
+from challenges.scoring import ChallengesStep, forget_warm_standings
 from base.batch import Batch, Step, people_for
 from base.gc_pause import gc_paused
 from base.inbox import catch_up
@@ -41,6 +42,7 @@ STEPS: tuple[type[Step], ...] = (
     RulesStep,          # rulesets: the rules evaluated over the batch's events, failed expressions reported
     LedgerStep,         # base: awards, level changes, people's points and levels, streaks, events marked scored
     BadgesStep,         # badges: badge grants and badge progress
+    ChallengesStep,     # challenges: progress, winners; rewards join the outcomes as each event is evaluated
     BoardsStep,         # leaderboards: the batch's points on the Redis boards
     NotificationsStep,  # notifications: badge, level and top-N messages in the outbox
 )
@@ -85,6 +87,7 @@ def rescore_pending(progress: Callable[[int], None] | None = None) -> int:
     taken from earlier batches nor kept after: the caller's transaction may still roll back."""
     done = 0
     _warm.clear()
+    forget_warm_standings()
     try:
         while (report := score_next_batch(boards=False, announce=False)) is not None:
             done += report.events
@@ -92,12 +95,14 @@ def rescore_pending(progress: Callable[[int], None] | None = None) -> int:
                 progress(done)
     finally:
         _warm.clear()
+        forget_warm_standings()
     return done
 
 
 def forget_warm_facts() -> None:
     """The next batch reads its facts from the ledger (after the database was emptied or replaced)."""
     _warm.clear()
+    forget_warm_standings()
 
 
 def _score_batch(step_kinds: tuple[type[Step], ...], batch_size: int) -> BatchReport | None:

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "notifications",
     "insights",
     "kudos",
+    "challenges",
     "web",
 ]
 

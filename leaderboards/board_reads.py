@@ -121,6 +121,27 @@ def standing(r: redis.Redis, board_id: str, period: str, scope_value: str | None
     return None
 
 
+MAX_COMPARED = 100_000  # members compared for movement; a board larger than this shows none
+
+
+def earlier_ranks(r: redis.Redis, board_id: str, period: str, earlier: str, scope_value: str | None) -> dict[str, int] | None:
+    """Like with like: the rank each person on the board in `period` had in `earlier`, counted among those
+    same people (only those who were on the public board then). A person with points in both periods is
+    compared with the people they are ranked with now, not with everyone who had points then: on a Monday,
+    #1 of three is not "up 159" for having been #160 of 200. None when the board is too large to compare."""
+    r = boards_redis(r)
+    now_key, then_key = keys.board_key(board_id, period, scope_value), keys.board_key(board_id, earlier, scope_value)
+    members = r.zrange(now_key, 0, MAX_COMPARED)
+    if len(members) > MAX_COMPARED:
+        return None
+    if not members:
+        return {}
+    scores = r.zmscore(then_key, members)
+    # The board's own order: ascending score, ties by member (as Redis orders a sorted set).
+    then = sorted((score, member) for member, score in zip(members, scores) if score is not None)
+    return {member.decode(): i + 1 for i, (_, member) in enumerate(then)}
+
+
 def scopes(r: redis.Redis, board_id: str, period: str) -> list[str]:
     r = boards_redis(r)
     prefix = f"{period}{keys.SEP}"

@@ -164,3 +164,50 @@ def person_standings(r: redis.Redis, ruleset: Ruleset, person: Person) -> list[d
                                 "rank": standing.rank, "points": standing.points, "public": standing.public})
     return results
 
+
+
+TOP = 10  # "in the top 10": the place the start page holds out to someone not on a board yet
+
+
+def points_to_enter(r: redis.Redis, board: Leaderboard, period: str, scope_value: str | None) -> dict:
+    """What it takes to get onto a board you are not on: {"place": "first"} on an empty board, else the points
+    that put you ahead of #10 ({"place": "top", "points": N}) or, on a shorter board, ahead of the last
+    ({"place": "on", "points": N}). Ties go to who got there first, hence one point more."""
+    total = board_reads.size(r, board.id, period, scope_value)
+    if total == 0:
+        return {"place": "first", "points": 1}
+    at = min(total, TOP) - 1
+    row = board_reads.page(r, board.id, period, scope_value, at, 1)
+    points = max(1, (row[0][1] if row else 0) + 1)
+    return {"place": "top" if total >= TOP else "on", "points": points, "top": TOP}
+
+
+def standings_everywhere(r: redis.Redis, ruleset: Ruleset, person: Person) -> list[dict]:
+    """The person's rank on every board of people (their current periods), and on each board they are not on
+    yet, a row with `rank` None and `enter` (points_to_enter). A board per team with the person in no team,
+    and a board per channel or program where they have no points, carry `enter` {"place": "scope"}.
+    Empty in works-council mode, like person_standings."""
+    if not ruleset.ranks_people:
+        return []
+    ranked: dict[str, list[dict]] = {}
+    for row in person_standings(r, ruleset, person):
+        ranked.setdefault(row["board"], []).append(row)
+    results = []
+    now = timezone.now()
+    for board in ruleset.leaderboards:
+        if board.aggregate:
+            continue
+        if board.id in ranked:
+            results.extend(ranked[board.id])
+            continue
+        period_label = resolve_period(board, ruleset, None, now)
+        row = {"board": board.id, "period": period_label, "scope": None, "rank": None, "points": 0, "public": person.public}
+        if board.scope == "team" and person.team:
+            row["scope"] = person.team
+            row["enter"] = points_to_enter(r, board, period_label, person.team)
+        elif board.scope:
+            row["enter"] = {"place": "scope", "scope": board.scope}
+        else:
+            row["enter"] = points_to_enter(r, board, period_label, None)
+        results.append(row)
+    return results

@@ -12,3 +12,10 @@ class Config(AppConfig):
         from .triggers import record_for_manual_grant
 
         on_manual_grant(record_for_manual_grant)
+
+        # And to challenges: a challenge's end is announced once its standings are final.
+        from challenges.listeners import on_end
+
+        from .challenge_news import announce_end
+
+        on_end(announce_end)

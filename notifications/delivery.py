@@ -44,6 +44,12 @@ def title(trigger: str, data: dict) -> str:
             "name": name, "top": data.get("top"), "board": data.get("board", {}).get("name", "")}
     elif trigger == "weekly_digest":
         text = gettext("The week in %(channel)s") % {"channel": data.get("channel", "")}
+    elif trigger.startswith("challenge"):  # challenge_started ... and the template's name in previews
+        name = (data.get("challenge") or {}).get("name", "")
+        text = {"start": gettext("The challenge %(name)s starts"),
+                "halfway": gettext("Halfway through the challenge %(name)s"),
+                "last_day": gettext("The last day of the challenge %(name)s"),
+                "end": gettext("The challenge %(name)s has ended")}.get(data.get("moment"), "%(name)s") % {"name": name}
     else:
         text = "Plaudit"
     return re.sub(r"[\x00-\x1f\x7f]+", " ", text)[:200]

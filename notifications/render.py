@@ -31,7 +31,7 @@ from jinja2.exceptions import SecurityError
 from .sandbox import MAX_RENDER_SECONDS, BoundedSandbox, bounded_filter, bounded_range, limits_for, size_of, spend
 
 DEFAULTS_DIR = Path(__file__).resolve().parent / "defaults"
-TEMPLATE_NAMES = ("badge_awarded", "level_up", "leaderboard_top", "weekly_digest")
+TEMPLATE_NAMES = ("badge_awarded", "level_up", "leaderboard_top", "weekly_digest", "challenge")
 MAX_TEMPLATE_CHARS = 20_000
 MAX_OUTPUT_CHARS = 20_000
 

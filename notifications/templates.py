@@ -15,6 +15,11 @@ _EVENT = {"id": "slack:T01:C42:1700000000.000100", "type": "answer", "channel": 
 _BADGE = {"id": "helper", "name": "Helper", "tier": "Bronze", "description": "Answered colleagues' questions."}
 _NUMBERS = {"events": 214, "people": 37, "posts": 21, "comments": 64, "answers": 12, "reactions": 98}
 
+_CHALLENGE = {"id": "dbt-week", "name": "dbt week", "description": "Share one thing you learned about dbt.",
+              "kind": "individual", "starts": "2026-12-07", "ends": "2026-12-14", "last_day": "2026-12-13", "goal": 3,
+              "goal_words": "3 times: points from 'Original post'", "places": 3, "reward": {"points": 50, "badge": None},
+              "reward_words": "50 points", "places_words": "The first 3 to reach the goal win."}
+
 SAMPLES: dict[str, dict] = {
     "badge_awarded": {"person": _PERSON, "badges": [_BADGE], "badge": _BADGE,
                       "level": {"name": "Contributor", "previous": "Learner", "min_points": 120},
@@ -39,6 +44,11 @@ SAMPLES: dict[str, dict] = {
                             "id": "slack:T01:C42:1764065100.000100", "author": "Bob Lee",
                             "quote": "dbt snapshots keep the history of a slowly changing table", "reactions": 5}],
     },
+    # The end of a challenge: the other moments (start, halfway, last_day) have no winners yet.
+    "challenge": {"moment": "end", "channel": "learning-data", "challenge": _CHALLENGE,
+                  "winners": [{"rank": 1, "name": "Ana Ruiz", "reached_at": "2026-12-08T10:15:00+01:00"},
+                              {"rank": 2, "name": "Bob Lee", "reached_at": "2026-12-09T16:40:00+01:00"}],
+                  "names_winners": True, "reached": 2, "goal_reached": True, "progress": None},
 }
 
 

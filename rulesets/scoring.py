@@ -18,7 +18,15 @@ class RulesStep(Step):
         b = self.batch
         ruleset, facts = b.ruleset, b.facts
         before = dict(ruleset.failures.counts)
-        b.outcomes = [evaluate(ruleset, e.to_core(), facts) for e in b.events]
+        if b.observers:
+            b.outcomes = []
+            for e in b.events:
+                outcome = evaluate(ruleset, e.to_core(), facts)
+                for observe in b.observers:
+                    observe(outcome.event, outcome, facts)
+                b.outcomes.append(outcome)
+        else:
+            b.outcomes = [evaluate(ruleset, e.to_core(), facts) for e in b.events]
         self._report_failures(before)
 
     def _report_failures(self, before: dict[str, int]) -> None:

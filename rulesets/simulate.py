@@ -18,6 +18,7 @@ from base.models import Event, Person, ScoringEvent
 from rules.core.placement import PlacementCache
 from rules.core import Event as CoreEvent
 from rules.core import FactsCache, Ruleset, evaluate
+from rules.core.challenges import ChallengeProgress, EmptyChallengeSource
 from rules.core.periods import midnight
 
 from .active import active_ruleset
@@ -40,6 +41,8 @@ class Replay:
     # board id -> (period, scope) -> person -> [points, seq of the last change]; plain dicts, so
     # a replay done in another process can be sent back pickled
     boards: dict = field(default_factory=dict)
+    # challenge id -> participant -> [progress, reached_at or None, winner place or None]
+    challenges: dict = field(default_factory=dict)
 
 
 def placements_for(ruleset: Ruleset) -> PlacementCache:
@@ -55,9 +58,12 @@ def replay(ruleset: Ruleset, events: Iterable[CoreEvent], teams: dict[str, str],
     team_boards = {b.id for b in ruleset.leaderboards if b.aggregate == "team"}
     boards_of = boards_of or placements_for(ruleset)
     on_boards: dict = {}  # placement -> member -> [points, seq of the last change]; one lookup per placement
+    progress = ChallengeProgress(ruleset, EmptyChallengeSource(teams)) if ruleset.challenges else None
     for event in events:
         where[event.id] = event
         outcome = evaluate(ruleset, event, facts)
+        if progress is not None:  # before the awards are summed: a reward joins the event's outcome
+            progress.observe(event, outcome, facts)
         for award in outcome.awards:
             result.points[award.recipient] += award.points
             result.awards_by_rule[award.rule_id] += 1
@@ -83,6 +89,9 @@ def replay(ruleset: Ruleset, events: Iterable[CoreEvent], teams: dict[str, str],
             result.levels[level.person] = level.level
     for p, members in on_boards.items():
         result.boards.setdefault(p.board_id, {})[(p.period, p.scope_value)] = members
+    if progress is not None:
+        for (challenge_id, participant), s in progress.standings.items():
+            result.challenges.setdefault(challenge_id, {})[participant] = [s.progress, s.reached_at, s.winner]
     return result
 
 
@@ -176,7 +185,23 @@ def compare(draft_rules: Ruleset, live_rules: Ruleset | None, events: list[CoreE
         ],
         "badges": _badge_changes(live_badges, draft.badges),
         "boards": _board_changes(live, draft, draft_rules),
+        "challenges": _challenge_changes(live, draft, draft_rules),
     }
+
+
+def _challenge_changes(live: Replay | None, draft: Replay, draft_rules: Ruleset) -> list[dict]:
+    """Per challenge of the draft: how many reach its goal and who wins, replayed under each ruleset."""
+    changes = []
+    for challenge in draft_rules.challenges:
+        def summary(replay: Replay | None):
+            standings = replay.challenges.get(challenge.id, {}) if replay else {}
+            winners = sorted((s for s in standings.items() if s[1][2] is not None), key=lambda s: s[1][2])
+            return sum(1 for s in standings.values() if s[1] is not None), [p for p, _ in winners][:TOP]
+        reached_before, winners_before = summary(live)
+        reached_after, winners_after = summary(draft)
+        changes.append({"challenge": challenge.id, "reached_before": reached_before, "reached_after": reached_after,
+                        "winners_before": winners_before, "winners_after": winners_after})
+    return changes
 
 
 def _badge_changes(before: set, after: set) -> list[dict]:

@@ -49,7 +49,7 @@ def test_the_rules_core_imports_no_framework_and_none_of_our_apps():
     assert {p: n for p, n in offenders.items() if n} == {}
 
 
-@pytest.mark.parametrize("package", ["badges", "leaderboards", "notifications", "insights", "rulesets", "base", "rules"])
+@pytest.mark.parametrize("package", ["badges", "leaderboards", "notifications", "insights", "challenges", "rulesets", "base", "rules"])
 def test_apps_never_import_the_scorer(package):
     offenders = [path for path, names in imported_modules(package).items() if "engine.scoring" in names]
     assert offenders == []
@@ -60,8 +60,8 @@ def test_each_scoring_step_lives_in_the_app_that_owns_what_it_writes():
     from base.batch import Step
     from engine.scoring import STEPS
 
-    owners = {"RulesStep": "rulesets", "LedgerStep": "base", "BadgesStep": "badges", "BoardsStep": "leaderboards",
-              "NotificationsStep": "notifications"}
+    owners = {"RulesStep": "rulesets", "LedgerStep": "base", "BadgesStep": "badges", "ChallengesStep": "challenges",
+              "BoardsStep": "leaderboards", "NotificationsStep": "notifications"}
     # then it names each step once, in the order a batch needs them, each a Step from its own app
     assert [step.__name__ for step in STEPS] == list(owners)
     for step in STEPS:

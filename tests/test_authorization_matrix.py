@@ -73,10 +73,13 @@ API = {
     "GET /people/{person_id}/allowance": READER,
     "GET /prompts": ADMIN,
     "POST /prompts/{prompt_id}/post": ADMIN,
+    "GET /challenges": READER,
+    "GET /challenges/{challenge_id}": READER,
+    "GET /people/{person_id}/challenges": READER,
 }
 SAMPLE = {"event_id": "nope", "person_id": "someone@example.com", "job_id": "nope", "board_id": "all-time",
           "badge_id": "first-post", "version_id": "1", "old_id": "1", "new_id": "1", "channel_id": "general",
-          "notification_id": "1", "batch_id": "1", "kind": "slack", "name": "badge_awarded",
+          "notification_id": "1", "batch_id": "1", "challenge_id": "nope", "kind": "slack", "name": "badge_awarded",
           "prompt_id": "nope"}
 
 
@@ -165,7 +168,8 @@ def web_pages() -> list[str]:
 
 
 PAGE_SAMPLE = {"board_id": "all-time", "key": "emma@example.com", "badge_id": "first-post", "version_id": "1", "key_id": "1",
-               "channel_id": "hooks", "kind": "slack", "name": "badge_awarded", "notification_id": "1", "batch_id": "1"}
+               "channel_id": "hooks", "kind": "slack", "name": "badge_awarded", "notification_id": "1", "batch_id": "1",
+               "challenge_id": "dbt-week", "prompt_id": "monday-question"}
 
 
 def page_url(pattern: str) -> str:

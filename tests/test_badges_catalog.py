@@ -159,7 +159,7 @@ def test_progress_has_have_need_and_a_sentence_in_the_catalogs_words(admin, read
     assert (mine["poster"]["have"], mine["poster"]["need"]) == (7, 10)
     assert mine["poster"]["progress"] == "7 of 10 times: Earn points from 'Original post'"
     assert mine["commenter"]["next_tier"] == "Bronze"
-    assert mine["commenter"]["progress"] == "1 of 2 times: Comment on a colleague's post"
+    assert mine["commenter"]["progress"] == "1 of 2 times toward Bronze: Comment on a colleague's post"
     assert mine["centurion"]["progress"] == "72 of 100 points: Reach 100 points"
     assert mine["learner"]["progress"] == "2 of 3 events: course completed"
     assert mine["steady"]["progress"] == "1 of 3 weeks in a row: A 3-week streak of weekly-learner"
@@ -187,7 +187,7 @@ def test_a_tier_shows_its_evidence_and_the_next_tier_progress(admin, reader):
     commenter = progress(reader, "ana@x")["commenter"]
     # then
     assert [(e["tier"], e["event"], e["evidence"]) for e in commenter["earned"]] == [("Bronze", "c-2", ["c-2", "c-1"])]
-    assert commenter["progress"] == "3 of 7 times: Comment on a colleague's post"
+    assert commenter["progress"] == "3 of 7 times toward Gold: Comment on a colleague's post"
 
 
 def test_level_progress_is_the_fraction_of_the_way_to_the_next_level(admin, reader):

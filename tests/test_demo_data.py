@@ -9,6 +9,7 @@ import pytest
 
 from engine.demo_data import generate_kudos, generate_month
 from rules.core import Event, FactsCache, evaluate, load_ruleset
+from rules.core.challenges import ChallengeProgress, EmptyChallengeSource
 
 pytestmark = []
 
@@ -35,13 +36,16 @@ def scored(month, kudos):
     events = events + [kudos_event(k) for k in kudos]
     ruleset = load_ruleset(RULESET.read_text(encoding="utf-8"), str(RULESET))
     facts = FactsCache()
+    # Challenge rewards join the outcomes as the scorer's challenges step adds them.
+    progress = ChallengeProgress(ruleset, EmptyChallengeSource({p["id"]: p.get("team", "") for p in people}))
     awards, badges = Counter(), Counter()
     for seq, data in enumerate(events):
         outcome = evaluate(ruleset, as_event(seq, data), facts)
+        progress.observe(outcome.event, outcome, facts)
         awards.update(a.rule_id for a in outcome.awards if a.points > 0)
         badges.update(b.badge_id for b in outcome.badges)
     levels = {ruleset.level_for(facts.points(p["id"])).name for p in people}
-    return ruleset, awards, badges, levels
+    return ruleset, awards, badges, levels, progress
 
 
 def as_event(seq: int, data: dict) -> Event:
@@ -105,15 +109,34 @@ def test_example_ruleset_loads():
 
 
 def test_every_rule_of_every_board_awards_points(scored):
-    ruleset, awards, _, _ = scored
+    ruleset, awards, _, _, _ = scored
     board_rules = {rule for board in ruleset.leaderboards for rule in (board.rules or [r.id for r in ruleset.rules])}
     assert {rule for rule in board_rules if not awards[rule]} == set()
 
 
 def test_every_badge_is_earned_and_levels_spread(scored):
-    ruleset, _, badges, levels = scored
+    ruleset, _, badges, levels, _ = scored
     assert {badge.id for badge in ruleset.badges if not badges[badge.id]} == set()
     assert len(levels) >= 3
+
+
+def test_both_example_challenges_have_winners_in_the_month(scored):
+    *_, progress = scored
+    winners = {c: sum(1 for (cid, _), s in progress.standings.items() if cid == c and s.winner) for c in ("data-week", "cloud-sprint")}
+    assert winners == {"data-week": 3, "cloud-sprint": 2}
+
+
+def test_the_demo_moves_the_challenges_with_its_month():
+    from datetime import date
+
+    from engine.demo_data import challenges_moved
+
+    text = RULESET.read_text(encoding="utf-8")
+    moved = load_ruleset(challenges_moved(text, date(2027, 3, 10)))
+    now = datetime(2027, 3, 10, 12, 0, tzinfo=timezone.utc)
+    assert {c.id: c.status(now) for c in moved.challenges} == {"data-week": "ended", "cloud-sprint": "running"}
+    # only the challenges' dates move: the seasons and boosts stay as written
+    assert moved.doc.seasons == load_ruleset(text).doc.seasons and moved.doc.boosts == load_ruleset(text).doc.boosts
 
 
 def test_demo_kudos_are_all_given_under_the_example_allowance(db, redis, month, kudos):

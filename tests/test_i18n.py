@@ -119,7 +119,7 @@ def test_a_name_per_language_must_have_the_rulesets_default_language(admin):
 
 # --- notifications -----------------------------------------------------------------------------------
 
-TEMPLATE_NAMES = ["badge_awarded", "level_up", "leaderboard_top", "weekly_digest"]
+TEMPLATE_NAMES = ["badge_awarded", "level_up", "leaderboard_top", "weekly_digest", "challenge"]
 
 
 def _literal_words(template: str) -> set[str]:
@@ -152,7 +152,7 @@ def test_every_default_notification_template_speaks_german_to_a_german_channel(a
         left = sorted(w for w in english_only if re.search(rf"\b{w}\b", sent))
         assert not left, f"{kind}/{name} still says {left}: {sent[:300]}"
     # the heading of a Teams card and an email subject too
-    assert "erhalten" in sent or "stufe" in sent or "woche" in sent or "top" in sent
+    assert "erhalten" in sent or "stufe" in sent or "woche" in sent or "top" in sent or "zu ende" in sent
 
 
 # --- every page in German ----------------------------------------------------------------------------
@@ -207,7 +207,7 @@ def _pages_of_every_url(world_admin_client, employee_client) -> list[tuple[str, 
     args = {"board_id": "all-time", "key": "ana@example.com", "badge_id": "first-post",
             "version_id": RulesetVersion.objects.order_by("-id").first().id, "key_id": do_create_api_key(name="Slack bridge", role="integration")[0].id,
             "channel_id": channel.id, "kind": "slack", "name": "badge_awarded", "notification_id": note.id,
-            "batch_id": batch.id}
+            "batch_id": batch.id, "challenge_id": "web-week", "prompt_id": "monday-question"}
     skip = {"signout", "oidc_callback", "export", "insights_csv", "event_batch_body", "set_language"}
     pages = []
     for pattern in urls.urlpatterns:
@@ -288,7 +288,12 @@ def test_every_text_in_the_german_catalog_is_translated():
 def _grant_of_ana_at(moment):
     from badges.models import BadgeGrant
 
-    BadgeGrant.objects.filter(person__key="ana@example.com", badge_id="first-post").update(granted_at=moment)
+    from base.models import Event
+
+    grants = BadgeGrant.objects.filter(person__key="ana@example.com", badge_id="first-post")
+    grants.update(granted_at=moment)
+    # the page shows when it was earned: the time of the event that earned it
+    Event.objects.filter(seq__in=grants.values("event_id")).update(occurred_at=moment)
 
 
 def test_dates_and_numbers_are_written_the_german_way(world):

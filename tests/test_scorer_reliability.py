@@ -206,3 +206,63 @@ def assert_all_time_board_is_the_ledgers(redis):
     board = dict(board_reads.page(redis, "all-time", "all", None, 0, 1000))
     assert board == {k: v for k, v in totals.items() if k in board}
     assert set(board) == {k for k, v in Award.objects.exclude(points=0).values_list("recipient__key", "points")}
+
+
+CHALLENGE = """
+challenges:
+  - id: november-posts
+    name: November posts
+    starts: 2026-11-09
+    ends: 2026-11-23
+    goal: {rule: original-post, count: 4}
+    winners: 3
+    reward: {points: 20}
+  - id: team-reactions
+    name: Team reactions
+    starts: 2026-11-02
+    ends: 2026-11-30
+    kind: team
+    goal: {event: {type: reaction}, count: 12}
+    reward: {points: 5}
+"""
+
+
+def test_a_crash_after_challenge_progress_was_written_counts_nothing_twice(db, redis, monkeypatch):
+    # given a batch with challenge progress and rewards whose transaction fails after the challenges step wrote
+    from challenges import scoring as challenge_scoring
+    from challenges.models import ChallengeCount, ChallengeStanding
+    from rules.core.challenges import ChallengeProgress, EmptyChallengeSource
+
+    do_activate_ruleset(BASIC_RULESET + CHALLENGE)
+    events = generate_events(300, seed=7)
+    do_accept_events(events)
+    real_write = challenge_scoring.write_progress
+
+    def write_then_crash(*args, **kwargs):
+        real_write(*args, **kwargs)
+        raise RuntimeError("worker died after the challenges step wrote")
+
+    monkeypatch.setattr(challenge_scoring, "write_progress", write_then_crash)
+    with pytest.raises(RuntimeError):
+        do_score_pending()
+    assert not ChallengeStanding.objects.exists() and not ChallengeCount.objects.exists()
+
+    # when scoring runs again
+    monkeypatch.setattr(challenge_scoring, "write_progress", real_write)
+    do_score_pending()
+
+    # then the standings and rewards are those of one replay of the log, in acceptance order
+    ruleset, _ = active_ruleset()
+    teams = {e["actor"]["id"]: e["actor"]["team"] for e in events}
+    facts, progress = FactsCache(), ChallengeProgress(ruleset, EmptyChallengeSource(teams))
+    rewards = []
+    for e in Event.objects.select_related("actor", "target_author").order_by("seq"):
+        outcome = evaluate(ruleset, e.to_core(), facts)
+        progress.observe(outcome.event, outcome, facts)
+        rewards += [(e.source_id, a.recipient, a.points) for a in outcome.awards if a.rule_id.startswith("challenge:")]
+    expected = {(c, p): (s.progress, s.reached_seq, s.winner) for (c, p), s in progress.standings.items()}
+    stored = {(r.challenge_id, r.participant): (r.progress, r.reached_seq, r.winner) for r in ChallengeStanding.objects.all()}
+    assert stored == expected and any(w for _, _, w in stored.values())
+    assert sorted(Award.objects.filter(rule_id__startswith="challenge:").values_list(
+        "event__source_id", "recipient__key", "points")) == sorted(rewards) != []
+    assert_all_time_board_is_the_ledgers(redis)

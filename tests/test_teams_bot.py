@@ -539,7 +539,7 @@ def test_the_app_package_holds_the_manifest_and_both_icons(tmp_path):
     assert manifest["id"] == APP_ID and manifest["bots"][0]["botId"] == APP_ID
     assert manifest["bots"][0]["scopes"] == ["personal", "team", "groupChat"]
     [commands] = manifest["bots"][0]["commandLists"]
-    assert [c["title"] for c in commands["commands"]] == ["kudos", "me", "top", "help"]
+    assert [c["title"] for c in commands["commands"]] == ["kudos", "me", "top", "challenges", "help"]
     assert all(len(c["description"]) <= 128 for c in commands["commands"])
     assert manifest["validDomains"] == ["plaudit.example.com"]
     assert set(manifest["developer"].values()) >= {"https://plaudit.example.com"}

@@ -44,6 +44,14 @@ WEB_RULESET = yaml("""
       - {id: all-time, name: All time}
       - {id: weekly, name: This week, period: week}
       - {id: teams, name: By team, period: all, scope: team}
+    challenges:
+      - id: web-week
+        name: Web week
+        starts: 2020-01-06
+        ends: 2099-01-05
+        goal: {rule: original-post, count: 4}
+    prompts:
+      - {id: monday-question, schedule: "0 9 * * MON", to: C0123ABCD, text: "What did you learn last week?"}
     tests:
       - name: a post earns ten points
         events:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.conf import settings
+from django.db.models import Max, Min
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
-from badges import openbadges
+from badges import hosted, openbadges
 from badges.models import BadgeGrant
 from badges.progress import badge_progress, holder_counts, visible
 from badges.words import criteria_text, criteria_words
@@ -15,9 +18,10 @@ from rulesets.active import active_ruleset
 from rulesets.texts import badge_text, localized, tier_name
 
 from .access import signed_in
-from .pages import no_ruleset, not_found, page, viewer
+from .pages import no_ruleset, not_found, one_page, page, viewer
 
-HOLDERS_SHOWN = 60
+HOLDERS_SHOWN = 60  # holders a page
+MAX_PAGE = 100_000
 
 
 def image_path(badge, tier: str | None = None) -> str:
@@ -59,6 +63,33 @@ def catalog(request):
     return page(request, "web/badges.html", {"badges": badges})
 
 
+def _page_number(request) -> int:
+    try:
+        return max(1, min(int(request.GET.get("page") or 1), MAX_PAGE))
+    except ValueError:
+        return 1
+
+
+def _holders(request, ruleset, badge) -> dict:
+    """One page of the people on the public boards who hold the badge, best tier first, each once with
+    their best tier and when they earned it; and how many holders are left out because they left the
+    public boards."""
+    held = BadgeGrant.objects.filter(badge_id=badge.id, revoked_at__isnull=True)
+    best = (held.filter(person__public=True).values("person_id")
+            .annotate(best=Max("step"), first=Min("granted_at")).order_by("-best", "first", "person_id"))
+    shown = one_page(request, best, _page_number(request), HOLDERS_SHOWN)
+    wanted = {(row["person_id"], row["best"]) for row in shown["rows"]}
+    grants = {(g.person_id, g.step): g for g in held.filter(person_id__in=[p for p, _ in wanted])
+              .select_related("person", "event") if (g.person_id, g.step) in wanted}
+    people = []
+    for row in shown["rows"]:
+        g = grants[(row["person_id"], row["best"])]
+        people.append({"key": g.person.key, "name": g.person.display_name,
+                       "tier": tier_name(ruleset, badge.id, g.tier_name or None), "at": g.earned_at})
+    hidden = held.filter(person__public=False).values("person_id").distinct().count()
+    return {**shown, "rows": people, "hidden": hidden}
+
+
 @require_safe
 @signed_in
 def badge_page(request, badge_id: str):
@@ -70,28 +101,89 @@ def badge_page(request, badge_id: str):
         return not_found(request, gettext("There is no badge %(badge)r. The badges page lists them all.") % {"badge": badge_id})
     tiers = [{"name": tier_name(ruleset, badge.id, t.name), "need": t.need, "criteria": criteria_words(ruleset, badge.spec.criteria, t.need),
               "image": image_path(badge, t.name)} for t in badge.thresholds if t.name]
-    grants = (BadgeGrant.objects.filter(badge_id=badge.id, revoked_at__isnull=True, person__public=True)
-              .select_related("person").order_by("-step", "granted_at"))
-    holders: dict[str, dict] = {}
-    for g in grants:  # highest tier first, so each person is listed once with their best
-        holders.setdefault(g.person.key, {"key": g.person.key, "name": g.person.display_name,
-                                          "tier": tier_name(ruleset, badge.id, g.tier_name or None),
-                                          "at": g.granted_at})
-        if len(holders) >= HOLDERS_SHOWN:
-            break
+    holders = _holders(request, ruleset, badge)
     person = viewer(request)
     mine = []
     progress = None
     if person:
-        for g in BadgeGrant.objects.filter(badge_id=badge.id, person=person, revoked_at__isnull=True).order_by("step"):
+        for g in (BadgeGrant.objects.filter(badge_id=badge.id, person=person, revoked_at__isnull=True)
+                  .select_related("event").order_by("step")):
             assertion = openbadges.assertion_url(g)
-            mine.append({"tier": tier_name(ruleset, badge.id, g.tier_name or None), "at": g.granted_at, "share": assertion,
+            mine.append({"tier": tier_name(ruleset, badge.id, g.tier_name or None), "at": g.earned_at, "share": assertion,
                          "png": f"/openbadges/assertions/{g.uuid}.png", "svg": f"/openbadges/assertions/{g.uuid}.svg",
-                         "json": f"/openbadges/assertions/{g.uuid}"})
+                         "json": f"/openbadges/assertions/{g.uuid}",
+                         "linkedin": linkedin_add_url(_full_name(ruleset, g), g, g.earned_at)})
         progress = next((p for p in with_images(ruleset, badge_progress(ruleset, person)) if p["id"] == badge.id), None)
     return page(request, "web/badge.html", {
         "badge": badge, "name": localized(ruleset, badge.spec), "description": localized(ruleset, badge.spec, "description"),
         "criteria": criteria_text(ruleset, badge), "tiers": tiers, "image": image_path(badge),
-        "holders": list(holders.values()), "holder_count": holder_counts([badge.id]).get(badge.id, 0),
+        "holders": holders, "holder_count": holder_counts([badge.id]).get(badge.id, 0),
         "mine": mine, "progress": progress, "badge_class": f"/openbadges/badges/{badge.id}",
     })
+
+
+# What a verifier or backpack asks for at an assertion URL; a browser asks for text/html first.
+MACHINE_TYPES = ["application/ld+json", "application/json"]
+
+
+def linkedin_add_url(name: str, grant, earned_at) -> str:
+    """LinkedIn's "Add to profile" link for a certification, filled in from the grant."""
+    return "https://www.linkedin.com/profile/add?" + urlencode({
+        "startTask": "CERTIFICATION_NAME", "name": name, "organizationName": settings.BADGE_ISSUER_NAME,
+        "issueYear": earned_at.year, "issueMonth": earned_at.month,
+        "certUrl": openbadges.assertion_url(grant), "certId": str(grant.uuid)})
+
+
+@require_safe
+def grant_page(request, uid):
+    """The share link of a grant, one URL for two readers: verifiers get the hosted assertion's JSON-LD (no
+    Accept, */*, application/ld+json, application/json), browsers a public page with Open Graph tags for
+    link previews. Revoked and unknown grants answer 410 and 404 either way."""
+    preferred = request.get_preferred_type(MACHINE_TYPES + ["text/html"])
+    if preferred != "text/html":
+        response = hosted.assertion(request, uid)
+    else:
+        response = _grant_html(request, uid)
+    patch_vary_headers(response, ("Accept",))
+    return response
+
+
+def _grant_html(request, uid):
+    grant, answer = hosted.grant_or_answer(uid)
+    if answer is not None:
+        gone = answer.status_code == 410
+        return page(request, "web/problem.html", {
+            "title": gettext("Badge revoked") if gone else gettext("Not found"),
+            "message": gettext("This badge was revoked, so it no longer counts.") if gone else
+            gettext("There is no badge at this address.")}, status=answer.status_code)
+    ruleset, _ = active_ruleset()
+    badge = ruleset.badge(grant.badge_id) if ruleset else None
+    full_name = _full_name(ruleset, grant)
+    threshold = next((t for t in badge.thresholds if (t.tier or 0) == grant.step), None) if badge else None
+    criteria = criteria_words(ruleset, badge.spec.criteria, threshold.need) if threshold else ""
+    # Like the hosted JSON, which names no one: an earner who left the public boards is not named here either.
+    earner = grant.person.display_name if grant.person.public else None
+    earned_at = grant.earned_at
+    image = f"{openbadges.assertion_url(grant)}.png"  # absolute, and a PNG: previews do not render SVG
+    return page(request, "web/grant.html", {
+        "grant": grant, "name": full_name, "earner": earner, "earned_at": earned_at, "criteria": criteria,
+        "description": localized(ruleset, badge.spec, "description") if badge else None,
+        "image": image, "share_url": openbadges.assertion_url(grant), "issuer": settings.BADGE_ISSUER_NAME,
+        "evidence": _evidence_words(grant), "linkedin": linkedin_add_url(full_name, grant, earned_at),
+        "json": openbadges.assertion_url(grant),
+    })
+
+
+def _full_name(ruleset, grant) -> str:
+    """The badge's name with the tier, in the reader's language: First Post, Commenter (Silver)."""
+    tier = tier_name(ruleset, grant.badge_id, grant.tier_name or None) if ruleset else grant.tier_name or None
+    name = badge_text(ruleset, grant.badge_id, fallback=grant.badge_name) if ruleset else grant.badge_name
+    return f"{name} ({tier})" if tier else name
+
+
+def _evidence_words(grant) -> str:
+    if grant.manual:
+        return gettext("Awarded by hand: %(reason)s") % {"reason": grant.reason}
+    if grant.event_id:
+        return gettext("Earned by event %(event)s") % {"event": grant.event.source_id}
+    return gettext("Earned under the badge's criteria")

@@ -8,7 +8,7 @@ from django.utils.translation import gettext, gettext_noop
 from base.errors import Invalid
 from base.redis import get_redis
 from leaderboards import board_reads
-from leaderboards.reads import board_page, person_standings, ranks_people, resolve_period, team_boards
+from leaderboards.reads import board_page, points_to_enter, ranks_people, resolve_period, standings_everywhere, team_boards
 from rulesets.active import active_ruleset
 from rulesets.texts import board_name, localized
 
@@ -43,7 +43,7 @@ def home(request):
     if ruleset is None:
         return no_ruleset(request)
     person = viewer(request)
-    standings = person_standings(get_redis(), ruleset, person) if person else []
+    standings = standings_everywhere(get_redis(), ruleset, person) if person else []
     names = {b.id: board_name(ruleset, b) for b in ruleset.leaderboards}
     level = ruleset.level_for(person.points) if person else None
     return page(request, "web/home.html", {"boards": board_choices(ruleset), "standings": standings, "names": names,
@@ -74,15 +74,18 @@ def board(request, board_id: str):
     data = None
     if not spec.scope or scope:
         data = board_page(r, ruleset, spec, period=period, scope=scope, limit=PAGE_SIZE, offset=_offset(request), around=None)
-    me, around = None, []
+    me, around, enter = None, [], None
     if data and me_person and not spec.aggregate:
         me, around = _viewer_rows(r, ruleset, spec, period, scope, me_person, data)
+    if me is None and me_person and not spec.aggregate and (data or not spec.scope) \
+            and period == resolve_period(spec, ruleset, "current"):
+        enter = points_to_enter(r, spec, period, scope)  # not on it yet: what it takes
     if data:
         _mark_movement(r, ruleset, spec, period, scope, data["entries"] + around)
     return page(request, "web/board.html", {
         "boards": board_choices(ruleset), "board": spec, "board_title": board_name(ruleset, spec), "period": period, "asked_period": asked_period,
         "periods": _periods(spec, ruleset, period),
-        "scopes": scopes, "scope": scope, "data": data, "me": me, "around": around, "errors": errors,
+        "scopes": scopes, "scope": scope, "data": data, "me": me, "around": around, "enter": enter, "errors": errors,
         "page_size": PAGE_SIZE, **privacy_context(ruleset),
     }, status=422 if errors else 200)
 

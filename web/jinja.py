@@ -75,6 +75,13 @@ def signed(value: int) -> str:
     return f"+{number(value)}" if value > 0 else number(value)
 
 
+def challenges_of(person, viewer):
+    """The running challenges with a person's progress (web/challenge_parts.html reads them itself)."""
+    from .challenge_pages import challenges_of as running
+
+    return running(person, viewer)
+
+
 def environment(**options) -> Environment:
     extensions = list(options.pop("extensions", [])) + ["jinja2.ext.i18n"]
     env = Environment(extensions=extensions, **options)
@@ -84,6 +91,6 @@ def environment(**options) -> Environment:
                                   pgettext=translation.pgettext, npgettext=translation.npgettext)
     env.globals.update(url=url, static=static, get_messages=get_messages,
                        language=lambda: translation.get_language() or settings.LANGUAGE_CODE,
-                       languages=settings.LANGUAGES)
+                       languages=settings.LANGUAGES, challenges_of=challenges_of)
     env.filters.update(number=number, when=when, day=day, signed=signed, period=period)
     return env

@@ -1,4 +1,4 @@
-"""Rank movement: where people stood on the same board in the period before.
+"""Rank movement: where people stood on the same board in the period before, among the people on it now.
 
 Boards per day, week, month or season have a period before; all-time boards do not, so they
 show no movement. A past period older than the live grace is rebuilt from the ledger when read,
@@ -44,18 +44,18 @@ def recent_periods(board: Leaderboard, ruleset: Ruleset, current: str, count: in
 
 def previous_ranks(r: redis.Redis, ruleset: Ruleset, board: Leaderboard, period: str, scope: str | None,
                    people: list[str]) -> dict[str, int | None] | None:
-    """Each person's rank in the period before (None: not on it); None when the board has no period before."""
+    """Each person's rank in the period before among the people on the board now (None: not on it then,
+    so "new"); None when the board has no period before."""
     before = previous_period(board, ruleset, period)
     if before is None or board.aggregate:
         return None
     if board.period in ("day", "week", "month") and \
             expiry(board.period, before, ruleset.tz, grace()) <= timezone.now().timestamp():
         ensure_past_period(r, ruleset, board.id, before)
-    ranks = {}
-    for person in people:
-        standing = board_reads.standing(r, board.id, before, scope, person)
-        ranks[person] = standing.rank if standing and standing.public else None
-    return ranks
+    ranks = board_reads.earlier_ranks(r, board.id, period, before, scope)
+    if ranks is None:
+        return None
+    return {person: ranks.get(person) for person in people}
 
 
 def movement(rank: int, before: int | None) -> dict:

@@ -25,6 +25,8 @@ EMPLOYEE_PAGES = [
     NavItem(gettext_noop("Badges"), "web:badges", "/badges"),
     NavItem(gettext_noop("People"), "web:people", "/people"),
     NavItem(gettext_noop("Kudos"), "web:kudos", "/kudos"),
+    NavItem(gettext_noop("Challenges"), "web:challenges", "/challenges"),
+    NavItem(gettext_noop("Ways to earn"), "web:ways_to_earn", "/ways-to-earn"),
 ]
 
 # The admin area: a new admin page is one more line here.
@@ -35,17 +37,22 @@ ADMIN_PAGES = [
     NavItem(gettext_noop("Channels"), "web:channels", "/admin-area/channels"),
     NavItem(gettext_noop("Templates"), "web:templates", "/admin-area/templates"),
     NavItem(gettext_noop("Outbox"), "web:outbox", "/admin-area/outbox"),
+    NavItem(gettext_noop("Prompts"), "web:prompts", "/admin-area/prompts"),
     NavItem(gettext_noop("Event batches"), "web:event_batches", "/admin-area/event-batches"),
     NavItem(gettext_noop("Insights"), "web:insights", "/admin-area/insights"),
 ]
 
 
-def nav_for(request) -> list[dict]:
-    """The entries this viewer may see, each with its URL and whether it is the current page."""
+def nav_for(request, has_profile: bool = True) -> list[dict]:
+    """The entries this viewer may see, each with its URL and whether it is the current page; `has_profile`
+    False (a sign-in that is no person) leaves "My profile" out."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return []
     items = EMPLOYEE_PAGES + (ADMIN_PAGES if user.is_staff else [])
+    if not has_profile:
+        # An admin who is no one on the boards has no profile: no link to a page that can only say so.
+        items = [item for item in items if item.url_name != "web:me"]
     own_profile = reverse("web:person", args=[user.username])
     path = request.path
 

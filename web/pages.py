@@ -25,7 +25,8 @@ def viewer(request):
 
 
 def page(request, template: str, context: dict | None = None, status: int = 200):
-    base = {"user": request.user, "viewer": viewer(request), "nav": nav_for(request)}
+    me = viewer(request)
+    base = {"user": request.user, "viewer": me, "nav": nav_for(request, has_profile=me is not None)}
     return render(request, template, {**base, **(context or {})}, status=status, using="jinja2")
 
 

@@ -23,6 +23,7 @@ from .badge_pages import with_images
 from .forms import SearchForm
 from .kudos_pages import give_form_context, profile_kudos
 from .pages import forbidden, not_found, page, viewer
+from .reasons import award_reasons
 
 RECENT_AWARDS = 15
 SEARCH_RESULTS = 25
@@ -33,19 +34,14 @@ def may_change(request, person: Person) -> bool:
     return request.user.is_staff or (me is not None and me.pk == person.pk)
 
 
-def award_reason(ruleset, award: Award) -> str:
-    """Why the points came: the rule's own description, else its id in words."""
-    rule = next((r for r in ruleset.rules if r.id == award.rule_id), None) if ruleset else None
-    words = (rule.spec.description or "").strip() if rule else ""
-    return words or award.rule_id.replace("-", " ").replace("_", " ").capitalize()
-
-
-def recent_awards(ruleset, person: Person) -> list[dict]:
-    rows = (Award.objects.filter(recipient=person).select_related("event", "reverses_event")
-            .order_by("-event_id", "-id")[:RECENT_AWARDS])
+def recent_awards(person: Person) -> list[dict]:
+    rows = list(Award.objects.filter(recipient=person)
+                .select_related("event__actor", "event__target_author", "reverses_event__actor",
+                                "reverses_event__target_author")
+                .order_by("-event_id", "-id")[:RECENT_AWARDS])
     return [{"points": a.points, "capped": a.capped, "undo": a.reverses_event_id is not None, "rule": a.rule_id,
-             "reason": award_reason(ruleset, a), "at": a.occurred_at, "type": a.event.type,
-             "channel": a.channel, "text": (a.event.text or "")[:140]} for a in rows]
+             "reason": reason, "at": a.occurred_at, "type": a.event.type, "channel": a.channel}
+            for a, reason in zip(rows, award_reasons(person, rows))]
 
 
 @require_safe
@@ -84,8 +80,10 @@ def person_page(request, key: str):
         "level_name": localized(ruleset, level), "next_level_name": localized(ruleset, upcoming),
         "progress": level_progress(person.points, level, upcoming) if upcoming else 1.0,
         "ranks": ranks, "show_ranks": True, "names": names, "ranking_off": bool(ruleset) and not ruleset.ranks_people,
-        "earned": [b for b in badges if b["earned"]], "available": [b for b in badges if not b["earned"]],
-        "awards": recent_awards(ruleset, person), "kudos": profile_kudos(person), "give": give,
+        "earned": [b for b in badges if b["earned"]],
+        # within reach: started, not yet earned (a wall of every badge at 0 is no one's reach)
+        "available": [b for b in badges if not b["earned"] and not b["complete"] and b["have"] > 0],
+        "awards": recent_awards(person), "kudos": profile_kudos(person), "give": give,
     })
 
 

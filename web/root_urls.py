@@ -1,14 +1,21 @@
 """The site's URLs: the machine routes of the engine (API, adapters, Open Badges, metrics) and the pages."""
 
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.utils.translation import gettext
 
 from engine import urls as engine_urls
 
+from .badge_pages import grant_page
 from .pages import not_found as page_not_found
 
 urlpatterns = [
+    # A grant's share link: the Open Badges assertion for verifiers, a page for people (by Accept).
+    path("openbadges/assertions/<uuid:uid>", grant_page, name="grant"),
     *engine_urls.urlpatterns,
+    # Browsers ask for /favicon.ico whatever a page links; the icon is an SVG among the static files.
+    path("favicon.ico", RedirectView.as_view(url=static("web/favicon.svg"), permanent=True)),
     # The web pages (web/): the home page, boards, profiles, badges and the admin area.
     path("", include("web.urls")),
     # The language switch in the page footer (Django's set_language: a cookie for people without a locale).

@@ -2,6 +2,7 @@
 
     make demo            # in one terminal (or: DATA_DIR=... PORT=... python manage.py serve on demo data)
     python -m web.screenshots --base http://127.0.0.1:8000
+    python -m web.screenshots --only challenge   # just the challenge page
 
 Sign-ins come from DATA_DIR/demo-logins.json, which `make demo` writes. The PNGs land in
 docs/screenshots/ at 1280x800 (one board at phone size), so rerunning refreshes the docs.
@@ -38,7 +39,15 @@ def _shrink(path: Path) -> None:
     small.save(path, optimize=True)
 
 
-def take(base: str, logins: dict[str, str], out: Path, chromium: str) -> list[Path]:
+def challenge(page, shot) -> None:
+    """A running challenge of the demo (it seeds one running and one ended): goal, progress, standings."""
+    page.goto("/challenges")
+    running = page.locator("#group-running ~ .cards a, section:has(#group-running) .cards h3 a").first
+    running.click()
+    shot(page, "challenge")
+
+
+def take(base: str, logins: dict[str, str], out: Path, chromium: str, only: str | None = None) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
     out.mkdir(parents=True, exist_ok=True)
@@ -58,6 +67,10 @@ def take(base: str, logins: dict[str, str], out: Path, chromium: str) -> list[Pa
             viewport={"width": 1280, "height": 800})
         page = context.pages[0] if context.pages else context.new_page()
         _sign_in(page, employee, logins[employee])
+        if only == "challenge":
+            challenge(page, shot)
+            context.close()
+            return shots
         shot(page, "home")
         page.goto("/boards/weekly")
         shot(page, "board")
@@ -88,6 +101,7 @@ def take(base: str, logins: dict[str, str], out: Path, chromium: str) -> list[Pa
             shot(page, "give-kudos")
             page.goto("/kudos")
             shot(page, "kudos-feed")
+        challenge(page, shot)
         page.set_viewport_size({"width": 390, "height": 800})
         page.goto("/boards/weekly")
         shot(page, "board-phone")
@@ -139,9 +153,10 @@ def main() -> None:
     parser.add_argument("--logins", default=str(Path(os.environ.get("DATA_DIR") or ROOT / "var") / "demo-logins.json"))
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     parser.add_argument("--chromium", default=shutil.which("chromium") or "/usr/bin/chromium")
+    parser.add_argument("--only", choices=["challenge"], help="take this picture only")
     args = parser.parse_args()
     logins = json.loads(Path(args.logins).read_text())
-    for path in take(args.base, logins, Path(args.out), args.chromium):
+    for path in take(args.base, logins, Path(args.out), args.chromium, only=args.only):
         print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}  {path.stat().st_size // 1024} KB")
 
 

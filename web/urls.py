@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import (badge_pages, boards, channels, event_batches, insights_dashboard, keys, kudos_pages, message_templates,
+from . import (badge_pages, boards, challenge_pages, channels, event_batches, insights_dashboard, keys, kudos_pages, message_templates,
                oidc, outbox, profiles, signin, workbench)
 
 app_name = "web"
@@ -24,6 +24,9 @@ urlpatterns = [
     path("kudos/undo", kudos_pages.undo, name="undo_kudos"),
     path("badges", badge_pages.catalog, name="badges"),
     path("badges/<str:badge_id>", badge_pages.badge_page, name="badge"),
+    path("challenges", challenge_pages.challenge_list, name="challenges"),
+    path("challenges/<str:challenge_id>", challenge_pages.challenge_page, name="challenge"),
+    path("ways-to-earn", challenge_pages.ways_to_earn, name="ways_to_earn"),
     # The admin area (admins only).
     path("admin-area/rules", workbench.workbench, name="rules"),
     path("admin-area/versions", workbench.versions, name="versions"),
@@ -45,6 +48,9 @@ urlpatterns = [
     path("admin-area/event-batches/<int:batch_id>", event_batches.event_batch, name="event_batch"),
     path("admin-area/event-batches/<int:batch_id>/body", event_batches.event_batch_body, name="event_batch_body"),
     path("admin-area/event-batches/<int:batch_id>/retry", event_batches.retry, name="event_batch_retry"),
+    path("admin-area/prompts", challenge_pages.prompts, name="prompts"),
+    path("admin-area/prompts/<str:prompt_id>/post", challenge_pages.prompt_post, name="prompt_post"),
+    path("admin-area/prompts/<str:prompt_id>", challenge_pages.prompt_confirm, name="prompt_confirm"),
     path("admin-area/insights", insights_dashboard.insights, name="insights"),
     path("admin-area/insights.csv", insights_dashboard.insights_csv, name="insights_csv"),
 ]

@@ -4,7 +4,7 @@
 their Authorization scheme: `Bearer <JWT>` is the Bot Framework (this module), `HMAC <signature>` is
 an outgoing webhook (engine/integrations/teams.py, which records channel messages as events).
 
-The bot understands `kudos @name [@name ...] message #value`, `me`, `top [board]` and `help` (any
+The bot understands `kudos @name [@name ...] message #value`, `me`, `top [board]`, `challenges` and `help` (any
 other text gets the help), welcomes a conversation it is added to, and acknowledges every other
 activity type. Each answer is a reply to the activity, posted to
 `{serviceUrl}/v3/conversations/{conversation id}/activities/{activity id}` with the bot's token,
@@ -37,7 +37,7 @@ from kudos.allowance import allowance_for
 from notifications import outbound
 from rules.core.textparse import parse_hashtags
 
-from . import common, standing, teams
+from . import challenge_standing, common, standing, teams
 from . import teams_bot_cards as cards
 from .identity import lookup, normalize_email
 from .teams_bot_auth import BotTokenFailed, KeysUnavailable, TokenRefused, bot_token, check_activity, verify_token
@@ -151,6 +151,8 @@ def answer_for(activity: dict) -> dict | None:
         return _me(sender)
     if word == "top":
         return _top(rest.strip())
+    if word == "challenges":
+        return cards.challenges(challenge_standing.running(_sender_key(sender, create=False)))
     if word == "help":
         return cards.help_card()
     return cards.help_card(gettext("I did not understand %(text)s.") % {"text": repr(plain[:80])} if plain else None)

@@ -21,6 +21,7 @@ COMMANDS = [
                                                             "with #. Uses one of your kudos per person.")),
     ("me", gettext_noop("Your points, level, ranks, the badges you are closest to and the kudos you have left.")),
     ("top [board]", gettext_noop("The top 5 of a leaderboard (the first board when none is named).")),
+    ("challenges", gettext_noop("The running challenges and how far you are.")),
     ("help", gettext_noop("What the bot understands.")),
 ]
 
@@ -118,6 +119,27 @@ def top(board: dict) -> dict:
     if board["entries"]:
         body.append(_facts([(f"#{e['rank']} {e['name']}", gettext("%(points)s points") % {"points": e["points"]})
                             for e in board["entries"]]))
+    return card(body)
+
+
+def challenges(items: list[dict]) -> dict:
+    """The running challenges, each with the asker's progress as a bar and numbers."""
+    if not items:
+        return notice(gettext("Challenges"), gettext("No challenge is running now."))
+    body = [_title(gettext("Running challenges"))]
+    for item in items:
+        body.append(_text(item["name"], weight="Bolder", spacing="Medium"))
+        if item["progress"] is None:
+            body.append(_text(gettext("You take part once you belong to a team."), isSubtle=True))
+        else:
+            whose = {"individual": gettext("You"), "team": gettext("Your team"), "collective": gettext("Everyone")}[item["kind"]]
+            done = " ✓" if item["reached_at"] else ""
+            body.append(_text(f"{item['bar']} " + gettext("%(whose)s: %(progress)s of %(goal)s") % {
+                "whose": whose, "progress": item["progress"], "goal": item["goal"]} + done))
+        pairs = [(gettext("Goal"), item["goal_words"]), (gettext("Ends"), _date(item["ends"]))]
+        if item["reward_words"]:
+            pairs.append((gettext("Reward"), item["reward_words"]))
+        body.append(_facts(pairs))
     return card(body)
 
 

@@ -11,7 +11,9 @@ from datetime import datetime, timezone
 from standardwebhooks.webhooks import Webhook
 
 EVENT_TYPES = {"badge_awarded": "badge.awarded", "level_up": "level.reached",
-               "leaderboard_top": "leaderboard.top_entered", "weekly_digest": "digest.published"}
+               "leaderboard_top": "leaderboard.top_entered", "weekly_digest": "digest.published",
+               "challenge_started": "challenge.started", "challenge_halfway": "challenge.halfway",
+               "challenge_last_day": "challenge.last_day", "challenge_ended": "challenge.ended"}
 MAX_SECRETS = 2
 
 

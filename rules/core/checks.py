@@ -18,7 +18,7 @@ from .texts import DEFAULT_LANGUAGE, TIER_FIELDS, TRANSLATABLE, normal_tag
 # (location, message) or (location, message, offset into the string at the location)
 Problem = Callable[..., None]
 # Rules and streaks both write awards under their id, so they share one id space.
-ID_SECTIONS = (("rules", "streaks"), ("boosts",), ("badges",), ("leaderboards",), ("seasons",))
+ID_SECTIONS = (("rules", "streaks"), ("boosts",), ("badges",), ("leaderboards",), ("seasons",), ("challenges",))
 
 
 def check_document(data: Any, problem: Problem) -> None:
@@ -40,6 +40,7 @@ def check_document(data: Any, problem: Problem) -> None:
         _check_condition(condition, loc, tz, problem)
     _check_windows(data, tz, problem)
     _check_prompts(data, problem)
+    _check_challenges(data, problem)
 
 
 def ruleset_timezone(data: dict, problem: Problem | None = None) -> ZoneInfo:
@@ -323,6 +324,12 @@ def _conditions(data: dict) -> Iterator[tuple[tuple, dict]]:
         for kind in ("event", "received"):
             if isinstance(criteria, dict) and isinstance(criteria.get(kind), dict):
                 yield ("badges", i, "criteria", kind), criteria[kind]
+    for i, challenge in _items(data, "challenges"):
+        if isinstance(challenge.get("when"), dict):
+            yield ("challenges", i, "when"), challenge["when"]
+        goal = challenge.get("goal")
+        if isinstance(goal, dict) and isinstance(goal.get("event"), dict):
+            yield ("challenges", i, "goal", "event"), goal["event"]
 
 
 def _check_windows(data: dict, tz: ZoneInfo, problem: Problem) -> None:
@@ -376,3 +383,99 @@ def _check_prompts(data: dict, problem: Problem) -> None:
         if isinstance(rule, str) and rule not in rule_ids:
             problem(("prompts", i, "reward", "rule"), f"no rule has the id {rule!r}; name a rule of `rules:` that "
                     f"matches the replies, e.g. expr: event.attributes.prompt == \"{prompt_id}\"")
+
+
+# -- challenges ------------------------------------------------------------------------------
+
+
+def _check_challenges(data: dict, problem: Problem) -> None:
+    """Windows, the names a challenge refers to, and goals no participant could ever reach."""
+    rules = {item["id"]: item for _, item in _items(data, "rules") if isinstance(item.get("id"), str)}
+    streaks = _ids(data, "streaks")
+    badges = _ids(data, "badges")
+    for i, badge in _items(data, "badges"):
+        if badge.get("criteria") is None and badge.get("tiers") is not None:
+            problem(("badges", i, "tiers"), "a badge without criteria is given whole (by a challenge or an admin); "
+                    "drop `tiers`, or give it `criteria`")
+    for i, challenge in _items(data, "challenges"):
+        here = ("challenges", i)
+        starts, ends = _as_date(challenge.get("starts")), _as_date(challenge.get("ends"))
+        if starts and ends and ends <= starts:
+            problem((*here, "ends"), "`ends` must be after `starts` (it is the day after the challenge's last)")
+        kind = challenge.get("kind", "individual")
+        winners = challenge.get("winners")
+        if _is_int(winners) and winners < 1:
+            problem((*here, "winners"), "winners must be 1 or more; leave it out to reward everyone who reaches the goal")
+        if kind == "collective" and winners is not None:
+            problem((*here, "winners"), "a collective challenge has one goal for everyone, so no winners; drop `winners`")
+        reward = challenge.get("reward")
+        if isinstance(reward, dict) and isinstance(reward.get("badge"), str) and reward["badge"] not in badges:
+            problem((*here, "reward", "badge"), f"no badge has the id {reward['badge']!r}; declare it under `badges:` "
+                    "(a badge only challenges give may leave out `criteria`)")
+        goal = challenge.get("goal")
+        if isinstance(goal, dict):
+            _check_goal(goal, challenge, here, kind, starts, ends, rules, streaks, problem)
+
+
+def _check_goal(goal: dict, challenge: dict, here: tuple, kind: Any, starts, ends, rules: dict, streaks: set,
+                problem: Problem) -> None:
+    count = goal.get("count", 1)
+    if _is_int(count) and count < 1:
+        problem((*here, "goal", "count"), "count must be 1 or more")
+    points = goal.get("points")
+    if _is_int(points):
+        if points <= 0:
+            problem((*here, "goal", "points"), "a points goal must be more than 0; every participant starts there")
+        elif rules and not any(_gives_points(rule) for rule in rules.values()):
+            problem((*here, "goal", "points"), "no rule gives positive points, so this goal cannot be reached")
+    rule_id = goal.get("rule")
+    if not isinstance(rule_id, str):
+        return
+    if rule_id not in rules and rule_id not in streaks:
+        problem((*here, "goal", "rule"), f"no rule has the id {rule_id!r}")
+        return
+    rule = rules.get(rule_id)
+    if rule is None:
+        return  # a streak: its bonuses count like a rule's awards
+    when = challenge.get("when")
+    rule_types = _type_set(rule.get("when"))
+    wanted = _type_set(when)
+    if rule_types is not None and wanted is not None and not rule_types & wanted:
+        problem((*here, "goal", "rule"), f"the rule {rule_id!r} fires on {', '.join(sorted(rule_types))} and the challenge's "
+                f"`when` counts only {', '.join(sorted(wanted))}, so this goal cannot be reached")
+        return
+    limit = rule.get("limit")
+    # A limit is per recipient: only a person alone is bound by it; a team or everyone add up.
+    if kind == "individual" and isinstance(limit, dict) and _is_int(limit.get("max")) and limit["max"] >= 1 \
+            and _is_int(count) and starts and ends and ends > starts:
+        most = limit["max"] * _periods_in(limit.get("per"), starts, ends)
+        if count > most:
+            problem((*here, "goal", "count"), f"the rule {rule_id!r} gives at most {limit['max']} award(s) per "
+                    f"{limit.get('per')}, {most} in this window at most, so a count of {count} cannot be reached")
+
+
+def _gives_points(rule: dict) -> bool:
+    award = rule.get("award")
+    awards = award if isinstance(award, list) else [award]
+    return any(isinstance(a, dict) and _is_int(a.get("points")) and a["points"] > 0 for a in awards)
+
+
+def _type_set(condition: Any) -> set[str] | None:
+    """The event types a condition admits; None: any type."""
+    if not isinstance(condition, dict) or condition.get("type") is None:
+        return None
+    return {t for t in _listed(condition["type"]) if isinstance(t, str)}
+
+
+def _periods_in(per: Any, starts, ends) -> int:
+    """How many calendar periods of a limit the days [starts, ends) touch."""
+    from datetime import timedelta
+
+    if per == "ever":
+        return 1
+    keys = set()
+    day = starts
+    while day < ends and len(keys) <= 100_000:
+        keys.add(day if per == "day" else day.isocalendar()[:2] if per == "week" else (day.year, day.month))
+        day += timedelta(days=1)
+    return len(keys)

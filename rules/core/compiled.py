@@ -74,6 +74,35 @@ class CompiledBadge:
         return self.spec.id
 
 
+CHALLENGE_RULE_PREFIX = "challenge:"
+
+
+@dataclass(frozen=True)
+class CompiledChallenge:
+    spec: schema.Challenge
+    start: datetime  # midnight of `starts` in the ruleset's timezone
+    end: datetime  # midnight of `ends`, exclusive
+    when: Predicate | None  # the extra condition on counted events
+    goal_event: Predicate | None  # an `event` goal's condition
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def rule_id(self) -> str:
+        """The rule id of the reward's points in the ledger."""
+        return CHALLENGE_RULE_PREFIX + self.spec.id
+
+    @property
+    def goal(self) -> int:
+        goal = self.spec.goal
+        return goal.points if goal.points is not None else goal.count
+
+    def status(self, now: datetime) -> str:
+        return "upcoming" if now < self.start else "running" if now < self.end else "ended"
+
+
 @dataclass
 class Ruleset:
     doc: schema.RulesetDoc
@@ -89,6 +118,9 @@ class Ruleset:
     failures: ExpressionFailures = field(default_factory=ExpressionFailures)
     streaks: list[CompiledStreak] = field(default_factory=list)
     badges_by_streak: dict[str, list[CompiledBadge]] = field(default_factory=dict)
+    challenges: list[CompiledChallenge] = field(default_factory=list)
+    # (event type, channel) -> the challenges that may count such an event; filled as events come.
+    _challenge_candidates: dict[tuple[str, str | None], tuple[CompiledChallenge, ...]] = field(default_factory=dict, repr=False)
     # (event type, channel) -> the rules that may fire, in file order; filled as events come.
     _candidates: dict[tuple[str, str | None], tuple[CompiledRule, ...]] = field(default_factory=dict, repr=False)
 
@@ -140,6 +172,26 @@ class Ruleset:
     def badge(self, badge_id: str) -> CompiledBadge | None:
         return next((b for b in self.badges if b.id == badge_id), None)
 
+    def challenge(self, challenge_id: str) -> CompiledChallenge | None:
+        return next((c for c in self.challenges if c.id == challenge_id), None)
+
+    def challenges_for(self, event_type: str, channel: str | None = None) -> tuple[CompiledChallenge, ...]:
+        """The challenges that may count an event of this type and channel: their `when`, an `event`
+        goal's condition and a `rule` goal's rule admit it. Remembered per (type, channel), as rules_for."""
+        key = (event_type, channel)
+        found = self._challenge_candidates.get(key)
+        if found is None:
+            rules = {rule.id for rule in self.rules_for(event_type, channel)}
+            rule_ids = {rule.id for rule in self.rules}
+            found = tuple(
+                c for c in self.challenges
+                if (c.spec.when is None or _admits(c.spec.when, event_type, channel))
+                and (c.spec.goal.event is None or _admits(c.spec.goal.event, event_type, channel))
+                and (c.spec.goal.rule is None or c.spec.goal.rule in rules or c.spec.goal.rule not in rule_ids))
+            if len(self._challenge_candidates) < MAX_CANDIDATE_KEYS:
+                self._challenge_candidates[key] = found
+        return found
+
     def streak(self, streak_id: str) -> CompiledStreak | None:
         return next((s for s in self.streaks if s.id == streak_id), None)
 
@@ -181,6 +233,15 @@ class Ruleset:
 
 
 MAX_CANDIDATE_KEYS = 100_000
+
+
+def _ALWAYS(event) -> bool:
+    return True
+
+
+def _beyond_type_and_channel(cond: schema.Condition) -> bool:
+    """Whether the condition checks more than the event's type and channel."""
+    return any(value is not None for name, value in cond if name not in ("type", "channel"))
 
 
 def _admits(when: schema.Condition, event_type: str, channel: str | None) -> bool:
@@ -225,12 +286,24 @@ def load_ruleset(text: str, source: str = "ruleset.yaml") -> Ruleset:
     for i, badge in enumerate(doc.badges):
         holds = None
         for kind in ("event", "received"):
-            if getattr(badge.criteria, kind) is not None:
+            if badge.criteria is not None and getattr(badge.criteria, kind) is not None:
                 holds = condition(getattr(badge.criteria, kind), ("badges", i, "criteria", kind), badge.id)
         window = None
         if badge.available is not None:
             window = condition(schema.Condition(between=badge.available), ("badges", i, "available"), badge.id)
-        badges.append(CompiledBadge(badge, _thresholds(badge), holds, window, received=badge.criteria.received is not None))
+        badges.append(CompiledBadge(badge, _thresholds(badge), holds, window,
+                                    received=badge.criteria is not None and badge.criteria.received is not None))
+    challenges = []
+    for i, c in enumerate(doc.challenges):
+        # Challenges are looked up by event type and channel (challenges_for), as rules are: their own
+        # checks of those are left out, and a `when` of nothing else is no check at all.
+        when = goal_event = None
+        if c.when is not None and _beyond_type_and_channel(c.when):
+            when = condition(c.when, ("challenges", i, "when"), c.id, known=True)
+        if c.goal.event is not None:
+            goal_event = (condition(c.goal.event, ("challenges", i, "goal", "event"), c.id, known=True)
+                          if _beyond_type_and_channel(c.goal.event) else _ALWAYS)
+        challenges.append(CompiledChallenge(c, midnight(c.starts, tz), midnight(c.ends, tz), when, goal_event))
 
     if issues:
         raise RulesetError(in_order(issues), source)
@@ -238,6 +311,8 @@ def load_ruleset(text: str, source: str = "ruleset.yaml") -> Ruleset:
     badges_by_rule: dict[str, list[CompiledBadge]] = {}
     badges_by_streak: dict[str, list[CompiledBadge]] = {}
     for badge in badges:
+        if badge.spec.criteria is None:  # given only by a challenge's reward or by hand
+            continue
         if badge.spec.criteria.rule:
             badges_by_rule.setdefault(badge.spec.criteria.rule, []).append(badge)
         if badge.spec.criteria.streak:
@@ -246,13 +321,16 @@ def load_ruleset(text: str, source: str = "ruleset.yaml") -> Ruleset:
         doc=doc, text=text, tz=tz, rules=rules,
         boosts=boosts, badges=badges, badges_by_rule=badges_by_rule,
         event_badges=[b for b in badges if b.event_holds is not None],
-        points_badges=[b for b in badges if b.spec.criteria.points is not None],
+        points_badges=[b for b in badges if b.spec.criteria is not None and b.spec.criteria.points is not None],
         levels=list(doc.levels), failures=failures, streaks=streaks, badges_by_streak=badges_by_streak,
+        challenges=challenges,
     )
 
 
 def _thresholds(badge: schema.Badge) -> tuple[Threshold, ...]:
     criteria = badge.criteria
+    if criteria is None:  # one step, given by a challenge or an admin
+        return (Threshold(None, None, 1),)
     if not badge.tiers:
         need = criteria.points if criteria.points is not None else criteria.count
         return (Threshold(None, None, need),)

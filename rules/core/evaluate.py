@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from .compiled import CompiledBadge, CompiledRule, CompiledStreak, Ruleset
+from .compiled import CHALLENGE_RULE_PREFIX, CompiledBadge, CompiledRule, CompiledStreak, Ruleset
 from .facts import FactsCache
 from .model import AwardOutcome, BadgeOutcome, Event, LevelOutcome, Outcome
 from .periods import period_key
@@ -130,7 +130,9 @@ def _undo(event: Event, facts: FactsCache, outcome: Outcome, add_points) -> None
     for past in facts.awards_of(original):
         # Caps are not given back: the cap counters keep the reversed award. A capped award
         # gave nothing and counted for nothing, so there is nothing to compensate.
-        if past.capped:
+        # A challenge's reward is given at once and stays (contract section 8): undo takes back the
+        # progress (the challenge step does that), not the reward.
+        if past.capped or past.rule_id.startswith(CHALLENGE_RULE_PREFIX):
             continue
         facts.add_rule_count(past.recipient, past.rule_id, -1)
         outcome.awards.append(AwardOutcome(past.rule_id, past.recipient, -past.points, 0, 1.0, False, reverses_event=original))
@@ -142,7 +144,7 @@ def _grant_badges(ruleset: Ruleset, event: Event, facts: FactsCache, outcome: Ou
     def reach(badge: CompiledBadge, person: str, have: int) -> None:
         # A time-boxed badge is granted only by an event inside its window; counting goes on regardless.
         if badge.available is None or badge.available(event):
-            _reach_threshold(badge, person, have, facts, outcome)
+            reach_threshold(badge, person, have, facts, outcome)
 
     if event.type != UNDO:
         for badge in ruleset.event_badges:
@@ -165,7 +167,7 @@ def _grant_badges(ruleset: Ruleset, event: Event, facts: FactsCache, outcome: Ou
                 reach(badge, person, facts.points(person))
 
 
-def _reach_threshold(badge: CompiledBadge, person: str, have: int, facts: FactsCache, outcome: Outcome) -> None:
+def reach_threshold(badge: CompiledBadge, person: str, have: int, facts: FactsCache, outcome: Outcome) -> None:
     held = facts.badge_tiers(person, badge.id)
     reached = held
     while reached < len(badge.thresholds) and have >= badge.thresholds[reached].need:

@@ -143,6 +143,8 @@ class Limit(Strict):
 class Rule(Strict):
     id: Id = Field(description="Unique among rules and streaks: lower-case letters, digits and dashes.")
     description: str | None = None
+    explain: TranslatedText | None = Field(
+        default=None, description="For employees, on the Ways to earn page: a text, or one per language ({en: ..., de: ...}); `description` stays an admin note.")
     when: Condition = Field(default_factory=Condition, description="Which events the rule fires on; every event when left out.")
     award: Annotated[list[Award], BeforeValidator(_as_list, json_schema_input_type=Award | list[Award]),
                      Field(min_length=1)] = Field(description="One award or a list, at most one per `to`.")
@@ -177,6 +179,8 @@ class Streak(Strict):
 
     id: Id = Field(description="Unique among rules and streaks; the rule id of the bonus awards.")
     description: str | None = None
+    explain: TranslatedText | None = Field(
+        default=None, description="For employees, on the Ways to earn page: a text, or one per language ({en: ..., de: ...}); `description` stays an admin note.")
     when: Condition = Field(default_factory=Condition, description="Which of the actor's events keep the streak going.")
     per: Literal["day", "week"] = Field(description="Count consecutive days or ISO weeks (ruleset timezone).")
     bonus: list[StreakBonus] = Field(default=[], description="Points given when the streak reaches each length.")
@@ -216,13 +220,16 @@ class Badge(Translatable):
     id: Id
     name: TranslatedName
     description: TranslatedText | None = None
+    explain: TranslatedText | None = Field(
+        default=None, description="For employees, on the Ways to earn page: a text, or one per language ({en: ..., de: ...}); `description` stays an admin note.")
     image: str | None = Field(default=None, description="A URL or path of the badge's image; a generated SVG when left out.")
     secret: bool = Field(default=False, description="true: hidden from the catalog, and from people's unearned badges, until someone holds it.")
     available: Between | None = Field(
         default=None, description="Only events in this window (from inclusive, until exclusive) can grant the badge.")
     valid_for_days: Annotated[StrictInt, Field(ge=1, le=36_500)] | None = Field(
         default=None, description="A grant is shown as expired this many days after the event that earned it.")
-    criteria: Criteria
+    criteria: Criteria | None = Field(
+        default=None, description="What earns the badge; left out for a badge only a challenge's reward (or an admin) gives.")
     tiers: Annotated[list[Tier], Field(min_length=1)] | None = Field(
         default=None, description="Ascending thresholds, each granted once; replaces `criteria.count`.")
 
@@ -294,6 +301,53 @@ class Kudos(Strict):
     require_value: bool = Field(default=False, description="true: a kudos must name at least one of `values`.")
 
 
+class ChallengeGoal(Strict):
+    """Exactly one of `rule`, `event` or `points`: what a participant's progress counts."""
+
+    rule: Id | None = Field(default=None, description="Counts the participant's uncapped awards from this rule.")
+    event: Condition | None = Field(default=None, description="Counts events with the participant as actor that meet this.")
+    points: StrictInt | None = Field(default=None, description="Counts the points the participant earns in the window; the goal is this many.")
+    count: StrictInt = Field(default=1, description="The goal of rule and event goals: this many awards or events.")
+
+    @model_validator(mode="after")
+    def _exactly_one_kind(self):
+        given = [k for k in ("rule", "event", "points") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("a goal needs exactly one of `rule`, `event` or `points`")
+        return self
+
+
+class ChallengeReward(Strict):
+    points: Annotated[StrictInt, Field(ge=0, le=1_000_000)] | None = Field(
+        default=None, description="Points given to each rewarded person, in the ledger under the rule id `challenge:<id>`.")
+    badge: Id | None = Field(default=None, description="A badge declared under `badges:` (its criteria may be left out).")
+
+
+class ChallengeAnnounce(Strict):
+    to: Name = Field(description="The channel id (as in PUT /channels/{id}) the announcements go to.")
+    at: Annotated[list[Literal["start", "halfway", "last_day", "end"]],
+                  BeforeValidator(_as_list, json_schema_input_type=str | list[str])] = Field(
+        default=["start", "end"], description="When: start, halfway, last_day, end.")
+
+
+class Challenge(Strict):
+    """A dated goal: the first `winners` to reach it win the reward (every member who counted, for teams)."""
+
+    id: Id = Field(description="Unique among challenges; the reward's rule id is `challenge:<id>`.")
+    name: Name
+    description: str | None = Field(default=None, max_length=2000)
+    starts: date = Field(description="The first day, midnight in the ruleset's timezone.")
+    ends: date = Field(description="The day after the last (exclusive), midnight in the ruleset's timezone.")
+    kind: Literal["individual", "team", "collective"] = Field(
+        default="individual", description="individual: each person; team: each team (Person.team); collective: everyone towards one goal.")
+    goal: ChallengeGoal
+    when: Condition | None = Field(default=None, description="An extra condition on the events that count.")
+    winners: Annotated[StrictInt, Field(ge=0, le=100_000)] | None = Field(
+        default=None, description="The first N to reach the goal win; every participant who reaches it when left out. Not for collective.")
+    reward: ChallengeReward | None = None
+    announce: ChallengeAnnounce | None = None
+
+
 class Privacy(Strict):
     """Works-council mode: whether named people are ranked, and how small a group may be and still be shown."""
 
@@ -353,6 +407,7 @@ class RulesetDoc(Strict):
     seasons: list[Season] = []
     notifications: list[Notification] = []
     kudos: Kudos | None = Field(default=None, description="Peer recognition (kudos): allowance, values; no kudos can be given without it.")
+    challenges: list[Challenge] = Field(default=[], description="Dated goals with winners and rewards (contract section 8).")
     privacy: Privacy = Field(default_factory=Privacy, description="Works-council mode: individual rankings on or off, "
                                                                    "the smallest group shown.")
     prompts: list[Prompt] = Field(default=[], description="Topic prompts the Slack app posts on a schedule.")

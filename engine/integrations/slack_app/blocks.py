@@ -81,6 +81,7 @@ def help_text() -> str:
         "allowance per person thanked, and the channel sees it.\n"
         "• `/plaudit` or `/plaudit me`: your points, level, ranks and the badges you are closest to.\n"
         "• `/plaudit top [board]`: the top 5 of a leaderboard (the first one by default).\n"
+        "• `/plaudit challenges`: the running challenges and how far you are.\n"
         "• `/plaudit help`: this message.\n"
         "• On any message: *⋯ > Give kudos* thanks its author. The app's *Home* tab shows where you stand.")
 
@@ -143,6 +144,35 @@ def top_message(top: dict) -> dict:
     lines = [f"{e['rank']}. {escape(e['name'])}: {e['points']}" for e in top["entries"]]
     text = "\n".join([title, *lines])
     return message(text, [section(text)])
+
+
+# --- /plaudit challenges --------------------------------------------------------------------------
+
+
+def challenge_line(item: dict) -> str:
+    """One challenge: its name, the asker's progress as a bar and numbers, its goal and when it ends."""
+    head = f"*{escape(item['name'])}*"
+    if item["progress"] is None:
+        progress = gettext("you take part once you belong to a team")
+    else:
+        whose = {"individual": gettext("you"), "team": gettext("your team"), "collective": gettext("everyone")}[item["kind"]]
+        progress = f"`{item['bar']}` " + gettext("%(whose)s: %(progress)s of %(goal)s") % {
+            "whose": whose, "progress": item["progress"], "goal": item["goal"]}
+        if item["reached_at"]:
+            progress += " :white_check_mark:"
+    lines = [head, progress, gettext("Goal: %(goal)s. Ends %(when)s.") % {"goal": escape(item["goal_words"]),
+                                                                         "when": when(item["ends"])}]
+    if item["reward_words"]:
+        lines.append(gettext("Reward: %(reward)s") % {"reward": escape(item["reward_words"])})
+    return "\n".join(lines)
+
+
+def challenges_message(items: list[dict]) -> dict:
+    if not items:
+        return plain(gettext("No challenge is running now."))
+    title = gettext("*Running challenges*")
+    parts = [challenge_line(i) for i in items]
+    return message("\n\n".join([title, *parts]), [section(title), *[section(p) for p in parts]])
 
 
 # --- kudos -------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from base.errors import ApiError, Conflict, NotFound, read_limited_body
 from base.redis import get_redis
 
-from .. import common, standing
+from .. import challenge_standing, common, standing
 from . import blocks, giving, signature
 from .people import person_for, speaking_to
 from .workspaces import bot_client
@@ -126,4 +126,7 @@ def plaudit_command(team: str, user: str, text: str) -> dict:
             return blocks.top_message(standing.top(" ".join(words[1:])[:100] or None))
         except (NotFound, Conflict) as exc:  # no such board; or works-council mode: no ranking of people
             return blocks.plain(exc.message)
+    if verb == "challenges":
+        key = person_for(get_redis(), team, user, bot_client(team))
+        return blocks.challenges_message(challenge_standing.running(key))
     return blocks.help_message()

@@ -38,7 +38,7 @@ def manifest(base_url: str, name: str = "Plaudit") -> dict:
                 {"command": "/kudos", "url": commands, "description": "Thank colleagues, with a company value",
                  "usage_hint": "@someone [@someone-else] what they did #value", "should_escape": True},
                 {"command": "/plaudit", "url": commands, "description": "Your points, badges and the leaderboards",
-                 "usage_hint": "[me | top [board] | help]", "should_escape": True},
+                 "usage_hint": "[me | top [board] | challenges | help]", "should_escape": True},
             ],
             "shortcuts": [
                 {"name": "Give kudos", "type": "message", "callback_id": "give_kudos",

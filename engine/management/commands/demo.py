@@ -1,7 +1,8 @@
 """`make demo`: the example ruleset, a generated month of social learning, scored, then served."""
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -10,7 +11,7 @@ from rich.progress import Progress
 from base.accept import do_accept_events
 from base.models import ApiKey, Event, Person
 from base.redis import embedded_redis
-from engine.demo_data import generate_kudos, generate_month
+from engine.demo_data import challenges_moved, generate_kudos, generate_month
 from engine.demo_logins import print_demo_logins
 from engine.scoring import score_next_batch
 from engine.stack import run_stack
@@ -42,11 +43,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, port, people, seed_only, **options):
         with embedded_redis():
-            example = example_ruleset()
+            # The challenges move with the generated month, which ends today: one has ended, one runs.
+            today = datetime.now(ZoneInfo("Europe/Berlin")).date()
+            example = challenges_moved(example_ruleset(), today)
             version = active_version()
-            # Again when the demo is started in another language: the example then speaks it.
+            # Again when the demo is started in another language (the example then speaks it) or on another day.
             if version is None or (version.activated_by == "make demo" and version.text != example):
-                do_activate_ruleset(example, activated_by="make demo", note="example ruleset",
+                do_activate_ruleset(example, activated_by="make demo", note="example ruleset, challenges moved with the demo month",
                                     source=str(EXAMPLE_RULESET.relative_to(settings.BASE_DIR)))
                 self.stdout.write(f"Activated {EXAMPLE_RULESET.name} ({settings.LANGUAGE_CODE})")
             if not Event.objects.filter(source_id__startswith="demo:").exists():

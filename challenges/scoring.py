@@ -1,0 +1,210 @@
+"""The challenges step of a scoring batch: progress, reached goals, winners and rewards (contract section 8).
+
+The rules step calls this step's observer right after each event is evaluated, so a reward (points
+under `challenge:<id>`, a badge) joins that event's outcome before the next event is evaluated: the
+ledger, badges, boards and notifications steps then write it like any award. What the observer
+changed (standings, the counts an undo takes back) is written in the batch's transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.db.models import Count as CountOf
+from django.db.models import Sum
+
+from base.batch import BatchPerson, Step
+from base.dbtimes import time_adapter
+from base.models import Event, stored_time
+from rules.core import Event as CoreEvent
+from rules.core import FactsCache, Outcome
+from rules.core.challenges import EVERYONE, ChallengeProgress, Count, Standing
+from rules.core.compiled import CompiledChallenge
+
+from .models import ChallengeCount, ChallengeStanding, ChallengeState
+
+
+class ChallengesStep(Step):
+    progress: ChallengeProgress | None = None
+
+    def start(self) -> None:
+        if self.batch.ruleset.challenges:
+            self.batch.observers.append(self._observe)
+
+    def _observe(self, event: CoreEvent, outcome: Outcome, facts: FactsCache) -> None:
+        if self.progress is None:
+            self.progress = ChallengeProgress(self.batch.ruleset, DatabaseSource(self.batch, _warm_standings(self.batch)))
+        self.progress.observe(event, outcome, facts)
+
+    def write(self) -> None:
+        if self.progress is not None:
+            write_progress(self.progress, self.batch.people)
+
+    def finish(self) -> None:
+        if self.progress is not None:
+            progress, number, version = self.progress, self.batch.number, self.batch.version
+            transaction.on_commit(lambda: _keep_warm(progress, number, version))
+
+
+# The standings and winner counts as the last batch this process committed left them. The next
+# batch reuses them when it directly follows (no other scorer, recompute or rollback in between)
+# under the same ruleset version, and reads the database for the participants it has not seen;
+# otherwise it starts cold. Bounded, so memory stays flat.
+_warm: dict = {}
+WARM_STANDINGS_LIMIT = 500_000
+
+
+def _warm_standings(batch) -> dict | None:
+    follows = _warm.get("batch") == batch.number - 1 and _warm.get("version") == batch.version
+    if not follows:
+        _warm.clear()
+        return None
+    return _warm
+
+
+def _keep_warm(progress: ChallengeProgress, number: int, version: int) -> None:
+    if not (_warm.get("batch") == number - 1 and _warm.get("version") == version):
+        _warm.clear()
+        _warm.update(standings={}, winners={}, known=set())
+    source: DatabaseSource = progress.source
+    standings = _warm["standings"]
+    standings.update(source.read or {})  # as they were before the batch; what it changed follows
+    standings.update(progress.standings)
+    _warm["known"].update(source.read_participants)
+    _warm["winners"].update(progress.winner_counts())
+    if len(standings) > WARM_STANDINGS_LIMIT:
+        _warm.clear()
+        return
+    _warm.update(batch=number, version=version)
+
+
+def forget_warm_standings() -> None:
+    """The next batch reads the standings from the database (after a recompute or an emptied database)."""
+    _warm.clear()
+
+
+def write_progress(progress: ChallengeProgress, people) -> None:
+    """The standings the run changed, its counts, and the stored counts an undo took back.
+    people: person id -> anything with the person's database `id`.
+
+    Plain SQL, one executemany each, as the ledger writes awards (base/ledger.py): building a model
+    instance per row cost most of the step's time."""
+    stamp = time_adapter()
+    with connection.cursor() as cursor:
+        if progress.changed:
+            rows = []
+            individual = {c.id for c in progress.ruleset.challenges if c.spec.kind == "individual"}
+            for challenge_id, participant in progress.changed:
+                s = progress.standings[(challenge_id, participant)]
+                person = people.get(participant) if challenge_id in individual else None
+                rows.append((challenge_id, participant, person.id if person else None, s.progress,
+                             stamp(s.reached_at) if s.reached_at else None, s.reached_seq, s.winner))
+            cursor.executemany(
+                f"INSERT INTO {ChallengeStanding._meta.db_table} (challenge_id, participant, person_id, progress, reached_at, "
+                "reached_seq, winner) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (challenge_id, participant) DO UPDATE "
+                "SET person_id = excluded.person_id, progress = excluded.progress, reached_at = excluded.reached_at, "
+                "reached_seq = excluded.reached_seq, winner = excluded.winner", rows)
+        if progress.counts:
+            cursor.executemany(
+                f"INSERT INTO {ChallengeCount._meta.db_table} (challenge_id, participant, person_id, event_id, amount, "
+                "taken_back) VALUES (%s, %s, %s, %s, %s, %s)",
+                [(c.challenge, c.participant, people[c.person].id, c.seq, c.amount, c.taken_back) for c in progress.counts])
+    if progress.taken_back:
+        ChallengeCount.objects.filter(pk__in=[c.row for c in progress.taken_back]).update(taken_back=True)
+
+
+class DatabaseSource:
+    """rules.core.challenges.ChallengeSource over the database, each kind read once per batch."""
+
+    def __init__(self, batch, warm: dict | None = None):
+        """`warm`: the standings and winner counts the last batch committed (_warm), when this one follows it.
+        Their Standing objects are never changed: standing() hands out copies."""
+        self.batch = batch
+        self._warm_standings = warm["standings"] if warm else {}
+        self._warm_winners = warm["winners"] if warm else {}
+        # Participants all of whose standings the warm ones hold (no row: no progress yet).
+        self._known: set[str] = warm["known"] if warm else set()
+        self.read: dict[tuple[str, str], Standing] | None = None  # read from the database in this batch
+        self.read_participants: set[str] = set()
+        self._winners: dict[str, int] | None = None
+        self._closed: dict[str, datetime] | None = None
+        self._received: dict[int, datetime] | None = None
+
+    def standing(self, challenge_id, participant):
+        found = self._warm_standings.get((challenge_id, participant))
+        if found is None and participant not in self._known:
+            if self.read is None:
+                self.read = self._read_standings()
+            found = self.read.get((challenge_id, participant))
+        return Standing() if found is None else Standing(found.progress, found.reached_at, found.reached_seq, found.winner)
+
+    def _read_standings(self) -> dict[tuple[str, str], Standing]:
+        """The standings of the batch's people and their teams (and everyone's), in one query. Plain SQL:
+        the ORM prepares each of the IN list's values one by one (as BatchPerson.read says)."""
+        people, ids = self.batch.people, [c.id for c in self.batch.ruleset.challenges]
+        # Those the warm standings know need no reading.
+        participants = [p for p in set(people) | {p.team for p in people.values()} | {EVERYONE} if p not in self._known]
+        self.read_participants = set(participants)
+        if not participants:
+            return {}
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT challenge_id, participant, progress, reached_at, reached_seq, winner "
+                f"FROM {ChallengeStanding._meta.db_table} WHERE challenge_id IN ({', '.join(['%s'] * len(ids))}) "
+                f"AND participant IN ({', '.join(['%s'] * len(participants))})", ids + participants)
+            return {(c, p): Standing(progress, stored_time(at) if at is not None else None, seq, winner)
+                    for c, p, progress, at, seq, winner in cursor.fetchall()}
+
+    def members(self, challenge_id, participant):
+        rows = (ChallengeCount.objects.filter(challenge_id=challenge_id, participant=participant, taken_back=False)
+                .values("person__key").annotate(total=Sum("amount")).values_list("person__key", "total"))
+        return dict(rows)
+
+    def winners(self, challenge_id):
+        if challenge_id in self._warm_winners:
+            return self._warm_winners[challenge_id]
+        if self._winners is None:
+            ids = [c.id for c in self.batch.ruleset.challenges]
+            self._winners = dict(ChallengeStanding.objects.filter(challenge_id__in=ids, winner__isnull=False)
+                                 .values("challenge_id").annotate(n=CountOf("id")).values_list("challenge_id", "n"))
+        return self._winners.get(challenge_id, 0)
+
+    def counts_of(self, event_id):
+        rows = (ChallengeCount.objects.filter(event__source_id=event_id, taken_back=False)
+                .values_list("id", "challenge_id", "participant", "person__key", "event_id", "amount"))
+        counts = []
+        for row_id, challenge_id, participant, person, seq, amount in rows:
+            count = StoredCount(challenge_id, participant, person, event_id, seq, amount)
+            count.row = row_id
+            counts.append(count)
+        return counts
+
+    def takes(self, challenge: CompiledChallenge, event: CoreEvent) -> bool:
+        if self._closed is None:
+            self._closed = dict(ChallengeState.objects.filter(closed_at__isnull=False)
+                                .values_list("challenge_id", "closed_at"))
+        closed = self._closed.get(challenge.id)
+        if closed is None:
+            return True
+        if self._received is None:  # only when a closed challenge meets an event: late events and undos
+            seqs = [e.seq for e in self.batch.events]
+            self._received = {seq: stored_time(at) for seq, at in Event.objects.filter(seq__in=seqs).values_list("seq", "received_at")}
+        return self._received[event.seq] < closed
+
+    def team(self, person):
+        found = self.batch.people.get(person)
+        return found.team if found else ""
+
+    def include(self, people, facts):
+        missing = [key for key in people if key not in self.batch.people]
+        if missing:
+            found = BatchPerson.read(missing)
+            self.batch.people.update(found)
+            facts.source.add_people(found)
+
+
+class StoredCount(Count):
+    """A count read from the database: `row` is its primary key, for marking it taken back."""
+
+    __slots__ = ("row",)

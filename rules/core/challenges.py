@@ -1,0 +1,263 @@
+"""Challenge progress: what each event adds to the running challenges, and the rewards a reached goal earns.
+
+Contract section 8. Events are observed in acceptance order, each after the rules evaluated it (its
+outcome holds the awards that `rule` and `points` goals count). An event counts for a challenge when
+its `occurred_at` falls in `[start, end)`, the challenge's `when` holds, and the challenge still
+takes events (`ChallengeSource.takes`: the scorer stops a challenge taking events once its end is
+processed). A goal reached counts once: `reached_at` is the `occurred_at` of the event that reached
+it; while winner places are left, reaching one wins it, so a late event never unseats a winner. The
+reward (points under the rule id `challenge:<id>`, a badge) is added to the outcome of the event that
+reached the goal, for every person who counted towards it, and stays. An undo takes back what the
+undone event counted; a participant who had reached the goal without winning falls back below it.
+
+Pure: the scorer gives a source over the database, a simulation an empty one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from .compiled import CompiledChallenge, Ruleset
+from .evaluate import UNDO, reach_threshold
+from .facts import FactsCache
+from .model import AwardOutcome, BadgeOutcome, Event, LevelOutcome, Outcome
+
+EVERYONE = ""  # the one participant of a collective challenge
+
+
+@dataclass(slots=True)
+class Standing:
+    """One participant's progress in one challenge: a person (individual), a team, or everyone."""
+
+    progress: int = 0
+    reached_at: datetime | None = None
+    reached_seq: int | None = None  # the event that reached the goal
+    winner: int | None = None  # 1 for the first to win, 2 for the next...
+
+
+@dataclass(slots=True)
+class Count:
+    """What one event counted towards one participant, kept so an undo can take it back."""
+
+    challenge: str
+    participant: str
+    person: str
+    event_id: str
+    seq: int
+    amount: int
+    taken_back: bool = False
+
+
+class ChallengeSource(Protocol):
+    def standing(self, challenge_id: str, participant: str) -> Standing:
+        """The participant's standing before this run (a fresh Standing when none); the caller may change it."""
+
+    def winners(self, challenge_id: str) -> int:
+        """How many have won the challenge so far."""
+
+    def counts_of(self, event_id: str) -> list[Count]:
+        """What the event counted, in any challenge, not yet taken back."""
+
+    def members(self, challenge_id: str, participant: str) -> dict[str, int]:
+        """What each person counted towards a team's or everyone's goal before this run, undos taken back."""
+
+    def takes(self, challenge: CompiledChallenge, event: Event) -> bool:
+        """Whether the challenge still takes this event (or its undo): False once the end was processed."""
+
+    def team(self, person: str) -> str:
+        """The person's team; "" for none."""
+
+    def include(self, people: list[str], facts: FactsCache) -> None:
+        """Make the facts answer for these people too (team members rewarded whom the event does not name)."""
+
+
+class EmptyChallengeSource:
+    """No progress before the first event (a simulation); every challenge takes events."""
+
+    def __init__(self, teams: dict[str, str] | None = None):
+        self.teams = teams or {}
+
+    def standing(self, challenge_id, participant):
+        return Standing()
+
+    def winners(self, challenge_id):
+        return 0
+
+    def counts_of(self, event_id):
+        return []
+
+    def members(self, challenge_id, participant):
+        return {}
+
+    def takes(self, challenge, event):
+        return True
+
+    def team(self, person):
+        return self.teams.get(person, "")
+
+    def include(self, people, facts):
+        pass
+
+
+class ChallengeProgress:
+    """Observes events in acceptance order; holds the standings it changed and the counts to keep."""
+
+    def __init__(self, ruleset: Ruleset, source: ChallengeSource):
+        self.ruleset, self.source = ruleset, source
+        self.standings: dict[tuple[str, str], Standing] = {}
+        self.changed: set[tuple[str, str]] = set()
+        self.counts: list[Count] = []  # made in this run (taken_back set when undone within it)
+        self.taken_back: list[Count] = []  # the source's counts that an undo of this run took back
+        self._winners: dict[str, int] = {}
+        # Team and collective participants: what each person counted in this run (negative: taken back).
+        self._members: dict[tuple[str, str], dict[str, int]] = {}
+        self._by_event: dict[str, list[Count]] = {}
+        self._taken: set[str] = set()  # events undone in this run
+
+    def standing(self, challenge_id: str, participant: str) -> Standing:
+        key = (challenge_id, participant)
+        found = self.standings.get(key)
+        if found is None:
+            found = self.standings[key] = self.source.standing(challenge_id, participant)
+        return found
+
+    def winners(self, challenge_id: str) -> int:
+        if challenge_id not in self._winners:
+            self._winners[challenge_id] = self.source.winners(challenge_id)
+        return self._winners[challenge_id]
+
+    def winner_counts(self) -> dict[str, int]:
+        """How many have won each challenge this run asked about, as of now."""
+        return dict(self._winners)
+
+    def observe(self, event: Event, outcome: Outcome, facts: FactsCache) -> None:
+        if not self.ruleset.challenges:
+            return
+        if event.type == UNDO:
+            self._undo(event)
+            return
+        at = event.occurred_at
+        for challenge in self.ruleset.challenges_for(event.type, event.channel):
+            if not (challenge.start <= at < challenge.end):
+                continue
+            if challenge.when is not None and not challenge.when(event):
+                continue
+            counted = _contributions(challenge, event, outcome)
+            if counted and self.source.takes(challenge, event):
+                self._count(challenge, event, outcome, facts, counted)
+
+    def _count(self, challenge: CompiledChallenge, event: Event, outcome: Outcome, facts: FactsCache,
+               counted: dict[str, int]) -> None:
+        spec = challenge.spec
+        challenge_id, kind, goal = spec.id, spec.kind, challenge.goal
+        made = self._by_event.get(event.id)
+        if made is None:
+            made = self._by_event[event.id] = []
+        for person, amount in counted.items():
+            if kind == "individual":
+                participant = person
+            elif kind == "team":
+                participant = self.source.team(person)
+                if not participant:
+                    continue  # someone without a team counts for no team
+            else:
+                participant = EVERYONE
+            key = (challenge_id, participant)
+            standing = self.standings.get(key) or self.standing(challenge_id, participant)
+            standing.progress += amount
+            self.changed.add(key)
+            if kind != "individual":
+                members = self._members.setdefault(key, {})
+                members[person] = members.get(person, 0) + amount
+            count = Count(challenge_id, participant, person, event.id, event.seq, amount)
+            self.counts.append(count)
+            made.append(count)
+            if standing.reached_at is None and standing.progress >= goal:
+                self._reach(challenge, participant, standing, event, outcome, facts)
+
+    def _reach(self, challenge: CompiledChallenge, participant: str, standing: Standing, event: Event, outcome: Outcome,
+               facts: FactsCache) -> None:
+        standing.reached_at, standing.reached_seq = event.occurred_at, event.seq
+        won = self.winners(challenge.id)
+        limit = challenge.spec.winners
+        if limit is not None and won >= limit:
+            return
+        standing.winner = won + 1
+        self._winners[challenge.id] = won + 1
+        reward = challenge.spec.reward
+        if reward is None:
+            return
+        if challenge.spec.kind == "individual":
+            rewarded = [participant]
+        else:
+            members = dict(self.source.members(challenge.id, participant))
+            for person, amount in self._members.get((challenge.id, participant), {}).items():
+                members[person] = members.get(person, 0) + amount
+            rewarded = [p for p, amount in members.items() if amount > 0]
+        self.source.include(rewarded, facts)
+        for person in rewarded:
+            if reward.points:
+                before = facts.points(person)
+                facts.add_points(person, reward.points)
+                outcome.awards.append(AwardOutcome(challenge.rule_id, person, reward.points, reward.points))
+                _level_up(self.ruleset, outcome, person, before, before + reward.points)
+                for badge in self.ruleset.points_badges:
+                    reach_threshold(badge, person, before + reward.points, facts, outcome)
+            if reward.badge and facts.badge_tiers(person, reward.badge) == 0:
+                badge = self.ruleset.badge(reward.badge)
+                outcome.badges.append(BadgeOutcome(person, reward.badge, 0 if badge and badge.spec.tiers else None,
+                                                   badge.spec.tiers[0].name if badge and badge.spec.tiers else None))
+                facts.set_badge_tiers(person, reward.badge, 1)
+
+    def _undo(self, event: Event) -> None:
+        original = event.target_id
+        if not original or original in self._taken:
+            return
+        self._taken.add(original)
+        counts = [c for c in self._by_event.get(original, ()) if not c.taken_back]
+        stored = [c for c in self.source.counts_of(original) if not c.taken_back]
+        from_source = {id(c) for c in stored}
+        for count in counts + stored:
+            challenge = self.ruleset.challenge(count.challenge)
+            if challenge is None or not self.source.takes(challenge, event):
+                continue  # the challenge's end was processed: its standings are final
+            count.taken_back = True
+            if id(count) in from_source:
+                self.taken_back.append(count)
+            standing = self.standing(count.challenge, count.participant)
+            standing.progress -= count.amount
+            if challenge.spec.kind != "individual":
+                members = self._members.setdefault((count.challenge, count.participant), {})
+                members[count.person] = members.get(count.person, 0) - count.amount
+            self.changed.add((count.challenge, count.participant))
+            # A winner keeps the win and the reward; a goal reached without winning can be reached again.
+            if standing.reached_at is not None and standing.winner is None and standing.progress < challenge.goal:
+                standing.reached_at = standing.reached_seq = None
+
+
+def _contributions(challenge: CompiledChallenge, event: Event, outcome: Outcome) -> dict[str, int]:
+    """person -> what the event adds to the goal for them."""
+    goal = challenge.spec.goal
+    counted: dict[str, int] = {}
+    if goal.rule is not None:
+        for award in outcome.awards:
+            if award.rule_id == goal.rule and not award.capped and award.reverses_event is None:
+                counted[award.recipient] = counted.get(award.recipient, 0) + 1
+    elif goal.event is not None:
+        if challenge.goal_event(event):
+            counted[event.actor] = 1
+    else:
+        for award in outcome.awards:
+            if award.points and award.reverses_event is None and not award.rule_id.startswith("challenge:"):
+                counted[award.recipient] = counted.get(award.recipient, 0) + award.points
+    return counted
+
+
+def _level_up(ruleset: Ruleset, outcome: Outcome, person: str, before: int, after: int) -> None:
+    if not ruleset.levels or after <= before:
+        return
+    old, new = ruleset.level_for(before), ruleset.level_for(after)
+    if new is not None and (old is None or new.min_points > old.min_points):
+        outcome.levels.append(LevelOutcome(person, new.name, new.min_points, old.name if old else None))

@@ -47,6 +47,11 @@ fi
 
 # The company sign-in tests (tests/test_oidc.py) run node's oidc-provider, pinned in tests/oidc/package-lock.json.
 # Without node they are skipped, saying why.
+if ! command -v npm >/dev/null 2>&1 && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  echo "==> installing Debian's nodejs and npm (for the test OpenID provider)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null || true
+fi
 if command -v npm >/dev/null 2>&1; then
   if [ ! -d tests/oidc/node_modules ] || [ tests/oidc/package-lock.json -nt tests/oidc/node_modules ]; then
     echo "==> installing the test OpenID provider (npm ci --prefix tests/oidc)"

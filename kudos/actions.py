@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from typing import Iterable
 
 from django.db import connection, transaction
+from django.utils.translation import gettext, ngettext
 
 from base.accept import do_accept_events
 from base.errors import ApiError, NotFound
@@ -69,8 +70,8 @@ def do_give_kudos(*, giver: str, receivers: list[str], message: str, values: Ite
     receivers, message, values = _checked(giver, receivers, message, values, channel, event_id, occurred_at)
     ruleset = kudos_ruleset()
     if ruleset is None:
-        raise KudosRefused("kudos_not_enabled", "Kudos are not enabled: the active ruleset has no `kudos:` section "
-                           "(an admin adds one; see docs/rules.md)", status=409)
+        raise KudosRefused("kudos_not_enabled", gettext("Kudos are not enabled: the active ruleset has no `kudos:` "
+                                                        "section (an admin adds one; see docs/rules.md)"), status=409)
     moment = (occurred_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
     tags = _values_of(values, message)
     with transaction.atomic():
@@ -114,7 +115,7 @@ def do_undo_kudos(*, event_id: str, by: str | None = None) -> None:
         raise NotFound(f"no kudos has the id {event_id!r}", code="kudos_not_found")
     giver = kudos.actor.key
     if by is not None and by != giver:
-        raise KudosRefused("not_your_kudos", "Only the person who gave a kudos (or an admin) can undo it.", status=403)
+        raise KudosRefused("not_your_kudos", gettext("Only the person who gave a kudos (or an admin) can undo it."), status=403)
     with transaction.atomic():
         _lock_giver(giver)
         if not live_kudos().filter(pk=kudos.pk).exists():
@@ -186,20 +187,23 @@ def _check_rules(ruleset: Ruleset, giver: str, receivers: list[str], tags: list[
         return allowance_in(ruleset, giver, moment)
 
     if giver in receivers:
-        raise KudosRefused("self_kudos", "You cannot give yourself kudos; thank a colleague instead.", allowance())
+        raise KudosRefused("self_kudos", gettext("You cannot give yourself kudos; thank a colleague instead."), allowance())
     if len(receivers) > MAX_RECEIVERS:
-        raise KudosRefused("too_many_receivers", f"A kudos goes to at most {MAX_RECEIVERS} people; this one names "
-                           f"{len(receivers)}. Split it into smaller ones.", allowance())
+        raise KudosRefused("too_many_receivers", gettext("A kudos goes to at most %(most)s people; this one names "
+                                                         "%(count)s. Split it into smaller ones.")
+                           % {"most": MAX_RECEIVERS, "count": len(receivers)}, allowance())
     known = ruleset.kudos_values
     if known is not None:
         unknown = [t for t in tags if t not in known]
         if unknown:
-            raise KudosRefused("unknown_value", f"{', '.join('#' + t for t in unknown)} "
-                               f"{'is not one of' if len(unknown) == 1 else 'are not among'} the company values: "
-                               f"{', '.join('#' + v for v in known)}.", allowance())
+            raise KudosRefused("unknown_value", ngettext("%(tags)s is not one of the company values: %(values)s.",
+                                                         "%(tags)s are not among the company values: %(values)s.",
+                                                         len(unknown))
+                               % {"tags": ", ".join("#" + t for t in unknown), "values": ", ".join("#" + v for v in known)},
+                               allowance())
     if spec.require_value and not tags:
-        raise KudosRefused("value_required", "Name the company value it shows: "
-                           f"{', '.join('#' + v for v in known or ())}.", allowance())
+        raise KudosRefused("value_required", gettext("Name the company value it shows: %(values)s.")
+                           % {"values": ", ".join("#" + v for v in known or ())}, allowance())
     if spec.per_receiver is not None:
         start, end = bounds(spec.per_receiver.per, moment, ruleset.tz)
         for receiver in receivers:
@@ -207,13 +211,20 @@ def _check_rules(ruleset: Ruleset, giver: str, receivers: list[str], tags: list[
                 name = _name(receiver)
                 raise KudosRefused(
                     "per_receiver_limit",
-                    f"You have given {name} {spec.per_receiver.max} kudos {THIS[spec.per_receiver.per]}, the most one "
-                    f"person may give another; you can thank {name} again from {reset_day(end, ruleset.tz)}.", allowance())
+                    gettext("You have given %(name)s %(most)s kudos %(period)s, the most one person may give another; "
+                            "you can thank %(name)s again from %(day)s.")
+                    % {"name": name, "most": spec.per_receiver.max, "period": THIS[spec.per_receiver.per],
+                       "day": reset_day(end, ruleset.tz)}, allowance())
     left = allowance()
     if len(receivers) > left.left:
-        needs = f"; this kudos to {len(receivers)} people needs {len(receivers)}" if len(receivers) > 1 else ""
-        raise KudosRefused("allowance_exhausted", f"You have {left.left} kudos left {THIS[left.per]}{needs}. "
-                           f"They reset on {reset_day(left.resets_at, ruleset.tz)}.", left)
+        words = {"left": left.left, "period": THIS[left.per], "count": len(receivers),
+                 "day": reset_day(left.resets_at, ruleset.tz)}
+        if len(receivers) > 1:
+            message = gettext("You have %(left)s kudos left %(period)s; this kudos to %(count)s people needs "
+                              "%(count)s. They reset on %(day)s.") % words
+        else:
+            message = gettext("You have %(left)s kudos left %(period)s. They reset on %(day)s.") % words
+        raise KudosRefused("allowance_exhausted", message, left)
 
 
 def _name(person_key: str) -> str:

@@ -113,6 +113,17 @@ def test_the_refusal_says_how_many_are_left_and_when_they_reset(kudos_on):
     assert not Event.objects.filter(mentions__icontains="f@example.com").exists()
 
 
+
+def test_the_refusal_speaks_the_givers_language(kudos_on):
+    from django.utils import translation
+
+    give(to=["b@example.com", "c@example.com", "d@example.com", "e@example.com", "f@example.com"])
+    with translation.override("de"):
+        refused = refusal(to=["g@example.com"])
+        self_kudos = refusal(to=["ana@example.com"])
+    assert refused.message == "Du hast diese Woche noch 0 Kudos. Sie werden am Montag, 7. Dezember wieder aufgefüllt."
+    assert self_kudos.code == "self_kudos" and self_kudos.message.startswith("Du kannst dir selbst kein Kudos geben")
+
 def test_kudos_sent_to_post_events_count_toward_the_allowance(kudos_on, admin):
     # given a kudos event sent as any event, to three people
     sent = admin.post("/events", event("kudos", "ana@example.com", at="2026-12-01T09:00:00+01:00", text="thanks all",

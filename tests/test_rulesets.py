@@ -329,3 +329,13 @@ def test_a_simulation_forked_onto_two_cores_reports_what_one_process_does(admin)
     assert forked == alone
     assert forked["events"] == 51 and forked["points"]["before"] != forked["points"]["after"]
     assert forked["boards"] and forked["top_movers"]
+
+
+def test_the_example_challenges_tell_employees_the_whole_goal():
+    # a `#tag` after a space starts a YAML comment: an unquoted description would stop there
+    from rules.core.compiled import load_ruleset
+
+    with open("rules/examples/social-learning.yaml", encoding="utf-8") as example:
+        ruleset = load_ruleset(example.read())
+    data_week = next(c for c in ruleset.doc.challenges if c.id == "data-week")
+    assert data_week.description.endswith("(tag them #Data); the first three win.")

@@ -180,3 +180,13 @@ def test_the_week_not_over_yet_is_marked_and_compared_with_the_same_days_before(
     # the week before is whole and compared as it was
     whole = re.search(r'<td class="period">Week %d \([^<]*</td>\s*<td class="num">(\d+)' % before.isocalendar()[1], page)
     assert whole and whole[1] == "8"
+
+
+def test_counts_of_one_read_in_the_singular(world):
+    """A post with one comment says "1 response: 1 comment", not "1 comments"."""
+    ana = {"id": "ana@x", "name": "Ana Example", "team": "Data"}
+    do_accept_events([event("comment", ana, at="2026-11-26T10:00:00Z", target={"id": "p4", "author": "bob@x"}, **CLOUD)])
+    page = text(signed_in("boss").get("/admin-area/insights", WEEKS))
+    assert "2 responses: 2 comments, 0 answers, 0 likes, 0 reshares" in page
+    assert "1 response: 1 comment, 0 answers, 0 likes, 0 reshares" in page
+    assert "1 comments" not in page and "1 responses" not in page

@@ -4,6 +4,8 @@ filters, every error in SCIM's error schema. The views read, call one do_* actio
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 
 from django.http import HttpResponse
@@ -192,86 +194,91 @@ def service_provider_config_view(request):
     return _answer(dump(service_provider_config(_base(request)), Context.RESOURCE_QUERY_RESPONSE))
 
 
-@scim_view(("GET",))
-def resource_types_view(request, name: str | None = None):
-    found = resource_types(_base(request))
-    if name is not None:
-        one = next((r for r in found if r.id == name), None)
-        if one is None:
-            raise NotFoundException(detail=f"no resource type {name!r}; there are User and Group")
-        return _answer(dump(one, Context.RESOURCE_QUERY_RESPONSE))
+def _discovery(found: list, what: str, one: str | None):
+    """A discovery endpoint's list, or its one entry by id."""
+    if one is not None:
+        entry = next((f for f in found if f.id == one), None)
+        if entry is None:
+            raise NotFoundException(detail=what.format(one=one))
+        return _answer(dump(entry, Context.RESOURCE_QUERY_RESPONSE))
     return _answer(ListResponse[type(found[0])](total_results=len(found), start_index=1, items_per_page=len(found),
                                                  resources=found).model_dump(scim_ctx=Context.SEARCH_RESPONSE))
+
+
+@scim_view(("GET",))
+def resource_types_view(request, name: str | None = None):
+    return _discovery(resource_types(_base(request)), "no resource type {one!r}; there are User and Group", name)
 
 
 @scim_view(("GET",))
 def schemas_view(request, urn: str | None = None):
-    found = schemas(_base(request))
-    if urn is not None:
-        one = next((s for s in found if s.id == urn), None)
-        if one is None:
-            raise NotFoundException(detail=f"no schema {urn!r}")
-        return _answer(dump(one, Context.RESOURCE_QUERY_RESPONSE))
-    return _answer(ListResponse[type(found[0])](total_results=len(found), start_index=1, items_per_page=len(found),
-                                                 resources=found).model_dump(scim_ctx=Context.SEARCH_RESPONSE))
+    return _discovery(schemas(_base(request)), "no schema {one!r}", urn)
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """One provisioned resource type: its SCIM model and the module (users or groups) that reads it and
+    owns its do_* actions."""
+
+    resource: type
+    search: Callable
+    find: Callable
+    resource_of: Callable
+    create: Callable
+    replace: Callable
+    remove: Callable
+
+
+USERS = _Kind(UserResource, users.search, users.find, users.resource_of, users.do_create_scim_user,
+              users.do_replace_scim_user, users.do_deprovision_scim_user)
+GROUPS = _Kind(GroupResource, groups.search, groups.find, groups.resource_of, groups.do_create_scim_group,
+               groups.do_replace_scim_group, groups.do_delete_scim_group)
+
+
+def _collection(request, kind: _Kind):
+    if request.method == "GET":
+        return _list(request, kind.search, kind.resource)
+    resource = _parse(kind.resource, _body(request), Context.RESOURCE_CREATION_REQUEST)
+    created = kind.resource_of(kind.create(resource), _base(request))
+    return _answer(_dump(created, request, Context.RESOURCE_CREATION_RESPONSE), 201, location=created.meta.location)
+
+
+def _item(request, kind: _Kind, resource_id: str):
+    found = kind.find(resource_id)
+    base = _base(request)
+    if request.method == "GET":
+        return _answer(_dump(kind.resource_of(found, base), request))
+    if request.method == "DELETE":
+        kind.remove(found)
+        return _answer(None, 204)
+    if request.method == "PUT":
+        resource = _parse(kind.resource, _body(request), Context.RESOURCE_REPLACEMENT_REQUEST)
+    else:
+        patch = _parse(PatchOp[kind.resource], _body(request), Context.RESOURCE_PATCH_REQUEST)
+        resource = kind.resource_of(found, base)
+        patch.patch(resource)
+    changed = kind.replace(found, resource)
+    return _answer(_dump(kind.resource_of(changed, base), request, Context.RESOURCE_REPLACEMENT_RESPONSE))
 
 
 @scim_view(("GET", "POST"))
 def users_view(request):
-    if request.method == "GET":
-        return _list(request, users.search, UserResource)
-    user = _parse(UserResource, _body(request), Context.RESOURCE_CREATION_REQUEST)
-    person = users.do_create_scim_user(user)
-    created = users.resource_of(person, _base(request))
-    return _answer(_dump(created, request, Context.RESOURCE_CREATION_RESPONSE), 201, location=created.meta.location)
+    return _collection(request, USERS)
 
 
 @scim_view(("GET", "PUT", "PATCH", "DELETE"))
 def user_view(request, user_id: str):
-    person = users.find(user_id)
-    base = _base(request)
-    if request.method == "GET":
-        return _answer(_dump(users.resource_of(person, base), request))
-    if request.method == "DELETE":
-        users.do_deprovision_scim_user(person)
-        return _answer(None, 204)
-    if request.method == "PUT":
-        user = _parse(UserResource, _body(request), Context.RESOURCE_REPLACEMENT_REQUEST)
-    else:
-        patch = _parse(PatchOp[UserResource], _body(request), Context.RESOURCE_PATCH_REQUEST)
-        user = users.resource_of(person, base)
-        patch.patch(user)
-    person = users.do_replace_scim_user(person, user)
-    return _answer(_dump(users.resource_of(person, base), request, Context.RESOURCE_REPLACEMENT_RESPONSE))
+    return _item(request, USERS, user_id)
 
 
 @scim_view(("GET", "POST"))
 def groups_view(request):
-    if request.method == "GET":
-        return _list(request, groups.search, GroupResource)
-    resource = _parse(GroupResource, _body(request), Context.RESOURCE_CREATION_REQUEST)
-    group = groups.do_create_scim_group(resource)
-    created = groups.resource_of(group, _base(request))
-    return _answer(_dump(created, request, Context.RESOURCE_CREATION_RESPONSE), 201, location=created.meta.location)
+    return _collection(request, GROUPS)
 
 
 @scim_view(("GET", "PUT", "PATCH", "DELETE"))
 def group_view(request, group_id: str):
-    group = groups.find(group_id)
-    base = _base(request)
-    if request.method == "GET":
-        return _answer(_dump(groups.resource_of(group, base), request))
-    if request.method == "DELETE":
-        groups.do_delete_scim_group(group)
-        return _answer(None, 204)
-    if request.method == "PUT":
-        resource = _parse(GroupResource, _body(request), Context.RESOURCE_REPLACEMENT_REQUEST)
-    else:
-        patch = _parse(PatchOp[GroupResource], _body(request), Context.RESOURCE_PATCH_REQUEST)
-        resource = groups.resource_of(group, base)
-        patch.patch(resource)
-    group = groups.do_replace_scim_group(group, resource)
-    return _answer(_dump(groups.resource_of(group, base), request, Context.RESOURCE_REPLACEMENT_RESPONSE))
+    return _item(request, GROUPS, group_id)
 
 
 @scim_view(("GET", "POST", "PUT", "PATCH", "DELETE"))

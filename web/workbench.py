@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.contrib import messages
+from django.contrib.staticfiles import finders
 from django.utils.translation import gettext
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -18,6 +19,7 @@ from base.errors import ApiError
 from base.models import Person
 from rulesets.active import diff_versions, do_activate_ruleset, do_roll_back_ruleset
 from rules.core import RulesetError, load_ruleset
+from rules.core.jsonschema import ruleset_json_schema
 from rules.core.ruletests import run_tests
 from rules.core.periods import period_bounds
 from rulesets.drafts import do_discard_draft, do_save_draft, draft_of
@@ -36,6 +38,21 @@ VERSIONS_SHOWN = 100
 def _active_text() -> str:
     version = RulesetVersion.objects.filter(active=True).only("text").first()
     return version.text if version else ""
+
+
+EDITOR_BUNDLE = "web/build/editor.js"
+
+
+def editor_context() -> dict:
+    """What the rule editor needs: the bundle, when the build made it (without it the textarea is the
+    editor), and the ruleset's JSON Schema for its completion."""
+    if not finders.find(EDITOR_BUNDLE):
+        return {"editor_bundle": None}
+    return {"editor_bundle": EDITOR_BUNDLE, "ruleset_schema": ruleset_json_schema()}
+
+
+def _workbench_page(request, context: dict, status: int = 200):
+    return page(request, "web/workbench.html", {**context, **editor_context()}, status=status)
 
 
 def issues_view(exc: RulesetError, text: str) -> tuple[list[dict], set[int]]:
@@ -100,7 +117,7 @@ def workbench(request):
         draft = draft_of(request.user)
         text = draft.text if draft else _active_text()
         form = WorkbenchForm(initial={"ruleset": text, "range": "30"})
-        return page(request, "web/workbench.html", {"form": form, "lines": text.splitlines() or [""],
+        return _workbench_page(request, {"form": form, "lines": text.splitlines() or [""],
                                                     "bad_lines": set(), "draft": draft})
     if request.POST.get("action") == "discard":
         if do_discard_draft(request.user):
@@ -113,16 +130,16 @@ def workbench(request):
     # What was typed is kept, whatever the action and however it ends (an activation that succeeds drops it).
     context["draft"] = do_save_draft(request.user, text) if "ruleset" not in form.errors else draft_of(request.user)
     if not valid:
-        return page(request, "web/workbench.html", context, status=422)
+        return _workbench_page(request, context, status=422)
     action = form.cleaned_data["action"]
     if action == "save":
         context["saved"] = True
-        return page(request, "web/workbench.html", context)
+        return _workbench_page(request, context)
     try:
         ruleset = load_ruleset(text, source="draft")
     except RulesetError as exc:
         context["issues"], context["bad_lines"] = issues_view(exc, text)
-        return page(request, "web/workbench.html", context, status=422)
+        return _workbench_page(request, context, status=422)
     context["summary"] = {"name": ruleset.name, "rules": len(ruleset.rules), "badges": len(ruleset.badges),
                           "boards": len(ruleset.leaderboards), "tests": len(ruleset.doc.tests)}
     if action == "test":
@@ -136,14 +153,14 @@ def workbench(request):
             context["badge_names"] = _badge_names(ruleset, context["simulation"])
         except ApiError as exc:
             form.add_error("until", exc.message)
-            return page(request, "web/workbench.html", context, status=422)
+            return _workbench_page(request, context, status=422)
     elif action == "activate":
         version = do_activate_ruleset(text, activated_by=request.user.username, note=form.cleaned_data["note"].strip(),
                                       source="draft")
         do_discard_draft(request.user)  # it is the active text now
         messages.success(request, gettext('Version %(id)s is active for events scored from now on.') % {"id": version.id})
         return redirect("web:version", version.id)
-    return page(request, "web/workbench.html", context)
+    return _workbench_page(request, context)
 
 
 @require_safe

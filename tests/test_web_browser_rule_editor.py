@@ -100,7 +100,7 @@ def test_a_check_marks_the_problem_lines_and_the_keyboard_leaves_the_editor(brow
     page.locator("#issues a.goto").first.click()
     expect(page.locator(".cm-activeLine")).to_contain_text("points: ten")
     # a line added above moves the mark with its line
-    page.locator(".cm-line", has_text="ruleset: web-pages").click()
+    page.keyboard.press("Control+Home")
     page.keyboard.press("End")
     page.keyboard.press("Enter")
     expect(page.locator(".cm-lineNumbers .cm-gutterElement.bad")).to_have_text(["12"])
@@ -142,3 +142,26 @@ def test_the_editor_passes_axe_on_a_phone_and_activates_what_is_typed(browser): 
     page.get_by_role("button", name="Activate", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Version")
     assert WEB_RULESET.replace("points: 10}", "points: 15}") == RulesetVersion.objects.get(active=True).text
+
+
+def test_scheduling_from_the_workbench_lists_it_on_the_versions_page_at_desktop_and_phone(browser):  # noqa: F811
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from rulesets.models import ScheduledActivation
+
+    page = open_workbench(browser)
+    at = (timezone.now() + timedelta(days=2)).strftime("%Y-%m-%dT09:30")
+    page.get_by_label("Note for the version history").fill("Monday's change")
+    page.get_by_label("Activate at (date and time)").fill(at)
+    page.get_by_role("button", name="Schedule activation").click()
+    expect(page.get_by_role("heading", name="Scheduled activations")).to_be_visible()
+    expect(page.locator("table").first).to_contain_text(f"{at[:10]} 09:30 (Europe/Berlin)")
+    assert ScheduledActivation.objects.get().status == "pending"
+    assert serious(page) == []
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert serious(page) == []
+    page.get_by_role("button", name="Cancel the activation").click()
+    expect(page.get_by_text("is cancelled")).to_be_visible()
+    assert ScheduledActivation.objects.get().status == "cancelled"

@@ -74,12 +74,25 @@ def test_typing_offers_the_schema_completions_and_what_is_typed_is_saved(browser
     page.keyboard.type("  individual_ranking: f")
     expect(options).to_have_text(["false"])
     options.first.click()
+    # an enum's values: a kudos allowance's period
+    page.keyboard.press("Enter")
+    page.keyboard.press("Home")
+    page.keyboard.press("Shift+End")
+    page.keyboard.type("kudos:")
+    page.keyboard.press("Enter")
+    page.keyboard.type("  allowance:")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Home")
+    page.keyboard.press("Shift+End")
+    page.keyboard.type("    per: w")
+    expect(options).to_have_text(["week"])
+    options.first.click()
     # the text typed is what the form posts
     page.get_by_role("button", name="Save draft").click()
     expect(page.locator(".draft-state")).to_contain_text("Draft saved")
     draft = RulesetDraft.objects.get().text
     assert "  - id: learning\n    period: week\n" in draft, draft
-    assert "privacy:\n  individual_ranking: false\n" in draft, draft
+    assert "privacy:\n  individual_ranking: false\nkudos:\n  allowance:\n    per: week\n" in draft, draft
 
 
 def test_a_check_marks_the_problem_lines_and_the_keyboard_leaves_the_editor(browser):  # noqa: F811

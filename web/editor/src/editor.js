@@ -55,11 +55,30 @@ const look = EditorView.theme({
   ".cm-tooltip.cm-tooltip-autocomplete > ul > li[aria-selected]": {background: "#1a5fb4", color: "#fff"},
 });
 
+// Optional sections and keys come from the server as `anyOf: [<the shape>, {type: null}]`. The
+// completion library does not look inside such an anyOf, so for completion (only) each one is
+// read as its shape: `null` is never worth offering.
+function withoutNullAlternatives(node) {
+  if (Array.isArray(node)) return node.map(withoutNullAlternatives);
+  if (!node || typeof node !== "object") return node;
+  const out = {};
+  for (const [key, value] of Object.entries(node)) out[key] = withoutNullAlternatives(value);
+  if (Array.isArray(out.anyOf)) {
+    const shapes = out.anyOf.filter((alt) => !(alt && alt.type === "null"));
+    if (shapes.length === 1 && shapes.length < out.anyOf.length) {
+      delete out.anyOf;
+      if (out.default === null) delete out.default;
+      return {...shapes[0], ...out};
+    }
+  }
+  return out;
+}
+
 function schemaOf(doc) {
   const node = doc.getElementById("ruleset-schema");
   if (!node) return null;
   try {
-    return JSON.parse(node.textContent);
+    return withoutNullAlternatives(JSON.parse(node.textContent));
   } catch (error) {
     return null;
   }

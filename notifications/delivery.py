@@ -16,6 +16,7 @@ from .channels import url_problem
 from .kinds import email, slack, teams, webhook
 from .language import channel_language
 from .models import Channel, Notification
+from .preferences import without_digest_optouts
 from .render import RenderError, render
 from .templates import template_text
 
@@ -141,8 +142,11 @@ def _email(notification: Notification, channel: Channel) -> Outcome:
     template = template_text("email", notification.template, translation.get_language())
     escaped = render("email", template, notification.data)
     plain = render("text", template, notification.data)
+    recipients = without_digest_optouts(channel.recipients) if notification.trigger == "weekly_digest" else channel.recipients
+    if not recipients:
+        return Outcome(True)  # everyone on the list asked for no digest email
     try:
-        email.send(channel.recipients, title(notification.trigger, notification.data), plain, escaped,
+        email.send(recipients, title(notification.trigger, notification.data), plain, escaped,
                    webhook.message_id(notification.id))
     except smtplib.SMTPRecipientsRefused as exc:
         return Outcome(False, permanent=True, error=f"SMTP refused the recipients: {exc.recipients}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.views.decorators.http import require_safe
 from django.utils.translation import gettext, gettext_noop
 
+from badges.titles import title_of, titles_for
 from base.errors import Invalid
 from base.redis import get_redis
 from leaderboards import board_reads
@@ -48,7 +49,7 @@ def home(request):
     level = ruleset.level_for(person.points) if person else None
     return page(request, "web/home.html", {"boards": board_choices(ruleset), "standings": standings, "names": names,
                                            "person": person, "level": level, "level_name": localized(ruleset, level), "give": give_form_context(request),
-                                           **privacy_context(ruleset)})
+                                           "title": title_of(person) if person else "", **privacy_context(ruleset)})
 
 
 @require_safe
@@ -87,6 +88,7 @@ def board(request, board_id: str):
         "periods": _periods(spec, ruleset, period),
         "scopes": scopes, "scope": scope, "data": data, "me": me, "around": around, "enter": enter, "errors": errors,
         "page_size": PAGE_SIZE, **privacy_context(ruleset),
+        "titles": titles_for(e["person"] for e in data["entries"] + around) if data and not spec.aggregate else {},
     }, status=422 if errors else 200)
 
 

@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST, require_safe
 
 from badges.progress import badge_progress
+from badges.titles import title_of
 from base.levels import level_progress
 from base.models import Award, Person
 from base.redis import get_redis
@@ -83,7 +84,7 @@ def person_page(request, key: str):
         "earned": [b for b in badges if b["earned"]],
         # within reach: started, not yet earned (a wall of every badge at 0 is no one's reach)
         "available": [b for b in badges if not b["earned"] and not b["complete"] and b["have"] > 0],
-        "awards": recent_awards(person), "kudos": profile_kudos(person), "give": give,
+        "awards": recent_awards(person), "kudos": profile_kudos(person), "give": give, "title": title_of(person),
     })
 
 

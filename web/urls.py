@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import (badge_pages, boards, challenge_pages, channels, event_batches, insights_dashboard, keys, kudos_pages, message_templates,
-               oidc, outbox, profiles, signin, workbench)
+               oidc, outbox, preferences, profiles, signin, workbench)
 
 app_name = "web"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("boards/<str:board_id>", boards.board, name="board"),
     path("me", profiles.me, name="me"),
     path("me/export", profiles.export_own_data, name="export"),
+    path("me/preferences", preferences.preferences, name="preferences"),
     path("people", profiles.people, name="people"),
     # Person ids can hold slashes (ids of other sources); the POST route comes first.
     path("people/<path:key>/visibility", profiles.set_visibility, name="visibility"),

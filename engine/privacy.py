@@ -82,6 +82,8 @@ def _document(person: Person) -> dict:
         "person": {"id": person.key, "name": person.name, "team": person.team, "role": person.role,
                    "public": person.public, "points": person.points, "level": person.level,
                    "known_since": _iso(person.created_at),
+                   "preferences": {"title": person.title_badge or None, "quiet_announcements": person.quiet_announcements,
+                                   "slack_mention": person.slack_mention, "digest_email": person.digest_email},
                    "aliases": [{"source": a.source, "id": a.external_id} for a in person.aliases.order_by("source")]},
         "events": [{"id": e.source_id, "type": e.type, "occurred_at": _iso(e.occurred_at), "channel": e.channel or None,
                     "program": e.program or None, "target": e.target_id or None, "text": e.text,

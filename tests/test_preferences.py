@@ -54,6 +54,9 @@ def test_a_badge_chosen_as_title_shows_beside_the_name_on_boards_the_start_page_
     assert '<span class="tag title">Commenter · Bronze</span>' in text(ana.get("/"))
     assert admin.get("/people/ana@example.com").json()["title"] == {"badge": "commenter", "name": "Commenter · Bronze"}
     assert admin.get("/people/bob@example.com").json()["title"] is None
+    # and the export of everything held about her says what she chose
+    assert admin.get("/people/ana@example.com/export").json()["person"]["preferences"] == {
+        "title": "commenter", "quiet_announcements": [], "slack_mention": True, "digest_email": True}
 
 
 def test_a_badge_not_held_is_refused_as_title_beside_its_field_and_nothing_changes(world, admin):
@@ -131,6 +134,25 @@ def test_an_announcement_kept_to_oneself_goes_to_webhooks_only(admin, receiver, 
     assert list(about_ana.values_list("channel_id", flat=True)) == ["hr-webhook"]
     slack = [r.json()["text"] for r in receiver.received if r.path == "/slack"]
     assert len(slack) == 1 and slack[0].startswith("*bob@example.com* earned")
+
+
+def test_a_challenge_winner_who_keeps_wins_to_themselves_is_left_out_of_the_winners(admin, receiver, allow_local):
+    from challenges.ending import do_close_ended_challenges
+    from tests.test_challenge_announcements import END, _setup
+
+    ruleset = _setup(admin, receiver, "slack")
+    _score(admin, event("post", {"id": "ana@example.com", "name": "Ana Ruiz"}, at="2026-12-08T10:00:00+01:00"),
+           event("post", "ana@example.com", at="2026-12-09T10:00:00+01:00"),
+           event("post", {"id": "bob@example.com", "name": "Bob Stone"}, at="2026-12-10T10:00:00+01:00"),
+           event("post", "bob@example.com", at="2026-12-11T10:00:00+01:00"))
+    do_set_preferences(Person.objects.get(key="ana@example.com"), title="", announce=ALL_ANNOUNCEMENTS - {"challenge_won"},
+                       mention=True, digest_email=True, nudges=False)
+    # when
+    do_close_ended_challenges(ruleset, END + timedelta(seconds=1))
+    _deliver_all()
+    # then: Bob keeps his second place; Ana is not named
+    [end] = [r.json()["text"] for r in receiver.received]
+    assert "*Winners*\n2. Bob Stone" in end and "Ana Ruiz" not in end
 
 
 def test_an_email_digest_skips_people_who_asked_for_no_digest_email(admin, smtp_inbox):

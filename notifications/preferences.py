@@ -37,8 +37,7 @@ def quiet_keys(trigger: str, keys) -> set[str]:
 def without_digest_optouts(recipients: list[str]) -> list[str]:
     """The addresses of an email digest, less those of people who asked for no digest email
     (matched by their person id or an `email` alias, case-insensitively)."""
-    wanted = {r.strip().lower() for r in recipients}
-    out_keys = set(Person.objects.filter(digest_email=False).values_list("key", flat=True))
-    out = {k.lower() for k in out_keys} | {a.lower() for a in PersonAlias.objects.filter(
-        source="email", person__digest_email=False).values_list("external_id", flat=True)}
-    return [r for r in recipients if r.strip().lower() not in out] if wanted & out else recipients
+    keys = Person.objects.filter(digest_email=False).values_list("key", flat=True)
+    aliases = PersonAlias.objects.filter(source="email", person__digest_email=False).values_list("external_id", flat=True)
+    out = {address.lower() for address in [*keys, *aliases]}
+    return [r for r in recipients if r.strip().lower() not in out]

@@ -10,7 +10,6 @@ import pytest
 
 from badges.grants import do_revoke_badge
 from base.models import Person, PersonAlias
-from engine.integrations.identity import resolve
 from engine.integrations.slack_app.nudges import run_due_nudges
 from engine.preferences import do_set_preferences
 from notifications.models import Notification
@@ -136,6 +135,20 @@ def test_an_announcement_kept_to_oneself_goes_to_webhooks_only(admin, receiver, 
     assert len(slack) == 1 and slack[0].startswith("*bob@example.com* earned")
 
 
+def test_entering_a_top_is_not_announced_for_someone_who_keeps_it_to_themselves(admin, receiver, allow_local):
+    _activate(admin, RULESET + "  - {on: leaderboard_top, board: all-time, top: 2, to: origin}\n")
+    assert _put_channel(admin, "learning-python", kind="slack", url=f"{receiver.url}/slack").status_code == 201
+    _score(admin, event("post", "a@example.com", channel="x"), event("post", "b@example.com", channel="x"))
+    cleo = Person.objects.create(key="c@example.com", name="Cleo")
+    do_set_preferences(cleo, title="", announce=ALL_ANNOUNCEMENTS - {"leaderboard_top"}, mention=True, digest_email=True,
+                       nudges=False)
+    # when: Cleo passes b; then Dan passes everyone
+    _score(admin, *[event("comment", "c@example.com", channel="learning-python") for _ in range(6)])
+    _score(admin, *[event("post", {"id": "d@example.com", "name": "Dan"}, channel="learning-python") for _ in range(2)])
+    # then: Dan's entry is announced, Cleo's is not
+    assert [n.data["person"]["name"] for n in Notification.objects.filter(trigger="leaderboard_top")] == ["Dan"]
+
+
 def test_a_challenge_winner_who_keeps_wins_to_themselves_is_left_out_of_the_winners(admin, receiver, allow_local):
     from challenges.ending import do_close_ended_challenges
     from tests.test_challenge_announcements import END, _setup
@@ -208,3 +221,19 @@ def test_a_nudge_is_written_in_the_persons_language(people, admin):
     assert "Kannst du helfen?" in dm.args["text"]
     blocks = json.loads(dm.args["blocks"]) if isinstance(dm.args["blocks"], str) else dm.args["blocks"]
     assert blocks[-1]["elements"][0]["text"]["text"] == "Diese Nachrichten nicht mehr senden"
+
+
+def test_the_stop_button_answers_in_the_persons_language_and_points_to_the_preferences_page(people, admin, client):
+    from engine.integrations.slack_app.nudges import STOP_ACTION
+    from tests.test_slack_app import interact
+
+    Person.objects.filter(key=BOB).update(locale="de")
+    assert admin.patch(f"/people/{BOB}", {"nudges": True}).status_code == 200
+    # when
+    response = interact(client, {"type": "block_actions", "team": {"id": "T01"}, "user": {"id": "U_BOB"},
+                                 "channel": {"id": "D0BOB"}, "actions": [{"action_id": STOP_ACTION, "value": "stop"}]})
+    # then
+    assert response.status_code == 200 and admin.get(f"/people/{BOB}").json()["nudges"] is False
+    [note] = people.called("chat.postEphemeral")
+    assert note.args["text"].startswith("Du bekommst keine Anstöße mehr von Plaudit.")
+    assert note.args["text"].endswith("/me/preferences")

@@ -138,8 +138,10 @@ def test_a_recompute_started_from_the_page_shows_its_progress_and_its_end(boss, 
     status_url = started["Location"]
     job_id = status_url.rsplit("/", 1)[1]
     waiting = boss.get(status_url)
-    assert '<meta http-equiv="refresh" content="2">' in waiting.content.decode()
-    assert "Queued" in text(waiting)
+    assert '<meta http-equiv="refresh" content="3">' in waiting.content.decode()
+    assert "Queued" in text(waiting) and f"{status_url}?refresh=off" in text(waiting)
+    still = boss.get(f"{status_url}?refresh=off")
+    assert 'http-equiv="refresh"' not in still.content.decode() and "Queued" in text(still)
     SimpleWorker([scoring_queue()], connection=redis).work(burst=True)
     finished = boss.get(status_url)
     page = text(finished)

@@ -227,7 +227,11 @@ def merge(request):
         return page(request, "web/admin_merge.html", {"form": form, "source": source, "target": target,
                                                       "preview": merge_preview(source, target)})
     source_name = source.display_name
-    do_merge_people(source, target)
+    try:
+        do_merge_people(source, target)
+    except DomainError as exc:
+        form.add_error("target", exc.message[0].upper() + exc.message[1:] + ".")
+        return page(request, "web/admin_merge.html", {"form": form}, status=422)
     messages.success(request, gettext('%(source)s is merged into %(target)s: their history is here now.') % {
         "source": source_name, "target": target.display_name})
     return redirect("web:person", target.key)
@@ -271,7 +275,11 @@ def erase(request):
             form.add_error("confirm", gettext("That is not the id %(key)s; type it exactly to erase this person.") % {"key": person.key})
         else:
             name = person.display_name
-            do_erase_person(person, requested_by=_by(request))
-            messages.success(request, gettext('%(name)s is erased. Their points stay only in anonymous totals.') % {"name": name})
-            return redirect("web:admin_people")
+            try:
+                do_erase_person(person, requested_by=_by(request))
+            except DomainError as exc:
+                form.add_error("confirm", exc.message[0].upper() + exc.message[1:] + ".")
+            else:
+                messages.success(request, gettext('%(name)s is erased. Their points stay only in anonymous totals.') % {"name": name})
+                return redirect("web:admin_people")
     return page(request, "web/confirm_erase.html", {"form": form, "person": person}, status=422 if form.errors else 200)

@@ -3,6 +3,8 @@ post, read from the event (never the rule's admin description)."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from django.urls import reverse
 from django.utils.translation import gettext, gettext_noop
 from markupsafe import Markup, escape
@@ -78,3 +80,9 @@ def award_reasons(person, awards: list[Award]) -> list[Markup]:
             quoted = _post_link(post, post.text) if post is not None and event.type != "post" else _post_link(event, event.text)
         reasons.append(Markup("{}: {}").format(sentence, quoted) if quoted else sentence)
     return reasons
+
+
+def event_reasons(person, events: list[Event]) -> list[Markup]:
+    """One sentence per event, as award_reasons says it for the person's award of that event: what earned a
+    badge (events loaded with select_related of actor and target_author)."""
+    return award_reasons(person, [SimpleNamespace(event=e, reverses_event=None) for e in events])

@@ -38,11 +38,11 @@ def may_change(request, person: Person) -> bool:
 
 
 def awards_of(person: Person):
-    """The person's awards, newest first, in the API's order (GET /people/{id}/awards), with what the
-    reasons name."""
+    """The person's awards, newest first by when they happened (an import of old events files them in the
+    past), with what the reasons name."""
     return (Award.objects.filter(recipient=person)
             .select_related("event__actor", "event__target_author", "reverses_event__actor", "reverses_event__target_author")
-            .order_by("-event_id", "-id"))
+            .order_by("-occurred_at", "-event_id", "-id"))
 
 
 def award_items(person: Person, rows: list[Award]) -> list[dict]:

@@ -54,7 +54,7 @@ def with_evidence(person, progress: list[dict]) -> list[dict]:
     wanted = {e["event"] for b in progress for e in b["earned"] if e.get("event")}
     events = {e.source_id: e for e in Event.objects.filter(source_id__in=wanted).select_related("actor", "target_author")} if wanted else {}
     found = list(events.values())
-    words = dict(zip((e.source_id for e in found), event_reasons(person, found)))
+    words = dict(zip((e.source_id for e in found), event_reasons([(person, e) for e in found])))
     for badge in progress:
         for earned in badge["earned"]:
             earned["how"] = words.get(earned.get("event"))
@@ -64,12 +64,9 @@ def with_evidence(person, progress: list[dict]) -> list[dict]:
 def grant_evidence(grants: list) -> dict[int, object]:
     """grant id -> what earned it, in the earner's words (grants loaded with select_related of
     event__actor and event__target_author); a grant given by hand says so, with the reason."""
-    found = {}
-    for grant in grants:
-        if grant.manual or grant.event_id is None:
-            found[grant.pk] = _evidence_words(grant)
-        else:
-            found[grant.pk] = event_reasons(grant.person, [grant.event])[0]
+    by_event = [g for g in grants if not g.manual and g.event_id is not None]
+    found = {g.pk: _evidence_words(g) for g in grants}
+    found.update(zip((g.pk for g in by_event), event_reasons([(g.person, g.event) for g in by_event])))
     return found
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pygal
+from babel.dates import format_skeleton
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -14,7 +15,7 @@ from challenges.words import title
 from insights.charts import options
 
 from .insight_charts import _svg
-from .jinja import day
+from .jinja import babel_locale
 
 WEEKS = 12
 MAX_SERIES = 5  # rules drawn apiece; the rest are summed as "Other"
@@ -60,8 +61,9 @@ def chart(data: dict) -> str:
     lines = series(data)
     drawn = pygal.StackedBar(title=gettext("Points per week, by what earned them"),
                              **options([label for label, _ in lines], height=300))
-    drawn.x_labels = [day(w["start"]) for w in data["weeks"]]
-    drawn.x_label_rotation = 30
+    # Short labels ("Dec 7", "7. Dez.") that stand under a bar on a phone; the table has the full dates.
+    drawn.x_labels = [format_skeleton("MMMd", w["start"].date(), locale=babel_locale()) for w in data["weeks"]]
+    drawn.x_label_rotation = 45
     for label, values in lines:
         drawn.add(label, values)
     return _svg(drawn)

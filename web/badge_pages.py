@@ -12,9 +12,9 @@ from django.views.decorators.http import require_safe
 
 from badges import hosted, openbadges
 from badges.models import BadgeGrant
-from base.models import Event
 from badges.progress import badge_progress, holder_counts, visible
 from badges.words import criteria_text, criteria_words
+from base.models import Event
 from rulesets.active import active_ruleset
 from rulesets.texts import badge_text, localized, tier_name
 

@@ -15,9 +15,11 @@ urlpatterns = [
     path("boards/<str:board_id>", boards.board, name="board"),
     path("me", profiles.me, name="me"),
     path("me/export", profiles.export_own_data, name="export"),
+    path("me/history", profiles.my_history, name="my_history"),
     path("people", profiles.people, name="people"),
     # Person ids can hold slashes (ids of other sources); the POST route comes first.
     path("people/<path:key>/visibility", profiles.set_visibility, name="visibility"),
+    path("people/<path:key>/history", profiles.history, name="history"),
     path("people/<path:key>", profiles.person_page, name="person"),
     path("kudos", kudos_pages.kudos_feed, name="kudos"),
     path("kudos/give", kudos_pages.give, name="give_kudos"),

@@ -1,9 +1,10 @@
 """Recompute from the admin pages: start the API's recompute job, then watch it on a status page.
 
-The status page refreshes itself with <meta http-equiv="refresh"> while the job is queued or running,
-so it needs no script; the worker records how many events it rescored (engine/jobs.py). A refresh
-the reader cannot stop fails WCAG 2.2.1 (timing adjustable), so the page links to itself with
-`?refresh=off`, which shows the same without refreshing."""
+While the job is queued or running, the status page's script (web/static/web/job_status.js) fetches
+it again every few seconds and swaps in its status part, a live region; without scripts the page reloads
+itself through a <meta http-equiv="refresh"> inside <noscript>. Either way the reader can stop it: WCAG
+2.2.1 (timing adjustable) asks for that, so the page links to itself with `?refresh=off`. The worker
+records how many events it rescored (engine/jobs.py)."""
 
 from __future__ import annotations
 

@@ -40,6 +40,8 @@ def title(trigger: str, data: dict) -> str:
         text = gettext("%(name)s earned %(badges)s") % {"name": name, "badges": badges}
     elif trigger in ("badge_awarded", "level_up") and data.get("level"):
         text = gettext("%(name)s reached the level %(level)s") % {"name": name, "level": data["level"]["name"]}
+    elif trigger == "test_message":
+        text = gettext("A test message from Plaudit")
     elif trigger == "leaderboard_top":
         text = gettext("%(name)s entered the top %(top)s of %(board)s") % {
             "name": name, "top": data.get("top"), "board": data.get("board", {}).get("name", "")}

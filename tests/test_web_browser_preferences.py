@@ -41,7 +41,7 @@ def test_preferences_are_set_by_keyboard_on_a_phone_and_a_desktop(browser):  # n
         width = ana.evaluate("document.documentElement.scrollWidth")
         assert width <= viewport["width"], (size, width)
         ana.goto("/boards/all-time")
-        expect(ana.locator("tr.me")).to_contain_text("Commenter · Bronze")
+        expect(ana.locator("table.board tr.me")).to_contain_text("Commenter · Bronze")
         no_serious_violations(ana)
         person = Person.objects.get(key="ana@example.com")
         assert person.quiet_announcements == ["badge_awarded"] and nudges_enabled(person)

@@ -268,7 +268,11 @@ def do_erase_person(person: Person, *, requested_by: str) -> ErasureReport:
         person.aliases.all().delete()
         person.key = f"erased-{secrets.token_hex(8)}"
         person.name, person.role, person.public = "", "", False
-        person.save(update_fields=["key", "name", "role", "public"])
+        # What they chose and where they are is theirs too: back to the defaults of someone nobody knows.
+        person.locale, person.timezone, person.title_badge, person.quiet_announcements = "", "", "", []
+        person.slack_mention, person.digest_email = True, True
+        person.save(update_fields=["key", "name", "role", "public", "locale", "timezone", "title_badge",
+                                   "quiet_announcements", "slack_mention", "digest_email"])
         PrivacyAudit.objects.create(action="erase", subject=subject_digest(old_key), requested_by=requested_by[:100],
                                     summary=asdict(report))
     _clean_redis(old_key, person.key, names, report)

@@ -172,7 +172,7 @@ def web_pages() -> list[str]:
 
 PAGE_SAMPLE = {"board_id": "all-time", "key": "emma@example.com", "badge_id": "first-post", "version_id": "1", "key_id": "1",
                "channel_id": "hooks", "kind": "slack", "name": "badge_awarded", "notification_id": "1", "batch_id": "1",
-               "challenge_id": "dbt-week", "prompt_id": "monday-question"}
+               "challenge_id": "dbt-week", "prompt_id": "monday-question", "job_id": "no-such-job"}
 
 
 def page_url(pattern: str) -> str:

@@ -1,0 +1,55 @@
+"""What a merge of two people (engine/merge.py) does to challenge progress."""
+
+from __future__ import annotations
+
+from base.models import Person
+from rules.core import Ruleset
+
+from .models import ChallengeCount, ChallengeStanding
+
+
+def move_progress(source: Person, target: Person, ruleset: Ruleset | None) -> None:
+    """Move `source`'s counts and individual standings to `target`, inside the merge's transaction.
+
+    Where both had a standing in one challenge, the target keeps one with both progresses added: the
+    better of the two wins or reached goals (a winner first, then the earlier `reached_at`), so a
+    winner stays one and the other win's place opens. Two records that reach a goal only together
+    reach it with the person's next counted event, as the scorer reaches every goal."""
+    # Team and everyone's counts keep their participant; what the person counted is now the target's.
+    ChallengeCount.objects.filter(person=source, participant=source.key).update(person=target, participant=target.key)
+    ChallengeCount.objects.filter(person=source).update(person=target)
+    renumber = set()
+    for moved in ChallengeStanding.objects.filter(person=source):
+        kept = ChallengeStanding.objects.filter(challenge_id=moved.challenge_id, participant=target.key).first()
+        if kept is None:
+            ChallengeStanding.objects.filter(pk=moved.pk).update(participant=target.key, person=target)
+            continue
+        kept.progress += moved.progress
+        if _rank(moved) < _rank(kept):
+            kept.reached_at, kept.reached_seq, kept.winner = moved.reached_at, moved.reached_seq, moved.winner
+        if moved.winner is not None and kept.winner is not None:
+            renumber.add(moved.challenge_id)  # one person holds one place: the places after it move up
+        challenge = ruleset.challenge(moved.challenge_id) if ruleset else None
+        if kept.reached_at is not None and kept.winner is None and challenge and kept.progress < challenge.goal:
+            kept.reached_at = kept.reached_seq = None  # as an undo: a goal reached without winning can fall back
+        moved.delete()
+        kept.save(update_fields=["progress", "reached_at", "reached_seq", "winner"])
+    for challenge_id in renumber:
+        _renumber_winners(challenge_id)
+
+
+def _rank(standing: ChallengeStanding) -> tuple:
+    """Which of two standings of one person keeps its goal: a win (the earlier place), then a reached goal."""
+    if standing.winner is not None:
+        return (0, standing.winner)
+    if standing.reached_at is not None:
+        return (1, standing.reached_at, standing.reached_seq)
+    return (2,)
+
+
+def _renumber_winners(challenge_id: str) -> None:
+    """1, 2, ... in the order they won: the scorer numbers the next winner after how many there are."""
+    winners = list(ChallengeStanding.objects.filter(challenge_id=challenge_id, winner__isnull=False).order_by("winner"))
+    for place, row in enumerate(winners, start=1):
+        if row.winner != place:
+            ChallengeStanding.objects.filter(pk=row.pk).update(winner=place)

@@ -126,7 +126,7 @@ def stop_nudges(team: str, user: str, payload: dict) -> None:
     if alias is not None:
         nudges.do_set_nudges(alias.person, False)
     channel = str((payload.get("channel") or {}).get("id") or (payload.get("container") or {}).get("channel_id") or "")
-    tell(bot_client(team), channel, user, "You will get no more nudges from Plaudit. An admin can switch them on again.")
+    tell(bot_client(team), channel, user, gettext("You will get no more nudges from Plaudit. An admin can switch them on again."))
 
 
 # --- the give_kudos shortcut ---------------------------------------------------------------------

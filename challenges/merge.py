@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from base.models import Person
 from rules.core import Ruleset
 
@@ -16,8 +18,16 @@ def move_progress(source: Person, target: Person, ruleset: Ruleset | None) -> No
     winner stays one and the other win's place opens. Two records that reach a goal only together
     reach it with the person's next counted event, as the scorer reaches every goal."""
     # Team and everyone's counts keep their participant; what the person counted is now the target's.
-    ChallengeCount.objects.filter(person=source, participant=source.key).update(person=target, participant=target.key)
-    ChallengeCount.objects.filter(person=source).update(person=target)
+    changed = []
+    for row in ChallengeCount.objects.all().iterator(chunk_size=100):
+        entries = row.entries()
+        mine = [entry for entry in entries if entry[2] == source.pk]
+        for entry in mine:
+            entry[1], entry[2] = target.key if entry[1] == source.key else entry[1], target.pk
+        if mine:
+            changed.append((row.pk, entries))
+    for pk, entries in changed:  # written after the read: rows are not changed under an open cursor
+        ChallengeCount.objects.filter(pk=pk).update(counts=json.dumps(entries, separators=(",", ":")))
     renumber = set()
     for moved in ChallengeStanding.objects.filter(person=source):
         kept = ChallengeStanding.objects.filter(challenge_id=moved.challenge_id, participant=target.key).first()

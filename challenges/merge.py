@@ -1,4 +1,4 @@
-"""What a merge of two people (engine/merge.py) does to challenge progress."""
+"""What merging two people (engine/merge.py) or erasing one (engine/privacy.py) does to challenge progress."""
 
 from __future__ import annotations
 
@@ -17,17 +17,7 @@ def move_progress(source: Person, target: Person, ruleset: Ruleset | None) -> No
     better of the two wins or reached goals (a winner first, then the earlier `reached_at`), so a
     winner stays one and the other win's place opens. Two records that reach a goal only together
     reach it with the person's next counted event, as the scorer reaches every goal."""
-    # Team and everyone's counts keep their participant; what the person counted is now the target's.
-    changed = []
-    for row in ChallengeCount.objects.all().iterator(chunk_size=100):
-        entries = row.entries()
-        mine = [entry for entry in entries if entry[2] == source.pk]
-        for entry in mine:
-            entry[1], entry[2] = target.key if entry[1] == source.key else entry[1], target.pk
-        if mine:
-            changed.append((row.pk, entries))
-    for pk, entries in changed:  # written after the read: rows are not changed under an open cursor
-        ChallengeCount.objects.filter(pk=pk).update(counts=json.dumps(entries, separators=(",", ":")))
+    _rewrite_counts(source.pk, source.key, target.pk, target.key)
     renumber = set()
     for moved in ChallengeStanding.objects.filter(person=source):
         kept = ChallengeStanding.objects.filter(challenge_id=moved.challenge_id, participant=target.key).first()
@@ -46,6 +36,27 @@ def move_progress(source: Person, target: Person, ruleset: Ruleset | None) -> No
         kept.save(update_fields=["progress", "reached_at", "reached_seq", "winner"])
     for challenge_id in renumber:
         _renumber_winners(challenge_id)
+
+
+def rename_participant(person: Person, old_key: str) -> None:
+    """An erased person's individual progress goes under their anonymous id (person.key): their old id
+    leaves the standings and the counts kept for undo."""
+    ChallengeStanding.objects.filter(person=person, participant=old_key).update(participant=person.key)
+    _rewrite_counts(person.pk, old_key, person.pk, person.key)
+
+
+def _rewrite_counts(source_id: int, source_key: str, target_id: int, target_key: str) -> None:
+    """What `source` counted is `target`'s: a team's or everyone's counts keep their participant."""
+    changed = []
+    for row in ChallengeCount.objects.all().iterator(chunk_size=100):
+        entries = row.entries()
+        mine = [entry for entry in entries if entry[2] == source_id]
+        for entry in mine:
+            entry[1], entry[2] = target_key if entry[1] == source_key else entry[1], target_id
+        if mine:
+            changed.append((row.pk, entries))
+    for pk, entries in changed:  # written after the read: rows are not changed under an open cursor
+        ChallengeCount.objects.filter(pk=pk).update(counts=json.dumps(entries, separators=(",", ":")))
 
 
 def _rank(standing: ChallengeStanding) -> tuple:

@@ -34,6 +34,7 @@ from base.inbox import catch_up, drain_inbox
 from base.models import Award, Event, EventBatch, LevelChange, Person, PrivacyAudit, StreakState, events_mentioning
 from base.names import forget
 from base.redis import get_redis
+from challenges.merge import rename_participant
 from leaderboards.connection import boards_redis, is_cluster
 from leaderboards.store import hide_member_as
 from notifications.models import Notification
@@ -267,6 +268,7 @@ def do_erase_person(person: Person, *, requested_by: str) -> ErasureReport:
         person.key = f"erased-{secrets.token_hex(8)}"
         person.name, person.role, person.public = "", "", False
         person.save(update_fields=["key", "name", "role", "public"])
+        rename_participant(person, old_key)
         PrivacyAudit.objects.create(action="erase", subject=subject_digest(old_key), requested_by=requested_by[:100],
                                     summary=asdict(report))
     _clean_redis(old_key, person.key, names, report)

@@ -424,6 +424,20 @@ def test_a_merge_of_two_winners_keeps_the_earlier_win_and_opens_the_other_place(
     assert sorted(ChallengeStanding.objects.filter(challenge_id="dbt-week", winner__isnull=False).values_list("winner", flat=True)) == [1, 2]
 
 
+def test_an_erasure_leaves_the_persons_id_in_no_standing_and_no_count(rules, reader):
+    from challenges.models import ChallengeCount
+
+    send(rules, post("ana@x", id="a1"), post("ana@x", id="a2"), post("bob@x"))
+    assert rules.client.delete("/api/v1/people/ana@x", **rules._headers()).status_code == 200
+    assert "ana@x" not in str(list(ChallengeStanding.objects.values_list("participant", flat=True)))
+    assert "ana@x" not in "".join(ChallengeCount.objects.values_list("counts", flat=True))
+    assert standings(reader) == [("bob@x", 1, False)]
+    # an undo of the erased person's post still takes it back from their anonymous progress
+    erased = Person.objects.get(key__startswith="erased-")
+    send(rules, undo("a1"))
+    assert ChallengeStanding.objects.get(challenge_id="dbt-week", person=erased).progress == 1
+
+
 def test_unknown_challenges_and_people_are_404_and_limits_are_checked(rules, reader):
     assert reader.get("/challenges/nope").status_code == 404
     assert reader.get("/people/nobody@x/challenges").status_code == 404

@@ -200,7 +200,7 @@ class DatabaseSource:
         keys = dict(Person.objects.filter(id__in=[f[4] for f in found]).values_list("id", "key"))
         counts = []
         for row_id, index, challenge_id, participant, person, amount in found:
-            # An erased person's count still comes off their team's or everyone's progress.
+            # A count whose person row is gone still comes off its participant's progress.
             count = StoredCount(challenge_id, participant, keys.get(person, ""), event_id, seq, amount)
             count.row = (row_id, index)
             counts.append(count)

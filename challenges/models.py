@@ -1,5 +1,7 @@
 """Challenge progress, written by the scorer's challenges step in the scoring transaction (contract section 8)."""
 
+import json
+
 from django.db import models
 
 
@@ -33,14 +35,19 @@ class ChallengeStanding(models.Model):
 
 
 class ChallengeCount(models.Model):
-    """What one event counted towards one participant, so an undo can take it back (and a team's or
-    everyone's reward finds the members who counted)."""
+    """What the events of one scoring batch counted towards one challenge, so an undo can take it back
+    (and a team's or everyone's reward finds the members who counted).
+
+    One row per batch and challenge, its counts packed in `counts`, rather than one row per event: a
+    row (and its index entries) per counted event cost the scorer about as much as the award itself.
+    An undo finds the row by the event's `seq` (first_seq <= seq <= last_seq) and reads its entries;
+    undos are rare next to counted events. Each entry: [seq, participant, person id, amount, taken back
+    (0 or 1)]. Person ids rather than keys: an erased person leaves a number nobody can read back."""
 
     challenge_id = models.CharField(max_length=64)
-    participant = models.CharField(max_length=200)
-    person = models.ForeignKey("engine.Person", on_delete=models.CASCADE, related_name="+", db_index=False)
-    event = models.ForeignKey("engine.Event", on_delete=models.CASCADE, related_name="+")
-    amount = models.BigIntegerField()
-    # No index on (challenge_id, participant): only a team's or everyone's reward reads by it, once per
-    # goal reached, and each index costs on every one of the scorer's inserts.
-    taken_back = models.BooleanField(default=False)
+    first_seq = models.BigIntegerField()  # the lowest and highest `seq` of the events counted here
+    last_seq = models.BigIntegerField(db_index=True)
+    counts = models.TextField()  # JSON: the entries above
+
+    def entries(self) -> list[list]:
+        return json.loads(self.counts)

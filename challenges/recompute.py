@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet, Sum
+import json
+
+from django.db.models import QuerySet
 
 from .models import ChallengeCount, ChallengeStanding
 
@@ -15,12 +17,26 @@ def forget_progress(rescored: QuerySet | None = None) -> None:
         ChallengeCount.objects.all().delete()
         ChallengeStanding.objects.all().delete()
         return
-    ChallengeCount.objects.filter(event__in=rescored).delete()
     seqs = set(rescored.values_list("seq", flat=True))
-    kept = {
-        (c, p): total for c, p, total in ChallengeCount.objects.filter(taken_back=False)
-        .values("challenge_id", "participant").annotate(total=Sum("amount"))
-        .values_list("challenge_id", "participant", "total").iterator(chunk_size=5000)}
+    first = min(seqs, default=None)
+    kept: dict[tuple[str, str], int] = {}
+    changed: list[tuple[int, list]] = []  # written after the read: rows are not changed under an open cursor
+    for row in ChallengeCount.objects.all().iterator(chunk_size=100):
+        entries = row.entries()
+        if first is not None and row.last_seq >= first:
+            left = [e for e in entries if e[0] not in seqs]
+            if len(left) < len(entries):
+                changed.append((row.pk, left))
+            entries = left
+        for _seq, participant, _person, amount, taken_back in entries:
+            if not taken_back:
+                kept[(row.challenge_id, participant)] = kept.get((row.challenge_id, participant), 0) + amount
+    for pk, left in changed:
+        if not left:
+            ChallengeCount.objects.filter(pk=pk).delete()
+        else:
+            ChallengeCount.objects.filter(pk=pk).update(counts=json.dumps(left, separators=(",", ":")),
+                                                        first_seq=min(e[0] for e in left), last_seq=max(e[0] for e in left))
     rows = list(ChallengeStanding.objects.all())
     for row in rows:
         row.progress = kept.get((row.challenge_id, row.participant), 0)

@@ -8,17 +8,16 @@ changed (standings, the counts an undo takes back) is written in the batch's tra
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from django.db import connection, transaction
 from django.db.models import Count as CountOf
-from django.db.models import Sum
 
 from base.batch import BatchPerson, Step
 from base.dbtimes import time_adapter
-from base.models import Event, stored_time
+from base.models import Event, Person, stored_time
 from rules.core import Event as CoreEvent
-from rules.core import FactsCache, Outcome
 from rules.core.challenges import EVERYONE, ChallengeProgress, Count, Standing
 from rules.core.compiled import CompiledChallenge
 
@@ -30,12 +29,9 @@ class ChallengesStep(Step):
 
     def start(self) -> None:
         if self.batch.ruleset.challenges:
-            self.batch.observers.append(self._observe)
-
-    def _observe(self, event: CoreEvent, outcome: Outcome, facts: FactsCache) -> None:
-        if self.progress is None:
+            # The source reads nothing until an event asks: a batch without events costs no query.
             self.progress = ChallengeProgress(self.batch.ruleset, DatabaseSource(self.batch, _warm_standings(self.batch)))
-        self.progress.observe(event, outcome, facts)
+            self.batch.observers.append(self.progress.observe)
 
     def write(self) -> None:
         if self.progress is not None:
@@ -106,12 +102,30 @@ def write_progress(progress: ChallengeProgress, people) -> None:
                 "SET person_id = excluded.person_id, progress = excluded.progress, reached_at = excluded.reached_at, "
                 "reached_seq = excluded.reached_seq, winner = excluded.winner", rows)
         if progress.counts:
+            packed: dict[str, list[list]] = {}
+            for c in progress.counts:
+                packed.setdefault(c.challenge, []).append(
+                    [c.seq, c.participant, people[c.person].id, c.amount, 1 if c.taken_back else 0])
             cursor.executemany(
-                f"INSERT INTO {ChallengeCount._meta.db_table} (challenge_id, participant, person_id, event_id, amount, "
-                "taken_back) VALUES (%s, %s, %s, %s, %s, %s)",
-                [(c.challenge, c.participant, people[c.person].id, c.seq, c.amount, c.taken_back) for c in progress.counts])
+                f"INSERT INTO {ChallengeCount._meta.db_table} (challenge_id, first_seq, last_seq, counts) "
+                "VALUES (%s, %s, %s, %s)",
+                [(challenge_id, min(e[0] for e in entries), max(e[0] for e in entries), _dumps(entries))
+                 for challenge_id, entries in packed.items()])
     if progress.taken_back:
-        ChallengeCount.objects.filter(pk__in=[c.row for c in progress.taken_back]).update(taken_back=True)
+        marked: dict[int, list[int]] = {}
+        for c in progress.taken_back:
+            row, index = c.row
+            marked.setdefault(row, []).append(index)
+        rows = ChallengeCount.objects.in_bulk(list(marked))
+        for row_id, indexes in marked.items():
+            entries = rows[row_id].entries()
+            for index in indexes:
+                entries[index][4] = 1
+            ChallengeCount.objects.filter(pk=row_id).update(counts=_dumps(entries))
+
+
+def _dumps(entries: list[list]) -> str:
+    return json.dumps(entries, separators=(",", ":"))
 
 
 class DatabaseSource:
@@ -157,9 +171,13 @@ class DatabaseSource:
                     for c, p, progress, at, seq, winner in cursor.fetchall()}
 
     def members(self, challenge_id, participant):
-        rows = (ChallengeCount.objects.filter(challenge_id=challenge_id, participant=participant, taken_back=False)
-                .values("person__key").annotate(total=Sum("amount")).values_list("person__key", "total"))
-        return dict(rows)
+        totals: dict[int, int] = {}
+        for counts in ChallengeCount.objects.filter(challenge_id=challenge_id).values_list("counts", flat=True):
+            for _seq, counted_for, person, amount, taken_back in json.loads(counts):
+                if counted_for == participant and not taken_back:
+                    totals[person] = totals.get(person, 0) + amount
+        keys = dict(Person.objects.filter(id__in=list(totals)).values_list("id", "key"))
+        return {keys[person]: total for person, total in totals.items() if person in keys}
 
     def winners(self, challenge_id):
         if challenge_id in self._warm_winners:
@@ -171,12 +189,20 @@ class DatabaseSource:
         return self._winners.get(challenge_id, 0)
 
     def counts_of(self, event_id):
-        rows = (ChallengeCount.objects.filter(event__source_id=event_id, taken_back=False)
-                .values_list("id", "challenge_id", "participant", "person__key", "event_id", "amount"))
+        seq = Event.objects.filter(source_id=event_id).values_list("seq", flat=True).first()
+        if seq is None:
+            return []
+        found = []
+        for row in ChallengeCount.objects.filter(last_seq__gte=seq, first_seq__lte=seq):
+            for index, (counted_seq, participant, person, amount, taken_back) in enumerate(row.entries()):
+                if counted_seq == seq and not taken_back:
+                    found.append((row.pk, index, row.challenge_id, participant, person, amount))
+        keys = dict(Person.objects.filter(id__in=[f[4] for f in found]).values_list("id", "key"))
         counts = []
-        for row_id, challenge_id, participant, person, seq, amount in rows:
-            count = StoredCount(challenge_id, participant, person, event_id, seq, amount)
-            count.row = row_id
+        for row_id, index, challenge_id, participant, person, amount in found:
+            # A count whose person row is gone still comes off its participant's progress.
+            count = StoredCount(challenge_id, participant, keys.get(person, ""), event_id, seq, amount)
+            count.row = (row_id, index)
             counts.append(count)
         return counts
 
@@ -205,6 +231,7 @@ class DatabaseSource:
 
 
 class StoredCount(Count):
-    """A count read from the database: `row` is its primary key, for marking it taken back."""
+    """A count read from the database: `row` is (its ChallengeCount's primary key, its entry's index),
+    for marking it taken back."""
 
     __slots__ = ("row",)

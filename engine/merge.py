@@ -10,7 +10,7 @@ rollups recounted.
 Awards move as they were scored: a cap that would have bitten across the two histories is not
 applied after the fact (run `manage.py recompute` for that). Where both held the same thing (the
 same badge step, an award of one event and rule to each), the target keeps one, with the points
-added together.
+added together; challenge progress is added together too (challenges/merge.py).
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from base.errors import ApiError
 from base.inbox import catch_up
 from base.models import Award, Event, LevelChange, Person, PersonAlias, ScorerState, StreakState, events_mentioning
 from base.redis import get_redis
+from challenges.merge import move_progress
+from engine.scoring import forget_warm_facts
 from insights.rollup import request_rebuild
 from leaderboards import store
 from leaderboards.rebuild import forget_built_periods, hidden_on_boards, ledger_totals
@@ -83,9 +85,10 @@ def do_merge_people(source: Person, target: Person) -> MergeReport:
                     StreakState.objects.filter(pk=kept.pk).update(best=streak.best)
                 streak.delete()
         LevelChange.objects.filter(person=source).update(person=target)
+        ruleset, _ = active_ruleset()
+        move_progress(source, target, ruleset)
         BadgeAudit.objects.filter(person=source).update(person=target)
         report.aliases_moved = PersonAlias.objects.filter(person=source).update(person=target)
-        ruleset, _ = active_ruleset()
         points = Award.objects.filter(recipient=target).aggregate(total=Sum("points"))["total"] or 0
         level = ruleset.level_for(points) if ruleset else None
         Person.objects.filter(pk=target.pk).update(
@@ -104,6 +107,8 @@ def do_merge_people(source: Person, target: Person) -> MergeReport:
             forget_built_periods(r)
             transaction.on_commit(lambda: forget_built_periods(r))
         names.forget(r, [source_key, target.key])
+        # This process's next batch reads the two people's points and standings again.
+        transaction.on_commit(forget_warm_facts)
     return report
 
 

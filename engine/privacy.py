@@ -34,6 +34,7 @@ from base.inbox import catch_up, drain_inbox
 from base.models import Award, Event, EventBatch, LevelChange, Person, PrivacyAudit, StreakState, events_mentioning
 from base.names import forget
 from base.redis import get_redis
+from challenges.merge import rename_participant
 from leaderboards.connection import boards_redis, is_cluster
 from leaderboards.store import hide_member_as
 from notifications.models import Notification
@@ -273,6 +274,7 @@ def do_erase_person(person: Person, *, requested_by: str) -> ErasureReport:
         person.slack_mention, person.digest_email = True, True
         person.save(update_fields=["key", "name", "role", "public", "locale", "timezone", "title_badge",
                                    "quiet_announcements", "slack_mention", "digest_email"])
+        rename_participant(person, old_key)
         PrivacyAudit.objects.create(action="erase", subject=subject_digest(old_key), requested_by=requested_by[:100],
                                     summary=asdict(report))
     _clean_redis(old_key, person.key, names, report)

@@ -387,6 +387,57 @@ def test_a_persons_challenges(rules, reader):
     assert set(items["dbt-week"]) >= {"challenge", "status", "progress", "goal", "reached_at"}
 
 
+# -- merging two records of one person --------------------------------------------------------
+
+def merge(admin, source, target):
+    response = admin.post(f"/people/{target}/merge", {"from": source})
+    assert response.status_code == 200, response.content
+
+
+def test_a_merge_adds_progress_together_and_the_next_post_reaches_the_goal(rules, reader):
+    Person.objects.update_or_create(key="ana@x", defaults={"team": "data"})
+    send(rules, post("ana@x", id="a1"), post("ana@lms", id="l1"), post("ana@lms", id="l2"),
+         event("comment", "ana@lms", at=IN_WEEK))
+    merge(rules, "ana@lms", "ana@x")
+    assert standings(reader) == [("ana@x", 3, False)]
+    items = {i["challenge"]: i["progress"] for i in reader.get("/people/ana@x/challenges").json()}
+    assert items["dbt-week"] == 3 and items["everyone-points"] == 32
+    # an undo of a moved post takes it back from the person it moved to
+    send(rules, undo("l1"))
+    assert standings(reader) == [("ana@x", 2, False)]
+    send(rules, post("ana@x"))
+    assert standings(reader) == [("ana@x", 3, True)] and rewards("ana@x") == [("challenge:dbt-week", 50)]
+
+
+def test_a_merge_of_two_winners_keeps_the_earlier_win_and_opens_the_other_place(rules, reader):
+    send(rules, *[post("ana@x", at=f"2026-12-08T1{h}:00:00+01:00") for h in range(3)],
+         *[post("ana@lms", at=f"2026-12-09T1{h}:00:00+01:00") for h in range(3)])
+    merge(rules, "ana@lms", "ana@x")
+    body = reader.get("/challenges/dbt-week").json()
+    assert [(s["person"], s["progress"], s["winner"]) for s in body["standings"]] == [("ana@x", 6, True)]
+    assert body["standings"][0]["reached_at"].startswith("2026-12-08T11:00:00")
+    assert rewards("ana@x") == [("challenge:dbt-week", 50), ("challenge:dbt-week", 50)]  # both rewards stay
+    # the second place is open again: the next to reach the goal wins it
+    send(rules, *[post("cy@x", at=f"2026-12-10T1{h}:00:00+01:00") for h in range(3)])
+    winners = [(s["person"], s["winner"]) for s in reader.get("/challenges/dbt-week").json()["standings"]]
+    assert winners == [("ana@x", True), ("cy@x", True)] and rewards("cy@x") == [("challenge:dbt-week", 50)]
+    assert sorted(ChallengeStanding.objects.filter(challenge_id="dbt-week", winner__isnull=False).values_list("winner", flat=True)) == [1, 2]
+
+
+def test_an_erasure_leaves_the_persons_id_in_no_standing_and_no_count(rules, reader):
+    from challenges.models import ChallengeCount
+
+    send(rules, post("ana@x", id="a1"), post("ana@x", id="a2"), post("bob@x"))
+    assert rules.client.delete("/api/v1/people/ana@x", **rules._headers()).status_code == 200
+    assert "ana@x" not in str(list(ChallengeStanding.objects.values_list("participant", flat=True)))
+    assert "ana@x" not in "".join(ChallengeCount.objects.values_list("counts", flat=True))
+    assert standings(reader) == [("bob@x", 1, False)]
+    # an undo of the erased person's post still takes it back from their anonymous progress
+    erased = Person.objects.get(key__startswith="erased-")
+    send(rules, undo("a1"))
+    assert ChallengeStanding.objects.get(challenge_id="dbt-week", person=erased).progress == 1
+
+
 def test_unknown_challenges_and_people_are_404_and_limits_are_checked(rules, reader):
     assert reader.get("/challenges/nope").status_code == 404
     assert reader.get("/people/nobody@x/challenges").status_code == 404

@@ -242,3 +242,14 @@ def test_the_digest_quotes_the_best_reply_to_each_of_the_weeks_prompts(admin, ki
     quiet = digest_data("learning-general", datetime(2026, 12, 14, tzinfo=tz), tz, ranks_people=False,
                         prompts={"monday-question": PROMPT_TEXT})
     assert quiet["prompt_replies"][0]["author"] is None
+
+
+def test_a_prompt_of_a_german_ruleset_says_in_german_where_to_reply(admin, installed):
+    response = admin.put_yaml("/ruleset", RULESET.replace("timezone: Europe/Berlin\n", "timezone: Europe/Berlin\nlanguage: de\n"))
+    assert response.status_code == 200, response.content
+
+    run_due_prompts(at("2026-12-07T09:00:05+01:00"))
+
+    [call] = posts(installed)
+    blocks = json.loads(call.args["blocks"]) if isinstance(call.args["blocks"], str) else call.args["blocks"]
+    assert blocks[1]["elements"][0]["text"] == ":speech_balloon: Antworte in diesem Thread, um mitzumachen."

@@ -23,6 +23,7 @@ from slack_sdk.models.views import View
 from base.keys import PREFIX
 from base.models import Event, Person, PersonAlias
 from engine.integrations.slack_app import tokens
+from engine.integrations.slack_app.nudges import STOP_ACTION
 from engine.integrations.slack_app.workspaces import do_install_workspace
 from engine.models import SlackWorkspace
 from engine.scoring import do_score_pending
@@ -666,3 +667,21 @@ def test_a_person_with_a_german_locale_is_answered_in_german(client, installed, 
     assert "*20* Punkte" in me and "Platzierungen: #1 auf all-time" in me
     assert "Plaudit in Slack" in (helped := ephemeral(command(client, "/plaudit", "help"))["text"])
     assert "deine Punkte, Stufe" in helped and "this message" not in helped
+    # the errors of the commands speak German too
+    unknown = ephemeral(command(client, "/plaudit", "top nope"))["text"]
+    assert "Es gibt keine Bestenliste 'nope'; die Bestenlisten sind: all-time, weekly" in unknown
+    assert ephemeral(command(client, "/plaudit", "challenges"))["text"] == "Zurzeit läuft keine Challenge."
+
+
+def test_the_stop_button_of_a_nudge_answers_in_the_persons_language(client, installed, scored):
+    installed.users["U_ANA"] = {"email": "ana@example.com", "real_name": "Ana Ruiz"}
+    scored(post("ana@example.com", 1))
+    ephemeral(command(client, "/plaudit", "me"))  # links U_ANA to her person
+    Person.objects.filter(key="ana@example.com").update(locale="de")
+
+    response = interact(client, {"type": "block_actions", "team": {"id": TEAM}, "user": {"id": "U_ANA"},
+                                 "channel": {"id": "D0ANA"}, "actions": [{"action_id": STOP_ACTION, "value": "stop"}]})
+    assert response.status_code == 200
+
+    note = installed.called("chat.postEphemeral")[-1]
+    assert note.args["text"] == "Du bekommst keine Erinnerungen mehr von Plaudit. Ein Admin kann sie wieder einschalten."

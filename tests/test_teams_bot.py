@@ -657,6 +657,13 @@ def test_a_refused_kudos_says_why_and_stores_nothing(client, microsoft, kudos_on
         assert "Mention the people you thank" in shown
 
 
+def test_refusals_and_unknown_boards_are_told_in_german_to_a_german_teams_client(client, microsoft, kudos_on):
+    refused = texts(give(client, microsoft, "kudos danke an alle", id_="k1", entities=[], locale="de-DE"))
+    assert "Erwähne die Personen, denen du dankst" in refused and "Mention the people" not in refused
+    unknown = texts(ask(client, microsoft, "top nope", locale="de-DE"))
+    assert "Es gibt keine Bestenliste 'nope'; die Bestenlisten sind: " in unknown and "the boards" not in unknown
+
+
 def test_when_the_allowance_is_spent_the_refusal_says_when_it_comes_back(client, microsoft, kudos_on):
     give(client, microsoft, "kudos <at>Ben Li</at> and <at>Cy</at> thanks", id_="k1")
     give(client, microsoft, "kudos <at>Ben Li</at> thanks again", id_="k2", entities=[BEN])

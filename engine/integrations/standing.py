@@ -79,13 +79,14 @@ def top(board_id: str | None = None, n: int = TOP) -> dict:
     """
     ruleset, _ = active_ruleset()
     if ruleset is None or not ruleset.leaderboards:
-        raise NotFound("there are no leaderboards yet: an admin activates a ruleset with leaderboards")
+        raise NotFound(gettext("There are no leaderboards yet: an admin activates a ruleset with leaderboards."))
     boards = ruleset.leaderboards
     if board_id:
         wanted = board_id.strip().lower()
         board = next((b for b in boards if b.id == wanted or (b.name or "").lower() == wanted), None)
         if board is None:
-            raise NotFound(f"there is no board {board_id!r}; the boards are: {', '.join(b.id for b in boards)}")
+            raise NotFound(gettext("There is no board %(board)s; the boards are: %(boards)s.") % {
+                "board": repr(board_id), "boards": ", ".join(b.id for b in boards)})
     elif not ruleset.ranks_people:
         board = next(iter(team_boards(ruleset)), boards[0])
     else:

@@ -236,7 +236,7 @@ def _kudos(activity: dict, sender: dict, text: str) -> dict:
     except KudosRefused as refused:
         why = refused.message
         if not receivers:
-            why += " Mention the people you thank (type @ and pick them), or write their email addresses."
+            why += " " + gettext("Mention the people you thank (type @ and pick them), or write their email addresses.")
         # A kudos refused before the allowance was counted (no receiver, a message too long) still tells the
         # giver what they have left, as every other refusal does.
         allowance = refused.allowance

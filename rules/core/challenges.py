@@ -113,7 +113,9 @@ class ChallengeProgress:
         self._winners: dict[str, int] = {}
         # Team and collective participants: what each person counted in this run (negative: taken back).
         self._members: dict[tuple[str, str], dict[str, int]] = {}
+        # The counts of this run by event, for undos: indexed only when an undo asks (undos are rare).
         self._by_event: dict[str, list[Count]] = {}
+        self._indexed = 0  # how many of self.counts _by_event holds
         self._taken: set[str] = set()  # events undone in this run
 
     def standing(self, challenge_id: str, participant: str) -> Standing:
@@ -152,9 +154,6 @@ class ChallengeProgress:
                counted: dict[str, int]) -> None:
         spec = challenge.spec
         challenge_id, kind, goal = spec.id, spec.kind, challenge.goal
-        made = self._by_event.get(event.id)
-        if made is None:
-            made = self._by_event[event.id] = []
         for person, amount in counted.items():
             if kind == "individual":
                 participant = person
@@ -173,7 +172,6 @@ class ChallengeProgress:
                 members[person] = members.get(person, 0) + amount
             count = Count(challenge_id, participant, person, event.id, event.seq, amount)
             self.counts.append(count)
-            made.append(count)
             if standing.reached_at is None and standing.progress >= goal:
                 self._reach(challenge, participant, standing, event, outcome, facts)
 
@@ -211,12 +209,18 @@ class ChallengeProgress:
                                                    badge.spec.tiers[0].name if badge and badge.spec.tiers else None))
                 facts.set_badge_tiers(person, reward.badge, 1)
 
+    def _made_by(self, event_id: str) -> list[Count]:
+        for count in self.counts[self._indexed:]:
+            self._by_event.setdefault(count.event_id, []).append(count)
+        self._indexed = len(self.counts)
+        return self._by_event.get(event_id, [])
+
     def _undo(self, event: Event) -> None:
         original = event.target_id
         if not original or original in self._taken:
             return
         self._taken.add(original)
-        counts = [c for c in self._by_event.get(original, ()) if not c.taken_back]
+        counts = [c for c in self._made_by(original) if not c.taken_back]
         stored = [c for c in self.source.counts_of(original) if not c.taken_back]
         from_source = {id(c) for c in stored}
         for count in counts + stored:

@@ -20,11 +20,13 @@ from datetime import datetime, timedelta
 from croniter import croniter
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
 
 from base.errors import NotFound
+from notifications.language import channel_language
 from rulesets.active import active_ruleset
 
 from ...models import PromptPost, SlackWorkspace
@@ -51,10 +53,13 @@ def next_slot(schedule: str, now: datetime, tz) -> datetime:
     return croniter(schedule, now.astimezone(tz)).get_next(datetime)
 
 
-def prompt_blocks(prompt) -> list[dict]:
-    """The message as Block Kit: the prompt's text, and a line saying replies go in the thread."""
+def prompt_blocks(prompt, ruleset=None) -> list[dict]:
+    """The message as Block Kit: the prompt's text, and a line saying replies go in the thread, in the
+    language of channel messages (the overview's preview shows it as the channel will)."""
+    with translation.override(channel_language(ruleset)):
+        line = gettext(":speech_balloon: Reply in this thread to take part.")
     return [SectionBlock(text=MarkdownTextObject(text=prompt.text[:3000])).to_dict(),
-            ContextBlock(elements=[MarkdownTextObject(text=":speech_balloon: Reply in this thread to take part.")]).to_dict()]
+            ContextBlock(elements=[MarkdownTextObject(text=line)]).to_dict()]
 
 
 def run_due_prompts(now: datetime | None = None) -> list[int]:
@@ -167,7 +172,7 @@ def prompts_overview(now: datetime | None = None) -> list[dict]:
         out.append({"id": prompt.id, "schedule": prompt.schedule, "timezone": ruleset.doc.timezone, "to": prompt.to,
                     "text": prompt.text, "reward_rule": prompt.reward.rule if prompt.reward else None,
                     "next_slot": next_slot(prompt.schedule, now, ruleset.tz),
-                    "blocks": prompt_blocks(prompt), "last_posts": [post_out(p) for p in posts]})
+                    "blocks": prompt_blocks(prompt, ruleset), "last_posts": [post_out(p) for p in posts]})
     return out
 
 

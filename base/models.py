@@ -28,6 +28,13 @@ class Person(models.Model):
     active = models.BooleanField(default=True)
     locale = models.CharField(max_length=35, blank=True)  # a BCP 47 tag (de, de-AT, en-GB) from the directory, SCIM or OIDC
     timezone = models.CharField(max_length=64, blank=True)  # an IANA zone (Europe/Berlin) where known
+    # The person's own choices (the page /me/preferences): a badge they hold shown as their title beside
+    # their name (only while they hold it), the announcements that may name them in channels colleagues
+    # read, whether Slack announcements @-mention them, and whether email digests come to them.
+    title_badge = models.CharField(max_length=64, blank=True)
+    quiet_announcements = models.JSONField(default=list, blank=True)  # trigger names not announced about them
+    slack_mention = models.BooleanField(default=True)
+    digest_email = models.BooleanField(default=True)
     # Derived from the ledger in the scoring transaction; read models only.
     points = models.BigIntegerField(default=0)
     level = models.CharField(max_length=200, blank=True)

@@ -120,3 +120,39 @@ def _move_awards(source: Person, target: Person) -> tuple[int, int]:
         combined += 1
     moved = Award.objects.filter(recipient=source).update(recipient=target)
     return moved, combined
+
+
+@dataclass
+class MergePreview:
+    """What a merge of `source` into `target` would move, read without changing anything."""
+    points: int
+    events: int
+    target_author_of: int
+    mentions: int
+    awards: int
+    kudos_given: int
+    kudos_received: int
+    aliases: int
+    badges: list[dict]  # {"id", "name", "tier", "duplicate": the target holds that step already}
+    target_points_after: int
+
+
+def merge_preview(source: Person, target: Person) -> MergePreview:
+    """The counts a merge page shows before it is confirmed; ApiError same_person as do_merge_people."""
+    if source.pk == target.pk:
+        raise ApiError(422, "same_person", "a person cannot be merged into themselves")
+    held_by_target = set(BadgeGrant.objects.filter(person=target).values_list("badge_id", "step"))
+    badges = [{"id": g.badge_id, "name": g.badge_name, "tier": g.tier_name or None,
+               "duplicate": (g.badge_id, g.step) in held_by_target}
+              for g in BadgeGrant.objects.filter(person=source, revoked_at__isnull=True).order_by("badge_id", "step")]
+    mentioning = events_mentioning(source.key)
+    points = Award.objects.filter(recipient=source).aggregate(total=Sum("points"))["total"] or 0
+    target_points = Award.objects.filter(recipient=target).aggregate(total=Sum("points"))["total"] or 0
+    return MergePreview(
+        points=points, events=Event.objects.filter(actor=source).count(),
+        target_author_of=Event.objects.filter(target_author=source).count(), mentions=mentioning.count(),
+        awards=Award.objects.filter(recipient=source).count(),
+        kudos_given=Event.objects.filter(actor=source, type="kudos").count(),
+        kudos_received=mentioning.filter(type="kudos").count(),
+        aliases=PersonAlias.objects.filter(person=source).count(), badges=badges,
+        target_points_after=points + target_points)

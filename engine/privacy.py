@@ -82,6 +82,8 @@ def _document(person: Person) -> dict:
         "person": {"id": person.key, "name": person.name, "team": person.team, "role": person.role,
                    "public": person.public, "points": person.points, "level": person.level,
                    "known_since": _iso(person.created_at),
+                   "preferences": {"title": person.title_badge or None, "quiet_announcements": person.quiet_announcements,
+                                   "slack_mention": person.slack_mention, "digest_email": person.digest_email},
                    "aliases": [{"source": a.source, "id": a.external_id} for a in person.aliases.order_by("source")]},
         "events": [{"id": e.source_id, "type": e.type, "occurred_at": _iso(e.occurred_at), "channel": e.channel or None,
                     "program": e.program or None, "target": e.target_id or None, "text": e.text,
@@ -266,7 +268,11 @@ def do_erase_person(person: Person, *, requested_by: str) -> ErasureReport:
         person.aliases.all().delete()
         person.key = f"erased-{secrets.token_hex(8)}"
         person.name, person.role, person.public = "", "", False
-        person.save(update_fields=["key", "name", "role", "public"])
+        # What they chose and where they are is theirs too: back to the defaults of someone nobody knows.
+        person.locale, person.timezone, person.title_badge, person.quiet_announcements = "", "", "", []
+        person.slack_mention, person.digest_email = True, True
+        person.save(update_fields=["key", "name", "role", "public", "locale", "timezone", "title_badge",
+                                   "quiet_announcements", "slack_mention", "digest_email"])
         PrivacyAudit.objects.create(action="erase", subject=subject_digest(old_key), requested_by=requested_by[:100],
                                     summary=asdict(report))
     _clean_redis(old_key, person.key, names, report)

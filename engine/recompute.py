@@ -59,6 +59,8 @@ def do_recompute(progress: Callable[[int, int], None] | None = None, *, since: d
             else:
                 grants = _forget_since(ruleset, since)
             total = Event.objects.filter(scored_at__isnull=True).count()
+            if progress:
+                progress(0, total)
             done = scoring.rescore_pending((lambda done: progress(done, total)) if progress else None)
             restore_grants(grants)
             rebuild_boards(get_redis(), ruleset, ledger_batch())

@@ -1,7 +1,7 @@
 """The relay: the periodic work no request or job triggers, every RELAY_SECONDS.
 
 It queues scoring for events left pending (accepted while Redis was away, a worker died mid-job,
-a scoring job failed), rebuilds boards Redis lost, posts topic prompts and sends the day's nudges, publishes due digests, re-queues deliveries
+a scoring job failed), activates scheduled rulesets whose moment came, rebuilds boards Redis lost, posts topic prompts and sends the day's nudges, publishes due digests, re-queues deliveries
 due again, and rolls insights up from the event log. `manage.py relay` runs it alone;
 `manage.py serve` runs it beside the web server and a worker. One relay is enough; a second
 one only repeats the same idempotent checks.
@@ -27,6 +27,7 @@ from insights.rollup import relay_pass
 from leaderboards.keys import APPLIED_BATCH
 from notifications.periodic import run_due_work
 from rulesets.active import active_ruleset
+from rulesets.schedule import do_run_due_activations
 
 from .integrations.slack_app.nudges import run_due_nudges
 from .integrations.slack_app.prompts import run_due_prompts
@@ -41,6 +42,7 @@ def relay_tick() -> None:
     connections are closed after each part, so a restart never leaves this process stuck."""
     release_broken_connections()
     _post_prompts_and_nudges()  # first: a prompt is due within seconds of its minute
+    _activate_scheduled_rulesets()
     _nudge_scoring_and_notifications()
     _close_challenges()
     _roll_up_insights()
@@ -85,6 +87,16 @@ def _post_prompts_and_nudges() -> None:
             log.warning("relay %s: %s", work.__name__, exc)
         finally:
             connections.close_all()
+
+
+def _activate_scheduled_rulesets() -> None:
+    """Scheduled ruleset activations whose moment came, before the scoring nudge that follows them."""
+    try:
+        do_run_due_activations(timezone.now())
+    except Exception as exc:  # a passing outage; the next round tries again
+        log.warning("relay: scheduled activations: %s", exc)
+    finally:
+        connections.close_all()
 
 
 def _close_challenges() -> None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import redis
 
 from base import keys as base_keys
-from rules.core.placement import decode
+from rules.core.placement import SEQ_SPACE, decode
 
 from . import keys
 from .connection import boards_redis
@@ -162,3 +162,63 @@ def scopes(r: redis.Redis, board_id: str, period: str) -> list[str]:
     prefix = f"{period}{keys.SEP}"
     fields = [f.decode() for f in r.hkeys(keys.registry_key(board_id))]
     return sorted(f[len(prefix):] for f in fields if f.startswith(prefix) and f[len(prefix):])
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    total: int  # people on the public board
+    above: int | None  # points of the person right above (None at #1)
+    below: int | None  # points of the person right below (None when last)
+
+
+def neighbours(r: redis.Redis, board_id: str, period: str, scope_value: str | None, standing: Standing) -> Neighbours:
+    """The board's size and the points of the people right above and below a standing, in one round trip.
+    Someone who opted out is not on the public set: the one below them is the one at their rank."""
+    r = boards_redis(r)
+    key = keys.board_key(board_id, period, scope_value)
+    index = standing.rank - 1  # 0-based, where they are (public) or would be (hidden)
+    below_at = index + 1 if standing.public else index
+    pipe = r.pipeline(transaction=False)
+    pipe.zcard(key)
+    pipe.zrange(key, max(index - 1, 0), max(index - 1, 0), withscores=True)
+    pipe.zrange(key, below_at, below_at, withscores=True)
+    total, above, below = pipe.execute()
+    above_points = decode(above[0][1]) if index > 0 and above else None
+    return Neighbours(total, above_points, decode(below[0][1]) if below else None)
+
+
+def histogram(r: redis.Redis, board_id: str, period: str, scope_value: str | None, brackets: int = 8) -> list[dict]:
+    """How many people per points bracket, highest first: [{"low", "high", "people"}]; brackets of equal
+    width in round numbers from the lowest total to the highest. One ZCOUNT per bracket (a score range of the
+    encoded totals), so it stays cheap on any size of board."""
+    r = boards_redis(r)
+    key = keys.board_key(board_id, period, scope_value)
+    pipe = r.pipeline(transaction=False)
+    pipe.zrange(key, 0, 0, withscores=True)
+    pipe.zrange(key, -1, -1, withscores=True)
+    top, bottom = pipe.execute()
+    if not top:
+        return []
+    high, low = decode(top[0][1]), decode(bottom[0][1])
+    width = _round_width(max(1, -(-(high - low + 1) // brackets)))
+    start = low - low % width
+    edges = []
+    while start <= high:
+        edges.append((start, start + width - 1))
+        start += width
+    pipe = r.pipeline(transaction=False)
+    for lo, hi in edges:
+        # Points p are scores from -p * SEQ_SPACE up to (not including) -(p - 1) * SEQ_SPACE.
+        pipe.zcount(key, -hi * SEQ_SPACE, f"({-(lo - 1) * SEQ_SPACE}")
+    counts = pipe.execute()
+    return [{"low": lo, "high": hi, "people": n} for (lo, hi), n in reversed(list(zip(edges, counts)))]
+
+
+def _round_width(width: int) -> int:
+    """The next round bracket width: 1, 2, 5, 10, 20, 50, 100..."""
+    step = 1
+    while True:
+        for m in (1, 2, 5):
+            if step * m >= width:
+                return step * m
+        step *= 10

@@ -210,3 +210,28 @@ def standings_everywhere(r: redis.Redis, ruleset: Ruleset, person: Person) -> li
             row["enter"] = points_to_enter(r, board, period_label, None)
         results.append(row)
     return results
+
+
+TOP_SHARE_SHOWN = 50  # "top X%" is said up to the top half; below that the rank and size say it
+
+
+def where_you_stand(r: redis.Redis, board_id: str, period: str, scope_value: str | None,
+                    standing: board_reads.Standing) -> dict:
+    """What a person reads beside their rank: the board's size, "top X%" (rank over size, rounded up, when in
+    the top half), the points that pass the person right above (ties go to who got there first, hence one
+    more), or at #1 the lead over #2."""
+    near = board_reads.neighbours(r, board_id, period, scope_value, standing)
+    total = near.total + (0 if standing.public else 1)  # an opted-out person among those they would rank with
+    share = -(-standing.rank * 100 // total)
+    return {"total": total, "top": share if share <= TOP_SHARE_SHOWN else None,
+            "to_pass": near.above - standing.points + 1 if near.above is not None else None,
+            "lead": standing.points - near.below if near.above is None and near.below is not None else None}
+
+
+def with_where(r: redis.Redis, rows: list[dict]) -> list[dict]:
+    """Rows of person_standings or standings_everywhere, each ranked one with where_you_stand's figures."""
+    for row in rows:
+        if row.get("rank"):
+            standing = board_reads.Standing(row["rank"], row["points"], row["public"])
+            row.update(where_you_stand(r, row["board"], row["period"], row["scope"], standing))
+    return rows

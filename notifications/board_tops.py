@@ -16,6 +16,7 @@ from leaderboards.store import BoardChanges
 
 from .models import Channel, Notification
 from .outbox import record
+from .preferences import announced
 from .triggers import event_data, person_data
 
 
@@ -43,7 +44,7 @@ def record_entries(r, ruleset, before: dict | None, changes: BoardChanges, event
     if not before:
         return []
     rules = _rules(ruleset)
-    channels = set(Channel.objects.filter(enabled=True).values_list("id", flat=True))
+    channels = dict(Channel.objects.filter(enabled=True).values_list("id", "kind"))
     by_seq = {e.seq: e for e in events}
     caused_by = {(placement, member): seq for placement, members in changes.items() for member, (_, seq) in members.items()}
     entries = []
@@ -65,6 +66,8 @@ def record_entries(r, ruleset, before: dict | None, changes: BoardChanges, event
     boards = {b.id: b for b in ruleset.leaderboards}
     rows = []
     for rule, placement, member, rank, points, event, destination in entries:
+        if not announced(people[member], "leaderboard_top", channels[destination]):
+            continue  # they keep entering a top to themselves
         board = boards[placement.board_id]
         data = {"person": person_data(people[member]), "board": {"id": board.id, "name": board.name or board.id,
                 "period": placement.period, "scope": placement.scope_value}, "rank": rank, "top": rule.top or 3,

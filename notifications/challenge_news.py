@@ -25,6 +25,7 @@ from challenges.words import goal_words, places_words, reward_words
 from .language import channel_language
 from .models import Channel, DigestRun, Notification
 from .outbox import record
+from .preferences import quiet_keys
 
 TRIGGERS = {"start": "challenge_started", "halfway": "challenge_halfway", "last_day": "challenge_last_day",
             "end": "challenge_ended"}
@@ -114,11 +115,15 @@ def announce_end(end) -> list[int]:
     if end.kind == "individual":
         reached = reached.exclude(person__public=False)
     names = end.kind != "individual" or end.ranks_people
+    # A winner who keeps challenge wins to themselves is left out where colleagues read; the others keep their places.
+    quiet = set() if end.kind != "individual" or Channel.objects.filter(id=end.announce_to, kind="webhook").exists() \
+        else quiet_keys("challenge_won", [w.get("person") for w in end.winners[:MAX_WINNERS]])
     data.update({
         "reached": reached.count(), "goal_reached": end.goal_reached, "names_winners": names,
         "winners": [{"rank": i, "name": w.get("name") or w.get("team") or w.get("person") or "",
                      "reached_at": w["reached_at"].isoformat() if w.get("reached_at") else None}
-                    for i, w in enumerate(end.winners[:MAX_WINNERS], start=1)] if names and end.kind != "collective" else [],
+                    for i, w in enumerate(end.winners[:MAX_WINNERS], start=1)
+                    if w.get("person") not in quiet] if names and end.kind != "collective" else [],
     })
     if end.kind == "collective":
         row = ChallengeStanding.objects.filter(challenge_id=end.challenge_id, participant="").first()

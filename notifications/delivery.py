@@ -16,6 +16,7 @@ from .channels import url_problem
 from .kinds import email, slack, teams, webhook
 from .language import channel_language
 from .models import Channel, Notification
+from .preferences import without_digest_optouts
 from .render import RenderError, render
 from .templates import template_text
 
@@ -39,6 +40,8 @@ def title(trigger: str, data: dict) -> str:
         text = gettext("%(name)s earned %(badges)s") % {"name": name, "badges": badges}
     elif trigger in ("badge_awarded", "level_up") and data.get("level"):
         text = gettext("%(name)s reached the level %(level)s") % {"name": name, "level": data["level"]["name"]}
+    elif trigger == "test_message":
+        text = gettext("A test message from Plaudit")
     elif trigger == "leaderboard_top":
         text = gettext("%(name)s entered the top %(top)s of %(board)s") % {
             "name": name, "top": data.get("top"), "board": data.get("board", {}).get("name", "")}
@@ -141,8 +144,11 @@ def _email(notification: Notification, channel: Channel) -> Outcome:
     template = template_text("email", notification.template, translation.get_language())
     escaped = render("email", template, notification.data)
     plain = render("text", template, notification.data)
+    recipients = without_digest_optouts(channel.recipients) if notification.trigger == "weekly_digest" else channel.recipients
+    if not recipients:
+        return Outcome(True)  # everyone on the list asked for no digest email
     try:
-        email.send(channel.recipients, title(notification.trigger, notification.data), plain, escaped,
+        email.send(recipients, title(notification.trigger, notification.data), plain, escaped,
                    webhook.message_id(notification.id))
     except smtplib.SMTPRecipientsRefused as exc:
         return Outcome(False, permanent=True, error=f"SMTP refused the recipients: {exc.recipients}")

@@ -46,9 +46,13 @@ class Notification(models.Model):
     """
 
     STATUSES = ("pending", "delivering", "delivered", "retrying", "dead")
+    # Every trigger a row is recorded with: scoring's, the boards', the digest's, the challenges'
+    # announcements (challenge_news.py) and a channel's test message (test_send.py).
+    TRIGGERS = ("badge_awarded", "level_up", "leaderboard_top", "weekly_digest", "challenge_started",
+                "challenge_halfway", "challenge_last_day", "challenge_ended", "test_message")
 
     channel_id = models.CharField(max_length=200, db_index=True)  # not a foreign key: history outlives a channel
-    trigger = models.CharField(max_length=32)  # badge_awarded | level_up | leaderboard_top | digest
+    trigger = models.CharField(max_length=32)  # one of TRIGGERS
     template = models.CharField(max_length=64)
     data = models.JSONField()  # plain data the template renders; no ORM objects
     dedupe_key = models.CharField(max_length=300, unique=True)

@@ -4,7 +4,8 @@ Called inside the batch's transaction by the notifications step (scoring.py). Fl
 in one batch (several badges, tiers, a level) becomes one message per channel. Events stored by
 a backfill (QuietEvent) announce nothing, and neither does a recompute (it scores without
 the notifications step). Only channels an admin configured receive anything, and people who opted out of
-the public boards are announced only to webhooks (systems, not colleagues).
+the public boards, or who keep an announcement to themselves (preferences.py), are announced only to
+webhooks (systems, not colleagues).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from base.models import Event, LevelChange, Person
 
 from .models import Channel, Notification, QuietEvent
 from .outbox import record
+from .preferences import announced
 
 AWARD_TRIGGERS = ("badge_awarded", "level_up")
 
@@ -63,8 +65,8 @@ def record_for_batch(ruleset, events: list[Event]) -> list[int]:
             destination = event.channel if (rule.to in (None, "origin")) else rule.to
             if not destination or destination not in channels:
                 continue
-            if not people[person_id].public and channels[destination] != "webhook":
-                continue  # opted out of public boards: not announced where colleagues read either
+            if not announced(people[person_id], trigger, channels[destination]):
+                continue  # off the public boards, or kept to themselves: not announced where colleagues read
             group = groups.setdefault((destination, person_id), _Group(people[person_id], event))
             group.template_for.setdefault(trigger, rule.template or trigger)
             yield group
@@ -112,7 +114,7 @@ def record_for_manual_grant(ruleset, grant: BadgeGrant) -> list[int]:
         destination = rule.to
         if rule.on != "badge_awarded" or destination in (None, "origin") or destination not in channels:
             continue
-        if not person.public and channels[destination] != "webhook":
+        if not announced(person, "badge_awarded", channels[destination]):
             continue
         data = {"person": person_data(person), "badges": [item], "badge": item, "level": None, "event": None,
                 "channel": destination, "granted_by_hand": True, "reason": grant.reason}

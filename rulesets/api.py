@@ -3,8 +3,11 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pydantic
+from zoneinfo import ZoneInfo
+
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema, Status
 
 from base import auth
 from base.errors import ApiError, NotFound, read_limited_body
@@ -15,7 +18,8 @@ from rules.core.jsonschema import ruleset_json_schema
 
 from . import failures as expression_failures
 from .active import diff_versions, do_activate_ruleset, do_roll_back_ruleset
-from .models import RulesetVersion
+from .models import RulesetVersion, ScheduledActivation
+from .schedule import do_cancel_scheduled_activation, do_schedule_activation, pending_activations
 from .simulate import run_simulation
 
 router = Router(tags=["rulesets"])
@@ -188,3 +192,55 @@ def simulate_draft(request, from_: date | None = Query(None, alias="from"), unti
     except RulesetError as exc:
         raise _invalid(exc) from None
     return run_simulation(draft, from_, until)
+
+
+class ScheduleIn(BodyIn):
+    ruleset: str = Field(max_length=MAX_RULESET_BYTES)
+    activate_at: datetime  # with an offset, or without one: then read in the ruleset's timezone
+    note: str = Field("", max_length=500)
+
+
+class ScheduleOut(Schema):
+    id: int
+    name: str
+    sha256: str
+    activate_at: datetime  # in the ruleset's timezone, with its offset
+    timezone: str
+    note: str
+    scheduled_by: str
+    status: str  # pending | done | cancelled | failed
+    version: int | None  # the version it became, once done
+    error: str
+
+
+def _schedule_out(s: ScheduledActivation) -> dict:
+    return {"id": s.id, "name": s.name, "sha256": s.sha256, "activate_at": s.activate_at.astimezone(ZoneInfo(s.timezone)),
+            "timezone": s.timezone, "note": s.note, "scheduled_by": s.scheduled_by, "status": s.status,
+            "version": s.version_id, "error": s.error}
+
+
+@router.post("/rulesets/scheduled", auth=auth.admin, response={201: ScheduleOut},
+             summary="Validate a ruleset and activate it at a given moment")
+def schedule_ruleset(request, body: ScheduleIn):
+    """The relay activates it within a minute of `activate_at`, once, as a new version; until then
+    `DELETE /rulesets/scheduled/{id}` cancels it."""
+    try:
+        schedule = do_schedule_activation(body.ruleset, body.activate_at, now=timezone.now(),
+                                          scheduled_by=request.auth.name, note=body.note)
+    except RulesetError as exc:
+        raise _invalid(exc) from None
+    return Status(201, _schedule_out(schedule))
+
+
+@router.get("/rulesets/scheduled", auth=auth.admin, response=list[ScheduleOut],
+            summary="Scheduled activations: the pending ones first by their moment, then the latest others")
+def scheduled_rulesets(request):
+    pending = pending_activations()
+    others = ScheduledActivation.objects.exclude(status=ScheduledActivation.PENDING).order_by("-activate_at", "-id")[:100]
+    return [_schedule_out(s) for s in [*pending, *others]]
+
+
+@router.delete("/rulesets/scheduled/{int:schedule_id}", auth=auth.admin, response=ScheduleOut,
+               summary="Cancel a pending scheduled activation")
+def cancel_scheduled_ruleset(request, schedule_id: int):
+    return _schedule_out(do_cancel_scheduled_activation(schedule_id, cancelled_by=request.auth.name))

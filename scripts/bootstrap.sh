@@ -60,3 +60,21 @@ if command -v npm >/dev/null 2>&1; then
 else
   echo "node is missing: the company sign-in tests will be skipped (Debian: 'sudo apt-get install nodejs npm')." >&2
 fi
+
+# The workbench's rule editor (CodeMirror 6, web/editor): its packages pinned in web/editor/package-lock.json,
+# bundled by esbuild into web/static/web/build/editor.js (git-ignored), rebuilt when the lock or a source is
+# newer than the bundle. Without node the workbench keeps its plain textarea.
+bundle=web/static/web/build/editor.js
+if command -v npm >/dev/null 2>&1; then
+  if [ ! -d web/editor/node_modules ] || [ web/editor/package-lock.json -nt web/editor/node_modules ]; then
+    echo "==> installing the rule editor's packages (npm ci --prefix web/editor)"
+    npm ci --prefix web/editor --no-audit --no-fund --silent
+    touch web/editor/node_modules
+  fi
+  if [ ! -f "$bundle" ] || [ web/editor/package-lock.json -nt "$bundle" ] || [ -n "$(find web/editor/src -newer "$bundle" -print -quit)" ]; then
+    echo "==> building the rule editor ($bundle)"
+    npm run --prefix web/editor --silent build -- --log-level=warning
+  fi
+else
+  echo "node is missing: the rules workbench keeps its plain text box (Debian: 'sudo apt-get install nodejs npm')." >&2
+fi

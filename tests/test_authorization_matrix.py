@@ -51,6 +51,9 @@ API = {
     "GET /rulesets/{old_id}/diff/{new_id}": READER,
     "POST /rulesets/{version_id}/activate": ADMIN,
     "POST /rulesets/simulate": ADMIN,
+    "POST /rulesets/scheduled": ADMIN,
+    "GET /rulesets/scheduled": ADMIN,
+    "DELETE /rulesets/scheduled/{schedule_id}": ADMIN,
     "GET /insights/integrity": ADMIN,  # who may be gaming the points is for admins
     "GET /insights/engagement": READER,
     "GET /insights/report": READER,
@@ -80,7 +83,7 @@ API = {
 SAMPLE = {"event_id": "nope", "person_id": "someone@example.com", "job_id": "nope", "board_id": "all-time",
           "badge_id": "first-post", "version_id": "1", "old_id": "1", "new_id": "1", "channel_id": "general",
           "notification_id": "1", "batch_id": "1", "challenge_id": "nope", "kind": "slack", "name": "badge_awarded",
-          "prompt_id": "nope"}
+          "prompt_id": "nope", "schedule_id": "1"}
 
 
 def operations() -> list[tuple[str, str]]:
@@ -169,7 +172,7 @@ def web_pages() -> list[str]:
 
 PAGE_SAMPLE = {"board_id": "all-time", "key": "emma@example.com", "badge_id": "first-post", "version_id": "1", "key_id": "1",
                "channel_id": "hooks", "kind": "slack", "name": "badge_awarded", "notification_id": "1", "batch_id": "1",
-               "challenge_id": "dbt-week", "prompt_id": "monday-question"}
+               "challenge_id": "dbt-week", "prompt_id": "monday-question", "job_id": "no-such-job"}
 
 
 def page_url(pattern: str) -> str:

@@ -194,6 +194,7 @@ def _pages_of_every_url(world_admin_client, employee_client) -> list[tuple[str, 
 
     from base.api_keys import do_create_api_key
     from base.models import EventBatch
+    from engine.jobs import do_start_recompute
     from notifications.models import Channel, Notification
     from notifications.templates import SAMPLES
     from rulesets.models import RulesetVersion
@@ -207,8 +208,9 @@ def _pages_of_every_url(world_admin_client, employee_client) -> list[tuple[str, 
     args = {"board_id": "all-time", "key": "ana@example.com", "badge_id": "first-post",
             "version_id": RulesetVersion.objects.order_by("-id").first().id, "key_id": do_create_api_key(name="Slack bridge", role="integration")[0].id,
             "channel_id": channel.id, "kind": "slack", "name": "badge_awarded", "notification_id": note.id,
-            "batch_id": batch.id, "challenge_id": "web-week", "prompt_id": "monday-question"}
-    skip = {"signout", "oidc_callback", "export", "insights_csv", "event_batch_body", "set_language"}
+            "batch_id": batch.id, "challenge_id": "web-week", "prompt_id": "monday-question",
+            "job_id": do_start_recompute().id}
+    skip = {"signout", "oidc_callback", "export", "insights_csv", "event_batch_body", "set_language", "admin_export"}
     pages = []
     for pattern in urls.urlpatterns:
         if pattern.name in skip:
@@ -217,6 +219,11 @@ def _pages_of_every_url(world_admin_client, employee_client) -> list[tuple[str, 
         path = reverse(f"web:{pattern.name}", kwargs=kwargs)
         pages.append((path, world_admin_client, "admin"))
         pages.append((path, employee_client, "employee"))
+    # the admin pages about one person
+    for path in ["/admin-area/people?person=ana@example.com", "/admin-area/people/badges?person=ana@example.com",
+                 "/admin-area/people/revoke?person=ana@example.com&badge=first-post&tier=",
+                 "/admin-area/people/erase?person=ana@example.com"]:
+        pages.append((path, world_admin_client, "admin"))
     # the problem pages: not found, not for you
     pages += [("/no-such-page", employee_client, "employee"), ("/badges/no-such-badge", employee_client, "employee")]
     return pages
@@ -235,7 +242,8 @@ def test_every_page_in_german_leaves_no_english_but_data(world):
 
     admin, ana = signed_in("boss"), signed_in("ana@example.com")
     data = _data_words(WEB_RULESET, *(" ".join(p) for p in PEOPLE), "ana example com learning python slack hooks no such page",
-                       "badge_awarded level_up leaderboard_top weekly_digest no_service validation_error boss Slack bridge")
+                       "badge_awarded level_up leaderboard_top weekly_digest no_service validation_error boss Slack bridge",
+                       "challenge_started challenge_halfway challenge_last_day challenge_ended test_message")
     english = _catalog_english()
     seen, problems = 0, []
     for path, client, who in _pages_of_every_url(admin, ana):

@@ -404,3 +404,10 @@ def test_the_api_and_the_report_mark_the_week_not_over_yet(admin, reader):
     html = _page(reader.client, reader.key, level="portfolio", **{"from": before.isoformat(),
                                                                   "until": (today + timedelta(days=1)).isoformat()}).content.decode()
     assert f"so far, {today.weekday() + 1} of 7 days, compared with the same days before" in html
+
+
+def test_the_report_counts_one_in_the_singular(seeded, reader):
+    """#SocialLearning is used once by one person: "1 use by 1 person", not "1 uses by 1 people"."""
+    html = _page(reader.client, reader.key, level="portfolio", **{"from": "2026-11-23", "until": "2026-11-30"}).content.decode()
+    assert re.search(r"#sociallearning · 1 use by 1 person\b", html, re.I), re.findall(r"#sociallearning[^<]*", html, re.I)
+    assert "1 uses" not in html and "1 people" not in html

@@ -63,6 +63,8 @@ def test_erasure_removes_the_person_everywhere_and_keeps_anonymous_totals(admin,
                                           data={"person": {"id": ANA, "name": "Ana Ruiz"}, "level": "Contributor"},
                                           dedupe_key="n2", next_attempt_at="2026-11-25T10:00:00Z")
     assert any(e["person"] == ANA for e in reader.get("/leaderboards/all-time").json()["entries"])
+    Person.objects.filter(key=ANA).update(locale="de", timezone="Europe/Berlin", digest_email=False,
+                                          quiet_announcements=["level_up"])
 
     # when an admin erases her
     response = admin.client.delete(f"/api/v1/people/{ANA}", **admin._headers())
@@ -88,6 +90,8 @@ def test_erasure_removes_the_person_everywhere_and_keeps_anonymous_totals(admin,
     assert Award.objects.aggregate(total=Sum("points"))["total"] == points_before
     anonymous = Person.objects.get(pk=post.actor_id)
     assert anonymous.key.startswith("erased-") and anonymous.name == "" and anonymous.public is False
+    # and nothing she chose or where she lives is kept
+    assert (anonymous.locale, anonymous.timezone, anonymous.quiet_announcements, anonymous.digest_email) == ("", "", [], True)
     ruleset, _ = active_ruleset()
     from base.ledger import ledger_batch
     assert check_boards(r, ruleset, ledger_batch()).drift == 0

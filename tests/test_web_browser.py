@@ -55,6 +55,8 @@ def test_an_admin_sees_a_rule_error_at_its_line_simulates_the_fix_and_activates_
     seed_world()
     make_user("boss", admin=True)
     page = browser("boss")
+    # the textarea itself, as without the editor bundle (test_web_browser_rule_editor.py drives the editor)
+    page.route("**/static/web/build/editor.js", lambda route: route.abort())
     sign_in(page, "boss", PASSWORD)
     page.get_by_role("link", name="Rules").click()
     editor = page.get_by_label("Ruleset (YAML)")

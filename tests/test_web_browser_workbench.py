@@ -17,6 +17,12 @@ LONG = CHANGED + "".join(f"# a comment line {i} that is long enough to need the 
                          for i in range(150))
 
 
+def plain_textarea(page) -> None:
+    """These tests drive the textarea itself, as without JavaScript's editor bundle (the rule editor's
+    own tests are in test_web_browser_rule_editor.py)."""
+    page.route("**/static/web/build/editor.js", lambda route: route.abort())
+
+
 def serious(page) -> list[str]:
     results = AXE.run(page)
     return [f"{v['id']}: {v['help']}" for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
@@ -32,6 +38,7 @@ def test_a_draft_is_kept_across_navigation_and_leaving_unsaved_changes_asks_firs
     seed_world()
     make_user("boss", admin=True)
     page = browser("boss")
+    plain_textarea(page)
     page.set_viewport_size({"width": 1366, "height": 900})
     sign_in(page, "boss", PASSWORD)
     page.goto("/admin-area/rules")
@@ -70,6 +77,7 @@ def test_the_editor_fills_the_screen_and_the_actions_stay_in_view_on_desktop_and
     seed_world()
     make_user("boss", admin=True)
     page = browser("boss")
+    plain_textarea(page)
     sign_in(page, "boss", PASSWORD)
     for width, height in ((1366, 900), (390, 844)):
         page.set_viewport_size({"width": width, "height": height})

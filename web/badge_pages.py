@@ -14,11 +14,13 @@ from badges import hosted, openbadges
 from badges.models import BadgeGrant
 from badges.progress import badge_progress, holder_counts, visible
 from badges.words import criteria_text, criteria_words
+from base.models import Event
 from rulesets.active import active_ruleset
 from rulesets.texts import badge_text, localized, tier_name
 
 from .access import signed_in
 from .pages import no_ruleset, not_found, one_page, page, viewer
+from .reasons import event_reasons
 
 HOLDERS_SHOWN = 60  # holders a page
 MAX_PAGE = 100_000
@@ -44,6 +46,28 @@ def with_images(ruleset, progress: list[dict]) -> list[dict]:
         item["earned"] = [{**e, "tier": tier_name(ruleset, item["id"], e["tier"])} for e in item["earned"]]
         item["percent"] = round(100 * min(item["have"], item["need"]) / item["need"]) if item["need"] else 100
     return progress
+
+
+def with_evidence(person, progress: list[dict]) -> list[dict]:
+    """Each earned badge and tier of badge_progress with `how`: what earned it, in the person's words, its post
+    linked (one query for every event on the wall)."""
+    wanted = {e["event"] for b in progress for e in b["earned"] if e.get("event")}
+    events = {e.source_id: e for e in Event.objects.filter(source_id__in=wanted).select_related("actor", "target_author")} if wanted else {}
+    found = list(events.values())
+    words = dict(zip((e.source_id for e in found), event_reasons([(person, e) for e in found])))
+    for badge in progress:
+        for earned in badge["earned"]:
+            earned["how"] = words.get(earned.get("event"))
+    return progress
+
+
+def grant_evidence(grants: list) -> dict[int, object]:
+    """grant id -> what earned it, in the earner's words (grants loaded with select_related of
+    event__actor and event__target_author); a grant given by hand says so, with the reason."""
+    by_event = [g for g in grants if not g.manual and g.event_id is not None]
+    found = {g.pk: _evidence_words(g) for g in grants}
+    found.update(zip((g.pk for g in by_event), event_reasons([(g.person, g.event) for g in by_event])))
+    return found
 
 
 @require_safe
@@ -80,12 +104,13 @@ def _holders(request, ruleset, badge) -> dict:
     shown = one_page(request, best, _page_number(request), HOLDERS_SHOWN)
     wanted = {(row["person_id"], row["best"]) for row in shown["rows"]}
     grants = {(g.person_id, g.step): g for g in held.filter(person_id__in=[p for p, _ in wanted])
-              .select_related("person", "event") if (g.person_id, g.step) in wanted}
+              .select_related("person", "event__actor", "event__target_author") if (g.person_id, g.step) in wanted}
+    how = grant_evidence(list(grants.values()))
     people = []
     for row in shown["rows"]:
         g = grants[(row["person_id"], row["best"])]
         people.append({"key": g.person.key, "name": g.person.display_name,
-                       "tier": tier_name(ruleset, badge.id, g.tier_name or None), "at": g.earned_at})
+                       "tier": tier_name(ruleset, badge.id, g.tier_name or None), "at": g.earned_at, "how": how[g.pk]})
     hidden = held.filter(person__public=False).values("person_id").distinct().count()
     return {**shown, "rows": people, "hidden": hidden}
 
@@ -106,10 +131,13 @@ def badge_page(request, badge_id: str):
     mine = []
     progress = None
     if person:
-        for g in (BadgeGrant.objects.filter(badge_id=badge.id, person=person, revoked_at__isnull=True)
-                  .select_related("event").order_by("step")):
+        own = list(BadgeGrant.objects.filter(badge_id=badge.id, person=person, revoked_at__isnull=True)
+                   .select_related("person", "event__actor", "event__target_author").order_by("step"))
+        how = grant_evidence(own)
+        for g in own:
             assertion = openbadges.assertion_url(g)
             mine.append({"tier": tier_name(ruleset, badge.id, g.tier_name or None), "at": g.earned_at, "share": assertion,
+                         "how": how[g.pk],
                          "png": f"/openbadges/assertions/{g.uuid}.png", "svg": f"/openbadges/assertions/{g.uuid}.svg",
                          "json": f"/openbadges/assertions/{g.uuid}",
                          "linkedin": linkedin_add_url(_full_name(ruleset, g), g, g.earned_at)})

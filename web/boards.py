@@ -5,10 +5,12 @@ from __future__ import annotations
 from django.views.decorators.http import require_safe
 from django.utils.translation import gettext, gettext_noop
 
+from badges.titles import title_of, titles_for
 from base.errors import Invalid
 from base.redis import get_redis
 from leaderboards import board_reads
-from leaderboards.reads import board_page, points_to_enter, ranks_people, resolve_period, standings_everywhere, team_boards
+from leaderboards.reads import (board_page, points_to_enter, ranks_people, resolve_period, standings_everywhere, team_boards,
+                                where_you_stand, with_where)
 from rulesets.active import active_ruleset
 from rulesets.texts import board_name, localized
 
@@ -43,12 +45,13 @@ def home(request):
     if ruleset is None:
         return no_ruleset(request)
     person = viewer(request)
-    standings = standings_everywhere(get_redis(), ruleset, person) if person else []
+    r = get_redis()
+    standings = with_where(r, standings_everywhere(r, ruleset, person)) if person else []
     names = {b.id: board_name(ruleset, b) for b in ruleset.leaderboards}
     level = ruleset.level_for(person.points) if person else None
     return page(request, "web/home.html", {"boards": board_choices(ruleset), "standings": standings, "names": names,
                                            "person": person, "level": level, "level_name": localized(ruleset, level), "give": give_form_context(request),
-                                           **privacy_context(ruleset)})
+                                           "title": title_of(person) if person else "", **privacy_context(ruleset)})
 
 
 @require_safe
@@ -82,11 +85,15 @@ def board(request, board_id: str):
         enter = points_to_enter(r, spec, period, scope)  # not on it yet: what it takes
     if data:
         _mark_movement(r, ruleset, spec, period, scope, data["entries"] + around)
+    # How many people per points bracket; boards of teams rank no people, so they have none.
+    histogram = board_reads.histogram(r, spec.id, period, scope) if data and data["entries"] and not spec.aggregate else []
     return page(request, "web/board.html", {
         "boards": board_choices(ruleset), "board": spec, "board_title": board_name(ruleset, spec), "period": period, "asked_period": asked_period,
-        "periods": _periods(spec, ruleset, period),
+        "periods": _periods(spec, ruleset, period), "period_names": _period_names(ruleset, spec), "histogram": histogram,
+        "most": max((b["people"] for b in histogram), default=0),
         "scopes": scopes, "scope": scope, "data": data, "me": me, "around": around, "enter": enter, "errors": errors,
         "page_size": PAGE_SIZE, **privacy_context(ruleset),
+        "titles": titles_for(e["person"] for e in data["entries"] + around) if data and not spec.aggregate else {},
     }, status=422 if errors else 200)
 
 
@@ -121,7 +128,8 @@ def _viewer_rows(r, ruleset, spec, period: str, scope: str | None, me_person, da
     standing = board_reads.standing(r, spec.id, period, scope, me_person.key)
     if not standing:
         return None, []
-    me = {"rank": standing.rank, "points": standing.points, "public": standing.public}
+    me = {"rank": standing.rank, "points": standing.points, "public": standing.public,
+          **where_you_stand(r, spec.id, period, scope, standing)}
     shown = {e["person"] for e in data["entries"]}
     if not standing.public or me_person.key in shown:
         return me, []
@@ -142,3 +150,10 @@ def _periods(spec, ruleset, shown: str) -> list[str]:
         return []
     periods = recent_periods(spec, ruleset, resolve_period(spec, ruleset, "current"))
     return periods if shown in periods else periods + [shown]
+
+
+def _period_names(ruleset, spec) -> dict[str, str]:
+    """What the period selector says for a period: a season by its name, other periods by their label."""
+    if spec.period != "season":
+        return {}
+    return {s.id: localized(ruleset, s) or s.id for s in ruleset.doc.seasons}

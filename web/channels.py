@@ -1,4 +1,5 @@
-"""Channels: where notifications go. The list, a form to add or change one, deleting (after a confirmation page).
+"""Channels: where notifications go. The list, a form to add or change one, deleting (after a confirmation page),
+and a test message sent through the channel's delivery path (notifications/test_send.py).
 
 The checks are the API's (notifications/channels.py). Secrets are write-only here: the form has
 fields to set or replace them, and a page says only how many are set; a URL shows scheme and host."""
@@ -8,10 +9,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.utils.translation import gettext
 from django.shortcuts import redirect
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
+from base.errors import NotFound
 from notifications.channels import channel_problems, do_delete_channel, do_save_channel, shown_url
 from notifications.models import Channel
+from notifications.test_send import do_send_test_message
 
 from .access import admin_only
 from .forms import ChannelForm
@@ -137,3 +140,20 @@ def delete_channel(request, channel_id: str):
         return not_found(request, gettext('There is no channel %(channel_id)s.') % {"channel_id": channel_id})
     messages.success(request, gettext('Channel %(channel_id)s is deleted. Notifications to it now end as dead until it is set up again.') % {"channel_id": channel_id})
     return redirect("web:channels")
+
+
+@require_POST
+@admin_only
+def test_channel(request, channel_id: str):
+    """Send the test message now and come back to the channel's page with what the channel answered."""
+    try:
+        sent = do_send_test_message(channel_id, by=f"web:{request.user.username}")
+    except NotFound:
+        return not_found(request, gettext('There is no channel %(channel_id)s.') % {"channel_id": channel_id})
+    if sent.status == "delivered":
+        messages.success(request, gettext('The test message was delivered to %(channel_id)s.') % {"channel_id": channel_id}
+                         + (gettext(' It answered HTTP %(code)s.') % {"code": sent.last_status_code} if sent.last_status_code else ""))
+    else:
+        messages.error(request, gettext('The test message was not delivered to %(channel_id)s. The channel returned: %(error)s') % {
+            "channel_id": channel_id, "error": sent.last_error})
+    return redirect("web:channel", channel_id)

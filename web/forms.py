@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 
 from base.models import ApiKey, EventBatch
 from notifications.models import Notification
-from notifications.render import TEMPLATE_NAMES
 
 MAX_RULESET_CHARS = 256 * 1024  # as the API's PUT /ruleset
 
@@ -121,7 +120,7 @@ class TemplateForm(forms.Form):
 
 class OutboxFilterForm(forms.Form):
     STATUSES = [("", _("Any status"))] + [(s, s) for s in Notification.STATUSES]
-    TRIGGERS = [("", _("Any trigger"))] + [(t, t) for t in TEMPLATE_NAMES]
+    TRIGGERS = [("", _("Any trigger"))] + [(t, t) for t in Notification.TRIGGERS]
 
     status = forms.ChoiceField(label=_("Status"), choices=STATUSES, required=False,
                                error_messages={"invalid_choice": _("Choose one of the statuses listed.")})

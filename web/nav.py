@@ -40,6 +40,8 @@ ADMIN_PAGES = [
     NavItem(gettext_noop("Prompts"), "web:prompts", "/admin-area/prompts"),
     NavItem(gettext_noop("Event batches"), "web:event_batches", "/admin-area/event-batches"),
     NavItem(gettext_noop("Insights"), "web:insights", "/admin-area/insights"),
+    NavItem(gettext_noop("Manage people"), "web:admin_people", "/admin-area/people"),
+    NavItem(gettext_noop("Recompute"), "web:recompute", "/admin-area/recompute"),
 ]
 
 

@@ -9,23 +9,27 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST, require_safe
 
 from badges.progress import badge_progress
+from badges.titles import title_of
 from base.levels import level_progress
 from base.models import Award, Person
 from base.redis import get_redis
 from engine.people import do_update_person
 from engine.privacy import export_person, is_erased, record_export, without_erased
-from leaderboards.reads import person_standings
+from leaderboards.reads import person_standings, with_where
 from rulesets.active import active_ruleset
 from rulesets.texts import board_name, localized
 
 from .access import signed_in
-from .badge_pages import with_images
+from .badge_pages import with_evidence, with_images
 from .forms import SearchForm
 from .kudos_pages import give_form_context, profile_kudos
-from .pages import forbidden, not_found, page, viewer
+from .pages import forbidden, not_found, one_page, page, viewer
+from .progress import progress_context
 from .reasons import award_reasons
 
 RECENT_AWARDS = 15
+HISTORY_PAGE = 50  # awards a page of the full history
+MAX_PAGE = 1_000_000
 SEARCH_RESULTS = 25
 
 
@@ -34,14 +38,22 @@ def may_change(request, person: Person) -> bool:
     return request.user.is_staff or (me is not None and me.pk == person.pk)
 
 
-def recent_awards(person: Person) -> list[dict]:
-    rows = list(Award.objects.filter(recipient=person)
-                .select_related("event__actor", "event__target_author", "reverses_event__actor",
-                                "reverses_event__target_author")
-                .order_by("-event_id", "-id")[:RECENT_AWARDS])
+def awards_of(person: Person):
+    """The person's awards, newest first by when they happened (an import of old events files them in the
+    past), with what the reasons name."""
+    return (Award.objects.filter(recipient=person)
+            .select_related("event__actor", "event__target_author", "reverses_event__actor", "reverses_event__target_author")
+            .order_by("-occurred_at", "-event_id", "-id"))
+
+
+def award_items(person: Person, rows: list[Award]) -> list[dict]:
     return [{"points": a.points, "capped": a.capped, "undo": a.reverses_event_id is not None, "rule": a.rule_id,
              "reason": reason, "at": a.occurred_at, "type": a.event.type, "channel": a.channel}
             for a, reason in zip(rows, award_reasons(person, rows))]
+
+
+def recent_awards(person: Person) -> list[dict]:
+    return award_items(person, list(awards_of(person)[:RECENT_AWARDS]))
 
 
 @require_safe
@@ -72,9 +84,10 @@ def person_page(request, key: str):
                                                  "give": give})
     level = ruleset.level_for(person.points) if ruleset else None
     upcoming = ruleset.next_level(person.points) if ruleset else None
-    ranks = person_standings(get_redis(), ruleset, person) if ruleset else []
+    r = get_redis()
+    ranks = with_where(r, person_standings(r, ruleset, person)) if ruleset else []
     names = {b.id: board_name(ruleset, b) for b in ruleset.leaderboards} if ruleset else {}
-    badges = with_images(ruleset, badge_progress(ruleset, person)) if ruleset else []
+    badges = with_evidence(person, with_images(ruleset, badge_progress(ruleset, person))) if ruleset else []
     return page(request, "web/person.html", {
         "person": person, "own": own, "shown": True, "level": level, "next_level": upcoming,
         "level_name": localized(ruleset, level), "next_level_name": localized(ruleset, upcoming),
@@ -83,8 +96,44 @@ def person_page(request, key: str):
         "earned": [b for b in badges if b["earned"]],
         # within reach: started, not yet earned (a wall of every badge at 0 is no one's reach)
         "available": [b for b in badges if not b["earned"] and not b["complete"] and b["have"] > 0],
-        "awards": recent_awards(person), "kudos": profile_kudos(person), "give": give,
+        "awards": recent_awards(person), "kudos": profile_kudos(person), "give": give, "title": title_of(person),
+        **progress_context(person),
     })
+
+
+def _shown_person(request, key: str):
+    """The person whose numbers the viewer may see, else the page that says why not."""
+    person = Person.objects.filter(key=key).first()
+    if person is None or is_erased(person):
+        return None, not_found(request, gettext('There is no one with the id %(key)s. Search for people by name instead.') % {"key": f"{key!r}"})
+    if not (person.public or may_change(request, person)):
+        return None, forbidden(request, gettext('%(name)s keeps their points, badges and recent awards private.') % {"name": person.display_name})
+    return person, None
+
+
+@require_safe
+@signed_in
+def my_history(request):
+    person = viewer(request)
+    if person is None:
+        return me(request)
+    return redirect("web:history", person.key)
+
+
+@require_safe
+@signed_in
+def history(request, key: str):
+    """Every award of a person, newest first, 50 a page, each with its reason in their words."""
+    person, refusal = _shown_person(request, key)
+    if refusal is not None:
+        return refusal
+    try:
+        number = max(1, min(int(request.GET.get("page") or 1), MAX_PAGE))
+    except ValueError:
+        number = 1
+    shown = one_page(request, awards_of(person), number, HISTORY_PAGE)
+    return page(request, "web/history.html", {"person": person, "own": may_change(request, person),
+                                              "history": {**shown, "rows": award_items(person, shown["rows"])}})
 
 
 @require_POST

@@ -3,6 +3,8 @@ post, read from the event (never the rule's admin description)."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from django.urls import reverse
 from django.utils.translation import gettext, gettext_noop
 from markupsafe import Markup, escape
@@ -54,10 +56,20 @@ def _words(kind: str) -> str:
 def award_reasons(person, awards: list[Award]) -> list[Markup]:
     """One sentence per award (loaded with select_related of the actor and target author of `event` and
     `reverses_event`)."""
-    targets = {(a.reverses_event or a.event).target_id for a in awards} - {""}
+    return _reasons([(person, award) for award in awards])
+
+
+def event_reasons(pairs: list[tuple[object, Event]]) -> list[Markup]:
+    """One sentence per (person, event), as award_reasons says it for the person's award of that event:
+    what earned a badge (events loaded with select_related of actor and target_author). One query in all."""
+    return _reasons([(person, SimpleNamespace(event=event, reverses_event=None)) for person, event in pairs])
+
+
+def _reasons(pairs: list[tuple[object, Award]]) -> list[Markup]:
+    targets = {(a.reverses_event or a.event).target_id for _, a in pairs} - {""}
     posts = {e.source_id: e for e in Event.objects.filter(source_id__in=targets)} if targets else {}
     reasons = []
-    for award in awards:
+    for person, award in pairs:
         event = award.reverses_event or award.event  # an undo takes back the points of the event it names
         post = posts.get(event.target_id)
         if event.actor_id != person.pk:

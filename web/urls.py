@@ -1,7 +1,7 @@
 from django.urls import path
 
-from . import (badge_pages, boards, challenge_pages, channels, event_batches, insights_dashboard, keys, kudos_pages, message_templates,
-               oidc, outbox, profiles, signin, workbench)
+from . import (admin_ops, admin_people, badge_pages, boards, challenge_pages, channels, event_batches, insights_dashboard, keys, kudos_pages, message_templates,
+               oidc, outbox, preferences, profiles, signin, workbench)
 
 app_name = "web"
 
@@ -15,9 +15,12 @@ urlpatterns = [
     path("boards/<str:board_id>", boards.board, name="board"),
     path("me", profiles.me, name="me"),
     path("me/export", profiles.export_own_data, name="export"),
+    path("me/preferences", preferences.preferences, name="preferences"),
+    path("me/history", profiles.my_history, name="my_history"),
     path("people", profiles.people, name="people"),
     # Person ids can hold slashes (ids of other sources); the POST route comes first.
     path("people/<path:key>/visibility", profiles.set_visibility, name="visibility"),
+    path("people/<path:key>/history", profiles.history, name="history"),
     path("people/<path:key>", profiles.person_page, name="person"),
     path("kudos", kudos_pages.kudos_feed, name="kudos"),
     path("kudos/give", kudos_pages.give, name="give_kudos"),
@@ -36,6 +39,7 @@ urlpatterns = [
     path("admin-area/keys/<int:key_id>/revoke", keys.revoke, name="revoke"),
     path("admin-area/channels", channels.channels, name="channels"),
     # Channel ids are free text (they may hold slashes); the POST route comes first.
+    path("admin-area/channels/<path:channel_id>/test", channels.test_channel, name="channel_test"),
     path("admin-area/channels/<path:channel_id>/delete", channels.delete_channel, name="channel_delete"),
     path("admin-area/channels/<path:channel_id>", channels.channel, name="channel"),
     path("admin-area/templates", message_templates.templates, name="templates"),
@@ -51,6 +55,14 @@ urlpatterns = [
     path("admin-area/prompts", challenge_pages.prompts, name="prompts"),
     path("admin-area/prompts/<str:prompt_id>/post", challenge_pages.prompt_post, name="prompt_post"),
     path("admin-area/prompts/<str:prompt_id>", challenge_pages.prompt_confirm, name="prompt_confirm"),
+    path("admin-area/people", admin_people.people_admin, name="admin_people"),
+    path("admin-area/people/badges", admin_people.badges_admin, name="admin_badges"),
+    path("admin-area/people/revoke", admin_people.revoke_badge, name="admin_revoke"),
+    path("admin-area/people/merge", admin_people.merge, name="admin_merge"),
+    path("admin-area/people/export", admin_people.export, name="admin_export"),
+    path("admin-area/people/erase", admin_people.erase, name="admin_erase"),
+    path("admin-area/recompute", admin_ops.recompute, name="recompute"),
+    path("admin-area/recompute/<str:job_id>", admin_ops.recompute_job, name="recompute_status"),
     path("admin-area/insights", insights_dashboard.insights, name="insights"),
     path("admin-area/insights.csv", insights_dashboard.insights_csv, name="insights_csv"),
 ]

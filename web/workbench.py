@@ -8,20 +8,28 @@ activation or by **Discard draft**."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from django.contrib import messages
+from django.contrib.staticfiles import finders
 from django.utils.translation import gettext
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from base.errors import ApiError
+from base.errors import ApiError, DomainError
 from base.models import Person
 from rulesets.active import diff_versions, do_activate_ruleset, do_roll_back_ruleset
 from rules.core import RulesetError, load_ruleset
+from rules.core.jsonschema import ruleset_json_schema
 from rules.core.ruletests import run_tests
 from rules.core.periods import period_bounds
 from rulesets.drafts import do_discard_draft, do_save_draft, draft_of
 from rulesets.models import RulesetVersion
+from rulesets.schedule import do_cancel_scheduled_activation, do_schedule_activation, pending_activations
 from rulesets.simulate import run_simulation
 from rulesets.texts import badge_text, board_name, localized
 
@@ -31,11 +39,60 @@ from .jinja import period as period_label
 from .pages import not_found, page
 
 VERSIONS_SHOWN = 100
+MOMENT_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S")
+
+
+class ScheduleWorkbenchForm(WorkbenchForm):
+    """The workbench's form with **Schedule activation**: the draft becomes active at a date and time
+    read in the ruleset's own timezone (the moment is checked against the ruleset in the view)."""
+
+    action = forms.ChoiceField(choices=WorkbenchForm.ACTIONS + [("schedule", _("Schedule activation"))], initial="validate")
+    activate_at = forms.CharField(label=_("Activate at (date and time)"), required=False, max_length=40)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") != "schedule":
+            return data
+        if not (data.get("note") or "").strip():
+            self.add_error("note", gettext("Say in a few words what this change does; the note stays with the version."))
+        raw = (data.get("activate_at") or "").strip()
+        moment = None
+        for fmt in MOMENT_FORMATS:
+            try:
+                moment = datetime.strptime(raw, fmt)
+                break
+            except ValueError:
+                continue
+        if moment is None and "activate_at" not in self.errors:
+            self.add_error("activate_at", gettext("Write a date and time like 2026-12-24 09:00.") if raw
+                           else gettext("Choose the date and time the ruleset becomes active."))
+        data["moment"] = moment
+        return data
+
+
+def moment_in(value: datetime, tz_name: str) -> str:
+    """A scheduled moment as the ruleset's timezone reads it: "2026-12-24 09:00 (Europe/Berlin)"."""
+    return f"{value.astimezone(ZoneInfo(tz_name)):%Y-%m-%d %H:%M} ({tz_name})"
 
 
 def _active_text() -> str:
     version = RulesetVersion.objects.filter(active=True).only("text").first()
     return version.text if version else ""
+
+
+EDITOR_BUNDLE = "web/build/editor.js"
+
+
+def editor_context() -> dict:
+    """What the rule editor needs: the bundle, when the build made it (without it the textarea is the
+    editor), and the ruleset's JSON Schema for its completion."""
+    if not finders.find(EDITOR_BUNDLE):
+        return {"editor_bundle": None}
+    return {"editor_bundle": EDITOR_BUNDLE, "ruleset_schema": ruleset_json_schema()}
+
+
+def _workbench_page(request, context: dict, status: int = 200):
+    return page(request, "web/workbench.html", {**context, **editor_context()}, status=status)
 
 
 def issues_view(exc: RulesetError, text: str) -> tuple[list[dict], set[int]]:
@@ -99,30 +156,30 @@ def workbench(request):
     if request.method == "GET":
         draft = draft_of(request.user)
         text = draft.text if draft else _active_text()
-        form = WorkbenchForm(initial={"ruleset": text, "range": "30"})
-        return page(request, "web/workbench.html", {"form": form, "lines": text.splitlines() or [""],
+        form = ScheduleWorkbenchForm(initial={"ruleset": text, "range": "30"})
+        return _workbench_page(request, {"form": form, "lines": text.splitlines() or [""],
                                                     "bad_lines": set(), "draft": draft})
     if request.POST.get("action") == "discard":
         if do_discard_draft(request.user):
             messages.success(request, gettext("The draft is discarded; the editor shows the active ruleset."))
         return redirect("web:rules")
-    form = WorkbenchForm(request.POST)
+    form = ScheduleWorkbenchForm(request.POST)
     text = (request.POST.get("ruleset") or "").replace("\r\n", "\n")
     context: dict = {"form": form, "lines": text.splitlines() or [""], "bad_lines": set(), "issues": []}
     valid = form.is_valid()
     # What was typed is kept, whatever the action and however it ends (an activation that succeeds drops it).
     context["draft"] = do_save_draft(request.user, text) if "ruleset" not in form.errors else draft_of(request.user)
     if not valid:
-        return page(request, "web/workbench.html", context, status=422)
+        return _workbench_page(request, context, status=422)
     action = form.cleaned_data["action"]
     if action == "save":
         context["saved"] = True
-        return page(request, "web/workbench.html", context)
+        return _workbench_page(request, context)
     try:
         ruleset = load_ruleset(text, source="draft")
     except RulesetError as exc:
         context["issues"], context["bad_lines"] = issues_view(exc, text)
-        return page(request, "web/workbench.html", context, status=422)
+        return _workbench_page(request, context, status=422)
     context["summary"] = {"name": ruleset.name, "rules": len(ruleset.rules), "badges": len(ruleset.badges),
                           "boards": len(ruleset.leaderboards), "tests": len(ruleset.doc.tests)}
     if action == "test":
@@ -136,21 +193,49 @@ def workbench(request):
             context["badge_names"] = _badge_names(ruleset, context["simulation"])
         except ApiError as exc:
             form.add_error("until", exc.message)
-            return page(request, "web/workbench.html", context, status=422)
+            return _workbench_page(request, context, status=422)
     elif action == "activate":
         version = do_activate_ruleset(text, activated_by=request.user.username, note=form.cleaned_data["note"].strip(),
                                       source="draft")
         do_discard_draft(request.user)  # it is the active text now
         messages.success(request, gettext('Version %(id)s is active for events scored from now on.') % {"id": version.id})
         return redirect("web:version", version.id)
-    return page(request, "web/workbench.html", context)
+    elif action == "schedule":
+        moment = form.cleaned_data["moment"].replace(tzinfo=ruleset.tz)
+        if moment <= timezone.now():
+            form.add_error("activate_at", gettext("%(moment)s has passed; choose a moment in the future.")
+                           % {"moment": moment_in(moment, str(ruleset.tz))})
+            return _workbench_page(request, context, status=422)
+        try:
+            schedule = do_schedule_activation(text, moment, now=timezone.now(), scheduled_by=request.user.username,
+                                              note=form.cleaned_data["note"].strip(), source="draft")
+        except DomainError as exc:
+            form.add_error("activate_at", exc.message)
+            return _workbench_page(request, context, status=422)
+        messages.success(request, gettext("This draft becomes active at %(moment)s. Until then you can cancel it here.")
+                         % {"moment": moment_in(schedule.activate_at, schedule.timezone)})
+        return redirect("web:versions")
+    return _workbench_page(request, context)
 
 
-@require_safe
+@require_http_methods(["GET", "POST"])
 @admin_only
 def versions(request):
+    if request.method == "POST":
+        schedule_id = request.POST.get("cancel", "")
+        try:
+            if not schedule_id.isdigit():
+                raise DomainError("not_found", gettext("Choose a scheduled activation to cancel."))
+            cancelled = do_cancel_scheduled_activation(int(schedule_id), cancelled_by=request.user.username)
+            messages.success(request, gettext("The activation at %(moment)s is cancelled.")
+                             % {"moment": moment_in(cancelled.activate_at, cancelled.timezone)})
+        except DomainError:
+            messages.error(request, gettext("That activation is no longer scheduled: it was activated or cancelled already."))
+        return redirect("web:versions")
     rows = list(RulesetVersion.objects.order_by("-id").only("id", "name", "active", "activated_by", "note", "created_at")[:VERSIONS_SHOWN])
-    return page(request, "web/versions.html", {"versions": rows})
+    scheduled = [{"id": s.id, "name": s.name, "moment": moment_in(s.activate_at, s.timezone), "by": s.scheduled_by,
+                  "note": s.note} for s in pending_activations()]
+    return page(request, "web/versions.html", {"versions": rows, "scheduled": scheduled})
 
 
 def _diff_lines(diff: str) -> list[tuple[str, str]]:

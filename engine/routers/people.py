@@ -7,6 +7,7 @@ from datetime import datetime
 from ninja import Field, Query, Router, Schema
 from pydantic import StrictBool
 
+from badges.titles import do_set_title, title_of
 from base import auth
 from base.errors import Invalid, NotFound
 from base.models import Person
@@ -54,6 +55,11 @@ class AliasOut(Schema):
     id: str
 
 
+class TitleOut(Schema):
+    badge: str
+    name: str  # the badge's name, with the best tier held: "Conversation Starter · Gold"
+
+
 class PersonOut(Schema):
     id: str
     name: str
@@ -67,6 +73,7 @@ class PersonOut(Schema):
     badges: list[PersonBadgeOut]
     ranks: list[RankOut]
     nudges: bool = Field(False, description="true: the person opted in to nudges (Slack direct messages asking them to take part)")
+    title: TitleOut | None = Field(None, description="the badge the person chose to show beside their name, while they hold it")
 
 
 def _person(person_id: str) -> Person:
@@ -87,7 +94,9 @@ def _shown_person(person_id: str) -> Person:
 
 def _person_out(person_id: str) -> dict:
     person = _person(person_id)
-    return {**person_summary(person), "nudges": nudges_enabled(person)}
+    title = title_of(person)
+    return {**person_summary(person), "nudges": nudges_enabled(person),
+            "title": {"badge": person.title_badge, "name": title} if title else None}
 
 
 @router.get("/{person_id}", auth=auth.reader, response=PersonOut)
@@ -102,11 +111,14 @@ class PersonPatch(BodyIn):
     team: str | None = Field(None, max_length=100)
     role: str | None = Field(None, max_length=100, description="e.g. facilitator; boards can exclude roles; \"\" clears it")
     nudges: StrictBool | None = Field(None, description="true: opt the person in to nudges; false: stop them (the default)")
+    title: str | None = Field(None, max_length=64, description="the id of a badge the person holds, shown as their title; \"\" shows none")
 
 
 @router.patch("/{person_id}", auth=auth.admin, response=PersonOut)
 def patch_person(request, person_id: str, patch: PersonPatch):
     person = _person(person_id)
+    if patch.title is not None:  # first: a badge not held refuses the whole patch before anything changes
+        do_set_title(person, patch.title)
     if patch.name is not None or patch.team is not None:
         do_update_profile(person, name=patch.name, team=patch.team)
     if patch.public is not None or patch.role is not None:

@@ -5,13 +5,9 @@ from __future__ import annotations
 from ninja import Router, Schema, Status
 
 from base import auth
-from base.errors import Conflict, NotFound
-from base.redis import get_redis
 from base.schemas import IsoDate
-from rules.core.periods import midnight
-from rulesets.active import active_ruleset
 
-from ..jobs import enqueue_recompute
+from ..jobs import do_start_recompute, recompute_status as job_status
 
 router = Router(tags=["recompute"])
 
@@ -19,6 +15,8 @@ router = Router(tags=["recompute"])
 class RecomputeOut(Schema):
     job: str
     status: str  # queued | started | finished | failed
+    done: int | None = None  # events rescored so far (while started; all of them once finished)
+    total: int | None = None  # events to rescore, once the job has counted them
     result: dict | None = None
     error: str | None = None
 
@@ -28,34 +26,9 @@ def recompute(request, since: IsoDate | None = None):
     """Runs on the worker's scoring queue; poll GET /recompute/{job}. Points, badges, levels and boards
     are replaced in one swap when it finishes; running it twice gives the same result. `since` (a date,
     midnight in the ruleset's timezone) rescores only the events that occurred from then on."""
-    ruleset, _ = active_ruleset()
-    if ruleset is None:
-        raise Conflict("no_ruleset", "no ruleset is active; activate one before recomputing")
-    start = midnight(since, ruleset.tz).isoformat() if since else None
-    return Status(202, _job_out(enqueue_recompute(start)))
+    return Status(202, job_status(do_start_recompute(since).id))
 
 
 @router.get("/{job_id}", auth=auth.admin, response=RecomputeOut)
 def recompute_status(request, job_id: str):
-    return _job_out(_job(job_id))
-
-
-def _job(job_id: str):
-    from rq.exceptions import NoSuchJobError
-    from rq.job import Job
-
-    try:
-        return Job.fetch(job_id, connection=get_redis())
-    except (NoSuchJobError, ValueError):  # ValueError: not even shaped like a job id
-        raise NotFound(f"no recompute job {job_id!r} (results are kept for 7 days)") from None
-
-
-def _job_out(job) -> dict:
-    status = job.get_status(refresh=True)
-    status = getattr(status, "value", status)
-    result = job.return_value() if status == "finished" else None
-    error = None
-    if status == "failed":
-        latest = job.latest_result()
-        error = (latest.exc_string or "").strip().splitlines()[-1][:300] if latest and latest.exc_string else "failed"
-    return {"job": job.id, "status": status, "result": result, "error": error}
+    return job_status(job_id)

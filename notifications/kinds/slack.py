@@ -3,7 +3,7 @@
 A recognition (a badge earned, a level reached) also gets a Congratulate button: the Slack app
 (engine/integrations/slack_app/interactivity.py) records a click as a reaction to the event that
 earned it. And once the earner's Slack user is known (their `slack` alias, `TEAM:USER`), the message
-mentions them, so Slack tells them.
+mentions them, so Slack tells them, unless they switched mentions off on their preferences page.
 """
 
 from __future__ import annotations
@@ -81,7 +81,9 @@ def recognition_blocks(trigger: str | None, data: dict | None) -> tuple[str, lis
     person = (data.get("person") or {}).get("id")
     blocks = []
     mention = ""
-    alias = PersonAlias.objects.filter(source="slack", person__key=person).order_by("id").first() if person else None
+    # Someone who asked not to be pinged is named all the same, without the @-mention.
+    alias = PersonAlias.objects.filter(source="slack", person__key=person, person__slack_mention=True) \
+        .order_by("id").first() if person else None
     user = alias.external_id.partition(":")[2] if alias else ""
     if re.fullmatch(r"[UW]\w{1,30}", user):
         mention = f"<@{user}>"

@@ -13,7 +13,8 @@ from standardwebhooks.webhooks import Webhook
 EVENT_TYPES = {"badge_awarded": "badge.awarded", "level_up": "level.reached",
                "leaderboard_top": "leaderboard.top_entered", "weekly_digest": "digest.published",
                "challenge_started": "challenge.started", "challenge_halfway": "challenge.halfway",
-               "challenge_last_day": "challenge.last_day", "challenge_ended": "challenge.ended"}
+               "challenge_last_day": "challenge.last_day", "challenge_ended": "challenge.ended",
+               "test_message": "test.message"}
 MAX_SECRETS = 2
 
 

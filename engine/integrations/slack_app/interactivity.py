@@ -11,6 +11,7 @@ import json
 import logging
 from datetime import datetime, timezone
 
+from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
@@ -126,7 +127,8 @@ def stop_nudges(team: str, user: str, payload: dict) -> None:
     if alias is not None:
         nudges.do_set_nudges(alias.person, False)
     channel = str((payload.get("channel") or {}).get("id") or (payload.get("container") or {}).get("channel_id") or "")
-    tell(bot_client(team), channel, user, "You will get no more nudges from Plaudit. An admin can switch them on again.")
+    tell(bot_client(team), channel, user, gettext("You will get no more nudges from Plaudit. You can switch them on again on "
+                                                  "your preferences page: %(url)s") % {"url": f"{settings.PUBLIC_BASE_URL}/me/preferences"})
 
 
 # --- the give_kudos shortcut ---------------------------------------------------------------------

@@ -15,20 +15,25 @@ The relay calls `run_due_nudges` every round; once a day, from NUDGE_HOUR in the
 timezone, a NudgeRun row (unique per day) lets one relay work the day out. Each nudge is a Nudge
 row, unique per person and ISO week, inserted before the message is sent: a second nudge in the
 same week cannot be stored, whichever relay tries. Every message has a "Stop these messages"
-button (action_id `stop_nudges`, handled in interactivity.py).
+button (action_id `stop_nudges`, handled in interactivity.py). People switch nudges on and off
+themselves on their preferences page (/me/preferences). A message is written in the person's
+language (their `locale`, when Plaudit speaks it; else the default language).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, MarkdownTextObject, SectionBlock
 
+from base.languages import speaking
 from base.models import Event, Person, PersonAlias
 from insights.models import ActivityWeek
 from rulesets.active import active_ruleset
@@ -79,10 +84,11 @@ def run_due_nudges(now: datetime | None = None) -> list[Nudge]:
 
 def send_nudges(ruleset, now: datetime) -> list[Nudge]:
     settings = ruleset.doc.nudges
-    opted_in = dict(Person.objects.filter(nudge_setting__enabled=True, active=True).values_list("key", "pk"))
+    opted_in = {key: (pk, locale) for key, pk, locale in
+                Person.objects.filter(nudge_setting__enabled=True, active=True).values_list("key", "pk", "locale")}
     if not opted_in:
         return []
-    candidates: dict[str, tuple[str, str, str]] = {}  # person key -> (kind, about, text)
+    candidates: dict[str, tuple[str, str, Words]] = {}  # person key -> (kind, about, its words)
     if settings.unanswered_question:
         for key, found in _unanswered(now, set(opted_in)).items():
             candidates.setdefault(key, found)
@@ -91,35 +97,38 @@ def send_nudges(ruleset, now: datetime) -> list[Nudge]:
             candidates.setdefault(key, found)
     week = monday(now.astimezone(ruleset.tz).date())
     sent = []
-    for key, (kind, about, text) in sorted(candidates.items()):
-        alias = PersonAlias.objects.filter(person_id=opted_in[key], source="slack").order_by("pk").first()
+    for key, (kind, about, words) in sorted(candidates.items()):
+        pk, locale = opted_in[key]
+        alias = PersonAlias.objects.filter(person_id=pk, source="slack").order_by("pk").first()
         if alias is None or ":" not in alias.external_id:
             continue  # not known to Slack: no way to message them
         try:
             with transaction.atomic():  # the weekly bound: the unique (person, week) refuses a second one
-                nudge = Nudge.objects.create(person_id=opted_in[key], week=week, kind=kind, about=about[:200], sent_at=now)
+                nudge = Nudge.objects.create(person_id=pk, week=week, kind=kind, about=about[:200], sent_at=now)
         except IntegrityError:
             continue
-        _send(nudge, alias.external_id, text)
+        with speaking(locale):
+            _send(nudge, alias.external_id, words())
         sent.append(nudge)
     return sent
 
 
-def _unanswered(now: datetime, people: set[str]) -> dict[str, tuple[str, str, str]]:
+Words = Callable[[], str]  # a nudge's text, written when called, in the language active then
+
+
+def _unanswered(now: datetime, people: set[str]) -> dict[str, tuple[str, str, Words]]:
     questions = (Event.objects.filter(type="question", occurred_at__gte=now - QUESTION_WINDOW - ANSWER_WAIT,
                                       occurred_at__lt=now - ANSWER_WAIT)
                  .select_related("actor").order_by("occurred_at")[:MAX_QUESTIONS])
-    found: dict[str, tuple[str, str, str]] = {}
+    found: dict[str, tuple[str, str, Words]] = {}
     for q in questions:
         asked = [m for m in q.mentions if isinstance(m, str) and m in people and m != q.actor.key and m not in found]
         if not asked or Event.objects.filter(target_id=q.source_id, type__in=("answer", "comment")).exists():
             continue
         quote = " ".join(q.text.split())
         quote = quote if len(quote) <= QUOTE_CHARS else quote[:QUOTE_CHARS].rsplit(" ", 1)[0] + "…"
-        text = (f"{escape(q.actor.display_name)} asked you a question that has had no answer for a day"
-                + (f": _{escape(quote)}_" if quote else ".") + " Can you help?")
         for key in asked:
-            found[key] = ("unanswered_question", q.source_id, text)
+            found[key] = ("unanswered_question", q.source_id, _question_words(escape(q.actor.display_name), escape(quote)))
     return found
 
 
@@ -130,18 +139,34 @@ def _quiet(today: date, weeks: int, people: set[str]) -> dict[str, tuple[str, st
     rows = (ActivityWeek.objects.filter(start__gte=first, start__lte=last, person__key__in=people).exclude(program="")
             .values("person__key", "program").annotate(total=Sum("total"), contributions=Sum("contributions"))
             .order_by("person__key", "program"))
-    found: dict[str, tuple[str, str, str]] = {}
+    found: dict[str, tuple[str, str, Words]] = {}
     for row in rows:
         if row["total"] and not row["contributions"] and row["person__key"] not in found:
-            text = (f"You have been following *{escape(row['program'])}* for {weeks} week{'s' if weeks != 1 else ''} "
-                    "without posting there. What is one thing you learned? Others would like to hear it.")
-            found[row["person__key"]] = ("quiet", row["program"], text)
+            found[row["person__key"]] = ("quiet", row["program"], _quiet_words(escape(row["program"]), weeks))
     return found
+
+
+def _question_words(asker: str, quote: str) -> Words:
+    def words() -> str:
+        if quote:
+            return gettext("%(name)s asked you a question that has had no answer for a day: _%(quote)s_ Can you help?") \
+                % {"name": asker, "quote": quote}
+        return gettext("%(name)s asked you a question that has had no answer for a day. Can you help?") % {"name": asker}
+    return words
+
+
+def _quiet_words(program: str, weeks: int) -> Words:
+    def words() -> str:
+        return ngettext("You have been following *%(program)s* for %(n)s week without posting there. What is one thing "
+                        "you learned? Others would like to hear it.",
+                        "You have been following *%(program)s* for %(n)s weeks without posting there. What is one thing "
+                        "you learned? Others would like to hear it.", weeks) % {"program": program, "n": weeks}
+    return words
 
 
 def nudge_blocks(text: str) -> list[dict]:
     return [SectionBlock(text=MarkdownTextObject(text=text[:3000])).to_dict(),
-            ActionsBlock(elements=[ButtonElement(text="Stop these messages", action_id=STOP_ACTION, value="stop")]).to_dict()]
+            ActionsBlock(elements=[ButtonElement(text=gettext("Stop these messages"), action_id=STOP_ACTION, value="stop")]).to_dict()]
 
 
 def _send(nudge: Nudge, external_id: str, text: str) -> None:

@@ -4,7 +4,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('engine', '0011_apikey_provisioning_role'),
+        ('engine', '0012_person_preferences'),
     ]
 
     operations = [

@@ -49,7 +49,8 @@ class Context:
 
 
 def _registry() -> dict:
-    from . import boards, challenges, http_ingest, insights, memory, month, rebuild, rules_cost, scorer, slack_commands
+    from . import (boards, challenges, http_ingest, insights, memory, month, pages, rebuild, rules_cost, scorer,
+                   slack_commands)
 
     return {
         "month": month.run,
@@ -62,12 +63,13 @@ def _registry() -> dict:
         "insights": insights.run_bench,
         "slack-commands": slack_commands.run,
         "challenge-progress": challenges.run,
+        "pages": pages.run,
     }
 
 
 # scorer-memory first: the process's memory does not shrink after the 1,000,000-row benchmarks.
 NAMES = ["scorer-memory", "month", "rules-cost", "scorer", "http-ingest", "board-reads", "rebuild", "insights",
-         "slack-commands", "challenge-progress"]
+         "slack-commands", "challenge-progress", "pages"]
 
 
 def parse(argv: list[str]) -> argparse.Namespace:

@@ -10,10 +10,11 @@ every figure is a count, so people who opted out of public boards are counted an
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone as dt_timezone
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Case, Exists, IntegerField, OuterRef, Value, When
 
 from base.models import Event, Person
 from rules.core.periods import midnight
@@ -21,7 +22,7 @@ from rulesets.active import active_ruleset
 
 from . import figures
 from .reports import Privacy, check_range
-from .rollup import local_dates, rollup_timezone
+from .rollup import rollup_timezone
 
 KUDOS = "kudos"
 LOOKUP_CHUNK = 500   # receiver keys per directory query (SQLite bounds a statement's parameters)
@@ -47,16 +48,22 @@ class _Tally:
                 "receivers": len(self.receivers)}
 
 
-def _events(start: date, end: date, tz):
-    """(local day, giver id, giver's team, receiver keys, values) of the kudos that occurred in [start, end)."""
+def _events(start: date, end: date, tz, windows: list) -> Iterator[tuple]:
+    """(window index, giver id, giver's team, receiver keys, values) of the kudos that occurred in [start, end);
+    the index is -1 before the first window. The database places each kudos in its window (local midnights
+    as instants), so no row's time is read back."""
     since, until = (midnight(day, tz).astimezone(dt_timezone.utc) for day in (start, end))
+    # The latest window first: the first whose start a kudos is at or after holds it.
+    window = Case(*[When(occurred_at__gte=midnight(w.start, tz).astimezone(dt_timezone.utc), then=Value(i))
+                    for i, w in reversed(list(enumerate(windows)))], default=Value(-1), output_field=IntegerField())
     undone = Event.objects.filter(type="undo", target_id=OuterRef("source_id"))
     rows = (Event.objects.filter(type=KUDOS, occurred_at__gte=since, occurred_at__lt=until)
-            .filter(~Exists(undone)).values_list("occurred_at", "actor_id", "actor__team", "mentions", "hashtags"))
-    for at, giver, team, mentions, hashtags in rows.iterator(chunk_size=2000):
+            .filter(~Exists(undone)).annotate(window=window)
+            .values_list("window", "actor_id", "actor__team", "mentions", "hashtags"))
+    for i, giver, team, mentions, hashtags in rows.iterator(chunk_size=2000):
         values = {str(v).casefold().lstrip("#") for v in hashtags or []} - {""}
         receivers = list(dict.fromkeys(str(m) for m in mentions or []))
-        yield local_dates(at, tz)[0], giver, team, receivers, values
+        yield i, giver, team, receivers, values
 
 
 def _teams(keys: set[str]) -> dict[str, str]:
@@ -79,19 +86,18 @@ def kudos_insights(interval: str, since: date | None, until: date | None) -> dic
     start, end = windows[0].start, windows[-1].end
     before = start - (end - start)
 
-    rows = list(_events(before, end, tz))
-    current = [r for r in rows if r[0] >= start]
+    rows = list(_events(before, end, tz, windows))
+    current = [r for r in rows if r[0] >= 0]
     teams = _teams({k for r in current for k in r[3]})
 
     periods = [_Tally() for _ in windows]
     total, values, previous = _Tally(), {}, Counter()
     given, received = {}, {}
     flows: Counter = Counter()
-    for day, giver, giver_team, receivers, tags in rows:
-        if day < start:
+    for i, giver, giver_team, receivers, tags in rows:
+        if i < 0:
             previous.update(tags)
             continue
-        i = next(n for n, w in enumerate(windows) if w.start <= day < w.end)
         periods[i].add(giver, receivers)
         total.add(giver, receivers)
         for tag in tags:

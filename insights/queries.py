@@ -195,13 +195,20 @@ def _from_activity(group: str, windows: list[Window], scope: Scope, interval: st
 
     _people(model.objects.filter(span), period, grp, part)
 
-    # First contributions only matter for the people who contributed in the span: their rows are found
-    # through the (person, period) index instead of reading every row ever written. Periods are whole
-    # (a week table for weeks), so the period of a first contribution says which window it is in.
-    in_span = model.objects.filter(span & contributed).values("person_id")
-    firsts = (model.objects.filter(Q(**{f"{at}__lt": windows[-1].end, "person_id__in": in_span}) & scope.q())
-              .annotate(grp=grp, pid=F("person_id")).values("grp", "pid").annotate(fc=Min(at, filter=contributed)))
-    for (g, day), n in _count_by(firsts, "fc").items():
+    # Each person's first day in a group is kept by the rollups (FirstSeen) for everything, a channel and a
+    # programme; other groupings (a team, a channel within a programme) find it in the activity rows.
+    kept = period_reads.plan(group, scope.channel, scope.program, scope.team)
+    if kept is not None:
+        first_contributions = _first_seen(group, "first_contribution", windows[0].start, windows[-1].end, *kept)
+    else:
+        # Only the people who contributed in the span: their rows are found through the (person, period)
+        # index instead of reading every row ever written. Periods are whole (a week table for weeks),
+        # so the period of a first contribution says which window it is in.
+        in_span = model.objects.filter(span & contributed).values("person_id")
+        firsts = (model.objects.filter(Q(**{f"{at}__lt": windows[-1].end, "person_id__in": in_span}) & scope.q())
+                  .annotate(grp=grp, pid=F("person_id")).values("grp", "pid").annotate(fc=Min(at, filter=contributed)))
+        first_contributions = _count_by(firsts, "fc")
+    for (g, day), n in first_contributions.items():
         i = _window_of(windows, day)
         if i >= 0:
             part(g, windows[i].start if mapping is not None else i).new_contributors += n
@@ -209,16 +216,33 @@ def _from_activity(group: str, windows: list[Window], scope: Scope, interval: st
     if scope.channel is None and scope.program is None and group in (ALL, "team"):
         known: dict = _directory(group, scope)
     else:
-        history = (model.objects.filter(Q(**{f"{at}__lt": windows[-1].end}) & active & scope.q())
-                   .annotate(grp=grp, pid=F("person_id")).values("grp", "pid").annotate(fa=Min(at)))
+        if kept is not None:
+            first_active = _first_seen(group, "first_active", None, windows[-1].end, *kept)
+        else:
+            history = (model.objects.filter(Q(**{f"{at}__lt": windows[-1].end}) & active & scope.q())
+                       .annotate(grp=grp, pid=F("person_id")).values("grp", "pid").annotate(fa=Min(at)))
+            first_active = _count_by(history, "fa")
         known = {}
-        for (g, day), n in _count_by(history, "fa").items():
+        for (g, day), n in first_active.items():
             for i, w in enumerate(windows):
                 if day < w.end:
                     known[(g, i)] = known.get((g, i), 0) + n
 
     partitions = {k: v for k, v in partitions.items() if k[1] >= 0}
     return figures.compute(windows, partitions, questions, known, groups=[ALL] if group == ALL else ())
+
+
+def _first_seen(group: str, column: str, since: date | None, until: date, dimension: str,
+                value: str | None) -> dict[tuple[str, date], int]:
+    """Like _count_by, from the rollups' first days: how many people of each group had their first
+    activity or contribution (`column`) there on each day in [since, until)."""
+    rows = FirstSeen.objects.filter(dimension=dimension, **{f"{column}__lt": until})
+    if since is not None:
+        rows = rows.filter(**{f"{column}__gte": since})
+    if value is not None:
+        rows = rows.filter(value=value)
+    counted = rows.values("value", column).annotate(n=Count("id")).values_list("value", column, "n")
+    return {(ALL if group == ALL else str(v), _as_date(day)): n for v, day, n in counted}
 
 
 def _subquery(queryset) -> tuple[str, tuple]:

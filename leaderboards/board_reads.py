@@ -106,19 +106,34 @@ def size(r: redis.Redis, board_id: str, period: str, scope_value: str | None) ->
 
 def standing(r: redis.Redis, board_id: str, period: str, scope_value: str | None, person: str) -> Standing | None:
     """The person's rank among public people; for someone who opted out, where they would stand."""
+    return standings(r, [(board_id, period, scope_value)], person)[0]
+
+
+def standings(r: redis.Redis, boards: list[tuple[str, str, str | None]], person: str) -> list[Standing | None]:
+    """standing() on each (board, period, scope) in one round trip (two for someone who opted out)."""
     r = boards_redis(r)
-    key = keys.board_key(board_id, period, scope_value)
+    board_keys = [keys.board_key(board_id, period, scope_value) for board_id, period, scope_value in boards]
     pipe = r.pipeline(transaction=False)
-    pipe.zrank(key, person)
-    pipe.zscore(key, person)
-    pipe.zscore(keys.hidden_key(key), person)
-    rank, score, hidden_score = pipe.execute()
-    if rank is not None:
-        return Standing(rank + 1, decode(score), True)
-    if hidden_score is not None:
-        ahead = r.zcount(key, "-inf", f"({hidden_score}")
-        return Standing(ahead + 1, decode(hidden_score), False)
-    return None
+    for key in board_keys:
+        pipe.zrank(key, person)
+        pipe.zscore(key, person)
+        pipe.zscore(keys.hidden_key(key), person)
+    found = pipe.execute()
+    results: list[Standing | None] = [None] * len(board_keys)
+    hidden = []
+    for i in range(len(board_keys)):
+        rank, score, hidden_score = found[3 * i:3 * i + 3]
+        if rank is not None:
+            results[i] = Standing(rank + 1, decode(score), True)
+        elif hidden_score is not None:
+            hidden.append((i, hidden_score))
+    if hidden:
+        pipe = r.pipeline(transaction=False)
+        for i, hidden_score in hidden:
+            pipe.zcount(board_keys[i], "-inf", f"({hidden_score}")
+        for (i, hidden_score), ahead in zip(hidden, pipe.execute()):
+            results[i] = Standing(ahead + 1, decode(hidden_score), False)
+    return results
 
 
 MAX_COMPARED = 100_000  # members compared for movement; a board larger than this shows none

@@ -145,7 +145,7 @@ def person_standings(r: redis.Redis, ruleset: Ruleset, person: Person) -> list[d
     all when the ruleset ranks no individuals (works-council mode)."""
     if not ruleset.ranks_people:
         return []
-    results = []
+    asked = []
     now = timezone.now()
     for board in ruleset.leaderboards:
         if board.aggregate:
@@ -157,12 +157,11 @@ def person_standings(r: redis.Redis, ruleset: Ruleset, person: Person) -> list[d
             scope_values = board_reads.scopes(r, board.id, period_label)
         else:
             scope_values = [None]
-        for scope_value in scope_values:
-            standing = board_reads.standing(r, board.id, period_label, scope_value, person.key)
-            if standing:
-                results.append({"board": board.id, "period": period_label, "scope": scope_value,
-                                "rank": standing.rank, "points": standing.points, "public": standing.public})
-    return results
+        asked.extend((board.id, period_label, scope_value) for scope_value in scope_values)
+    return [{"board": board_id, "period": period_label, "scope": scope_value,
+             "rank": standing.rank, "points": standing.points, "public": standing.public}
+            for (board_id, period_label, scope_value), standing in zip(asked, board_reads.standings(r, asked, person.key))
+            if standing]
 
 
 

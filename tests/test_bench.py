@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS = {"month", "rules-cost", "scorer", "http-ingest", "board-reads", "rebuild", "scorer-memory", "insights",
-              "slack-commands", "challenge-progress"}
+              "slack-commands", "challenge-progress", "pages"}
 
 
 def test_every_benchmark_runs_small_and_reports_each_figure_with_its_baseline(tmp_path):

@@ -684,4 +684,6 @@ def test_the_stop_button_of_a_nudge_answers_in_the_persons_language(client, inst
     assert response.status_code == 200
 
     note = installed.called("chat.postEphemeral")[-1]
-    assert note.args["text"] == "Du bekommst keine Erinnerungen mehr von Plaudit. Ein Admin kann sie wieder einschalten."
+    assert note.args["text"].startswith("Du bekommst keine Anstöße mehr von Plaudit. Auf deiner Einstellungsseite kannst du "
+                                        "sie wieder einschalten: ")
+    assert note.args["text"].endswith("/me/preferences")

@@ -244,3 +244,16 @@ def test_the_outbox_filter_lists_every_trigger(boss):
     for trigger in [*AWARD_TRIGGERS, *CHALLENGE_TRIGGERS.values(), "leaderboard_top", "weekly_digest", "test_message"]:
         assert f'<option value="{trigger}"' in page, trigger
     assert boss.get("/admin-area/outbox?trigger=challenge_started").status_code == 200
+
+
+def test_the_badges_held_say_when_they_were_earned_not_when_scoring_ran(boss):
+    """Ana's first post was a week ago; the list says that day, not the day the scorer ran."""
+    import re
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    page = boss.get("/admin-area/people/badges?person=ana@example.com").content.decode()
+    row = re.search(r"<tr>(?:(?!</tr>).)*First Post(?:(?!</tr>).)*</tr>", page, re.S).group(0)
+    earned = timezone.now() - timedelta(days=7, seconds=30)
+    assert f"{earned:%B} {earned.day}, {earned.year}" in row, row

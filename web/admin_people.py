@@ -106,8 +106,9 @@ class ReasonForm(forms.Form):
 
 
 def _held(ruleset, person: Person) -> list[dict]:
-    rows = BadgeGrant.objects.filter(person=person, revoked_at__isnull=True).order_by("badge_id", "step")
-    return [{"id": g.badge_id, "tier": g.tier_name or None, "manual": g.manual, "at": g.granted_at,
+    rows = (BadgeGrant.objects.filter(person=person, revoked_at__isnull=True).select_related("event")
+            .order_by("badge_id", "step"))
+    return [{"id": g.badge_id, "tier": g.tier_name or None, "manual": g.manual, "at": g.earned_at,
              "name": badge_text(ruleset, g.badge_id, fallback=g.badge_name) if ruleset else g.badge_name,
              "tier_shown": (tier_name(ruleset, g.badge_id, g.tier_name) if ruleset else g.tier_name) if g.tier_name else None}
             for g in rows]

@@ -39,6 +39,13 @@ def _shrink(path: Path) -> None:
     small.save(path, optimize=True)
 
 
+def write(page, text: str) -> None:
+    """Replace the rule editor's whole text, as a person would: select all, then type (insert) the new one."""
+    page.locator(".cm-content").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.insert_text(text)
+
+
 def challenge(page, shot) -> None:
     """A running challenge of the demo (it seeds one running and one ended): goal, progress, standings."""
     page.goto("/challenges")
@@ -119,13 +126,19 @@ def take(base: str, logins: dict[str, str], out: Path, chromium: str, only: str 
 
         _sign_in(page, "admin", logins["admin"])
         page.goto("/admin-area/rules")
-        editor = page.get_by_label("Ruleset (YAML)")
-        text = editor.input_value()
-        editor.fill(text.replace("points: 10}", "points: ten}", 1))
+        text = page.locator(".editor textarea").input_value()
+        # The text box is enhanced into the CodeMirror editor, which keeps the text box posting what is typed.
+        write(page, text.replace("points: 10}", "points: ten}", 1))
         page.get_by_role("button", name="Check").click()
-        page.locator(".gutter li.bad").first.scroll_into_view_if_needed()
+        page.locator(".cm-gutterElement.bad").first.scroll_into_view_if_needed()
         shot(page, "workbench-error")
-        page.get_by_label("Ruleset (YAML)").fill(text.replace("points: 10}", "points: 15}", 1))
+        write(page, text.replace("points: 10}", "points: 15}", 1))
+        page.keyboard.press("Control+End")
+        page.keyboard.type("\npriv")
+        page.locator(".cm-tooltip-autocomplete").wait_for()
+        shot(page, "workbench-complete")
+        page.keyboard.press("Escape")
+        write(page, text.replace("points: 10}", "points: 15}", 1))
         page.get_by_role("button", name="Simulate").click()
         page.locator(".simulation").wait_for(timeout=120_000)
         page.evaluate("window.scrollTo(0, 0)")
@@ -154,6 +167,8 @@ def take(base: str, logins: dict[str, str], out: Path, chromium: str, only: str 
         page.goto("/admin-area/insights?group=channel&interval=week")
         page.locator("#figures-h").scroll_into_view_if_needed()
         shot(page, "insights-figures")
+        page.goto("/insights/report?level=program&program=data-academy")
+        shot(page, "insights-report")
         context.close()
     return shots
 

@@ -2,6 +2,7 @@
 
     python -m bench.profile scorer --events 20000
     python -m bench.profile ingest --events 20000
+    python -m bench.profile challenges --events 30000   # the scorer with 10 running challenges
 
 Prints pyinstrument's call tree of the measured part only (not the loading of events).
 """
@@ -21,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.profile")
-    parser.add_argument("what", choices=["scorer", "ingest"])
+    parser.add_argument("what", choices=["scorer", "challenges", "ingest"])
     parser.add_argument("--events", type=int, default=20_000)
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="plaudit-profile-"))
@@ -43,8 +44,13 @@ def main() -> None:
     profiler = Profiler(interval=0.0005)
     try:
         with embedded_redis():
-            do_activate_ruleset(workload.RULESET)
-            if args.what == "scorer":
+            if args.what == "challenges":
+                from .challenges import challenges_yaml
+
+                do_activate_ruleset(workload.RULESET + challenges_yaml(True))
+            else:
+                do_activate_ruleset(workload.RULESET)
+            if args.what in ("scorer", "challenges"):
                 from engine.scoring import do_score_pending
 
                 workload.load(args.events)

@@ -78,7 +78,7 @@ def catalog(request):
         return no_ruleset(request)
     holders = holder_counts()
     person = viewer(request)
-    mine = {b["id"]: b for b in with_images(ruleset, badge_progress(ruleset, person))} if person else {}
+    mine = {b["id"]: b for b in with_images(ruleset, badge_progress(ruleset, person, holders))} if person else {}
     badges = [{"id": b.id, "name": localized(ruleset, b.spec), "description": localized(ruleset, b.spec, "description"),
                "criteria": criteria_text(ruleset, b), "image": image_path(b), "holders": holders.get(b.id, 0),
                "tiers": [tier_name(ruleset, b.id, t.name) for t in b.thresholds if t.name],
@@ -122,7 +122,8 @@ def badge_page(request, badge_id: str):
     if ruleset is None:
         return no_ruleset(request)
     badge = ruleset.badge(badge_id)
-    if badge is None or not visible(badge, holder_counts([badge_id])):
+    holders_of = holder_counts()  # every badge's: the viewer's progress shows the secret ones someone holds
+    if badge is None or not visible(badge, holders_of):
         return not_found(request, gettext("There is no badge %(badge)r. The badges page lists them all.") % {"badge": badge_id})
     tiers = [{"name": tier_name(ruleset, badge.id, t.name), "need": t.need, "criteria": criteria_words(ruleset, badge.spec.criteria, t.need),
               "image": image_path(badge, t.name)} for t in badge.thresholds if t.name]
@@ -141,11 +142,12 @@ def badge_page(request, badge_id: str):
                          "png": f"/openbadges/assertions/{g.uuid}.png", "svg": f"/openbadges/assertions/{g.uuid}.svg",
                          "json": f"/openbadges/assertions/{g.uuid}",
                          "linkedin": linkedin_add_url(_full_name(ruleset, g), g, g.earned_at)})
-        progress = next((p for p in with_images(ruleset, badge_progress(ruleset, person)) if p["id"] == badge.id), None)
+        progress = next((p for p in with_images(ruleset, badge_progress(ruleset, person, holders_of)) if p["id"] == badge.id),
+                        None)
     return page(request, "web/badge.html", {
         "badge": badge, "name": localized(ruleset, badge.spec), "description": localized(ruleset, badge.spec, "description"),
         "criteria": criteria_text(ruleset, badge), "tiers": tiers, "image": image_path(badge),
-        "holders": holders, "holder_count": holder_counts([badge.id]).get(badge.id, 0),
+        "holders": holders, "holder_count": holders_of.get(badge.id, 0),
         "mine": mine, "progress": progress, "badge_class": f"/openbadges/badges/{badge.id}",
     })
 

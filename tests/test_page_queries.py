@@ -86,3 +86,23 @@ def test_a_badge_pages_queries_do_not_grow_with_its_holders_or_the_viewers_tiers
     assert BadgeGrant.objects.filter(badge_id="post-5", person__key=ANA).count() == 3
     assert queries("/badges/post-0") == few
     assert queries("/badges/post-5") == few
+
+
+@pytest.mark.django_db
+def test_the_points_per_week_are_the_ledgers_placed_in_the_readers_weeks(redis):
+    from base.models import Award, Person
+    from tests.web_seed import seed_world
+    from web.progress import week_starts, weekly_points
+
+    seed_world()  # posts last week and this week, comments this week
+    for key in ("ana@example.com", "bob@example.com"):
+        person = Person.objects.get(key=key)
+        starts = week_starts(timezone.now())
+        expected = [{} for _ in starts]
+        for award in Award.objects.filter(recipient=person, capped=False, occurred_at__gte=starts[0]):
+            week = expected[max(i for i, s in enumerate(starts) if award.occurred_at >= s)]
+            week[award.rule_id] = week.get(award.rule_id, 0) + award.points
+        data = weekly_points(person)
+        assert [w["by"] for w in data["weeks"]] == expected
+        assert [w["total"] for w in data["weeks"]] == [sum(w.values()) for w in expected]
+        assert sum(w["total"] for w in data["weeks"]) == person.points > 0

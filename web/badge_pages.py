@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Max, Min
+from django.db.models import Max, Min, Q
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
@@ -102,9 +102,12 @@ def _holders(request, ruleset, badge) -> dict:
     best = (held.filter(person__public=True).values("person_id")
             .annotate(best=Max("step"), first=Min("granted_at")).order_by("-best", "first", "person_id"))
     shown = one_page(request, best, _page_number(request), HOLDERS_SHOWN)
-    wanted = {(row["person_id"], row["best"]) for row in shown["rows"]}
-    grants = {(g.person_id, g.step): g for g in held.filter(person_id__in=[p for p, _ in wanted])
-              .select_related("person", "event__actor", "event__target_author") if (g.person_id, g.step) in wanted}
+    # Only each holder's best grant is read (with what the reasons name), not every tier they hold.
+    wanted = Q(pk__in=[])
+    for row in shown["rows"]:
+        wanted |= Q(person_id=row["person_id"], step=row["best"])
+    grants = {(g.person_id, g.step): g for g in held.filter(wanted)
+              .select_related("person", "event__actor", "event__target_author")}
     how = grant_evidence(list(grants.values()))
     people = []
     for row in shown["rows"]:

@@ -32,16 +32,28 @@ def visible(badge, holders: dict[str, int]) -> bool:
     return not badge.spec.secret or holders.get(badge.id, 0) > 0
 
 
-def rule_evidence(person: Person, rule_id: str, grant: BadgeGrant) -> list[str]:
-    """Up to 5 most recent events whose awards from the rule counted, up to and including the granting one."""
-    if grant.event_id is None:
-        return []
-    undone = set(Award.objects.filter(recipient=person, rule_id=rule_id, reverses_event__isnull=False)
-                 .values_list("reverses_event_id", flat=True))
-    rows = (Award.objects.filter(recipient=person, rule_id=rule_id, capped=False, reverses_event__isnull=True,
-                                 event_id__lte=grant.event_id)
-            .exclude(event_id__in=undone).order_by("-event_id").values_list("event__source_id", flat=True))
-    return list(rows[:EVIDENCE_EVENTS])
+def rule_evidence(person: Person, grants: list[tuple[str, BadgeGrant]]) -> dict[int, list[str]]:
+    """grant id -> up to 5 most recent events whose awards from its rule counted, up to and including the
+    granting one; for every (rule id, grant) of the person in one read, however many badges and tiers."""
+    asked = [(rule, g) for rule, g in grants if g.event_id is not None]
+    found: dict[int, list[str]] = {g.pk: [] for _, g in grants}
+    if not asked:
+        return found
+    # Undos of any time (an event undone later counts no more), counted awards up to the last granting event.
+    rows = (Award.objects.filter(Q(reverses_event__isnull=False) | Q(event_id__lte=max(g.event_id for _, g in asked)),
+                                 recipient=person, rule_id__in={rule for rule, _ in asked})
+            .order_by("-event_id").values_list("rule_id", "event_id", "reverses_event_id", "capped", "event__source_id"))
+    undone: set[tuple[str, int]] = set()
+    counted: dict[str, list[tuple[int, str]]] = {}
+    for rule, event_id, reverses, capped, source_id in rows:
+        if reverses is not None:
+            undone.add((rule, reverses))
+        elif not capped:
+            counted.setdefault(rule, []).append((event_id, source_id))
+    for rule, g in asked:
+        found[g.pk] = [source for event_id, source in counted.get(rule, [])
+                       if event_id <= g.event_id and (rule, event_id) not in undone][:EVIDENCE_EVENTS]
+    return found
 
 
 def validity(badge, grant: BadgeGrant, now: datetime) -> dict:
@@ -62,7 +74,9 @@ def window(badge, ruleset: Ruleset, now: datetime) -> dict | None:
     return {"opens_at": start, "closes_at": end, "open": (start is None or start <= now) and (end is None or now < end)}
 
 
-def badge_progress(ruleset: Ruleset, person: Person) -> list[dict]:
+def badge_progress(ruleset: Ruleset, person: Person, holders: dict[str, int] | None = None) -> list[dict]:
+    """Every visible badge with what the person holds of it, their count against the next tier, and the
+    evidence of each tier (`holders`: holder_counts(), when the caller has read it already)."""
     # Every grant row takes a step, revoked ones too (scoring never gives a revoked step back);
     # only those not revoked are shown as earned.
     steps: dict[str, int] = {}
@@ -80,7 +94,10 @@ def badge_progress(ruleset: Ruleset, person: Person) -> list[dict]:
     event_counts = dict(BadgeProgress.objects.filter(person=person).values_list("badge_id", "count"))
     runs = {row.streak_id: StreakRun(row.last_period, row.length, row.best) for row in StreakState.objects.filter(person=person)}
     now = timezone.now()
-    holders = holder_counts()
+    holders = holder_counts() if holders is None else holders
+    evidence = rule_evidence(person, [(badge.spec.criteria.rule, g) for badge in ruleset.badges
+                                      if badge.spec.criteria is not None and badge.spec.criteria.rule
+                                      for g in grants.get(badge.id, [])])
     results = []
     for badge in ruleset.badges:
         if not visible(badge, holders):
@@ -105,7 +122,7 @@ def badge_progress(ruleset: Ruleset, person: Person) -> list[dict]:
             "id": badge.id, "name": badge.spec.name,
             "earned": [{"tier": g.tier_name or None, "granted_at": g.granted_at,
                         "event": g.event.source_id if g.event_id else None,
-                        "evidence": rule_evidence(person, criteria.rule, g) if criteria is not None and criteria.rule else
+                        "evidence": evidence[g.pk] if criteria is not None and criteria.rule else
                         ([g.event.source_id] if g.event_id else []),
                         **validity(badge, g, now)} for g in held],
             "available": window(badge, ruleset, now),

@@ -158,10 +158,21 @@ def earlier_ranks(r: redis.Redis, board_id: str, period: str, earlier: str, scop
 
 
 def scopes(r: redis.Redis, board_id: str, period: str) -> list[str]:
+    return scopes_many(r, [(board_id, period)])[0]
+
+
+def scopes_many(r: redis.Redis, asked: list[tuple[str, str]]) -> list[list[str]]:
+    """scopes() of each (board id, period), all in one round trip."""
     r = boards_redis(r)
-    prefix = f"{period}{keys.SEP}"
-    fields = [f.decode() for f in r.hkeys(keys.registry_key(board_id))]
-    return sorted(f[len(prefix):] for f in fields if f.startswith(prefix) and f[len(prefix):])
+    pipe = r.pipeline(transaction=False)
+    for board_id, _ in asked:
+        pipe.hkeys(keys.registry_key(board_id))
+    found = []
+    for (_, period), fields in zip(asked, pipe.execute() if asked else []):
+        prefix = f"{period}{keys.SEP}"
+        names = [f.decode() for f in fields]
+        found.append(sorted(f[len(prefix):] for f in names if f.startswith(prefix) and f[len(prefix):]))
+    return found
 
 
 @dataclass(frozen=True)
@@ -174,17 +185,27 @@ class Neighbours:
 def neighbours(r: redis.Redis, board_id: str, period: str, scope_value: str | None, standing: Standing) -> Neighbours:
     """The board's size and the points of the people right above and below a standing, in one round trip.
     Someone who opted out is not on the public set: the one below them is the one at their rank."""
+    return neighbours_many(r, [(board_id, period, scope_value, standing)])[0]
+
+
+def neighbours_many(r: redis.Redis, asked: list[tuple[str, str, str | None, Standing]]) -> list[Neighbours]:
+    """neighbours() of each (board id, period, scope value, standing), all in one round trip."""
     r = boards_redis(r)
-    key = keys.board_key(board_id, period, scope_value)
-    index = standing.rank - 1  # 0-based, where they are (public) or would be (hidden)
-    below_at = index + 1 if standing.public else index
     pipe = r.pipeline(transaction=False)
-    pipe.zcard(key)
-    pipe.zrange(key, max(index - 1, 0), max(index - 1, 0), withscores=True)
-    pipe.zrange(key, below_at, below_at, withscores=True)
-    total, above, below = pipe.execute()
-    above_points = decode(above[0][1]) if index > 0 and above else None
-    return Neighbours(total, above_points, decode(below[0][1]) if below else None)
+    for board_id, period, scope_value, standing in asked:
+        key = keys.board_key(board_id, period, scope_value)
+        index = standing.rank - 1  # 0-based, where they are (public) or would be (hidden)
+        below_at = index + 1 if standing.public else index
+        pipe.zcard(key)
+        pipe.zrange(key, max(index - 1, 0), max(index - 1, 0), withscores=True)
+        pipe.zrange(key, below_at, below_at, withscores=True)
+    answers = pipe.execute() if asked else []
+    found = []
+    for i, (_, _, _, standing) in enumerate(asked):
+        total, above, below = answers[3 * i:3 * i + 3]
+        above_points = decode(above[0][1]) if standing.rank > 1 and above else None
+        found.append(Neighbours(total, above_points, decode(below[0][1]) if below else None))
+    return found
 
 
 def histogram(r: redis.Redis, board_id: str, period: str, scope_value: str | None, brackets: int = 8) -> list[dict]:

@@ -145,19 +145,20 @@ def person_standings(r: redis.Redis, ruleset: Ruleset, person: Person) -> list[d
     all when the ruleset ranks no individuals (works-council mode)."""
     if not ruleset.ranks_people:
         return []
-    asked = []
     now = timezone.now()
-    for board in ruleset.leaderboards:
-        if board.aggregate:
-            continue  # teams are ranked there, not people
-        period_label = resolve_period(board, ruleset, None, now)
+    boards = [(board, resolve_period(board, ruleset, None, now)) for board in ruleset.leaderboards
+              if not board.aggregate]  # teams are ranked on aggregate boards, not people
+    scoped = [(board.id, period_label) for board, period_label in boards if board.scope and board.scope != "team"]
+    scope_values = dict(zip(scoped, board_reads.scopes_many(r, scoped)))
+    asked = []
+    for board, period_label in boards:
         if board.scope == "team":
-            scope_values = [person.team] if person.team else []
+            values = [person.team] if person.team else []
         elif board.scope:
-            scope_values = board_reads.scopes(r, board.id, period_label)
+            values = scope_values[(board.id, period_label)]
         else:
-            scope_values = [None]
-        asked.extend((board.id, period_label, scope_value) for scope_value in scope_values)
+            values = [None]
+        asked.extend((board.id, period_label, scope_value) for scope_value in values)
     return [{"board": board_id, "period": period_label, "scope": scope_value,
              "rank": standing.rank, "points": standing.points, "public": standing.public}
             for (board_id, period_label, scope_value), standing in zip(asked, board_reads.standings(r, asked, person.key))
@@ -220,7 +221,10 @@ def where_you_stand(r: redis.Redis, board_id: str, period: str, scope_value: str
     """What a person reads beside their rank: the board's size, "top X%" (rank over size, rounded up, when in
     the top half), the points that pass the person right above (ties go to who got there first, hence one
     more), or at #1 the lead over #2."""
-    near = board_reads.neighbours(r, board_id, period, scope_value, standing)
+    return _where(board_reads.neighbours(r, board_id, period, scope_value, standing), standing)
+
+
+def _where(near: board_reads.Neighbours, standing: board_reads.Standing) -> dict:
     total = near.total + (0 if standing.public else 1)  # an opted-out person among those they would rank with
     share = -(-standing.rank * 100 // total)
     return {"total": total, "top": share if share <= TOP_SHARE_SHOWN else None,
@@ -229,9 +233,11 @@ def where_you_stand(r: redis.Redis, board_id: str, period: str, scope_value: str
 
 
 def with_where(r: redis.Redis, rows: list[dict]) -> list[dict]:
-    """Rows of person_standings or standings_everywhere, each ranked one with where_you_stand's figures."""
-    for row in rows:
-        if row.get("rank"):
-            standing = board_reads.Standing(row["rank"], row["points"], row["public"])
-            row.update(where_you_stand(r, row["board"], row["period"], row["scope"], standing))
+    """Rows of person_standings or standings_everywhere, each ranked one with where_you_stand's figures (all
+    boards' neighbours in one round trip)."""
+    ranked = [(row, board_reads.Standing(row["rank"], row["points"], row["public"])) for row in rows if row.get("rank")]
+    near = board_reads.neighbours_many(r, [(row["board"], row["period"], row["scope"], standing)
+                                           for row, standing in ranked])
+    for (row, standing), found in zip(ranked, near):
+        row.update(_where(found, standing))
     return rows

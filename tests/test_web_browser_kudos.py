@@ -93,3 +93,35 @@ def test_the_insights_dashboards_kudos_section_reads_without_violations(browser)
     expect(page.get_by_role("table", name="Kudos Between teams (kudos received)")).to_contain_text("Data → Sales")
     expect(page.get_by_text("2 of 2 kudos received (100%) crossed teams")).to_be_visible()
     no_violations(page)
+
+
+def test_on_a_phone_a_person_types_a_name_and_chooses_who_she_means_with_the_keyboard(browser):  # noqa: F811
+    # given ana, and two colleagues whose names start with "Bo"
+    from base.models import Event, Person
+
+    seed_world()
+    do_activate_ruleset(KUDOS_RULESET, activated_by="test", note="kudos")
+    Person.objects.create(key="bo@example.com", name="Bo Lindqvist", team="Ops")
+    make_user("ana@example.com")
+    page = browser("ana")
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, "ana@example.com", PASSWORD)
+    # when she types "carol, bo" on the start page's form and sends it with a value
+    give = page.get_by_role("region", name="Give kudos")
+    give.get_by_label("To (required)").fill("carol, bo")
+    give.get_by_label("What do you thank them for?").fill("Thanks for the launch")
+    give.get_by_label("#teamwork").check()
+    give.get_by_role("button", name="Give kudos").press("Enter")
+    # then she is asked who she means by "bo", with carol kept in the field, and axe finds nothing to fix
+    expect(page.locator("#id_to-error")).to_contain_text("“bo” matches several colleagues")
+    expect(page.locator("#id_to")).to_have_value("carol")
+    choices = page.get_by_role("group", name="Who do you mean by “bo”?")
+    expect(choices.get_by_role("checkbox")).to_have_count(2)
+    no_violations(page)
+    # when she picks Bo Lindqvist with the keyboard and sends it
+    choices.get_by_label("Bo Lindqvist (Ops)").focus()
+    page.keyboard.press("Space")
+    page.get_by_role("button", name="Give kudos").press("Enter")
+    # then the kudos goes to both
+    expect(page.get_by_role("status").first).to_contain_text("Kudos sent to Carol Diaz and Bo Lindqvist")
+    assert Event.objects.get(type="kudos").mentions == ["carol@example.com", "bo@example.com"]

@@ -86,22 +86,57 @@ def test_giving_from_a_profile_confirms_and_shows_the_new_allowance(world):
         (ANA, [BOB], "Thanks for the review", ["teamwork"])
 
 
-def test_the_start_page_picks_several_colleagues_by_name(world):
+def test_the_start_page_finds_several_colleagues_by_name_or_id(world):
     ana = signed_in(ANA)
-    home = ana.get("/")
-    options = dict(re.findall(r'<option value="([^"]+)"[^>]*>([^<]+)</option>', home.content.decode()))
-    assert options[BOB] == "Bob Stone (Data)" and options[CAROL] == "Carol Diaz (Sales)" and ANA not in options
-    response = ana.post("/kudos/give", {"to": [BOB, CAROL], "message": "Great launch", "values": ["craft"], "next": "/"})
+    home = ana.get("/").content.decode()
+    # a text field, not a list of every colleague
+    assert '<input type="text" id="id_to" name="to" value=""' in home and f'<option value="{BOB}"' not in home
+    response = ana.post("/kudos/give", {"to": ["Bob Stone, @carol@example.com"], "message": "Great launch",
+                                        "values": ["craft"], "next": "/"})
     assert response.status_code == 302 and response["Location"] == "/"
     assert "Kudos sent to Bob Stone and Carol Diaz. 1 of 3 kudos left this month" in plain(ana.get("/"))
+    assert Event.objects.get(type="kudos").mentions == [BOB, CAROL]
 
 
+def test_a_part_of_a_name_that_one_colleague_has_finds_them(world):
+    ana = signed_in(ANA)
+    response = ana.post("/kudos/give", {"to": ["stone"], "message": "Thanks", "values": ["craft"], "next": "/"})
+    assert response.status_code == 302
+    assert Event.objects.get(type="kudos").mentions == [BOB]
 
-def test_colleagues_known_by_name_come_first_and_deprovisioned_ones_are_not_offered(world):
+
+def test_a_name_several_colleagues_have_offers_them_to_choose_and_keeps_the_rest(world):
+    Person.objects.create(key="bo@example.com", name="Bo Lindqvist", team="Ops")
+    ana = signed_in(ANA)
+    response = ana.post("/kudos/give", {"to": ["carol, bo"], "message": "Thanks & more", "values": ["craft"], "next": "/"})
+    assert response.status_code == 422
+    assert "“bo” matches several colleagues: choose below who you mean." in field_error(response, "to")
+    page = response.content.decode()
+    assert '<input type="text" id="id_to" name="to" value="carol"' in page  # what was clear stays typed
+    offered = re.findall(r'<input type="checkbox" name="to" value="([^"]+)"> ([^<]+?) <', page)
+    assert offered == [("bo@example.com", "Bo Lindqvist (Ops)"), (BOB, "Bob Stone (Data)")]
+    assert "Who do you mean by “bo”?" in plain(response) and not Event.objects.filter(type="kudos").exists()
+    # choosing one sends the kudos to both
+    sent = ana.post("/kudos/give", {"to": ["carol", "bo@example.com"], "message": "Thanks & more", "values": ["craft"],
+                                    "next": "/"})
+    assert sent.status_code == 302
+    assert Event.objects.get(type="kudos").mentions == [CAROL, "bo@example.com"]
+
+
+def test_colleagues_known_only_by_id_are_found_and_deprovisioned_ones_only_by_their_id(world):
     Person.objects.create(key="aaron-no-name@example.com")
     Person.objects.create(key="left@example.com", name="Aaron Left", active=False)
-    options = re.findall(r'<option value="([^"]+)"', signed_in(ANA).get("/").content.decode())
-    assert options.index(BOB) < options.index("aaron-no-name@example.com") and "left@example.com" not in options
+    ana = signed_in(ANA)
+    refused = ana.post("/kudos/give", {"to": ["Aaron Left"], "message": "Thanks", "values": ["craft"]})
+    assert "Aaron Left is not someone Plaudit knows" in field_error(refused, "to")
+    assert ana.post("/kudos/give", {"to": ["aaron-no"], "message": "Thanks", "values": ["craft"]}).status_code == 302
+    assert Event.objects.get(type="kudos").mentions == ["aaron-no-name@example.com"]
+
+
+def test_the_give_page_fills_in_the_colleague_of_its_address(world):
+    page = signed_in(ANA).get(f"/kudos/give?to={BOB}").content.decode()
+    assert f'<input type="text" id="id_to" name="to" value="{BOB}"' in page
+
 
 def test_the_giver_is_the_sign_in_whatever_the_form_says(world):
     response = give_page(signed_in(ANA), **{"from": CAROL, "giver": CAROL, "actor": CAROL})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Max, Min
+from django.db.models import Max, Min, Q
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
@@ -78,7 +78,7 @@ def catalog(request):
         return no_ruleset(request)
     holders = holder_counts()
     person = viewer(request)
-    mine = {b["id"]: b for b in with_images(ruleset, badge_progress(ruleset, person))} if person else {}
+    mine = {b["id"]: b for b in with_images(ruleset, badge_progress(ruleset, person, holders))} if person else {}
     badges = [{"id": b.id, "name": localized(ruleset, b.spec), "description": localized(ruleset, b.spec, "description"),
                "criteria": criteria_text(ruleset, b), "image": image_path(b), "holders": holders.get(b.id, 0),
                "tiers": [tier_name(ruleset, b.id, t.name) for t in b.thresholds if t.name],
@@ -102,9 +102,12 @@ def _holders(request, ruleset, badge) -> dict:
     best = (held.filter(person__public=True).values("person_id")
             .annotate(best=Max("step"), first=Min("granted_at")).order_by("-best", "first", "person_id"))
     shown = one_page(request, best, _page_number(request), HOLDERS_SHOWN)
-    wanted = {(row["person_id"], row["best"]) for row in shown["rows"]}
-    grants = {(g.person_id, g.step): g for g in held.filter(person_id__in=[p for p, _ in wanted])
-              .select_related("person", "event__actor", "event__target_author") if (g.person_id, g.step) in wanted}
+    # Only each holder's best grant is read (with what the reasons name), not every tier they hold.
+    wanted = Q(pk__in=[])
+    for row in shown["rows"]:
+        wanted |= Q(person_id=row["person_id"], step=row["best"])
+    grants = {(g.person_id, g.step): g for g in held.filter(wanted)
+              .select_related("person", "event__actor", "event__target_author")}
     how = grant_evidence(list(grants.values()))
     people = []
     for row in shown["rows"]:
@@ -122,7 +125,8 @@ def badge_page(request, badge_id: str):
     if ruleset is None:
         return no_ruleset(request)
     badge = ruleset.badge(badge_id)
-    if badge is None or not visible(badge, holder_counts([badge_id])):
+    holders_of = holder_counts()  # every badge's: the viewer's progress shows the secret ones someone holds
+    if badge is None or not visible(badge, holders_of):
         return not_found(request, gettext("There is no badge %(badge)r. The badges page lists them all.") % {"badge": badge_id})
     tiers = [{"name": tier_name(ruleset, badge.id, t.name), "need": t.need, "criteria": criteria_words(ruleset, badge.spec.criteria, t.need),
               "image": image_path(badge, t.name)} for t in badge.thresholds if t.name]
@@ -141,11 +145,12 @@ def badge_page(request, badge_id: str):
                          "png": f"/openbadges/assertions/{g.uuid}.png", "svg": f"/openbadges/assertions/{g.uuid}.svg",
                          "json": f"/openbadges/assertions/{g.uuid}",
                          "linkedin": linkedin_add_url(_full_name(ruleset, g), g, g.earned_at)})
-        progress = next((p for p in with_images(ruleset, badge_progress(ruleset, person)) if p["id"] == badge.id), None)
+        progress = next((p for p in with_images(ruleset, badge_progress(ruleset, person, holders_of)) if p["id"] == badge.id),
+                        None)
     return page(request, "web/badge.html", {
         "badge": badge, "name": localized(ruleset, badge.spec), "description": localized(ruleset, badge.spec, "description"),
         "criteria": criteria_text(ruleset, badge), "tiers": tiers, "image": image_path(badge),
-        "holders": holders, "holder_count": holder_counts([badge.id]).get(badge.id, 0),
+        "holders": holders, "holder_count": holders_of.get(badge.id, 0),
         "mine": mine, "progress": progress, "badge_class": f"/openbadges/badges/{badge.id}",
     })
 

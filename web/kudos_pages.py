@@ -7,6 +7,7 @@ kudos/actions.py; a refusal is shown beside the field it is about, and the form 
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 from babel.dates import format_date, format_timedelta
@@ -17,7 +18,7 @@ from django.http import QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods, require_safe
 
 from base.errors import DomainError
@@ -32,7 +33,8 @@ from .forms import KudosFeedForm, KudosForm
 from .jinja import babel_locale
 from .pages import forbidden, not_found, page, viewer
 
-MAX_PEOPLE = 1000    # colleagues listed in the form's choice; the rest are reached from their profile
+MAX_TYPED = 20       # colleagues looked up from one form; a kudos goes to at most 10 and the action says so
+DID_YOU_MEAN = 8     # colleagues offered for a name that matches several
 FEED_PAGE = 20
 LATEST_ON_PROFILE = 5
 # Which field a refusal is about; the others are about the whole kudos.
@@ -60,30 +62,62 @@ def _value_choices(ruleset) -> list[tuple[str, str]]:
     return list(known.items())
 
 
-def _people(me: Person, chosen: list[str]) -> list[tuple[str, str]]:
-    """Colleagues to choose from, by name (those known only by their id after them, deprovisioned ones
-    not at all); the ones already chosen always among them."""
-    nameless = ExpressionWrapper(Q(name=""), output_field=BooleanField())
-    rows = without_erased(Person.objects.exclude(pk=me.pk).filter(active=True)).order_by(nameless, "name", "key")
-    listed = list(rows.values_list("key", "name", "team")[:MAX_PEOPLE])
-    keys = {k for k, _, _ in listed}
-    missing = [k for k in chosen if k not in keys]
-    if missing:
-        listed += list(Person.objects.filter(key__in=missing[:20]).values_list("key", "name", "team"))
-    return [(key, f"{name or key}{f' ({team})' if team else ''}") for key, name, team in listed]
+def _typed(values: list[str]) -> list[str]:
+    """What was typed into the To field(s): each value split at commas, semicolons and line ends, blanks and
+    repeats dropped, in order."""
+    found: list[str] = []
+    for value in values:
+        for part in re.split(r"[,;\n]", value):
+            part = part.strip()
+            if part and part not in found:
+                found.append(part)
+    return found
 
 
-def give_form_context(request, *, receiver: Person | None = None, form: KudosForm | None = None) -> dict | None:
+def _label(key: str, name: str, team: str) -> str:
+    return f"{name or key}{f' ({team})' if team else ''}"
+
+
+def find_colleagues(me: Person, typed: list[str]) -> tuple[list[str], list[str], list[dict]]:
+    """(keys found, entries that match no one, entries that match several with whom they may mean) for what was
+    typed: an id (with or without @) finds its person, else a whole name, else a part of a name or id that only
+    one active colleague has; a match of several offers up to 8 of them, the viewer and deprovisioned people
+    never among them."""
+    people = without_erased(Person.objects.all())
+    colleagues = people.exclude(pk=me.pk).filter(active=True).order_by("name", "key")
+    keys, unknown, ambiguous = [], [], []
+    for entry in typed:
+        term = entry.lstrip("@")
+        rows = list(people.filter(key__in={term, term.lower()}).values_list("key", "name", "team")[:1])
+        if not rows:
+            rows = list(colleagues.filter(name__iexact=term).values_list("key", "name", "team")[:DID_YOU_MEAN + 1])
+        if not rows:
+            rows = list(colleagues.filter(Q(name__icontains=term) | Q(key__icontains=term))
+                        .values_list("key", "name", "team")[:DID_YOU_MEAN + 1])
+        if len(rows) == 1:
+            keys.append(rows[0][0])
+        elif not rows:
+            unknown.append(entry)
+        else:
+            ambiguous.append({"typed": entry, "more": len(rows) > DID_YOU_MEAN,
+                              "people": [(k, _label(k, n, t)) for k, n, t in rows[:DID_YOU_MEAN]]})
+    return list(dict.fromkeys(keys)), unknown, ambiguous
+
+
+def give_form_context(request, *, receiver: Person | None = None, form: KudosForm | None = None,
+                      typed: str | None = None, ambiguous: list[dict] = ()) -> dict | None:
     """The give form and the viewer's allowance, or None when there is no form to show: kudos are
-    not enabled, the viewer is not a person on the boards, or the receiver is the viewer."""
+    not enabled, the viewer is not a person on the boards, or the receiver is the viewer. `typed` is what
+    the To field shows (else what the form holds), `ambiguous` the names that match several colleagues."""
     me = viewer(request)
     ruleset = kudos_ruleset()
     if me is None or ruleset is None or (receiver is not None and receiver.pk == me.pk):
         return None
     if form is None:
-        form = KudosForm(initial={"to": [receiver.key] if receiver else []}, people=[] if receiver else _people(me, []),
-                         values=_value_choices(ruleset))
-    return {"form": form, "receiver": receiver, "allowance": allowance_words(allowance_for(me.key), ruleset.tz),
+        form = KudosForm(initial={"to": [receiver.key] if receiver else []}, values=_value_choices(ruleset))
+    if typed is None:
+        typed = ", ".join(_typed(form["to"].value() or []))
+    return {"form": form, "typed": typed, "ambiguous": list(ambiguous), "receiver": receiver, "allowance": allowance_words(allowance_for(me.key), ruleset.tz),
             "require_value": ruleset.kudos.require_value, "has_values": bool(ruleset.kudos_values),
             "next": request.get_full_path()}
 
@@ -120,23 +154,29 @@ def give(request):
             status=409)
     if request.method != "POST":
         chosen = [k for k in request.GET.getlist("to") if k][:10]
-        form = KudosForm(initial={"to": chosen}, people=_people(me, chosen), values=_value_choices(ruleset))
-        return _give_page(request, form)
+        return _give_page(request, KudosForm(initial={"to": chosen}, values=_value_choices(ruleset)))
     # Only the fields of the form are read: a `from` in the request is ignored, the giver is the sign-in.
     data = QueryDict(mutable=True)
     for name in ("to", "values"):
         data.setlist(name, [v for v in request.POST.getlist(name) if v.strip()])
     data["message"] = request.POST.get("message", "")
-    chosen = data.getlist("to")
-    form = KudosForm(data, people=_people(me, chosen), values=_value_choices(ruleset))
+    form = KudosForm(data, values=_value_choices(ruleset))
+    typed = _typed(data.getlist("to"))
+    ambiguous = []
     if form.is_valid():
-        unknown = _unknown_people(form.cleaned_data["to"])
+        # More than a kudos may name: the action refuses them by their count, nothing to look up.
+        keys, unknown, ambiguous = find_colleagues(me, typed) if len(typed) <= MAX_TYPED else (typed, [], [])
         if unknown:
-            form.add_error("to", f"{', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not someone Plaudit "
-                                 "knows; choose colleagues from the list.")
-        else:
+            form.add_error("to", ngettext("%(people)s is not someone Plaudit knows; check the name or id.",
+                                          "%(people)s are not someone Plaudit knows; check the names or ids.",
+                                          len(unknown)) % {"people": ", ".join(unknown)})
+        if ambiguous:
+            form.add_error("to", ngettext("%(names)s matches several colleagues: choose below who you mean.",
+                                          "%(names)s match several colleagues each: choose below who you mean.",
+                                          len(ambiguous)) % {"names": _and(f"“{a['typed']}”" for a in ambiguous)})
+        if not unknown and not ambiguous:
             try:
-                given = do_give_kudos(giver=me.key, receivers=form.cleaned_data["to"], message=form.cleaned_data["message"],
+                given = do_give_kudos(giver=me.key, receivers=keys, message=form.cleaned_data["message"],
                                       values=form.cleaned_data["values"])
             except KudosRefused as refused:
                 _refusal_into(form, refused)
@@ -144,18 +184,16 @@ def give(request):
                 names = _names(given.receivers)
                 messages.success(request, gettext('Kudos sent to %(people)s. %(allowance_words)s.') % {"people": _and(names[k] for k in given.receivers), "allowance_words": allowance_words(given.allowance, ruleset.tz)})
                 return redirect(_safe_next(request, reverse("web:kudos")))
-    return _give_page(request, form, status=422)
+    # The To field keeps what was typed but the names that match several: those are offered to choose from.
+    unclear = {a["typed"] for a in ambiguous}
+    return _give_page(request, form, status=422, typed=", ".join(t for t in typed if t not in unclear),
+                      ambiguous=ambiguous)
 
 
-def _give_page(request, form: KudosForm, status: int = 200):
-    context = give_form_context(request, form=form)
+def _give_page(request, form: KudosForm, status: int = 200, **to):
+    context = give_form_context(request, form=form, **to)
     context["next"] = request.POST.get("next") or request.GET.get("next") or ""
     return page(request, "web/give_kudos.html", {"give": context}, status=status)
-
-
-def _unknown_people(keys: list[str]) -> list[str]:
-    known = set(without_erased(Person.objects.filter(key__in=keys)).values_list("key", flat=True))
-    return [k for k in keys if k.strip().lstrip("@") not in known]
 
 
 def _names(keys) -> dict[str, str]:

@@ -3,10 +3,14 @@ server-drawn SVG chart (the insights dashboard's palette) with a table that says
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import datetime, timedelta
 
 import pygal
 from babel.dates import format_skeleton
+from django.core.cache import cache
+from django.db.models import Case, IntegerField, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -19,6 +23,7 @@ from .jinja import babel_locale
 
 WEEKS = 12
 MAX_SERIES = 5  # rules drawn apiece; the rest are summed as "Other"
+CHART_SECONDS = 3600  # a drawn chart kept for the next view with the same figures
 
 
 def week_starts(now: datetime, weeks: int = WEEKS) -> list[datetime]:
@@ -34,12 +39,14 @@ def weekly_points(person: Person, now: datetime | None = None, weeks: int = WEEK
     """{"weeks": [{"start", "total", "by": {rule: points}}], "rules": [rule ids, most points first]}: the points
     of the last weeks as the ledger has them (capped awards gave none, undos take theirs back)."""
     starts = week_starts(now or timezone.now(), weeks)
-    rows = (Award.objects.filter(recipient=person, occurred_at__gte=starts[0], capped=False)
-            .values_list("occurred_at", "rule_id", "points"))
+    # Summed by the database per week and rule: a leader's weeks hold a thousand awards or more.
+    week = Case(*[When(occurred_at__gte=start, then=Value(i)) for i, start in reversed(list(enumerate(starts)))],
+                output_field=IntegerField())
+    rows = (Award.objects.filter(recipient=person, occurred_at__gte=starts[0], capped=False).annotate(week=week)
+            .order_by().values("week", "rule_id").annotate(points=Sum("points")).values_list("week", "rule_id", "points"))
     table = [{"start": s, "total": 0, "by": {}} for s in starts]
     totals: dict[str, int] = {}
-    for when, rule, points in rows:
-        index = next(i for i in range(len(starts) - 1, -1, -1) if when >= starts[i])
+    for index, rule, points in rows:
         week = table[index]
         week["total"] += points
         week["by"][rule] = week["by"].get(rule, 0) + points
@@ -57,16 +64,24 @@ def series(data: dict) -> list[tuple[str, list[int]]]:
 
 
 def chart(data: dict) -> str:
-    """Stacked bars per week, one colour per rule."""
+    """Stacked bars per week, one colour per rule; drawn once per process for the same figures and words."""
     lines = series(data)
-    drawn = pygal.StackedBar(title=gettext("Points per week, by what earned them"),
-                             **options([label for label, _ in lines], height=300))
+    title = gettext("Points per week, by what earned them")
+    locale = babel_locale()
     # Short labels ("Dec 7", "7. Dez.") that stand under a bar on a phone; the table has the full dates.
-    drawn.x_labels = [format_skeleton("MMMd", w["start"].date(), locale=babel_locale()) for w in data["weeks"]]
-    drawn.x_label_rotation = 45
-    for label, values in lines:
-        drawn.add(label, values)
-    return _svg(drawn)
+    labels = [format_skeleton("MMMd", w["start"].date(), locale=locale) for w in data["weeks"]]
+    # The chart is a function of these alone, so the key names everything drawn and is never stale.
+    key = "progress-chart:" + hashlib.sha256(json.dumps([str(locale), title, labels, lines]).encode()).hexdigest()
+    svg = cache.get(key)
+    if svg is None:
+        drawn = pygal.StackedBar(title=title, **options([label for label, _ in lines], height=300))
+        drawn.x_labels = labels
+        drawn.x_label_rotation = 45
+        for label, values in lines:
+            drawn.add(label, values)
+        svg = _svg(drawn)
+        cache.set(key, svg, CHART_SECONDS)
+    return svg
 
 
 def progress_context(person: Person) -> dict:

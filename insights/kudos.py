@@ -103,19 +103,24 @@ def kudos_insights(interval: str, since: date | None, until: date | None) -> dic
     teams = _teams({k for r in rows for k in r[3]})
 
     periods = [_Tally() for _ in windows]
-    total, values, previous = _Tally(), {}, _previous_values(before, start, tz)
-    given, received = {}, {}
+    values, previous = {}, _previous_values(before, start, tz)
+    given: dict[str, _Tally] = {}
+    received: dict[str, _Tally] = {}  # only receipts and receivers
     flows: Counter = Counter()
+    # A tally is made only for a value or team not seen yet: this loop runs once per kudos and receipt.
     for i, giver, giver_team, receivers, tags in rows:
         periods[i].add(giver, receivers)
-        total.add(giver, receivers)
         for tag in tags:
-            values.setdefault(tag, _Tally()).add(giver, receivers)
-        given.setdefault(giver_team, _Tally()).add(giver, [])
+            (values.get(tag) or values.setdefault(tag, _Tally())).add(giver, receivers)
+        (given.get(giver_team) or given.setdefault(giver_team, _Tally())).add(giver, ())
         for receiver in receivers:
             team = teams.get(receiver, "")
-            received.setdefault(team, _Tally()).add(None, [receiver])
+            tally = received.get(team) or received.setdefault(team, _Tally())
+            tally.receipts += 1
+            tally.receivers.add(receiver)
             flows[(giver_team, team)] += 1
+    total = _Tally(sum(p.kudos for p in periods), sum(p.receipts for p in periods),
+                   set().union(*(p.givers for p in periods)), set().union(*(p.receivers for p in periods)))
 
     across = sum(n for (a, b), n in flows.items() if a != b)
     # The company values no kudos named are listed too: which values are never recognised is worth seeing.

@@ -15,7 +15,7 @@ from base.models import Event, Person
 from . import figures, period_reads
 from .figures import QuestionRow, Window
 from .models import (ActivityDay, ActivityMonth, ActivityWeek, AnsweredQuestion, COUNT_COLUMNS, ContentStats, FirstSeen,
-                     HashtagDay, PeriodMember, TagMember)
+                     HashtagDay, PeriodGroup, PeriodMember, TagMember)
 
 ALL = "all"
 # interval -> the activity table and its period column
@@ -75,6 +75,10 @@ def engagement(group: str, windows: list[Window], scope: Scope, interval: str | 
             return period_reads.engagement(group, windows, interval, *kept)
         if scope.channel is None and scope.program is None and group in (ALL, "team"):
             return _from_members(group, windows, scope, interval)
+    else:
+        kept = period_reads.plan(group, scope.channel, scope.program, scope.team)
+        if kept is not None:
+            return _from_activity(group, windows, scope, interval, _asked_covering(windows, group, *kept))
     return _from_activity(group, windows, scope, interval, _questions(group, windows, scope, interval))
 
 
@@ -263,6 +267,28 @@ def _members_covering(windows: list[Window], group: str, dimension: str, value: 
         rows = rows.filter(value=value)
     grp = F("value") if group != ALL else Value(ALL, output_field=CharField())
     return rows, Case(*whens, default=Value(-1), output_field=IntegerField()), grp
+
+
+def _asked_covering(windows: list[Window], group: str, dimension: str, value: str | None) -> dict:
+    """The questions of each window and group, and the waits for a first answer, from the per-period
+    rows of the whole months, weeks and days that cover it (a question counts in its own day's period)."""
+    cover, whens = Q(), []
+    for i, w in enumerate(windows):
+        cover |= _cover(w.start, w.end)
+        whens.append(When(start__gte=w.start, start__lt=w.end, then=Value(i)))
+    bucket = Case(*whens, default=Value(-1), output_field=IntegerField())
+    grp = F("value") if group != ALL else Value(ALL, output_field=CharField())
+    where = Q(cover, dimension=dimension) & (Q(value=value) if value is not None else Q())
+    asked = (PeriodGroup.objects.filter(where, questions__gt=0).annotate(bucket=bucket, grp=grp)
+             .values("bucket", "grp").annotate(n=Sum("questions")).values_list("bucket", "grp", "n"))
+    waits: dict[tuple[str, int], list[float]] = {}
+    for i, g, wait in AnsweredQuestion.objects.filter(where).annotate(bucket=bucket, grp=grp).values_list("bucket", "grp", "wait"):
+        waits.setdefault((str(g), i), []).append(wait)
+    out = {}
+    for i, g, n in asked:
+        answered = waits.get((str(g), i), [])
+        out[(str(g), i)] = figures.Asked(n, len(answered), statistics.median(answered) if answered else None)
+    return out
 
 
 def _first_seen(group: str, column: str, since: date | None, until: date, dimension: str,

@@ -48,22 +48,35 @@ class _Tally:
                 "receivers": len(self.receivers)}
 
 
-def _events(start: date, end: date, tz, windows: list) -> Iterator[tuple]:
-    """(window index, giver id, giver's team, receiver keys, values) of the kudos that occurred in [start, end);
-    the index is -1 before the first window. The database places each kudos in its window (local midnights
-    as instants), so no row's time is read back."""
+def _kudos(start: date, end: date, tz):
+    """The kudos that occurred in [start, end) (local days), without the undone ones."""
     since, until = (midnight(day, tz).astimezone(dt_timezone.utc) for day in (start, end))
+    undone = Event.objects.filter(type="undo", target_id=OuterRef("source_id"))
+    return Event.objects.filter(type=KUDOS, occurred_at__gte=since, occurred_at__lt=until).filter(~Exists(undone))
+
+
+def _values(hashtags) -> set[str]:
+    return {str(v).casefold().lstrip("#") for v in hashtags or []} - {""}
+
+
+def _events(tz, windows: list) -> Iterator[tuple]:
+    """(window index, giver id, giver's team, receiver keys, values) of the kudos in the windows. The
+    database places each kudos in its window (local midnights as instants), so no row's time is read back."""
     # The latest window first: the first whose start a kudos is at or after holds it.
     window = Case(*[When(occurred_at__gte=midnight(w.start, tz).astimezone(dt_timezone.utc), then=Value(i))
                     for i, w in reversed(list(enumerate(windows)))], default=Value(-1), output_field=IntegerField())
-    undone = Event.objects.filter(type="undo", target_id=OuterRef("source_id"))
-    rows = (Event.objects.filter(type=KUDOS, occurred_at__gte=since, occurred_at__lt=until)
-            .filter(~Exists(undone)).annotate(window=window)
+    rows = (_kudos(windows[0].start, windows[-1].end, tz).annotate(window=window)
             .values_list("window", "actor_id", "actor__team", "mentions", "hashtags"))
     for i, giver, team, mentions, hashtags in rows.iterator(chunk_size=2000):
-        values = {str(v).casefold().lstrip("#") for v in hashtags or []} - {""}
-        receivers = list(dict.fromkeys(str(m) for m in mentions or []))
-        yield i, giver, team, receivers, values
+        yield i, giver, team, list(dict.fromkeys(str(m) for m in mentions or [])), _values(hashtags)
+
+
+def _previous_values(start: date, end: date, tz) -> Counter:
+    """Kudos per value in [start, end): the period before needs nothing else, so nothing else is read."""
+    previous: Counter = Counter()
+    for hashtags in _kudos(start, end, tz).values_list("hashtags", flat=True).iterator(chunk_size=2000):
+        previous.update(_values(hashtags))
+    return previous
 
 
 def _teams(keys: set[str]) -> dict[str, str]:
@@ -86,27 +99,28 @@ def kudos_insights(interval: str, since: date | None, until: date | None) -> dic
     start, end = windows[0].start, windows[-1].end
     before = start - (end - start)
 
-    rows = list(_events(before, end, tz, windows))
-    current = [r for r in rows if r[0] >= 0]
-    teams = _teams({k for r in current for k in r[3]})
+    rows = list(_events(tz, windows))
+    teams = _teams({k for r in rows for k in r[3]})
 
     periods = [_Tally() for _ in windows]
-    total, values, previous = _Tally(), {}, Counter()
-    given, received = {}, {}
+    values, previous = {}, _previous_values(before, start, tz)
+    given: dict[str, _Tally] = {}
+    received: dict[str, _Tally] = {}  # only receipts and receivers
     flows: Counter = Counter()
+    # A tally is made only for a value or team not seen yet: this loop runs once per kudos and receipt.
     for i, giver, giver_team, receivers, tags in rows:
-        if i < 0:
-            previous.update(tags)
-            continue
         periods[i].add(giver, receivers)
-        total.add(giver, receivers)
         for tag in tags:
-            values.setdefault(tag, _Tally()).add(giver, receivers)
-        given.setdefault(giver_team, _Tally()).add(giver, [])
+            (values.get(tag) or values.setdefault(tag, _Tally())).add(giver, receivers)
+        (given.get(giver_team) or given.setdefault(giver_team, _Tally())).add(giver, ())
         for receiver in receivers:
             team = teams.get(receiver, "")
-            received.setdefault(team, _Tally()).add(None, [receiver])
+            tally = received.get(team) or received.setdefault(team, _Tally())
+            tally.receipts += 1
+            tally.receivers.add(receiver)
             flows[(giver_team, team)] += 1
+    total = _Tally(sum(p.kudos for p in periods), sum(p.receipts for p in periods),
+                   set().union(*(p.givers for p in periods)), set().union(*(p.receivers for p in periods)))
 
     across = sum(n for (a, b), n in flows.items() if a != b)
     # The company values no kudos named are listed too: which values are never recognised is worth seeing.

@@ -95,7 +95,10 @@ class ActivityDay(_Dated, _Activity):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["day", "channel", "program", "person"],
                                                name="insights_activity_once")]
-        indexes = [models.Index(fields=["person", "day"], name="insights_activity_person_idx")]
+        indexes = [models.Index(fields=["person", "day"], name="insights_activity_person_idx"),
+                   # A report of one programme or channel (its own dates, a breakdown within it) reads only its rows.
+                   models.Index(fields=["program", "day"], name="insights_activity_program_idx"),
+                   models.Index(fields=["channel", "day"], name="insights_activity_channel_idx")]
 
 
 class ActivityWeek(_Activity):

@@ -15,7 +15,7 @@ from base.models import Event, Person
 from . import figures, period_reads
 from .figures import QuestionRow, Window
 from .models import (ActivityDay, ActivityMonth, ActivityWeek, AnsweredQuestion, COUNT_COLUMNS, ContentStats, FirstSeen,
-                     HashtagDay, PeriodMember, TagMember)
+                     HashtagDay, PeriodGroup, PeriodMember, TagMember)
 
 ALL = "all"
 # interval -> the activity table and its period column
@@ -64,9 +64,10 @@ def engagement(group: str, windows: list[Window], scope: Scope, interval: str | 
     """figures.compute over the rollups, for windows[1:] (windows[0] is the previous period).
 
     Whole periods for everything, one channel or one programme come from the per-period rows
-    (insights/period_reads.py); teams from the per-person rows of `all` joined with the directory;
-    anything else (a channel within a programme, a team within a channel, a report's own dates)
-    from the per-person rows of each channel and programme.
+    (insights/period_reads.py), other dates for them (a report's own, a partial period's days) from
+    the per-person rows of the months, weeks and days that cover them; teams from the per-person rows
+    of `all` joined with the directory; anything else (a channel within a programme, a team within a
+    channel) from the per-person rows of each channel and programme.
     """
     if interval in figures.INTERVALS:
         kept = period_reads.plan(group, scope.channel, scope.program, scope.team)
@@ -74,6 +75,10 @@ def engagement(group: str, windows: list[Window], scope: Scope, interval: str | 
             return period_reads.engagement(group, windows, interval, *kept)
         if scope.channel is None and scope.program is None and group in (ALL, "team"):
             return _from_members(group, windows, scope, interval)
+    else:
+        kept = period_reads.plan(group, scope.channel, scope.program, scope.team)
+        if kept is not None:
+            return _from_activity(group, windows, scope, interval, _asked_covering(windows, group, *kept))
     return _from_activity(group, windows, scope, interval, _questions(group, windows, scope, interval))
 
 
@@ -185,7 +190,8 @@ def _from_activity(group: str, windows: list[Window], scope: Scope, interval: st
     model, at = SOURCES.get(interval, (ActivityDay, "day"))
     period = F(at) if model is not ActivityDay else expr  # the activity table's bucket; `expr` is for day columns
     grp = F(_group_field(group)) if group != ALL else Value(ALL, output_field=CharField())
-    span = Q(**{f"{at}__gte": windows[0].start, f"{at}__lt": windows[-1].end}) & scope.q()
+    # Only the windows' days: a partial period's comparison spans two short windows a period apart.
+    span = _days_of(windows, at) & scope.q()
     active, contributed = Q(total__gt=0), Q(contributions__gt=0)
 
     partitions: dict[tuple[str, int], figures.Partition] = {}
@@ -193,11 +199,13 @@ def _from_activity(group: str, windows: list[Window], scope: Scope, interval: st
     def part(g, bucket) -> figures.Partition:
         return partitions.setdefault((str(g), _index(_as_date(bucket), mapping)), figures.Partition())
 
-    _people(model.objects.filter(span), period, grp, part)
-
     # Each person's first day in a group is kept by the rollups (FirstSeen) for everything, a channel and a
     # programme; other groupings (a team, a channel within a programme) find it in the activity rows.
     kept = period_reads.plan(group, scope.channel, scope.program, scope.team)
+    if kept is not None and mapping is None:  # a report's own dates, a partial period's days
+        _people(*_members_covering(windows, group, *kept), part)
+    else:
+        _people(model.objects.filter(span), period, grp, part)
     if kept is not None:
         first_contributions = _first_seen(group, "first_contribution", windows[0].start, windows[-1].end, *kept)
     else:
@@ -230,6 +238,57 @@ def _from_activity(group: str, windows: list[Window], scope: Scope, interval: st
 
     partitions = {k: v for k, v in partitions.items() if k[1] >= 0}
     return figures.compute(windows, partitions, questions, known, groups=[ALL] if group == ALL else ())
+
+
+def _days_of(windows: list[Window], at: str = "day") -> Q:
+    """The windows' days, and no day between them."""
+    spans: list[list[date]] = []
+    for w in sorted(windows, key=lambda w: w.start):
+        if spans and w.start <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], w.end)
+        else:
+            spans.append([w.start, w.end])
+    q = Q()
+    for start, end in spans:
+        q |= Q(**{f"{at}__gte": start, f"{at}__lt": end})
+    return q
+
+
+def _members_covering(windows: list[Window], group: str, dimension: str, value: str | None) -> tuple:
+    """The per-person rows of whole months, weeks and days that cover each window (for everything, a
+    channel or a programme), with each row's window index and group: a person's rows are a few
+    periods, not a row per day, channel and programme."""
+    cover, whens = Q(), []
+    for i, w in enumerate(windows):
+        cover |= _cover(w.start, w.end)
+        whens.append(When(start__gte=w.start, start__lt=w.end, then=Value(i)))
+    rows = PeriodMember.objects.filter(cover, dimension=dimension)
+    if value is not None:
+        rows = rows.filter(value=value)
+    grp = F("value") if group != ALL else Value(ALL, output_field=CharField())
+    return rows, Case(*whens, default=Value(-1), output_field=IntegerField()), grp
+
+
+def _asked_covering(windows: list[Window], group: str, dimension: str, value: str | None) -> dict:
+    """The questions of each window and group, and the waits for a first answer, from the per-period
+    rows of the whole months, weeks and days that cover it (a question counts in its own day's period)."""
+    cover, whens = Q(), []
+    for i, w in enumerate(windows):
+        cover |= _cover(w.start, w.end)
+        whens.append(When(start__gte=w.start, start__lt=w.end, then=Value(i)))
+    bucket = Case(*whens, default=Value(-1), output_field=IntegerField())
+    grp = F("value") if group != ALL else Value(ALL, output_field=CharField())
+    where = Q(cover, dimension=dimension) & (Q(value=value) if value is not None else Q())
+    asked = (PeriodGroup.objects.filter(where, questions__gt=0).annotate(bucket=bucket, grp=grp)
+             .values("bucket", "grp").annotate(n=Sum("questions")).values_list("bucket", "grp", "n"))
+    waits: dict[tuple[str, int], list[float]] = {}
+    for i, g, wait in AnsweredQuestion.objects.filter(where).annotate(bucket=bucket, grp=grp).values_list("bucket", "grp", "wait"):
+        waits.setdefault((str(g), i), []).append(wait)
+    out = {}
+    for i, g, n in asked:
+        answered = waits.get((str(g), i), [])
+        out[(str(g), i)] = figures.Asked(n, len(answered), statistics.median(answered) if answered else None)
+    return out
 
 
 def _first_seen(group: str, column: str, since: date | None, until: date, dimension: str,

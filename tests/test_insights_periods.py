@@ -114,6 +114,33 @@ def test_filtered_dashboards_equal_the_per_person_rows(community, scope):
                     == _from_person_rows(group, windows, queries.Scope(**scope), interval)), (group, interval, scope)
 
 
+# A report's own dates (across the March change to summer time and a month's end), and a partial week's
+# days so far against as many days of the week before (two short windows a week apart).
+RANGES = [figures.range_windows(date(2027, 3, 3), date(2027, 4, 2)),
+          figures.range_windows(date(2027, 3, 24), date(2027, 3, 27)),
+          [figures.Window("", date(2027, 3, 15), date(2027, 3, 18)), figures.Window("W12", date(2027, 3, 22), date(2027, 3, 25))]]
+
+
+@pytest.mark.parametrize("windows", RANGES, ids=["report", "days", "partial-week"])
+def test_dates_that_are_not_whole_periods_equal_the_raw_event_log(community, windows):
+    for group in ("all", "channel", "program"):
+        # when the figures of these dates are read from the per-person rows of the periods covering them
+        kept = queries.engagement(group, windows, queries.Scope())
+        # then they are those of the event log
+        assert _comparable(kept) == _comparable(_from_raw_events(group, windows)), group
+
+
+@pytest.mark.parametrize("scope, groups", [({"channel": "c1"}, ("all", "channel")), ({"program": "pB"}, ("all", "program"))])
+def test_a_channels_or_programmes_own_dates_equal_its_daily_rows(community, monkeypatch, scope, groups):
+    for windows in RANGES:
+        for group in groups:
+            kept = queries.engagement(group, windows, queries.Scope(**scope))
+            with monkeypatch.context() as m:
+                m.setattr(queries.period_reads, "plan", lambda *args: None)  # read ActivityDay instead
+                daily = queries.engagement(group, windows, queries.Scope(**scope))
+            assert kept == daily, (scope, group, windows)
+
+
 def test_undone_first_contributions_move_the_new_contributors(community):
     # p03's and p04's first contributions were taken back: their first is now a later one
     for who, _ in PEOPLE[3:5]:

@@ -48,3 +48,20 @@ def sign_in(page, username: str, password: str) -> None:
     page.get_by_label("Your id (email)").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
+
+
+def dialogs_on_leaving(page, leave) -> list[str]:
+    """The dialogs the browser raised while `leave()` tried to navigate away, each dismissed (the person stays)."""
+    asked = []
+
+    def answer(dialog):
+        asked.append(dialog.type)
+        dialog.dismiss()
+    page.on("dialog", answer)
+    leave()
+    for _ in range(100):  # until the browser has asked (events reach the handler while Playwright waits)
+        if asked:
+            break
+        page.wait_for_timeout(50)
+    page.remove_listener("dialog", answer)
+    return asked

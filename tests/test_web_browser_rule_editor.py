@@ -10,7 +10,7 @@ from django.contrib.staticfiles import finders
 from playwright.sync_api import expect
 
 from rulesets.models import RulesetDraft, RulesetVersion
-from tests.browser import browser, sign_in  # noqa: F401  (fixture)
+from tests.browser import browser, dialogs_on_leaving, sign_in  # noqa: F401  (fixture)
 from tests.web_seed import PASSWORD, WEB_RULESET, make_user, seed_world
 
 AXE = Axe()
@@ -125,18 +125,8 @@ def test_a_check_marks_the_problem_lines_and_the_keyboard_leaves_the_editor(brow
     assert page.evaluate("!document.activeElement.closest('.cm-editor')")
     assert serious(page) == []
     # leaving with changes not saved asks first
-    asked = []
-
-    def answer(dialog):
-        asked.append(dialog.type)
-        dialog.dismiss()
-    page.on("dialog", answer)
-    page.get_by_role("link", name="Versions").first.click(no_wait_after=True)
-    for _ in range(100):  # until the browser has asked (events reach the handler while Playwright waits)
-        if asked:
-            break
-        page.wait_for_timeout(50)
-    assert asked == ["beforeunload"]
+    leave = page.get_by_role("link", name="Versions").first
+    assert dialogs_on_leaving(page, lambda: leave.click(no_wait_after=True)) == ["beforeunload"]
 
 
 def test_the_editor_passes_axe_on_a_phone_and_activates_what_is_typed(browser):  # noqa: F811

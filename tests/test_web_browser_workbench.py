@@ -8,7 +8,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from rulesets.models import RulesetDraft, RulesetVersion
-from tests.browser import browser, sign_in  # noqa: F401  (fixture)
+from tests.browser import browser, dialogs_on_leaving, sign_in  # noqa: F401  (fixture)
 from tests.web_seed import PASSWORD, WEB_RULESET, make_user, seed_world
 
 AXE = Axe()
@@ -45,20 +45,9 @@ def test_a_draft_is_kept_across_navigation_and_leaving_unsaved_changes_asks_firs
     editor = page.get_by_label("Ruleset (YAML)")
     editor.fill(CHANGED)
     # leaving with the change not saved: the browser asks, and staying keeps the text
-    asked = []
-
-    def answer(dialog):
-        asked.append(dialog.type)
-        dialog.dismiss()
-    page.on("dialog", answer)
-    page.get_by_role("link", name="Versions").first.click(no_wait_after=True)
-    for _ in range(100):  # until the browser has asked (events reach the handler while Playwright waits)
-        if asked:
-            break
-        page.wait_for_timeout(50)
-    assert asked == ["beforeunload"]
+    leave = page.get_by_role("link", name="Versions").first
+    assert dialogs_on_leaving(page, lambda: leave.click(no_wait_after=True)) == ["beforeunload"]
     expect(editor).to_have_value(CHANGED)
-    page.remove_listener("dialog", answer)
     # saved as a draft, leaving asks nothing and coming back shows the draft
     page.get_by_role("button", name="Save draft").click()
     expect(page.locator(".draft-state")).to_contain_text("Draft saved")

@@ -180,9 +180,8 @@ class KudosForm(forms.Form):
                                               "max_length": format_lazy(_("Keep the message under {} characters."), lazy_number(MAX_MESSAGE))})
     values = _Listed(label=_("Company values"), required=False, widget=forms.CheckboxSelectMultiple)
 
-    def __init__(self, *args, people: list[tuple[str, str]] = (), values: list[tuple[str, str]] | None = None, **kwargs):
+    def __init__(self, *args, values: list[tuple[str, str]] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to"].choices = list(people)
         self.fields["values"].choices = list(values or ())
 
 

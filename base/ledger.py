@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from django.db import connection
+from django.db.models import F
 from django.utils import timezone
 
 from rules.core import FactsCache, Ruleset
@@ -20,7 +21,16 @@ from .dbtimes import time_adapter
 from .models import Award, Event, LevelChange, Person, ScorerState, StreakState
 
 
+class ScorerTurn(NamedTuple):
+    batch: int  # this batch's number
+    facts_epoch: int  # bumped by every change to people's history outside scoring (bump_facts_epoch)
+
+
 def take_scorer_lock() -> int:
+    return take_scorer_turn().batch
+
+
+def take_scorer_turn() -> ScorerTurn:
     """Bump the batch counter first thing: the row's write lock serialises scorers until commit.
     One UPDATE ... RETURNING (SQLite 3.35+, PostgreSQL) instead of an update and a read through the ORM."""
     with connection.cursor() as cursor:
@@ -30,10 +40,19 @@ def take_scorer_lock() -> int:
             ScorerState.objects.get_or_create(pk=1)
             cursor.execute(_BUMP_BATCH)
             row = cursor.fetchone()
-    return row[0]
+    return ScorerTurn(*row)
 
 
-_BUMP_BATCH = f"UPDATE {ScorerState._meta.db_table} SET last_batch = last_batch + 1 WHERE id = 1 RETURNING last_batch"
+_BUMP_BATCH = f"UPDATE {ScorerState._meta.db_table} SET last_batch = last_batch + 1 WHERE id = 1 RETURNING last_batch, facts_epoch"
+
+
+def bump_facts_epoch() -> ScorerState | None:
+    """Say that people's history changed outside scoring (a merge moved one person's awards and counts
+    to another), in the caller's transaction. Every scorer process compares the epoch at its next batch
+    and reads the facts it kept from earlier batches again. The row's write lock also keeps scorers out
+    until the caller commits. Returns the row (None before the first batch ever)."""
+    ScorerState.objects.filter(pk=1).update(facts_epoch=F("facts_epoch") + 1)
+    return ScorerState.objects.filter(pk=1).first()
 
 
 def ledger_batch() -> int:

@@ -271,6 +271,7 @@ class ScorerState(models.Model):
     """One row. Scoring transactions start by bumping `last_batch`, which serialises scorers."""
 
     last_batch = models.BigIntegerField(default=0)
+    facts_epoch = models.BigIntegerField(default=0)  # base.ledger.bump_facts_epoch
 
 
 class ApiKey(models.Model):

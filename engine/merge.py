@@ -24,10 +24,10 @@ from badges.models import BadgeAudit, BadgeGrant, BadgeProgress
 from base import names
 from base.errors import ApiError
 from base.inbox import catch_up
-from base.models import Award, Event, LevelChange, Person, PersonAlias, ScorerState, StreakState, events_mentioning
+from base.ledger import bump_facts_epoch
+from base.models import Award, Event, LevelChange, Person, PersonAlias, StreakState, events_mentioning
 from base.redis import get_redis
 from challenges.merge import move_progress
-from engine.scoring import forget_warm_facts
 from insights.rollup import request_rebuild
 from leaderboards import store
 from leaderboards.rebuild import forget_built_periods, hidden_on_boards, ledger_totals
@@ -53,8 +53,9 @@ def do_merge_people(source: Person, target: Person) -> MergeReport:
     report = MergeReport()
     r = get_redis()
     with transaction.atomic():
-        # The scorer's row lock: no batch scores these two people while their history moves.
-        state = ScorerState.objects.select_for_update().first()
+        # The scorer's row lock: no batch scores these two people while their history moves, and
+        # every scorer process reads their points and standings again at its next batch.
+        state = bump_facts_epoch()
         source = Person.objects.select_for_update().get(pk=source.pk)
         target = Person.objects.select_for_update().get(pk=target.pk)
         report.events_moved = Event.objects.filter(actor=source).update(actor=target)
@@ -107,8 +108,6 @@ def do_merge_people(source: Person, target: Person) -> MergeReport:
             forget_built_periods(r)
             transaction.on_commit(lambda: forget_built_periods(r))
         names.forget(r, [source_key, target.key])
-        # This process's next batch reads the two people's points and standings again.
-        transaction.on_commit(forget_warm_facts)
     return report
 
 

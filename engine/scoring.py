@@ -26,7 +26,7 @@ from challenges.scoring import ChallengesStep, forget_warm_standings
 from base.batch import Batch, Step, people_for
 from base.gc_pause import gc_paused
 from base.inbox import catch_up
-from base.ledger import LedgerStep, take_scorer_lock
+from base.ledger import LedgerStep, take_scorer_turn
 from base.models import Event, ScoringEvent, stored_time
 from base.redis import get_redis
 from leaderboards.scoring import BoardsStep
@@ -109,7 +109,11 @@ def _score_batch(step_kinds: tuple[type[Step], ...], batch_size: int) -> BatchRe
     started = time.perf_counter()
     r = get_redis()
     with transaction.atomic():
-        number = take_scorer_lock()
+        number, facts_epoch = take_scorer_turn()
+        if _warm.get("epoch") != facts_epoch:
+            # A merge in any process moved people's history since this process's last batch: what it
+            # kept of points, counts and challenge standings is read again.
+            forget_warm_facts()
         ruleset, version = active_ruleset()
         if ruleset is None:
             transaction.set_rollback(True)
@@ -137,7 +141,7 @@ def _score_batch(step_kinds: tuple[type[Step], ...], batch_size: int) -> BatchRe
             for step in steps:
                 step.abandon()
             raise
-    _warm.update(batch=number, version=version, facts=batch.facts)
+    _warm.update(batch=number, version=version, facts=batch.facts, epoch=facts_epoch)
     report = BatchReport(number, len(batch.events), len(batch.awards), time.perf_counter() - started)
     log.info("scored batch %s: %s events, %s awards in %.3fs", report.batch, report.events, report.awards, report.seconds)
     return report
@@ -161,8 +165,8 @@ def _senders_active() -> bool:
 
 
 # The facts of the last batch this process committed. The next batch may reuse them when it
-# directly follows (no other scorer wrote in between) under the same ruleset version;
-# otherwise it starts cold and reads the ledger. Bounded, so memory stays flat.
+# directly follows (no other scorer wrote in between) under the same ruleset version and facts
+# epoch (no merge since); otherwise it starts cold and reads the ledger. Bounded, so memory stays flat.
 _warm: dict = {}
 WARM_FACTS_LIMIT = 500_000
 

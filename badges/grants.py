@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from base.errors import ApiError, NotFound
+from base.ledger import bump_facts_epoch
 from base.models import Person
 from rulesets.active import active_ruleset
 
@@ -96,6 +97,8 @@ def do_grant_badge(*, person_key: str, badge_id: str, tier: str | None, reason: 
             BadgeAudit.objects.create(action="grant", person=person, badge_id=badge_id, step=step, tier_name=tier_name,
                                       assertion=grant.uuid, reason=reason, by=by)
             manual_grant_made(ruleset, grant)  # in this transaction: announced once it commits
+            # Scoring takes the next step from the steps held: every scorer reads this person's again.
+            bump_facts_epoch()
     except IntegrityError:  # scoring granted it in between
         raise ApiError(409, "already_held", f"{person_key!r} already holds {what}") from None
     return grant

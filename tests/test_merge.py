@@ -80,32 +80,3 @@ def test_merges_that_cannot_be_are_refused_with_the_reason(admin):
                              content_type="application/json", **admin._headers())
     assert taken.status_code == 409 and "/merge" in taken.json()["message"]
 
-
-def test_a_scorer_process_counts_a_merge_made_by_another_process(transactional_db, redis, redis_server):
-    """The scorer keeps people's counts from batch to batch; a merge in the web process must reach it."""
-    import os
-    import subprocess
-    import sys
-
-    from django.test import Client
-
-    from tests.conftest import ROOT, Api, _database_url, _key
-
-    admin = Api(Client(), _key("admin"))
-    admin.put_yaml("/ruleset", BASIC_RULESET)
-    # given Ana's LMS record with three posts today (the day's cap) and one post as ana@example.com,
-    # scored in this process, which keeps both records' counts warm
-    send(admin, *(event("post", "ana.ruiz@lms.example", id=f"l{n}") for n in range(3)))
-    send(admin, event("post", "ana@example.com", id="a1"))
-    assert Person.objects.get(key="ana@example.com").points == 10
-    # when another process merges the LMS record into ana@example.com
-    merge = ("from base.models import Person; from engine.merge import do_merge_people; "
-             "do_merge_people(Person.objects.get(key='ana.ruiz@lms.example'), Person.objects.get(key='ana@example.com'))")
-    env = {**os.environ, "DATABASE_URL": _database_url(), "REDIS_URL": redis_server, "LOG_LEVEL": "WARNING"}
-    subprocess.run([sys.executable, str(ROOT / "manage.py"), "shell", "-c", merge], cwd=ROOT, env=env, check=True,
-                   timeout=120)
-    assert Person.objects.get(key="ana@example.com").points == 40
-    # then her next post today is over the cap of three a day (she has four) and pays nothing
-    send(admin, event("post", "ana@example.com", id="a2"))
-    assert Person.objects.get(key="ana@example.com").points == 40
-    assert sum(Award.objects.filter(event__source_id="a2").values_list("points", flat=True)) == 0

@@ -1,0 +1,67 @@
+"""A scorer process keeps people's counts, points and badge steps from one batch to the next; what
+another process changes in their history (a merge, a badge granted by hand) must reach it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.test import Client
+
+from badges.models import BadgeGrant
+from base.models import Award, Person
+from engine.scoring import do_score_pending
+from tests.conftest import ROOT, Api, _database_url, _key
+from tests.helpers import BASIC_RULESET, event
+
+
+@pytest.fixture
+def admin(transactional_db, redis):
+    """Committed data: the other process reads it."""
+    api = Api(Client(), _key("admin"))
+    api.put_yaml("/ruleset", BASIC_RULESET)
+    return api
+
+
+def send(admin, *events):
+    assert admin.post("/events", list(events)).status_code == 202
+    do_score_pending()
+
+
+def in_another_process(code: str, redis_url: str) -> None:
+    env = {**os.environ, "DATABASE_URL": _database_url(), "REDIS_URL": redis_url, "LOG_LEVEL": "WARNING"}
+    subprocess.run([sys.executable, str(ROOT / "manage.py"), "shell", "-c", code], cwd=ROOT, env=env, check=True,
+                   timeout=120)
+
+
+def test_a_merge_made_by_another_process_counts_for_the_next_batch(admin, redis_server):
+    # given Ana's LMS record with three posts today (the day's cap) and one post as ana@example.com,
+    # scored in this process, which keeps both records' counts
+    send(admin, *(event("post", "ana.ruiz@lms.example", id=f"l{n}") for n in range(3)))
+    send(admin, event("post", "ana@example.com", id="a1"))
+    assert Person.objects.get(key="ana@example.com").points == 10
+    # when another process merges the LMS record into ana@example.com
+    in_another_process("from base.models import Person; from engine.merge import do_merge_people; "
+                       "do_merge_people(Person.objects.get(key='ana.ruiz@lms.example'), "
+                       "Person.objects.get(key='ana@example.com'))", redis_server)
+    assert Person.objects.get(key="ana@example.com").points == 40
+    # then her next post today is over the cap of three a day (she has four) and pays nothing
+    send(admin, event("post", "ana@example.com", id="a2"))
+    assert Person.objects.get(key="ana@example.com").points == 40
+    assert sum(Award.objects.filter(event__source_id="a2").values_list("points", flat=True)) == 0
+
+
+def test_a_badge_granted_by_hand_in_another_process_is_not_granted_again_by_scoring(admin, redis_server):
+    # given Ana's first comment, scored in this process (Commenter's Bronze takes two)
+    send(admin, event("post", "bob@example.com", id="b1"),
+         event("comment", "ana@example.com", id="c1", target={"id": "b1", "author": "bob@example.com"}))
+    # when an admin grants her Bronze by hand, in another process
+    in_another_process("from badges.grants import do_grant_badge; do_grant_badge(person_key='ana@example.com', "
+                       "badge_id='commenter', tier='Bronze', reason='Peer nomination', by='admin')", redis_server)
+    # then her second comment scores and keeps the hand-made grant as her one Bronze
+    send(admin, event("comment", "ana@example.com", id="c2", target={"id": "b1", "author": "bob@example.com"}))
+    assert Award.objects.filter(event__source_id="c2").exists()
+    grants = BadgeGrant.objects.filter(person__key="ana@example.com", badge_id="commenter")
+    assert [(g.tier_name, g.manual) for g in grants] == [("Bronze", True)]

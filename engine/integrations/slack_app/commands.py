@@ -8,19 +8,19 @@ announcement) have a 2-second timeout and a failed one is told, not raised.
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qs
 
 from django.http import JsonResponse
 from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from base.errors import ApiError, Conflict, NotFound, read_limited_body
+from base.errors import Conflict, NotFound
 from base.redis import get_redis
 
 from .. import challenge_standing, common, standing
-from . import blocks, giving, signature
+from . import blocks, giving
 from .people import person_for, speaking_to
+from .signature import signed_form
 from .workspaces import bot_client
 
 LEADING_MENTION = re.compile(r"\s*<@([UW]\w{1,30})(?:\|[^>]*)?>[\s,]*")
@@ -31,30 +31,12 @@ MAX_TEXT = 4000  # Slack's own limit for a command's text
 USAGE = "`/kudos @someone [@someone-else …] what they did #value`"
 
 
-def form(body: bytes) -> dict[str, str]:
-    """Slack's form fields, each once (the first value)."""
-    return {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()}
-
-
-def verified(request) -> tuple[bytes | None, JsonResponse | None]:
-    """The body when Slack signed it; else the answer (401, 413) to give."""
-    try:
-        body = read_limited_body(request, common.MAX_ADAPTER_BODY_BYTES, "a Slack request")
-    except ApiError as exc:
-        return None, JsonResponse(exc.body(), status=exc.status)
-    problem = signature.problem(request, body)
-    if problem:
-        return None, common.error(401, "invalid_signature", problem)
-    return body, None
-
-
 @csrf_exempt  # Slack cannot send a CSRF token; the request signature is the authentication.
 @require_POST
 def commands_view(request):
-    body, refused = verified(request)
+    fields, refused = signed_form(request)
     if refused:
         return refused
-    fields = form(body)
     if fields.get("ssl_check") == "1":  # Slack checking the certificate of the command's URL: nothing to do
         return JsonResponse({"ok": True})
     team, user = fields.get("team_id", ""), fields.get("user_id", "")

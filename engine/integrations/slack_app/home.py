@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from slack_sdk.errors import SlackClientError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from base.redis import get_redis
 
@@ -32,6 +32,7 @@ def publish(team: str, event: dict) -> bool:
     try:
         slack.views_publish(user_id=user, view=view)
     except SlackClientError as exc:
-        log.warning("views.publish for %s failed: %s", user, getattr(getattr(exc, "response", None), "get", lambda _: exc)("error"))
+        reason = exc.response.get("error") if isinstance(exc, SlackApiError) else exc
+        log.warning("views.publish for %s failed: %s", user, reason)
         return False
     return True

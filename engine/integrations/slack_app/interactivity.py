@@ -25,8 +25,9 @@ from rules.core.eventschema import MAX_PERSON_ID_LENGTH
 
 from .. import common
 from . import blocks, giving, nudges
-from .commands import form, readable, verified
+from .commands import readable
 from .people import external_id, person_for, speaking_to
+from .signature import signed_form
 from .workspaces import bot_client
 
 log = logging.getLogger(__name__)
@@ -38,11 +39,11 @@ ERROR_BLOCK = {"unknown_value": "values", "value_required": "values", "validatio
 @csrf_exempt  # Slack cannot send a CSRF token; the request signature is the authentication.
 @require_POST
 def interactivity_view(request):
-    body, refused = verified(request)
+    fields, refused = signed_form(request)
     if refused:
         return refused
     try:
-        payload = common.json_object(form(body).get("payload", "").encode(), "the payload field")
+        payload = common.json_object(fields.get("payload", "").encode(), "the payload field")
     except ApiError as exc:
         return JsonResponse(exc.body(), status=exc.status)
     team = str((payload.get("team") or {}).get("id") or (payload.get("user") or {}).get("team_id") or "")

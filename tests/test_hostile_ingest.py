@@ -93,6 +93,35 @@ def test_a_kept_batch_that_cannot_be_stored_is_refused_with_its_reason_and_holds
     assert erased.status_code == 200, erased.content
 
 
+def test_a_kept_batch_the_database_refuses_is_set_aside_as_unstorable_and_the_next_is_stored(integration, monkeypatch):
+    # given a kept batch whose events the database refuses to store (a real constraint error, as a
+    # value the checks let through would raise), and a good batch received after it
+    import base.ingest
+
+    store = base.ingest._insert_events
+
+    def refused_by_the_database(fresh, people):
+        if any(e.data.id == "kept:refused" for e in fresh):
+            with connection.cursor() as cursor:
+                cursor.execute(f"INSERT INTO {Person._meta.db_table} (key) VALUES (NULL)")
+        store(fresh, people)
+
+    monkeypatch.setattr(base.ingest, "_insert_events", refused_by_the_database)
+    bad = send_async(integration, [event("post", "ana@example.com", id="kept:refused")]).json()["batch"]
+    good = send_async(integration, [event("post", "bob@example.com", id="kept:good")]).json()["batch"]
+
+    # when the inbox is drained
+    drain_inbox()
+
+    # then the refused batch is set aside with the reason and its body, and the good one is stored
+    bad = EventBatch.objects.get(pk=bad)
+    assert bad.status == EventBatch.REFUSED and bad.body != ""
+    assert bad.error["error"] == "unstorable" and "IntegrityError" in bad.error["message"], bad.error
+    assert not Event.objects.filter(source_id="kept:refused").exists()
+    assert EventBatch.objects.get(pk=good).status == EventBatch.STORED
+    assert Event.objects.filter(source_id="kept:good").exists()
+
+
 def test_mentions_and_hashtags_parsed_from_text_keep_the_first_100_distinct(integration, reader):
     # given a text naming 300 people and 300 tags, some twice, and one tag too long to be a hashtag
     names = [f"p{i}@example.com" for i in range(300)]

@@ -33,6 +33,13 @@ class ChallengesStep(Step):
             self.progress = ChallengeProgress(self.batch.ruleset, DatabaseSource(self.batch, _warm_standings(self.batch)))
             self.batch.observers.append(self.progress.observe)
 
+    def prepare(self) -> None:
+        # The rules step has observed every event. Letting go of the observer breaks the cycle batch ->
+        # observer -> progress -> source -> batch, which otherwise keeps the whole batch (its events,
+        # outcomes and awards) alive until a garbage collection: that cost more than the step's own work.
+        if self.progress is not None:
+            self.batch.observers.remove(self.progress.observe)
+
     def write(self) -> None:
         if self.progress is not None:
             write_progress(self.progress, self.batch.people)

@@ -53,7 +53,9 @@ class ChallengesStep(Step):
 # The standings and winner counts as the last batch this process committed left them. The next
 # batch reuses them when it directly follows (no other scorer, recompute or rollback in between)
 # under the same ruleset version, and reads the database for the participants it has not seen;
-# otherwise it starts cold. Bounded, so memory stays flat.
+# otherwise it starts cold. Bounded, so memory stays flat. A standing is kept as a tuple of its
+# fields: the garbage collector leaves tuples of plain values alone, where it would go through
+# every Standing object each time it looks at the objects a batch left.
 _warm: dict = {}
 WARM_STANDINGS_LIMIT = 500_000
 
@@ -73,7 +75,10 @@ def _keep_warm(progress: ChallengeProgress, number: int, version: int) -> None:
     source: DatabaseSource = progress.source
     standings = _warm["standings"]
     standings.update(source.read or {})  # as they were before the batch; what it changed follows
-    standings.update(progress.standings)
+    changed = progress.standings
+    for key in progress.changed:
+        s = changed[key]
+        standings[key] = (s.progress, s.reached_at, s.reached_seq, s.winner)
     _warm["known"].update(source.read_participants)
     _warm["winners"].update(progress.winner_counts())
     if len(standings) > WARM_STANDINGS_LIMIT:
@@ -139,14 +144,15 @@ class DatabaseSource:
     """rules.core.challenges.ChallengeSource over the database, each kind read once per batch."""
 
     def __init__(self, batch, warm: dict | None = None):
-        """`warm`: the standings and winner counts the last batch committed (_warm), when this one follows it.
-        Their Standing objects are never changed: standing() hands out copies."""
+        """`warm`: the standings (as tuples) and winner counts the last batch committed (_warm), when this one
+        follows it. standing() hands out a new Standing of them each time."""
         self.batch = batch
         self._warm_standings = warm["standings"] if warm else {}
         self._warm_winners = warm["winners"] if warm else {}
         # Participants all of whose standings the warm ones hold (no row: no progress yet).
         self._known: set[str] = warm["known"] if warm else set()
-        self.read: dict[tuple[str, str], Standing] | None = None  # read from the database in this batch
+        # Read from the database in this batch: (progress, reached_at, reached_seq, winner) by (challenge, participant).
+        self.read: dict[tuple[str, str], tuple] | None = None
         self.read_participants: set[str] = set()
         self._winners: dict[str, int] | None = None
         self._closed: dict[str, datetime] | None = None
@@ -158,9 +164,9 @@ class DatabaseSource:
             if self.read is None:
                 self.read = self._read_standings()
             found = self.read.get((challenge_id, participant))
-        return Standing() if found is None else Standing(found.progress, found.reached_at, found.reached_seq, found.winner)
+        return Standing() if found is None else Standing(*found)
 
-    def _read_standings(self) -> dict[tuple[str, str], Standing]:
+    def _read_standings(self) -> dict[tuple[str, str], tuple]:
         """The standings of the batch's people and their teams (and everyone's), in one query. Plain SQL:
         the ORM prepares each of the IN list's values one by one (as BatchPerson.read says)."""
         people, ids = self.batch.people, [c.id for c in self.batch.ruleset.challenges]
@@ -174,7 +180,7 @@ class DatabaseSource:
                 f"SELECT challenge_id, participant, progress, reached_at, reached_seq, winner "
                 f"FROM {ChallengeStanding._meta.db_table} WHERE challenge_id IN ({', '.join(['%s'] * len(ids))}) "
                 f"AND participant IN ({', '.join(['%s'] * len(participants))})", ids + participants)
-            return {(c, p): Standing(progress, stored_time(at) if at is not None else None, seq, winner)
+            return {(c, p): (progress, stored_time(at) if at is not None else None, seq, winner)
                     for c, p, progress, at, seq, winner in cursor.fetchall()}
 
     def members(self, challenge_id, participant):

@@ -117,6 +117,9 @@ class ChallengeProgress:
         self._by_event: dict[str, list[Count]] = {}
         self._indexed = 0  # how many of self.counts _by_event holds
         self._taken: set[str] = set()  # events undone in this run
+        # Per (event type, channel): the challenges that may count such an event, each with its window
+        # in the events' time zone (comparing times of different zones converts both, ten times the cost).
+        self._candidates: dict[tuple[str, str | None], tuple[tuple[CompiledChallenge, datetime, datetime], ...]] = {}
 
     def standing(self, challenge_id: str, participant: str) -> Standing:
         key = (challenge_id, participant)
@@ -135,14 +138,20 @@ class ChallengeProgress:
         return dict(self._winners)
 
     def observe(self, event: Event, outcome: Outcome, facts: FactsCache) -> None:
-        if not self.ruleset.challenges:
-            return
         if event.type == UNDO:
             self._undo(event)
             return
+        key = (event.type, event.channel)
+        candidates = self._candidates.get(key)
+        if candidates is None:
+            zone = event.occurred_at.tzinfo
+            candidates = self._candidates[key] = tuple(
+                (c, c.start.astimezone(zone), c.end.astimezone(zone)) for c in self.ruleset.challenges_for(*key))
+        if not candidates:
+            return
         at = event.occurred_at
-        for challenge in self.ruleset.challenges_for(event.type, event.channel):
-            if not (challenge.start <= at < challenge.end):
+        for challenge, start, end in candidates:
+            if not (start <= at < end):
                 continue
             if challenge.when is not None and not challenge.when(event):
                 continue
@@ -154,6 +163,7 @@ class ChallengeProgress:
                counted: dict[str, int]) -> None:
         spec = challenge.spec
         challenge_id, kind, goal = spec.id, spec.kind, challenge.goal
+        standings, event_id, seq = self.standings, event.id, event.seq
         for person, amount in counted.items():
             if kind == "individual":
                 participant = person
@@ -164,14 +174,13 @@ class ChallengeProgress:
             else:
                 participant = EVERYONE
             key = (challenge_id, participant)
-            standing = self.standings.get(key) or self.standing(challenge_id, participant)
+            standing = standings.get(key) or self.standing(challenge_id, participant)
             standing.progress += amount
             self.changed.add(key)
             if kind != "individual":
                 members = self._members.setdefault(key, {})
                 members[person] = members.get(person, 0) + amount
-            count = Count(challenge_id, participant, person, event.id, event.seq, amount)
-            self.counts.append(count)
+            self.counts.append(Count(challenge_id, participant, person, event_id, seq, amount))
             if standing.reached_at is None and standing.progress >= goal:
                 self._reach(challenge, participant, standing, event, outcome, facts)
 

@@ -53,9 +53,12 @@ class ChallengesStep(Step):
 # The standings and winner counts as the last batch this process committed left them. The next
 # batch reuses them when it directly follows (no other scorer, recompute or rollback in between)
 # under the same ruleset version, and reads the database for the participants it has not seen;
-# otherwise it starts cold. Bounded, so memory stays flat. A standing is kept as a tuple of its
-# fields: the garbage collector leaves tuples of plain values alone, where it would go through
-# every Standing object each time it looks at the objects a batch left.
+# otherwise it starts cold. Bounded, so memory stays flat.
+#
+# The standings are kept by challenge id, then participant, each as its progress alone while no goal
+# is reached (else a tuple, as DatabaseSource.read holds them): strings and numbers are objects the
+# garbage collector does not track. A batch that left a few thousand new tuple keys and Standing
+# objects set off a collection after every batch, and now and then one of the whole process.
 _warm: dict = {}
 WARM_STANDINGS_LIMIT = 500_000
 
@@ -71,20 +74,31 @@ def _warm_standings(batch) -> dict | None:
 def _keep_warm(progress: ChallengeProgress, number: int, version: int) -> None:
     if not (_warm.get("batch") == number - 1 and _warm.get("version") == version):
         _warm.clear()
-        _warm.update(standings={}, winners={}, known=set())
+        _warm.update(standings={}, winners={}, known=set(), size=0)
     source: DatabaseSource = progress.source
-    standings = _warm["standings"]
-    standings.update(source.read or {})  # as they were before the batch; what it changed follows
-    changed = progress.standings
-    for key in progress.changed:
-        s = changed[key]
-        standings[key] = (s.progress, s.reached_at, s.reached_seq, s.winner)
+    standings: dict[str, dict[str, int | tuple]] = _warm["standings"]
+    size = _warm["size"]
+    kept = [(key, _kept(*value)) for key, value in (source.read or {}).items()]  # as before the batch
+    kept += [(key, _kept(s.progress, s.reached_at, s.reached_seq, s.winner))
+             for key, s in ((key, progress.standings[key]) for key in progress.changed)]
+    for (challenge_id, participant), value in kept:
+        by_participant = standings.get(challenge_id)
+        if by_participant is None:
+            by_participant = standings[challenge_id] = {}
+        size += participant not in by_participant
+        by_participant[participant] = value
     _warm["known"].update(source.read_participants)
     _warm["winners"].update(progress.winner_counts())
-    if len(standings) > WARM_STANDINGS_LIMIT:
+    if size > WARM_STANDINGS_LIMIT:
         _warm.clear()
         return
-    _warm.update(batch=number, version=version)
+    _warm.update(batch=number, version=version, size=size)
+
+
+def _kept(progress: int, reached_at, reached_seq, winner) -> int | tuple:
+    if reached_at is None and reached_seq is None and winner is None:
+        return progress
+    return (progress, reached_at, reached_seq, winner)
 
 
 def forget_warm_standings() -> None:
@@ -144,8 +158,8 @@ class DatabaseSource:
     """rules.core.challenges.ChallengeSource over the database, each kind read once per batch."""
 
     def __init__(self, batch, warm: dict | None = None):
-        """`warm`: the standings (as tuples) and winner counts the last batch committed (_warm), when this one
-        follows it. standing() hands out a new Standing of them each time."""
+        """`warm`: the standings and winner counts the last batch committed (_warm), when this one follows it.
+        standing() hands out a new Standing of them each time."""
         self.batch = batch
         self._warm_standings = warm["standings"] if warm else {}
         self._warm_winners = warm["winners"] if warm else {}
@@ -159,12 +173,15 @@ class DatabaseSource:
         self._received: dict[int, datetime] | None = None
 
     def standing(self, challenge_id, participant):
-        found = self._warm_standings.get((challenge_id, participant))
+        by_participant = self._warm_standings.get(challenge_id)
+        found = by_participant.get(participant) if by_participant is not None else None
         if found is None and participant not in self._known:
             if self.read is None:
                 self.read = self._read_standings()
             found = self.read.get((challenge_id, participant))
-        return Standing() if found is None else Standing(*found)
+        if found is None:
+            return Standing()
+        return Standing(found) if type(found) is int else Standing(*found)
 
     def _read_standings(self) -> dict[tuple[str, str], tuple]:
         """The standings of the batch's people and their teams (and everyone's), in one query. Plain SQL:

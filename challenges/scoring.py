@@ -178,6 +178,11 @@ class DatabaseSource:
         if found is None and participant not in self._known:
             if self.read is None:
                 self.read = self._read_standings()
+            if participant not in self.read_participants:
+                # Not among the batch's people and teams: the team an undone event counted for, which its
+                # actor has since left.
+                self.read.update(self._read([participant]))
+                self.read_participants.add(participant)
             found = self.read.get((challenge_id, participant))
         if found is None:
             return Standing()
@@ -186,12 +191,16 @@ class DatabaseSource:
     def _read_standings(self) -> dict[tuple[str, str], tuple]:
         """The standings of the batch's people and their teams (and everyone's), in one query. Plain SQL:
         the ORM prepares each of the IN list's values one by one (as BatchPerson.read says)."""
-        people, ids = self.batch.people, [c.id for c in self.batch.ruleset.challenges]
+        people = self.batch.people
         # Those the warm standings know need no reading.
         participants = [p for p in set(people) | {p.team for p in people.values()} | {EVERYONE} if p not in self._known]
         self.read_participants = set(participants)
+        return self._read(participants)
+
+    def _read(self, participants: list[str]) -> dict[tuple[str, str], tuple]:
         if not participants:
             return {}
+        ids = [c.id for c in self.batch.ruleset.challenges]
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT challenge_id, participant, progress, reached_at, reached_seq, winner "

@@ -24,7 +24,7 @@ from django.db import connection
 
 from rules.core import Event, FactsCache, Outcome, Ruleset
 
-from .models import Award, Person, ScoringEvent
+from .models import Award, Event, Person, ScoringEvent
 
 if TYPE_CHECKING:
     from redis import Redis
@@ -102,8 +102,8 @@ class BatchPerson(NamedTuple):
 
 
 def people_for(events: list[ScoringEvent]) -> dict[str, BatchPerson]:
-    """Everyone the events name (actors, authors, mentions, the recipients of undone awards), created
-    where missing."""
+    """Everyone the events name (actors, authors, mentions, the actors of undone events and the recipients
+    of their awards), created where missing."""
     keys = set()
     for e in events:
         keys.add(e.actor_key)
@@ -113,6 +113,8 @@ def people_for(events: list[ScoringEvent]) -> dict[str, BatchPerson]:
     undo_targets = [e.target_id for e in events if e.type == "undo"]
     if undo_targets:
         keys.update(Award.objects.filter(event__source_id__in=undo_targets).values_list("recipient__key", flat=True))
+        # And their actors: what an undone event counted towards a challenge's `event` goal is its actor's.
+        keys.update(Event.objects.filter(source_id__in=undo_targets).values_list("actor__key", flat=True))
     people = BatchPerson.read(keys)
     missing = [Person(key=k) for k in keys if k not in people]
     if missing:  # mentions stored before people were created at ingest

@@ -33,6 +33,13 @@ class ChallengesStep(Step):
             self.progress = ChallengeProgress(self.batch.ruleset, DatabaseSource(self.batch, _warm_standings(self.batch)))
             self.batch.observers.append(self.progress.observe)
 
+    def prepare(self) -> None:
+        # The rules step has observed every event. Letting go of the observer breaks the cycle batch ->
+        # observer -> progress -> source -> batch, which otherwise keeps the whole batch (its events,
+        # outcomes and awards) alive until a garbage collection: that cost more than the step's own work.
+        if self.progress is not None:
+            self.batch.observers.remove(self.progress.observe)
+
     def write(self) -> None:
         if self.progress is not None:
             write_progress(self.progress, self.batch.people)
@@ -47,6 +54,11 @@ class ChallengesStep(Step):
 # batch reuses them when it directly follows (no other scorer, recompute or rollback in between)
 # under the same ruleset version, and reads the database for the participants it has not seen;
 # otherwise it starts cold. Bounded, so memory stays flat.
+#
+# The standings are kept by challenge id, then participant, each as its progress alone while no goal
+# is reached (else a tuple, as DatabaseSource.read holds them): strings and numbers are objects the
+# garbage collector does not track. A batch that left a few thousand new tuple keys and Standing
+# objects set off a collection after every batch, and now and then one of the whole process.
 _warm: dict = {}
 WARM_STANDINGS_LIMIT = 500_000
 
@@ -62,17 +74,31 @@ def _warm_standings(batch) -> dict | None:
 def _keep_warm(progress: ChallengeProgress, number: int, version: int) -> None:
     if not (_warm.get("batch") == number - 1 and _warm.get("version") == version):
         _warm.clear()
-        _warm.update(standings={}, winners={}, known=set())
+        _warm.update(standings={}, winners={}, known=set(), size=0)
     source: DatabaseSource = progress.source
-    standings = _warm["standings"]
-    standings.update(source.read or {})  # as they were before the batch; what it changed follows
-    standings.update(progress.standings)
+    standings: dict[str, dict[str, int | tuple]] = _warm["standings"]
+    size = _warm["size"]
+    kept = [(key, _kept(*value)) for key, value in (source.read or {}).items()]  # as before the batch
+    kept += [(key, _kept(s.progress, s.reached_at, s.reached_seq, s.winner))
+             for key, s in ((key, progress.standings[key]) for key in progress.changed)]
+    for (challenge_id, participant), value in kept:
+        by_participant = standings.get(challenge_id)
+        if by_participant is None:
+            by_participant = standings[challenge_id] = {}
+        size += participant not in by_participant
+        by_participant[participant] = value
     _warm["known"].update(source.read_participants)
     _warm["winners"].update(progress.winner_counts())
-    if len(standings) > WARM_STANDINGS_LIMIT:
+    if size > WARM_STANDINGS_LIMIT:
         _warm.clear()
         return
-    _warm.update(batch=number, version=version)
+    _warm.update(batch=number, version=version, size=size)
+
+
+def _kept(progress: int, reached_at, reached_seq, winner) -> int | tuple:
+    if reached_at is None and reached_seq is None and winner is None:
+        return progress
+    return (progress, reached_at, reached_seq, winner)
 
 
 def forget_warm_standings() -> None:
@@ -133,41 +159,54 @@ class DatabaseSource:
 
     def __init__(self, batch, warm: dict | None = None):
         """`warm`: the standings and winner counts the last batch committed (_warm), when this one follows it.
-        Their Standing objects are never changed: standing() hands out copies."""
+        standing() hands out a new Standing of them each time."""
         self.batch = batch
         self._warm_standings = warm["standings"] if warm else {}
         self._warm_winners = warm["winners"] if warm else {}
         # Participants all of whose standings the warm ones hold (no row: no progress yet).
         self._known: set[str] = warm["known"] if warm else set()
-        self.read: dict[tuple[str, str], Standing] | None = None  # read from the database in this batch
+        # Read from the database in this batch: (progress, reached_at, reached_seq, winner) by (challenge, participant).
+        self.read: dict[tuple[str, str], tuple] | None = None
         self.read_participants: set[str] = set()
         self._winners: dict[str, int] | None = None
         self._closed: dict[str, datetime] | None = None
         self._received: dict[int, datetime] | None = None
 
     def standing(self, challenge_id, participant):
-        found = self._warm_standings.get((challenge_id, participant))
+        by_participant = self._warm_standings.get(challenge_id)
+        found = by_participant.get(participant) if by_participant is not None else None
         if found is None and participant not in self._known:
             if self.read is None:
                 self.read = self._read_standings()
+            if participant not in self.read_participants:
+                # Not among the batch's people and teams: the team an undone event counted for, which its
+                # actor has since left.
+                self.read.update(self._read([participant]))
+                self.read_participants.add(participant)
             found = self.read.get((challenge_id, participant))
-        return Standing() if found is None else Standing(found.progress, found.reached_at, found.reached_seq, found.winner)
+        if found is None:
+            return Standing()
+        return Standing(found) if type(found) is int else Standing(*found)
 
-    def _read_standings(self) -> dict[tuple[str, str], Standing]:
+    def _read_standings(self) -> dict[tuple[str, str], tuple]:
         """The standings of the batch's people and their teams (and everyone's), in one query. Plain SQL:
         the ORM prepares each of the IN list's values one by one (as BatchPerson.read says)."""
-        people, ids = self.batch.people, [c.id for c in self.batch.ruleset.challenges]
+        people = self.batch.people
         # Those the warm standings know need no reading.
         participants = [p for p in set(people) | {p.team for p in people.values()} | {EVERYONE} if p not in self._known]
         self.read_participants = set(participants)
+        return self._read(participants)
+
+    def _read(self, participants: list[str]) -> dict[tuple[str, str], tuple]:
         if not participants:
             return {}
+        ids = [c.id for c in self.batch.ruleset.challenges]
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT challenge_id, participant, progress, reached_at, reached_seq, winner "
                 f"FROM {ChallengeStanding._meta.db_table} WHERE challenge_id IN ({', '.join(['%s'] * len(ids))}) "
                 f"AND participant IN ({', '.join(['%s'] * len(participants))})", ids + participants)
-            return {(c, p): Standing(progress, stored_time(at) if at is not None else None, seq, winner)
+            return {(c, p): (progress, stored_time(at) if at is not None else None, seq, winner)
                     for c, p, progress, at, seq, winner in cursor.fetchall()}
 
     def members(self, challenge_id, participant):

@@ -254,6 +254,22 @@ def test_undo_takes_progress_back_and_a_goal_reached_without_winning_can_be_reac
     assert ("cy@x", 3, True) in standings(reader)
 
 
+def test_an_undo_sent_by_someone_else_takes_back_from_the_progress_kept(admin, monkeypatch):
+    from challenges import scoring as challenge_scoring
+
+    monkeypatch.setattr(challenge_scoring, "WARM_STANDINGS_LIMIT", -1)  # each batch reads the standings, as after a restart
+    ruleset = RULESET.replace("goal: {event: {type: comment}, count: 3}", "goal: {event: {type: reaction}, count: 3}")
+    ruleset = ruleset.replace("goal: {rule: original-post, count: 3}", "goal: {event: {type: reaction}, count: 3}")
+    assert admin.put_yaml("/ruleset", ruleset).status_code == 200
+    Person.objects.create(key="ana@x", team="data")
+    send(admin, *[event("reaction", "ana@x", at=IN_WEEK, id=f"r{i}", hashtags=["dbt"]) for i in range(2)])
+    Person.objects.filter(key="ana@x").update(team="web")
+    send(admin, undo("r0", actor="bob@x"))  # no rule awards reactions: the undo names neither ana nor her old team
+    rows = {(row.challenge_id, row.participant): (row.progress, row.person_id) for row in ChallengeStanding.objects.all()}
+    ana = Person.objects.get(key="ana@x").pk
+    assert rows == {("dbt-week", "ana@x"): (1, ana), ("team-comments", "data"): (1, None)}
+
+
 def test_team_rewards_go_to_every_member_who_counted(rules, reader):
     for key, team in (("ana@x", "data"), ("bob@x", "data"), ("dee@x", "data"), ("cy@x", "web")):
         Person.objects.update_or_create(key=key, defaults={"team": team})

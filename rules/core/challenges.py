@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from .compiled import CompiledChallenge, Ruleset
+from .compiled import CHALLENGE_RULE_PREFIX, CompiledChallenge, Ruleset
 from .evaluate import UNDO, reach_threshold
 from .facts import FactsCache
 from .model import AwardOutcome, BadgeOutcome, Event, LevelOutcome, Outcome
@@ -117,6 +117,8 @@ class ChallengeProgress:
         self._by_event: dict[str, list[Count]] = {}
         self._indexed = 0  # how many of self.counts _by_event holds
         self._taken: set[str] = set()  # events undone in this run
+        # Per (event type, channel): the challenges that may count such an event (_Candidate), looked up once.
+        self._candidates: dict[tuple[str, str | None], tuple[_Candidate, ...]] = {}
 
     def standing(self, challenge_id: str, participant: str) -> Standing:
         key = (challenge_id, participant)
@@ -135,25 +137,29 @@ class ChallengeProgress:
         return dict(self._winners)
 
     def observe(self, event: Event, outcome: Outcome, facts: FactsCache) -> None:
-        if not self.ruleset.challenges:
-            return
         if event.type == UNDO:
             self._undo(event)
             return
+        key = (event.type, event.channel)
+        candidates = self._candidates.get(key)
+        if candidates is None:
+            zone = event.occurred_at.tzinfo
+            candidates = self._candidates[key] = tuple(_candidate(c, zone) for c in self.ruleset.challenges_for(*key))
+        if not candidates:
+            return
         at = event.occurred_at
-        for challenge in self.ruleset.challenges_for(event.type, event.channel):
-            if not (challenge.start <= at < challenge.end):
+        for challenge, start, end, when, rule, goal_event in candidates:
+            if not (start <= at < end) or (when is not None and not when(event)):
                 continue
-            if challenge.when is not None and not challenge.when(event):
-                continue
-            counted = _contributions(challenge, event, outcome)
+            counted = _contributions(rule, goal_event, event, outcome)
             if counted and self.source.takes(challenge, event):
                 self._count(challenge, event, outcome, facts, counted)
 
     def _count(self, challenge: CompiledChallenge, event: Event, outcome: Outcome, facts: FactsCache,
                counted: dict[str, int]) -> None:
         spec = challenge.spec
-        challenge_id, kind, goal = spec.id, spec.kind, challenge.goal
+        challenge_id, kind = spec.id, spec.kind
+        standings, event_id, seq = self.standings, event.id, event.seq
         for person, amount in counted.items():
             if kind == "individual":
                 participant = person
@@ -164,15 +170,16 @@ class ChallengeProgress:
             else:
                 participant = EVERYONE
             key = (challenge_id, participant)
-            standing = self.standings.get(key) or self.standing(challenge_id, participant)
+            standing = standings.get(key)
+            if standing is None:
+                standing = standings[key] = self.source.standing(challenge_id, participant)
             standing.progress += amount
             self.changed.add(key)
             if kind != "individual":
                 members = self._members.setdefault(key, {})
                 members[person] = members.get(person, 0) + amount
-            count = Count(challenge_id, participant, person, event.id, event.seq, amount)
-            self.counts.append(count)
-            if standing.reached_at is None and standing.progress >= goal:
+            self.counts.append(Count(challenge_id, participant, person, event_id, seq, amount))
+            if standing.reached_at is None and standing.progress >= challenge.goal:
                 self._reach(challenge, participant, standing, event, outcome, facts)
 
     def _reach(self, challenge: CompiledChallenge, participant: str, standing: Standing, event: Event, outcome: Outcome,
@@ -241,20 +248,31 @@ class ChallengeProgress:
                 standing.reached_at = standing.reached_seq = None
 
 
-def _contributions(challenge: CompiledChallenge, event: Event, outcome: Outcome) -> dict[str, int]:
-    """person -> what the event adds to the goal for them."""
-    goal = challenge.spec.goal
+# A challenge as observe() checks an event against it: (challenge, start, end, when, the `rule` goal's
+# rule id or None, the `event` goal's condition or None). The window is in the events' time zone:
+# comparing times of two zones converts both, ten times the cost of the comparison.
+_Candidate = tuple
+
+
+def _candidate(challenge: CompiledChallenge, zone) -> _Candidate:
+    return (challenge, challenge.start.astimezone(zone), challenge.end.astimezone(zone), challenge.when,
+            challenge.spec.goal.rule, challenge.goal_event)
+
+
+def _contributions(rule: str | None, goal_event, event: Event, outcome: Outcome) -> dict[str, int]:
+    """person -> what the event adds to the goal for them: a `rule` goal counts the rule's awards, an
+    `event` goal the actor's matching event, a `points` goal the points awarded."""
     counted: dict[str, int] = {}
-    if goal.rule is not None:
+    if rule is not None:
         for award in outcome.awards:
-            if award.rule_id == goal.rule and not award.capped and award.reverses_event is None:
+            if award.rule_id == rule and not award.capped and award.reverses_event is None:
                 counted[award.recipient] = counted.get(award.recipient, 0) + 1
-    elif goal.event is not None:
-        if challenge.goal_event(event):
+    elif goal_event is not None:
+        if goal_event(event):
             counted[event.actor] = 1
     else:
         for award in outcome.awards:
-            if award.points and award.reverses_event is None and not award.rule_id.startswith("challenge:"):
+            if award.points and award.reverses_event is None and not award.rule_id.startswith(CHALLENGE_RULE_PREFIX):
                 counted[award.recipient] = counted.get(award.recipient, 0) + award.points
     return counted
 

@@ -206,9 +206,13 @@ def _from_activity(group: str, windows: list[Window], scope: Scope, interval: st
         _people(*_members_covering(windows, group, *kept), part)
     else:
         _people(model.objects.filter(span), period, grp, part)
+    directory = scope.channel is None and scope.program is None and group in (ALL, "team")
+    first_active: dict = {}
     if kept is not None:
         first_contributions = _first_seen(group, "first_contribution", windows[0].start, windows[-1].end, *kept)
-    else:
+        if not directory:
+            first_active = _first_seen(group, "first_active", None, windows[-1].end, *kept)
+    elif directory:
         # Only the people who contributed in the span: their rows are found through the (person, period)
         # index instead of reading every row ever written. Periods are whole (a week table for weeks),
         # so the period of a first contribution says which window it is in.
@@ -216,20 +220,22 @@ def _from_activity(group: str, windows: list[Window], scope: Scope, interval: st
         firsts = (model.objects.filter(Q(**{f"{at}__lt": windows[-1].end, "person_id__in": in_span}) & scope.q())
                   .annotate(grp=grp, pid=F("person_id")).values("grp", "pid").annotate(fc=Min(at, filter=contributed)))
         first_contributions = _count_by(firsts, "fc")
+    else:
+        # Known people need every row of the scope before the end anyway: the first contributions are read
+        # in the same pass (a first contribution in a window is a contribution in the span, so the people
+        # counted are the same as through the index above).
+        firsts = (model.objects.filter(Q(**{f"{at}__lt": windows[-1].end}) & scope.q())
+                  .annotate(grp=grp, pid=F("person_id")).values("grp", "pid")
+                  .annotate(fa=Min(at, filter=active), fc=Min(at, filter=contributed)))
+        first_active, first_contributions = _count_firsts(firsts)
     for (g, day), n in first_contributions.items():
         i = _window_of(windows, day)
         if i >= 0:
             part(g, windows[i].start if mapping is not None else i).new_contributors += n
 
-    if scope.channel is None and scope.program is None and group in (ALL, "team"):
+    if directory:
         known: dict = _directory(group, scope)
     else:
-        if kept is not None:
-            first_active = _first_seen(group, "first_active", None, windows[-1].end, *kept)
-        else:
-            history = (model.objects.filter(Q(**{f"{at}__lt": windows[-1].end}) & active & scope.q())
-                       .annotate(grp=grp, pid=F("person_id")).values("grp", "pid").annotate(fa=Min(at)))
-            first_active = _count_by(history, "fa")
         known = {}
         for (g, day), n in first_active.items():
             for i, w in enumerate(windows):
@@ -331,6 +337,21 @@ def _count_by(history, column: str) -> dict[tuple[str, date], int]:
         cursor.execute(f"SELECT grp, {column}, COUNT(*) FROM {inner} WHERE {column} IS NOT NULL GROUP BY grp, {column}",
                        params)
         return {(str(g), _as_date(day)): n for g, day, n in cursor.fetchall()}
+
+
+def _count_firsts(firsts) -> tuple[dict[tuple[str, date], int], dict[tuple[str, date], int]]:
+    """_count_by of both first days (`fa`, `fc`) of each (group, person), from one grouped query."""
+    inner, params = _subquery(firsts)
+    active: dict[tuple[str, date], int] = {}
+    contribution: dict[tuple[str, date], int] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT grp, fa, fc, COUNT(*) FROM {inner} GROUP BY grp, fa, fc", params)
+        for g, fa, fc, n in cursor.fetchall():
+            for counted, day in ((active, fa), (contribution, fc)):
+                if day is not None:
+                    key = (str(g), _as_date(day))
+                    counted[key] = counted.get(key, 0) + n
+    return active, contribution
 
 
 def _as_date(value):

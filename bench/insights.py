@@ -111,8 +111,9 @@ def _write(rows: list[tuple]) -> None:
         cursor.executemany(sql, rows)
 
 
-def _from_raw_events(group: str, windows) -> list[dict]:
-    """The same rows as insights.queries.engagement, from the event log alone: the baseline."""
+def _from_raw_events(group: str, windows, scope: dict | None = None) -> list[dict]:
+    """The same rows as insights.queries.engagement, from the event log alone: the baseline. `scope`: only
+    these events, as insights.queries.Scope filters them (`channel`, `program`, the actor's `team`)."""
     from django.db.models import Count, Min, Q
     from django.db.models.functions import TruncDate
 
@@ -126,6 +127,8 @@ def _from_raw_events(group: str, windows) -> list[dict]:
     end = datetime.combine(windows[-1].end, datetime.min.time(), tzinfo=tz)
     undone = Event.objects.filter(type="undo").values("target_id")
     counted = Event.objects.exclude(type="undo").exclude(source_id__in=undone)
+    for name, value in (scope or {}).items():
+        counted = counted.filter(**{"actor__team" if name == "team" else name: value})
     field = {"channel": "channel", "program": "program", "team": "actor__team", "all": None}[group]
     keys = ["day", "actor__key", "type"] + ([field] if field else [])
 
@@ -160,7 +163,8 @@ def _from_raw_events(group: str, windows) -> list[dict]:
         history[(str(r[field]) if field else "all", r["actor__key"])] = figures.History(
             r["first"].astimezone(tz).date(), r["first_c"].astimezone(tz).date() if r["first_c"] else None)
     partitions = figures.from_people(windows, [p for p in people if p.window >= 0], history)
-    known = {"all": Person.objects.count()} if group == "all" else figures.known_from_history(windows, history)
+    directory = group == "all" and not {"channel", "program"} & set(scope or {})
+    known = {"all": Person.objects.count()} if directory else figures.known_from_history(windows, history)
     return figures.compute(windows, partitions, [q for q in questions if q.window >= 0], known,
                            groups=["all"] if group == "all" else ())
 

@@ -5,10 +5,14 @@ what it counts (posts are always the same blue), whatever order or chart it is d
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Callable
 from datetime import date
 
 import pygal
 from babel.dates import format_date
+from django.core.cache import cache
 from pygal.style import Style
 
 PALETTE = ("#1f6f8b", "#e07a1f", "#5b9a3c", "#9b4d96", "#c23b3b", "#777777")
@@ -52,37 +56,64 @@ def week_label(row: dict) -> str:
     return f"W{first.isocalendar()[1]} ({format_date(first, 'MMM d', locale='en')})"
 
 
+CHART_SECONDS = 3600  # a drawn chart kept for the next view with the same figures
+
+
+def drawn(parts: list, draw: Callable[[], str]) -> str:
+    """What draw() returns, kept in the cache for the next call with the same parts. pygal takes tens of
+    milliseconds a chart; a chart is a function of its kind, words, labels and figures, so parts that name
+    all of them make a key that is never stale."""
+    key = "insights-chart:" + hashlib.sha256(json.dumps(parts, default=str).encode()).hexdigest()
+    svg = cache.get(key)
+    if svg is None:
+        svg = draw()
+        cache.set(key, svg, CHART_SECONDS)
+    return svg
+
+
 def _svg(chart) -> str:
     return chart.render(is_unicode=True)
 
 
+def _lines(kind, title: str, labels: list[str], series: list[tuple[str, list]], **chart_options) -> str:
+    """A pygal chart of this kind (StackedBar, Line...), drawn once per process for the same everything."""
+    def draw() -> str:
+        chart = kind(title=title, **chart_options)
+        chart.x_labels = labels
+        for label, values in series:
+            chart.add(label, values)
+        return _svg(chart)
+
+    shown = {k: v for k, v in chart_options.items() if k != "style"}
+    colours = chart_options["style"].colors if "style" in chart_options else None
+    return drawn(["report", kind.__name__, title, labels, series, shown, colours], draw)
+
+
 def weekly_activity(weeks: list[dict]) -> str:
     """Stacked bars per week: new posts, comments, likes, reshares, shoutouts, answers."""
-    chart = pygal.StackedBar(title="What people did, per week", **options([name for _, name in ACTIVITY]))
-    chart.x_labels = [week_label(w) + (" (so far)" if w.get("partial") else "") for w in weeks]
-    for label, name in ACTIVITY:
-        chart.add(label, [w["figures"][name]["value"] for w in weeks])
-    return _svg(chart)
+    return _lines(pygal.StackedBar, "What people did, per week",
+                  [week_label(w) + (" (so far)" if w.get("partial") else "") for w in weeks],
+                  [(label, [w["figures"][name]["value"] for w in weeks]) for label, name in ACTIVITY],
+                  **options([name for _, name in ACTIVITY]))
 
 
 def weekly_people(weeks: list[dict]) -> str:
     """Lines per week: active people, contributors, new contributors: is it more than the facilitator?"""
-    chart = pygal.Line(title="Who took part, per week", dots_size=4, include_x_axis=True, margin_right=40,
-                       **options(["active_people", "contributors", "new_contributors"]))
-    chart.x_labels = [week_label(w) + (" (so far)" if w.get("partial") else "") for w in weeks]
-    for label, name in (("Active people", "active_people"), ("Contributors", "contributors"),
-                        ("New contributors", "new_contributors")):
-        chart.add(label, [w["figures"][name]["value"] for w in weeks])
-    return _svg(chart)
+    return _lines(pygal.Line, "Who took part, per week",
+                  [week_label(w) + (" (so far)" if w.get("partial") else "") for w in weeks],
+                  [(label, [w["figures"][name]["value"] for w in weeks])
+                   for label, name in (("Active people", "active_people"), ("Contributors", "contributors"),
+                                       ("New contributors", "new_contributors"))],
+                  dots_size=4, include_x_axis=True, margin_right=40,
+                  **options(["active_people", "contributors", "new_contributors"]))
 
 
 def breakdown(rows: list[dict], by: str, limit: int = 12) -> str:
     """Horizontal bars per channel, programme or team: contributors and active people."""
     shown = rows[:limit]
-    chart = pygal.HorizontalBar(title=f"Contributors and active people per {by}",
-                                **options(["contributors", "active_people"], height=max(260, 120 + 34 * len(shown))))
-    chart.x_labels = [r["group"] or (f"No {by} (imports, LMS)" if by in ("channel", "program") else f"No {by}")
-                      for r in reversed(shown)]
-    chart.add("Contributors", [r["figures"]["contributors"]["value"] for r in reversed(shown)])
-    chart.add("Active people", [r["figures"]["active_people"]["value"] for r in reversed(shown)])
-    return _svg(chart)
+    return _lines(pygal.HorizontalBar, f"Contributors and active people per {by}",
+                  [r["group"] or (f"No {by} (imports, LMS)" if by in ("channel", "program") else f"No {by}")
+                   for r in reversed(shown)],
+                  [("Contributors", [r["figures"]["contributors"]["value"] for r in reversed(shown)]),
+                   ("Active people", [r["figures"]["active_people"]["value"] for r in reversed(shown)])],
+                  **options(["contributors", "active_people"], height=max(260, 120 + 34 * len(shown))))

@@ -98,7 +98,11 @@ class ActivityDay(_Dated, _Activity):
         indexes = [models.Index(fields=["person", "day"], name="insights_activity_person_idx"),
                    # A report of one programme or channel (its own dates, a breakdown within it) reads only its rows.
                    models.Index(fields=["program", "day"], name="insights_activity_program_idx"),
-                   models.Index(fields=["channel", "day"], name="insights_activity_channel_idx")]
+                   models.Index(fields=["channel", "day"], name="insights_activity_channel_idx"),
+                   # Each person's first day in each channel of a programme (a programme report's breakdown)
+                   # from the index alone, in the order it is grouped by.
+                   models.Index(fields=["program", "channel", "person", "day", "total", "contributions"],
+                                name="insights_activity_firsts_idx")]
 
 
 class ActivityWeek(_Activity):

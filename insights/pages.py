@@ -21,6 +21,7 @@ from markupsafe import Markup
 
 from base.auth import READERS
 from base.errors import ApiError
+from base.gc_pause import gc_paused
 from base.models import ApiKey
 
 from . import charts, reports
@@ -125,12 +126,14 @@ def report_page(request):
     denied = _allowed(request)
     if denied:
         return denied
-    try:
-        data = reports.report(request.GET.get("level", "portfolio"), _date(request, "from"), _date(request, "until"),
-                              channel=request.GET.get("channel") or None, program=request.GET.get("program") or None)
-    except ApiError as exc:
-        return _error(exc.status, exc.code, exc.message, request, exc.body())
-    return HttpResponse(render_report(data), content_type="text/html; charset=utf-8")
+    # The figures of every breakdown row and week are made and dropped with the page (base/gc_pause.py).
+    with gc_paused():
+        try:
+            data = reports.report(request.GET.get("level", "portfolio"), _date(request, "from"), _date(request, "until"),
+                                  channel=request.GET.get("channel") or None, program=request.GET.get("program") or None)
+        except ApiError as exc:
+            return _error(exc.status, exc.code, exc.message, request, exc.body())
+        return HttpResponse(render_report(data), content_type="text/html; charset=utf-8")
 
 
 def render_report(data: dict) -> str:

@@ -15,7 +15,7 @@ from base.models import Event, Person
 from . import figures, period_reads
 from .figures import QuestionRow, Window
 from .models import (ActivityDay, ActivityMonth, ActivityWeek, AnsweredQuestion, COUNT_COLUMNS, ContentStats, FirstSeen,
-                     HashtagDay, PeriodGroup, PeriodMember, TagMember)
+                     HashtagDay, PeriodGroup, PeriodMember, SUM_COLUMNS, TagMember)
 
 ALL = "all"
 # interval -> the activity table and its period column
@@ -108,14 +108,60 @@ def _people(rows, period, grp, part) -> None:
 
     posters = (rows.filter(posts__gt=0).annotate(bucket=period, grp=grp, pid=F("person_id"))
                .values("bucket", "grp", "pid").annotate(p=Sum("posts")))
+    _top_posters(_concentration(_subquery(posters)), part)
+
+
+def _top_posters(ranked: list[tuple], part) -> None:
+    """Each (bucket, group)'s posts by its top poster and top tenth, and the top poster's key, into part()."""
     top_ids = {}
-    for bucket, g, top, tenth, pid in _concentration(posters):
+    for bucket, g, top, tenth, pid in ranked:
         p = part(g, bucket)
         p.posts_by_top_poster, p.posts_by_top_tenth = top, tenth
         top_ids[pid] = top_ids.get(pid, []) + [p]
     for pk, key in Person.objects.filter(pk__in=set(top_ids)).values_list("pk", "key"):
         for p in top_ids[pk]:
             p.top_poster = key
+
+
+def _people_of(rows: tuple[str, tuple], part) -> None:
+    """_people of per-person rows given as SQL (`bucket`, `grp`, `pid` and the activity columns)."""
+    qn = connection.ops.quote_name
+    sums = ", ".join(f"SUM({qn(c)})" for c in COUNT_COLUMNS)
+    people = ", ".join(f"COUNT(DISTINCT CASE WHEN {qn(c)} > 0 THEN pid END)" for c in ("total", "contributions", "reacting"))
+    inner, params = rows
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT bucket, grp, {sums}, {people} FROM {inner} GROUP BY bucket, grp", params)
+        for bucket, g, *counts in cursor.fetchall():
+            p = part(g, bucket)
+            p.counts = {c: int(n or 0) for c, n in zip(COUNT_COLUMNS, counts)}
+            p.active, p.contributors, p.reactors = counts[len(COUNT_COLUMNS):]
+    posters = (f"(SELECT bucket, grp, pid, SUM({qn('posts')}) AS p FROM {inner} WHERE {qn('posts')} > 0 "
+               "GROUP BY bucket, grp, pid) AS posters", params)
+    _top_posters(_concentration(posters), part)
+
+
+def _apart(windows: list[Window]) -> bool:
+    """No day in two windows (so a row of a covering period belongs to one)."""
+    ordered = sorted(windows, key=lambda w: w.start)
+    return all(a.end <= b.start for a, b in zip(ordered, ordered[1:]))
+
+
+def _activity_covering(windows: list[Window], scope: Scope, grp) -> tuple[str, tuple] | None:
+    """The per-person rows of the whole months, weeks and days that cover each window, with its index as
+    `bucket`: a month of the daily rows of a channel within a programme is a few times as many rows."""
+    columns = (*COUNT_COLUMNS, *SUM_COLUMNS)
+    tables = {"month": (ActivityMonth, "start"), "week": (ActivityWeek, "start"), "day": (ActivityDay, "day")}
+    parts = []
+    for i, w in enumerate(windows):
+        for interval, starts in _cover_starts(w.start, w.end).items():
+            if starts:
+                model, at = tables[interval]
+                parts.append(model.objects.filter(Q(**{f"{at}__in": starts}) & scope.q())
+                             .annotate(bucket=Value(i, output_field=IntegerField()), grp=grp, pid=F("person_id"))
+                             .values("bucket", "grp", "pid", *columns))
+    if not parts:
+        return None
+    return _subquery(parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0])
 
 
 def _directory(group: str, scope: Scope) -> dict:
@@ -204,11 +250,17 @@ def _from_activity(group: str, windows: list[Window], scope: Scope, interval: st
     kept = period_reads.plan(group, scope.channel, scope.program, scope.team)
     if kept is not None and mapping is None:  # a report's own dates, a partial period's days
         _people(*_members_covering(windows, group, *kept), part)
+    elif mapping is None and _apart(windows) and (covering := _activity_covering(windows, scope, grp)) is not None:
+        _people_of(covering, part)  # the same for a channel within a programme, a team...
     else:
         _people(model.objects.filter(span), period, grp, part)
+    directory = scope.channel is None and scope.program is None and group in (ALL, "team")
+    first_active: dict = {}
     if kept is not None:
         first_contributions = _first_seen(group, "first_contribution", windows[0].start, windows[-1].end, *kept)
-    else:
+        if not directory:
+            first_active = _first_seen(group, "first_active", None, windows[-1].end, *kept)
+    elif directory:
         # Only the people who contributed in the span: their rows are found through the (person, period)
         # index instead of reading every row ever written. Periods are whole (a week table for weeks),
         # so the period of a first contribution says which window it is in.
@@ -216,20 +268,22 @@ def _from_activity(group: str, windows: list[Window], scope: Scope, interval: st
         firsts = (model.objects.filter(Q(**{f"{at}__lt": windows[-1].end, "person_id__in": in_span}) & scope.q())
                   .annotate(grp=grp, pid=F("person_id")).values("grp", "pid").annotate(fc=Min(at, filter=contributed)))
         first_contributions = _count_by(firsts, "fc")
+    else:
+        # Known people need every row of the scope before the end anyway: the first contributions are read
+        # in the same pass (a first contribution in a window is a contribution in the span, so the people
+        # counted are the same as through the index above).
+        firsts = (model.objects.filter(Q(**{f"{at}__lt": windows[-1].end}) & scope.q())
+                  .annotate(grp=grp, pid=F("person_id")).values("grp", "pid")
+                  .annotate(fa=Min(at, filter=active), fc=Min(at, filter=contributed)))
+        first_active, first_contributions = _count_firsts(firsts)
     for (g, day), n in first_contributions.items():
         i = _window_of(windows, day)
         if i >= 0:
             part(g, windows[i].start if mapping is not None else i).new_contributors += n
 
-    if scope.channel is None and scope.program is None and group in (ALL, "team"):
+    if directory:
         known: dict = _directory(group, scope)
     else:
-        if kept is not None:
-            first_active = _first_seen(group, "first_active", None, windows[-1].end, *kept)
-        else:
-            history = (model.objects.filter(Q(**{f"{at}__lt": windows[-1].end}) & active & scope.q())
-                       .annotate(grp=grp, pid=F("person_id")).values("grp", "pid").annotate(fa=Min(at)))
-            first_active = _count_by(history, "fa")
         known = {}
         for (g, day), n in first_active.items():
             for i, w in enumerate(windows):
@@ -309,11 +363,12 @@ def _subquery(queryset) -> tuple[str, tuple]:
     return f"({sql}) AS sub", tuple(params)
 
 
-def _concentration(posters) -> list[tuple]:
-    """Per bucket and group: posts by the top poster, by the top tenth of posters (rounded up), and the top poster's id.
+def _concentration(posters: tuple[str, tuple]) -> list[tuple]:
+    """Per bucket and group: posts by the top poster, by the top tenth of posters (rounded up), and the top poster's id,
+    from the SQL of (bucket, grp, pid, p) rows.
 
     The ranking runs in the database (ROW_NUMBER and COUNT over a window: SQLite 3.25+ and PostgreSQL)."""
-    inner, params = _subquery(posters)
+    inner, params = posters
     sql = ("SELECT bucket, grp, MAX(p), SUM(CASE WHEN rn <= (cnt + 9) / 10 THEN p ELSE 0 END), "
            "MAX(CASE WHEN rn = 1 THEN pid END) FROM ("
            "SELECT bucket, grp, pid, p, ROW_NUMBER() OVER (PARTITION BY bucket, grp ORDER BY p DESC, pid) AS rn, "
@@ -331,6 +386,21 @@ def _count_by(history, column: str) -> dict[tuple[str, date], int]:
         cursor.execute(f"SELECT grp, {column}, COUNT(*) FROM {inner} WHERE {column} IS NOT NULL GROUP BY grp, {column}",
                        params)
         return {(str(g), _as_date(day)): n for g, day, n in cursor.fetchall()}
+
+
+def _count_firsts(firsts) -> tuple[dict[tuple[str, date], int], dict[tuple[str, date], int]]:
+    """_count_by of both first days (`fa`, `fc`) of each (group, person), from one grouped query."""
+    inner, params = _subquery(firsts)
+    active: dict[tuple[str, date], int] = {}
+    contribution: dict[tuple[str, date], int] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT grp, fa, fc, COUNT(*) FROM {inner} GROUP BY grp, fa, fc", params)
+        for g, fa, fc, n in cursor.fetchall():
+            for counted, day in ((active, fa), (contribution, fc)):
+                if day is not None:
+                    key = (str(g), _as_date(day))
+                    counted[key] = counted.get(key, 0) + n
+    return active, contribution
 
 
 def _as_date(value):
@@ -364,16 +434,21 @@ def top_hashtags(since: date, until: date, scope: Scope, limit: int = 10) -> lis
              "change": r["n"] - before.get(r["tag"], 0)} for r in current]
 
 
-def _cover(since: date, until: date) -> Q:
-    """[since, until) as TagMember periods: whole months, then whole weeks, then days; none read twice."""
+def _cover_starts(since: date, until: date) -> dict[str, list[date]]:
+    """[since, until) as whole months, then whole weeks, then days: interval -> the starts; none read twice."""
     starts: dict[str, list[date]] = {"month": [], "week": [], "day": []}
     day = since
     while day < until:
         interval = next(i for i in starts if figures.period_start(i, day) == day and figures.next_start(i, day) <= until)
         starts[interval].append(day)
         day = figures.next_start(interval, day)
+    return starts
+
+
+def _cover(since: date, until: date) -> Q:
+    """[since, until) as TagMember (or PeriodMember) periods: whole months, then whole weeks, then days."""
     q = Q()
-    for interval, days in starts.items():
+    for interval, days in _cover_starts(since, until).items():
         if days:
             q |= Q(interval=interval, start__in=days)
     return q

@@ -141,6 +141,21 @@ def test_a_channels_or_programmes_own_dates_equal_its_daily_rows(community, monk
             assert kept == daily, (scope, group, windows)
 
 
+@pytest.mark.parametrize("windows", RANGES, ids=["report", "days", "partial-week"])
+@pytest.mark.parametrize("scope, group", [({"program": "pA"}, "channel"), ({"channel": "c1"}, "team"),
+                                          ({"program": "pB"}, "team")])
+def test_a_breakdown_within_a_channel_or_programme_equals_the_raw_event_log(community, windows, scope, group):
+    # when a report's breakdown (a programme by channel, a class by team) is read from the per-person rows
+    # of the months, weeks and days covering its dates, first days included
+    kept = queries.engagement(group, windows, queries.Scope(**scope))
+    # then it is that of the event log; answers are left out, as the raw baseline counts only the scope's own
+    # (a question's answers count wherever they were given), and so are rows where nothing happened (a group
+    # whose events in the windows were all undone keeps a row of zeros)
+    raw = _from_raw_events(group, windows, scope)
+    assert (_comparable(_something(_without(kept, ANSWERED))) == _comparable(_something(_without(raw, ANSWERED)))), \
+        (scope, group)
+
+
 def test_undone_first_contributions_move_the_new_contributors(community):
     # p03's and p04's first contributions were taken back: their first is now a later one
     for who, _ in PEOPLE[3:5]:
@@ -171,8 +186,20 @@ def _from_person_rows(group, windows, scope, interval):
 
 
 def _without_participation(rows):
-    return [{**r, "figures": {k: v for k, v in r["figures"].items() if k not in ("known_people", "participation")}}
-            for r in rows]
+    return _without(rows, ("known_people", "participation"))
+
+
+ANSWERED = ("questions_answered", "answered_share", "median_hours_to_first_answer")
+
+
+def _without(rows, names):
+    return [{**r, "figures": {k: v for k, v in r["figures"].items() if k not in names}} for r in rows]
+
+
+def _something(rows):
+    """The rows where something happened (now or in the period before); known people are no activity."""
+    return [r for r in rows if any(f["value"] or f["previous"] for name, f in r["figures"].items()
+                                   if name not in ("known_people", "participation"))]
 
 
 def _local_day(at: str) -> date:

@@ -190,3 +190,25 @@ def test_counts_of_one_read_in_the_singular(world):
     assert "2 responses: 2 comments, 0 answers, 0 likes, 0 reshares" in page
     assert "1 response: 1 comment, 0 answers, 0 likes, 0 reshares" in page
     assert "1 comments" not in page and "1 responses" not in page
+
+
+def test_a_chart_seen_before_shows_the_new_figures_once_they_change(world):
+    """Charts are kept for the next view with the same figures: never shown after the figures moved on."""
+    from django.core.cache import cache
+
+    boss = signed_in("boss")
+
+    def charts() -> list[str]:
+        page = boss.get("/admin-area/insights", WEEKS).content.decode()
+        # pygal names each drawing with a fresh id; what is drawn is the rest
+        return [re.sub(r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", "", svg)
+                for svg in re.findall(r"<svg.*?</svg>", page, re.S) if "pygal" in svg]
+
+    first = charts()
+    assert len(first) == 2 and charts() == first
+    do_accept_events([event("post", {"id": "bob@x"}, id="p6", at="2026-12-02T09:00:00Z", text="Week two too", **PY)])
+    second = charts()
+    # bob posts in week 49 beside ana: one more post and one more active person, in both charts
+    assert second[0] != first[0] and second[1] != first[1]
+    cache.clear()
+    assert charts() == second  # what is kept is what would be drawn now

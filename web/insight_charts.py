@@ -9,7 +9,7 @@ import re
 
 import pygal
 
-from insights.charts import ACTIVITY as ACTIVITY_SERIES, COMMON, options
+from insights.charts import ACTIVITY as ACTIVITY_SERIES, COMMON, drawn, options
 
 from .jinja import period as period_label
 
@@ -36,6 +36,20 @@ def _svg(chart) -> str:
     return re.sub(r"<script\b[^>]*>.*?</script>", "", chart.render(is_unicode=True), flags=re.S)
 
 
+def _chart(kind, title: str, labels: list[str], series: list[tuple[str, list]], styled_by: list[str] | None,
+           **extra) -> str:
+    """A pygal chart of this kind, coloured by these figure names (None: the palette in turn); drawn once
+    per process for the same words and figures (insights.charts.drawn)."""
+    def draw() -> str:
+        chart = kind(title=title, **(options(styled_by, **extra) if styled_by is not None else {**COMMON, **extra}))
+        chart.x_labels = labels
+        for label, values in series:
+            chart.add(label, values)
+        return _svg(chart)
+
+    return drawn(["dashboard", kind.__name__, title, labels, series, styled_by, extra], draw)
+
+
 def _periods(rows: list[dict]) -> list[str]:
     return sorted({r["period"] for r in rows})
 
@@ -56,46 +70,44 @@ def no_group(group: str) -> str:
 def activity(rows: list[dict], interval: str) -> str:
     """Stacked bars per period: what people did, summed over the groups (counts add up across groups)."""
     periods = _periods(rows)
-    chart = pygal.StackedBar(title=gettext('What people did, per %(interval)s') % {"interval": _word(interval)},
-                             **options([name for _, name in ACTIVITY]))
-    chart.x_labels = _labels(rows, periods)
+    series = []
     for label, name in ACTIVITY:
         totals = dict.fromkeys(periods, 0)
         for r in rows:
             totals[r["period"]] += r["figures"][name]["value"] or 0
-        chart.add(gettext(label), [totals[p] for p in periods])
-    return _svg(chart)
+        series.append((gettext(label), [totals[p] for p in periods]))
+    return _chart(pygal.StackedBar, gettext('What people did, per %(interval)s') % {"interval": _word(interval)},
+                  _labels(rows, periods), series, [name for _, name in ACTIVITY])
 
 
 def people(rows: list[dict], group: str, interval: str) -> str:
     """Lines per period: for everything, active people, contributors and new contributors; per group,
     the active people of the busiest groups (people are not summed: one person acts in several groups)."""
     periods = _periods(rows)
-    chart = pygal.Line(title=gettext('Who took part, per %(interval)s') % {"interval": _word(interval)} if group == "all" else gettext('Active people per %(group)s, per %(interval)s') % {"group": _word(group), "interval": _word(interval)},
-                       dots_size=4, include_x_axis=True, margin_right=40,
-                       **(options(["active_people", "contributors", "new_contributors"]) if group == "all" else COMMON))
-    chart.x_labels = _labels(rows, periods)
+    title = gettext('Who took part, per %(interval)s') % {"interval": _word(interval)} if group == "all" else gettext('Active people per %(group)s, per %(interval)s') % {"group": _word(group), "interval": _word(interval)}
+    lines = dict(dots_size=4, include_x_axis=True, margin_right=40)
     if group == "all":
         by_period = {r["period"]: r for r in rows}
-        for label, name in ((gettext('Active people'), "active_people"), (gettext("Contributors"), "contributors"),
-                            (gettext('New contributors'), "new_contributors")):
-            chart.add(label, [by_period[p]["figures"][name]["value"] if p in by_period else None for p in periods])
-        return _svg(chart)
+        series = [(label, [by_period[p]["figures"][name]["value"] if p in by_period else None for p in periods])
+                  for label, name in ((gettext('Active people'), "active_people"), (gettext("Contributors"), "contributors"),
+                                      (gettext('New contributors'), "new_contributors"))]
+        return _chart(pygal.Line, title, _labels(rows, periods), series,
+                      ["active_people", "contributors", "new_contributors"], **lines)
     totals: dict[str, int] = {}
     for r in rows:
         totals[r["group"]] = totals.get(r["group"], 0) + (r["figures"]["active_people"]["value"] or 0)
     busiest = sorted(totals, key=lambda g: (-totals[g], g))[:MAX_LINES]
+    series = []
     for name in busiest:
         values = {r["period"]: r["figures"]["active_people"]["value"] for r in rows if r["group"] == name}
-        chart.add(name or no_group(group), [values.get(p) for p in periods])
-    return _svg(chart)
+        series.append((name or no_group(group), [values.get(p) for p in periods]))
+    return _chart(pygal.Line, title, _labels(rows, periods), series, None, **lines)
 
 
 def kudos(periods: list[dict], interval: str) -> str:
     """Lines per period: kudos given, and the distinct people who gave and received them."""
-    chart = pygal.Line(title=gettext('Kudos givers and receivers, per %(interval)s') % {"interval": _word(interval)}, dots_size=4, include_x_axis=True,
-                       margin_right=40, **options(["kudos", "givers", "receivers"]))
-    chart.x_labels = [period_label(p) for p in periods]
-    for label, name in ((gettext("Kudos"), "kudos"), (gettext("Givers"), "givers"), (gettext("Receivers"), "receivers")):
-        chart.add(label, [p[name] for p in periods])
-    return _svg(chart)
+    series = [(label, [p[name] for p in periods])
+              for label, name in ((gettext("Kudos"), "kudos"), (gettext("Givers"), "givers"), (gettext("Receivers"), "receivers"))]
+    return _chart(pygal.Line, gettext('Kudos givers and receivers, per %(interval)s') % {"interval": _word(interval)},
+                  [period_label(p) for p in periods], series, ["kudos", "givers", "receivers"],
+                  dots_size=4, include_x_axis=True, margin_right=40)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext, gettext_lazy
 from markupsafe import Markup
 
 from base.errors import ApiError
+from base.gc_pause import gc_paused
 from insights import reports
 from insights.kudos import kudos_insights
 from insights.queries import Scope
@@ -74,6 +75,13 @@ def _query(chosen: dict, **extra) -> str:
 @require_safe
 @admin_only
 def insights(request):
+    # The figures, kudos and charts make tens of thousands of objects that all go when the page is
+    # made: collections in between would only move them to older generations (base/gc_pause.py).
+    with gc_paused():
+        return _insights(request)
+
+
+def _insights(request):
     form, chosen = _choices(request)
     answer = _answer(form, chosen) if chosen else None
     if answer is None:

@@ -3,6 +3,7 @@ number and date filters formatted for the active language (Babel) in the active 
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, timedelta
 
 from babel import Locale, UnknownLocaleError
@@ -22,7 +23,12 @@ def url(name: str, *args, **kwargs) -> str:
 
 def babel_locale() -> Locale:
     """The Babel locale of the language the request speaks (en, de...)."""
-    code = translation.get_language() or settings.LANGUAGE_CODE
+    return _parsed(translation.get_language() or settings.LANGUAGE_CODE)
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(code: str) -> Locale:
+    # Parsed once per language: a page formats hundreds of numbers, and parsing took longer than formatting.
     try:
         return Locale.parse(code, sep="-")
     except (UnknownLocaleError, ValueError):

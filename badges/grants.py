@@ -75,6 +75,10 @@ def do_grant_badge(*, person_key: str, badge_id: str, tier: str | None, reason: 
                        f"until {available['closes_at']}; it cannot be granted now")
     try:
         with transaction.atomic():
+            # Scoring takes the next step from the steps held: every scorer reads this person's again. First,
+            # as the scorer takes its lock first: a scorer granting this step meanwhile is waited for, not
+            # deadlocked with.
+            bump_facts_epoch()
             rows = {g.step: g for g in BadgeGrant.objects.select_for_update().filter(person=person, badge_id=badge_id)}
             grant = rows.get(step)
             if grant is not None and not grant.revoked:
@@ -97,8 +101,6 @@ def do_grant_badge(*, person_key: str, badge_id: str, tier: str | None, reason: 
             BadgeAudit.objects.create(action="grant", person=person, badge_id=badge_id, step=step, tier_name=tier_name,
                                       assertion=grant.uuid, reason=reason, by=by)
             manual_grant_made(ruleset, grant)  # in this transaction: announced once it commits
-            # Scoring takes the next step from the steps held: every scorer reads this person's again.
-            bump_facts_epoch()
     except IntegrityError:  # scoring granted it in between
         raise ApiError(409, "already_held", f"{person_key!r} already holds {what}") from None
     return grant

@@ -111,8 +111,8 @@ def _score_batch(step_kinds: tuple[type[Step], ...], batch_size: int) -> BatchRe
     with transaction.atomic():
         number, facts_epoch = take_scorer_turn()
         if _warm.get("epoch") != facts_epoch:
-            # A merge in any process moved people's history since this process's last batch: what it
-            # kept of points, counts and challenge standings is read again.
+            # A merge or a badge granted by hand, in any process, changed people's history since this
+            # process's last batch: what it kept of points, counts, badge steps and standings is read again.
             forget_warm_facts()
         ruleset, version = active_ruleset()
         if ruleset is None:

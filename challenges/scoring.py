@@ -78,7 +78,8 @@ def _keep_warm(progress: ChallengeProgress, number: int, version: int) -> None:
     source: DatabaseSource = progress.source
     standings: dict[str, dict[str, int | tuple]] = _warm["standings"]
     size = _warm["size"]
-    kept = [(key, _kept(*value)) for key, value in (source.read or {}).items()]  # as before the batch
+    # What the batch read from the database, then what it changed on top.
+    kept = [(key, _kept(*value)) for key, value in (source.read or {}).items()]
     kept += [(key, _kept(s.progress, s.reached_at, s.reached_seq, s.winner))
              for key, s in ((key, progress.standings[key]) for key in progress.changed)]
     for (challenge_id, participant), value in kept:

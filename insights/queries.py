@@ -312,25 +312,28 @@ def _members_covering(windows: list[Window], group: str, dimension: str, value: 
     """The per-person rows of whole months, weeks and days that cover each window (for everything, a
     channel or a programme), with each row's window index and group: a person's rows are a few
     periods, not a row per day, channel and programme."""
-    cover, whens = Q(), []
-    for i, w in enumerate(windows):
-        cover |= _cover(w.start, w.end)
-        whens.append(When(start__gte=w.start, start__lt=w.end, then=Value(i)))
+    cover, bucket = _covering(windows)
     rows = PeriodMember.objects.filter(cover, dimension=dimension)
     if value is not None:
         rows = rows.filter(value=value)
     grp = F("value") if group != ALL else Value(ALL, output_field=CharField())
-    return rows, Case(*whens, default=Value(-1), output_field=IntegerField()), grp
+    return rows, bucket, grp
+
+
+def _covering(windows: list[Window]) -> tuple[Q, Case]:
+    """The per-period rows of the whole months, weeks and days that cover the windows, and each row's
+    window index (-1 for none) from its period's start."""
+    cover, whens = Q(), []
+    for i, w in enumerate(windows):
+        cover |= _cover(w.start, w.end)
+        whens.append(When(start__gte=w.start, start__lt=w.end, then=Value(i)))
+    return cover, Case(*whens, default=Value(-1), output_field=IntegerField())
 
 
 def _asked_covering(windows: list[Window], group: str, dimension: str, value: str | None) -> dict:
     """The questions of each window and group, and the waits for a first answer, from the per-period
     rows of the whole months, weeks and days that cover it (a question counts in its own day's period)."""
-    cover, whens = Q(), []
-    for i, w in enumerate(windows):
-        cover |= _cover(w.start, w.end)
-        whens.append(When(start__gte=w.start, start__lt=w.end, then=Value(i)))
-    bucket = Case(*whens, default=Value(-1), output_field=IntegerField())
+    cover, bucket = _covering(windows)
     grp = F("value") if group != ALL else Value(ALL, output_field=CharField())
     where = Q(cover, dimension=dimension) & (Q(value=value) if value is not None else Q())
     asked = (PeriodGroup.objects.filter(where, questions__gt=0).annotate(bucket=bucket, grp=grp)

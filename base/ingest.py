@@ -168,7 +168,8 @@ def store_events(events: list[Normalized]) -> IngestResult:
 
 
 def _store(events: list[Normalized]) -> IngestResult:
-    stored = dict(_select_in(Event, ("source_id", "content_hash"), [e.data.id for e in events]))
+    rows = _select_in(Event, ("source_id", "content_hash", "scored_at"), [e.data.id for e in events])
+    stored = {source_id: content_hash for source_id, content_hash, _ in rows}
     result, conflicts, fresh = IngestResult(), [], []
     seen_in_batch: dict[str, str] = {}
     for event in events:
@@ -188,6 +189,10 @@ def _store(events: list[Normalized]) -> IngestResult:
     if undo_problems:
         raise ApiError(422, "invalid_undo", "some undo events name no event they could reverse; nothing was stored", undo_problems)
     if not fresh:
+        if any(scored_at is None for _, _, scored_at in rows):
+            # A resend after a lost answer: the first request's commit may have landed without its
+            # nudge to score (the connection broke after COMMIT), and nothing else would queue scoring.
+            transaction.on_commit(enqueue_scoring)
         return result
     people = upsert_people(fresh)
     _insert_events(fresh, people)

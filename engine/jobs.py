@@ -14,6 +14,7 @@ from base.scoring_queue import forget_scoring_request, scoring_queue
 from rules.core.periods import midnight
 from rulesets.active import active_ruleset
 
+from .outages import is_database_outage, release_broken_connections
 from .recompute import do_recompute
 from .scoring import do_score_pending
 
@@ -22,9 +23,26 @@ log = logging.getLogger(__name__)
 PROGRESS_EVERY = 1.0  # seconds between two progress writes of a running recompute
 
 
+OUTAGE_WAIT_SECONDS = 60.0  # how long a scoring job waits for the database to come back
+
+
 def score_pending_job() -> int:
+    """A database outage (a restart, a failover) does not fail the job: it waits for the database,
+    trying again after 0.5, 1, 2, 4 and then every 5 seconds, for up to OUTAGE_WAIT_SECONDS. Otherwise
+    the events of the batch it was scoring wait for the relay, or for whichever request comes next."""
     forget_scoring_request(get_redis())
-    return do_score_pending()
+    deadline = time.monotonic() + OUTAGE_WAIT_SECONDS
+    pause = 0.5
+    while True:
+        try:
+            return do_score_pending()
+        except Exception as exc:
+            if not is_database_outage(exc) or time.monotonic() + pause > deadline:
+                raise
+            log.warning("scoring waits %.1f s for the database: %s", pause, str(exc).strip().splitlines()[0])
+            release_broken_connections()
+            time.sleep(pause)
+            pause = min(pause * 2, 5.0)
 
 
 def recompute_job(since: str | None = None) -> dict:

@@ -219,6 +219,41 @@ def test_a_duplicate_sent_before_scoring_is_still_counted_once(admin, integratio
     assert points_of(reader, "bob@example.com") == 10
 
 
+def test_a_resend_after_a_lost_answer_queues_scoring_for_its_pending_events(admin, integration, redis,
+                                                                             django_capture_on_commit_callbacks):
+    # given a batch whose commit landed but whose nudge to score was lost with the answer
+    # (the connection broke right after COMMIT), so nothing waits on the scoring queue
+    from base.scoring_queue import scoring_queue
+
+    assert admin.put_yaml("/ruleset", BASIC_RULESET).status_code == 200
+    body = [event("post", f"p{i}@example.com", id=f"lost-{i}") for i in range(3)]
+    with django_capture_on_commit_callbacks(execute=False):
+        assert integration.post("/events", body).status_code == 202
+    assert scoring_queue(redis).count == 0
+
+    # when the sender sends the same batch again, as a client does after an error
+    with django_capture_on_commit_callbacks(execute=True):
+        again = integration.post("/events", body)
+
+    # then every event is a duplicate, and scoring is queued for them all the same
+    assert [e["status"] for e in again.json()["events"]] == ["duplicate"] * 3
+    assert scoring_queue(redis).count == 1
+    do_score_pending()
+    assert points_of(admin, "p2@example.com") == 10
+
+
+def test_a_resend_of_scored_events_queues_nothing(admin, integration, redis, django_capture_on_commit_callbacks):
+    from base.scoring_queue import scoring_queue
+
+    assert admin.put_yaml("/ruleset", BASIC_RULESET).status_code == 200
+    body = [event("post", "ana@example.com", id="scored-1")]
+    integration.post("/events", body)
+    do_score_pending()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert integration.post("/events", body).json()["events"][0]["status"] == "duplicate"
+    assert scoring_queue(redis).count == 0
+
+
 def test_the_same_id_twice_in_one_batch_is_accepted_once(integration, reader):
     # given
     body = event("post", "ana@example.com", text="hello")

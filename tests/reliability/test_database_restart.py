@@ -7,7 +7,9 @@ import time
 
 import pytest
 import requests
+from rq.registry import FailedJobRegistry, StartedJobRegistry
 
+from base.scoring_queue import SCORING_QUEUE
 from tests.conftest import wait_for
 from tests.helpers import BASIC_RULESET
 
@@ -76,6 +78,32 @@ def test_an_idle_worker_scores_every_event_after_postgres_restarts(deployment, f
     assert set(statuses) <= {202, 503}, statuses
     figures(events=BEFORE + AFTER, restarted_after=BEFORE, seconds_to_score_after_restart=round(time.monotonic() - restarted, 1),
             answers_503=statuses.count(503))
+
+
+@pytest.mark.worker
+def test_a_scoring_job_that_meets_a_database_outage_waits_for_the_database(deployment):
+    # given events accepted while no worker ran (their scoring job waits in the queue), then PostgreSQL stopped
+    admin, sender = deployment.migrate_and_keys()
+    deployment.start_web()
+    assert requests.put(f"{deployment.base}/ruleset", BASIC_RULESET,
+                        headers={**admin, "Content-Type": "application/yaml"}, timeout=30).status_code == 200
+    for body in posts(0, 2 * PER_REQUEST):
+        deployment.post_events(sender, body)
+    assert scoring_state(deployment.postgres)[1] == 2 * PER_REQUEST
+    deployment.postgres.stop()
+
+    # when a worker starts and takes the job while the database is away, and the database comes back
+    deployment.start_manage("worker")
+    started, failed = (StartedJobRegistry(SCORING_QUEUE, connection=deployment.redis.client()),
+                       FailedJobRegistry(SCORING_QUEUE, connection=deployment.redis.client()))
+    wait_for(lambda: started.count or failed.count, timeout=60, what="the worker to take the scoring job")
+    deployment.postgres.start()
+
+    # then the same job scores every event, once, and nothing failed
+    wait_for(lambda: scoring_state(deployment.postgres)[1] == 0, timeout=60,
+             what=f"the events scored (stored, pending, doubled: {scoring_state(deployment.postgres)})")
+    assert scoring_state(deployment.postgres) == (2 * PER_REQUEST, 0, 0)
+    assert failed.count == 0
 
 
 def test_requests_meeting_a_database_outage_answer_503_and_heal(deployment):

@@ -8,7 +8,7 @@ pending by a worker that died, so a restart resumes where the last one stopped.
 import logging
 
 from django.core.management.base import BaseCommand
-from django.db import connections
+from django.db import DatabaseError, connections
 from redis import Redis
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeoutError
@@ -19,7 +19,7 @@ from base.inbox import has_received
 from base.scoring_queue import DEFAULT_QUEUE, SCORING_QUEUE, enqueue_scoring, forget_scoring_request
 from base.models import Event
 from base.redis import get_redis, redis_url
-from engine.outages import release_broken_connections
+from engine.outages import is_database_outage, release_broken_connections
 
 log = logging.getLogger("plaudit.worker")
 
@@ -79,7 +79,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, burst=False, name=None, **options):
         r = _worker_connection()
-        if Event.objects.filter(scored_at__isnull=True).exists() or has_received():
+        try:
+            pending = Event.objects.filter(scored_at__isnull=True).exists() or has_received()
+        except DatabaseError as exc:
+            if not is_database_outage(exc):
+                raise
+            # Started while the database is away: a scoring job waits for it (engine/jobs.py).
+            log.warning("worker: the database is unavailable; scoring is queued to run once it is back: %s", exc)
+            pending = True
+        if pending:
             forget_scoring_request(r)
             enqueue_scoring(r)
         connections.close_all()

@@ -31,6 +31,7 @@ from redis.exceptions import RedisClusterException
 
 from badges.models import BadgeGrant, BadgeProgress
 from base.inbox import catch_up, drain_inbox
+from base.ledger import bump_facts_epoch
 from base.models import Award, Event, EventBatch, LevelChange, Person, PrivacyAudit, StreakState, events_mentioning
 from base.names import forget
 from base.redis import get_redis
@@ -242,6 +243,9 @@ def do_erase_person(person: Person, *, requested_by: str) -> ErasureReport:
     old_key, names = person.key, _identifiers(person)
     naming = _naming_pattern(names)
     with transaction.atomic():
+        # The scorer's row first, as a merge takes it: every scorer process forgets what it kept under
+        # the old id (points, the day's counts, standings), or someone new under that id inherits it.
+        bump_facts_epoch()
         report.refused_batches_emptied = _empty_refused_batches(names)
         person = Person.objects.select_for_update().get(pk=person.pk)
         report.events_cleared = Event.objects.filter(actor=person).update(text="", attributes={}, mentions=[])

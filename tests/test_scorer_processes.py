@@ -65,3 +65,14 @@ def test_a_badge_granted_by_hand_in_another_process_is_not_granted_again_by_scor
     assert Award.objects.filter(event__source_id="c2").exists()
     grants = BadgeGrant.objects.filter(person__key="ana@example.com", badge_id="commenter")
     assert [(g.tier_name, g.manual) for g in grants] == [("Bronze", True)]
+
+
+def test_an_erasure_made_by_another_process_leaves_nothing_of_the_person_to_the_next_batch(admin, redis_server):
+    # given Ana's three posts today (the day's cap), scored in this process, which keeps her counts
+    send(admin, *(event("post", "ana@example.com", id=f"a{n}") for n in range(3)))
+    # when another process erases her, and someone new later joins under the same address and posts
+    in_another_process("from base.models import Person; from engine.privacy import do_erase_person; "
+                       "do_erase_person(Person.objects.get(key='ana@example.com'), requested_by='dpo')", redis_server)
+    send(admin, event("post", "ana@example.com", id="new-1"))
+    # then the newcomer's first post pays in full: the erased person's day is not theirs
+    assert Person.objects.get(key="ana@example.com").points == 10

@@ -61,6 +61,7 @@ class ChallengesStep(Step):
 # objects set off a collection after every batch, and now and then one of the whole process.
 _warm: dict = {}
 WARM_STANDINGS_LIMIT = 500_000
+READ_ALL_LIMIT = 50_000  # a cold start reads every standing while the challenges have at most this many
 
 
 def _warm_standings(batch) -> dict | None:
@@ -89,6 +90,7 @@ def _keep_warm(progress: ChallengeProgress, number: int, version: int) -> None:
         size += participant not in by_participant
         by_participant[participant] = value
     _warm["known"].update(source.read_participants)
+    _warm["complete"] = source.complete
     _warm["winners"].update(progress.winner_counts())
     if size > WARM_STANDINGS_LIMIT:
         _warm.clear()
@@ -130,9 +132,11 @@ def write_progress(progress: ChallengeProgress, people) -> None:
                 "reached_seq = excluded.reached_seq, winner = excluded.winner", rows)
         if progress.counts:
             packed: dict[str, list[list]] = {}
-            for c in progress.counts:
-                packed.setdefault(c.challenge, []).append(
-                    [c.seq, c.participant, people[c.person].id, c.amount, 1 if c.taken_back else 0])
+            for challenge_id, participant, person, _event_id, seq, amount, taken_back in progress.counts:
+                entries = packed.get(challenge_id)
+                if entries is None:
+                    entries = packed[challenge_id] = []
+                entries.append([seq, participant, people[person].id, amount, taken_back])
             cursor.executemany(
                 f"INSERT INTO {ChallengeCount._meta.db_table} (challenge_id, first_seq, last_seq, counts) "
                 "VALUES (%s, %s, %s, %s)",
@@ -166,6 +170,8 @@ class DatabaseSource:
         self._warm_winners = warm["winners"] if warm else {}
         # Participants all of whose standings the warm ones hold (no row: no progress yet).
         self._known: set[str] = warm["known"] if warm else set()
+        # The warm standings hold every row of the ruleset's challenges: a participant not among them has none.
+        self.complete: bool = bool(warm and warm.get("complete"))
         # Read from the database in this batch: (progress, reached_at, reached_seq, winner) by (challenge, participant).
         self.read: dict[tuple[str, str], tuple] | None = None
         self.read_participants: set[str] = set()
@@ -176,14 +182,15 @@ class DatabaseSource:
     def standing(self, challenge_id, participant):
         by_participant = self._warm_standings.get(challenge_id)
         found = by_participant.get(participant) if by_participant is not None else None
-        if found is None and participant not in self._known:
+        if found is None and not self.complete and participant not in self._known:
             if self.read is None:
                 self.read = self._read_standings()
-            if participant not in self.read_participants:
+            if not self.complete and participant not in self.read_participants:
                 # Not among the batch's people and teams: the team an undone event counted for, which its
                 # actor has since left.
                 self.read.update(self._read([participant]))
                 self.read_participants.add(participant)
+        if found is None and self.read is not None:
             found = self.read.get((challenge_id, participant))
         if found is None:
             return Standing()
@@ -191,24 +198,42 @@ class DatabaseSource:
 
     def _read_standings(self) -> dict[tuple[str, str], tuple]:
         """The standings of the batch's people and their teams (and everyone's), in one query. Plain SQL:
-        the ORM prepares each of the IN list's values one by one (as BatchPerson.read says)."""
+        the ORM prepares each of the IN list's values one by one (as BatchPerson.read says).
+
+        A cold start reads every standing of the challenges instead while they have at most
+        READ_ALL_LIMIT: then no later batch of this process reads standings at all (`complete`)."""
+        if not self._known and self._stored_standings(READ_ALL_LIMIT + 1) <= READ_ALL_LIMIT:
+            self.complete = True
+            return self._read_rows("", [])
         people = self.batch.people
-        # Those the warm standings know need no reading.
-        participants = [p for p in set(people) | {p.team for p in people.values()} | {EVERYONE} if p not in self._known]
-        self.read_participants = set(participants)
-        return self._read(participants)
+        # Those the warm standings know need no reading (set operations: most batches know nearly everyone).
+        participants = (people.keys() | {p.team for p in people.values()} | {EVERYONE}) - self._known
+        self.read_participants = participants
+        return self._read(list(participants))
 
     def _read(self, participants: list[str]) -> dict[tuple[str, str], tuple]:
         if not participants:
             return {}
+        return self._read_rows(f" AND participant IN ({', '.join(['%s'] * len(participants))})", participants)
+
+    def _read_rows(self, where: str, params: list) -> dict[tuple[str, str], tuple]:
         ids = [c.id for c in self.batch.ruleset.challenges]
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT challenge_id, participant, progress, reached_at, reached_seq, winner "
-                f"FROM {ChallengeStanding._meta.db_table} WHERE challenge_id IN ({', '.join(['%s'] * len(ids))}) "
-                f"AND participant IN ({', '.join(['%s'] * len(participants))})", ids + participants)
+                f"FROM {ChallengeStanding._meta.db_table} WHERE challenge_id IN ({', '.join(['%s'] * len(ids))})"
+                + where, ids + params)
             return {(c, p): (progress, stored_time(at) if at is not None else None, seq, winner)
                     for c, p, progress, at, seq, winner in cursor.fetchall()}
+
+    def _stored_standings(self, up_to: int) -> int:
+        """How many standings the challenges have, counted up to `up_to` (the index alone, no row read)."""
+        ids = [c.id for c in self.batch.ruleset.challenges]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM {ChallengeStanding._meta.db_table} "
+                f"WHERE challenge_id IN ({', '.join(['%s'] * len(ids))}) LIMIT %s) AS found", ids + [up_to])
+            return cursor.fetchone()[0]
 
     def members(self, challenge_id, participant):
         totals: dict[int, int] = {}
@@ -246,11 +271,14 @@ class DatabaseSource:
             counts.append(count)
         return counts
 
-    def takes(self, challenge: CompiledChallenge, event: CoreEvent) -> bool:
+    def closed(self) -> dict[str, datetime]:
         if self._closed is None:
             self._closed = dict(ChallengeState.objects.filter(closed_at__isnull=False)
                                 .values_list("challenge_id", "closed_at"))
-        closed = self._closed.get(challenge.id)
+        return self._closed
+
+    def takes(self, challenge: CompiledChallenge, event: CoreEvent) -> bool:
+        closed = self.closed().get(challenge.id)
         if closed is None:
             return True
         if self._received is None:  # only when a closed challenge meets an event: late events and undos

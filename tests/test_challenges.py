@@ -254,10 +254,12 @@ def test_undo_takes_progress_back_and_a_goal_reached_without_winning_can_be_reac
     assert ("cy@x", 3, True) in standings(reader)
 
 
-def test_an_undo_sent_by_someone_else_takes_back_from_the_progress_kept(admin, monkeypatch):
+@pytest.mark.parametrize("read_all_limit", [50_000, 0], ids=["every-standing-read-at-once", "read-by-participant"])
+def test_an_undo_sent_by_someone_else_takes_back_from_the_progress_kept(admin, monkeypatch, read_all_limit):
     from challenges import scoring as challenge_scoring
 
     monkeypatch.setattr(challenge_scoring, "WARM_STANDINGS_LIMIT", -1)  # each batch reads the standings, as after a restart
+    monkeypatch.setattr(challenge_scoring, "READ_ALL_LIMIT", read_all_limit)
     ruleset = RULESET.replace("goal: {event: {type: comment}, count: 3}", "goal: {event: {type: reaction}, count: 3}")
     ruleset = ruleset.replace("goal: {rule: original-post, count: 3}", "goal: {event: {type: reaction}, count: 3}")
     assert admin.put_yaml("/ruleset", ruleset).status_code == 200

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from collections.abc import Collection
 from typing import Protocol
 
 from .compiled import CHALLENGE_RULE_PREFIX, CompiledChallenge, Ruleset
@@ -39,7 +40,7 @@ class Standing:
 
 @dataclass(slots=True)
 class Count:
-    """What one event counted towards one participant, kept so an undo can take it back."""
+    """What one event counted towards one participant, as the source holds it, for an undo to take back."""
 
     challenge: str
     participant: str
@@ -48,6 +49,11 @@ class Count:
     seq: int
     amount: int
     taken_back: bool = False
+
+
+# What one event of this run counted towards one participant, as a list rather than a Count: there is one
+# per counted event, and a list costs a fraction of an object to make. TAKEN_BACK is set when undone.
+CHALLENGE, PARTICIPANT, PERSON, EVENT_ID, SEQ, AMOUNT, TAKEN_BACK = range(7)
 
 
 class ChallengeSource(Protocol):
@@ -65,6 +71,9 @@ class ChallengeSource(Protocol):
 
     def takes(self, challenge: CompiledChallenge, event: Event) -> bool:
         """Whether the challenge still takes this event (or its undo): False once the end was processed."""
+
+    def closed(self) -> Collection[str]:
+        """The challenges whose end was processed: only those may refuse an event (takes)."""
 
     def team(self, person: str) -> str:
         """The person's team; "" for none."""
@@ -94,6 +103,9 @@ class EmptyChallengeSource:
     def takes(self, challenge, event):
         return True
 
+    def closed(self):
+        return ()
+
     def team(self, person):
         return self.teams.get(person, "")
 
@@ -108,13 +120,13 @@ class ChallengeProgress:
         self.ruleset, self.source = ruleset, source
         self.standings: dict[tuple[str, str], Standing] = {}
         self.changed: set[tuple[str, str]] = set()
-        self.counts: list[Count] = []  # made in this run (taken_back set when undone within it)
+        self.counts: list[list] = []  # made in this run: [CHALLENGE, ..., TAKEN_BACK] (0, 1 once undone within it)
         self.taken_back: list[Count] = []  # the source's counts that an undo of this run took back
         self._winners: dict[str, int] = {}
         # Team and collective participants: what each person counted in this run (negative: taken back).
         self._members: dict[tuple[str, str], dict[str, int]] = {}
         # The counts of this run by event, for undos: indexed only when an undo asks (undos are rare).
-        self._by_event: dict[str, list[Count]] = {}
+        self._by_event: dict[str, list[list]] = {}
         self._indexed = 0  # how many of self.counts _by_event holds
         self._taken: set[str] = set()  # events undone in this run
         # Per (event type, channel): the challenges that may count such an event (_Candidate), looked up once.
@@ -143,16 +155,17 @@ class ChallengeProgress:
         key = (event.type, event.channel)
         candidates = self._candidates.get(key)
         if candidates is None:
-            zone = event.occurred_at.tzinfo
-            candidates = self._candidates[key] = tuple(_candidate(c, zone) for c in self.ruleset.challenges_for(*key))
+            zone, closed = event.occurred_at.tzinfo, self.source.closed()
+            candidates = self._candidates[key] = tuple(_candidate(c, zone, c.id in closed)
+                                                        for c in self.ruleset.challenges_for(*key))
         if not candidates:
             return
         at = event.occurred_at
-        for challenge, start, end, when, rule, goal_event in candidates:
+        for challenge, start, end, when, rule, goal_event, closed in candidates:
             if not (start <= at < end) or (when is not None and not when(event)):
                 continue
             counted = _contributions(rule, goal_event, event, outcome)
-            if counted and self.source.takes(challenge, event):
+            if counted and (not closed or self.source.takes(challenge, event)):
                 self._count(challenge, event, outcome, facts, counted)
 
     def _count(self, challenge: CompiledChallenge, event: Event, outcome: Outcome, facts: FactsCache,
@@ -178,7 +191,7 @@ class ChallengeProgress:
             if kind != "individual":
                 members = self._members.setdefault(key, {})
                 members[person] = members.get(person, 0) + amount
-            self.counts.append(Count(challenge_id, participant, person, event_id, seq, amount))
+            self.counts.append([challenge_id, participant, person, event_id, seq, amount, 0])
             if standing.reached_at is None and standing.progress >= challenge.goal:
                 self._reach(challenge, participant, standing, event, outcome, facts)
 
@@ -216,9 +229,9 @@ class ChallengeProgress:
                                                    badge.spec.tiers[0].name if badge and badge.spec.tiers else None))
                 facts.set_badge_tiers(person, reward.badge, 1)
 
-    def _made_by(self, event_id: str) -> list[Count]:
+    def _made_by(self, event_id: str) -> list[list]:
         for count in self.counts[self._indexed:]:
-            self._by_event.setdefault(count.event_id, []).append(count)
+            self._by_event.setdefault(count[EVENT_ID], []).append(count)
         self._indexed = len(self.counts)
         return self._by_event.get(event_id, [])
 
@@ -227,36 +240,41 @@ class ChallengeProgress:
         if not original or original in self._taken:
             return
         self._taken.add(original)
-        counts = [c for c in self._made_by(original) if not c.taken_back]
-        stored = [c for c in self.source.counts_of(original) if not c.taken_back]
-        from_source = {id(c) for c in stored}
-        for count in counts + stored:
-            challenge = self.ruleset.challenge(count.challenge)
-            if challenge is None or not self.source.takes(challenge, event):
-                continue  # the challenge's end was processed: its standings are final
-            count.taken_back = True
-            if id(count) in from_source:
+        for count in self._made_by(original):
+            if not count[TAKEN_BACK] and self._take_back(event, count[CHALLENGE], count[PARTICIPANT], count[PERSON],
+                                                         count[AMOUNT]):
+                count[TAKEN_BACK] = 1
+        for count in self.source.counts_of(original):
+            if not count.taken_back and self._take_back(event, count.challenge, count.participant, count.person,
+                                                        count.amount):
+                count.taken_back = True
                 self.taken_back.append(count)
-            standing = self.standing(count.challenge, count.participant)
-            standing.progress -= count.amount
-            if challenge.spec.kind != "individual":
-                members = self._members.setdefault((count.challenge, count.participant), {})
-                members[count.person] = members.get(count.person, 0) - count.amount
-            self.changed.add((count.challenge, count.participant))
-            # A winner keeps the win and the reward; a goal reached without winning can be reached again.
-            if standing.reached_at is not None and standing.winner is None and standing.progress < challenge.goal:
-                standing.reached_at = standing.reached_seq = None
+
+    def _take_back(self, undo: Event, challenge_id: str, participant: str, person: str, amount: int) -> bool:
+        challenge = self.ruleset.challenge(challenge_id)
+        if challenge is None or not self.source.takes(challenge, undo):
+            return False  # the challenge's end was processed: its standings are final
+        standing = self.standing(challenge_id, participant)
+        standing.progress -= amount
+        if challenge.spec.kind != "individual":
+            members = self._members.setdefault((challenge_id, participant), {})
+            members[person] = members.get(person, 0) - amount
+        self.changed.add((challenge_id, participant))
+        # A winner keeps the win and the reward; a goal reached without winning can be reached again.
+        if standing.reached_at is not None and standing.winner is None and standing.progress < challenge.goal:
+            standing.reached_at = standing.reached_seq = None
+        return True
 
 
 # A challenge as observe() checks an event against it: (challenge, start, end, when, the `rule` goal's
-# rule id or None, the `event` goal's condition or None). The window is in the events' time zone:
-# comparing times of two zones converts both, ten times the cost of the comparison.
+# rule id or None, the `event` goal's condition or None, whether its end was processed). The window is
+# in the events' time zone: comparing times of two zones converts both, ten times the cost of the comparison.
 _Candidate = tuple
 
 
-def _candidate(challenge: CompiledChallenge, zone) -> _Candidate:
+def _candidate(challenge: CompiledChallenge, zone, closed: bool) -> _Candidate:
     return (challenge, challenge.start.astimezone(zone), challenge.end.astimezone(zone), challenge.when,
-            challenge.spec.goal.rule, challenge.goal_event)
+            challenge.spec.goal.rule, challenge.goal_event, closed)
 
 
 def _contributions(rule: str | None, goal_event, event: Event, outcome: Outcome) -> dict[str, int]:

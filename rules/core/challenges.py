@@ -15,9 +15,9 @@ Pure: the scorer gives a source over the database, a simulation an empty one.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
-from collections.abc import Collection
 from typing import Protocol
 
 from .compiled import CHALLENGE_RULE_PREFIX, CompiledChallenge, Ruleset

@@ -162,10 +162,17 @@ class ChallengeProgress:
             return
         at = event.occurred_at
         for challenge, start, end, when, rule, goal_event, closed in candidates:
-            if not (start <= at < end) or (when is not None and not when(event)):
+            if at < start or at >= end or (when is not None and not when(event)):
                 continue
-            counted = _contributions(rule, goal_event, event, outcome)
-            if counted and (not closed or self.source.takes(challenge, event)):
+            if goal_event is not None:  # the commonest goal inline: the actor's matching event counts one
+                if not goal_event(event):
+                    continue
+                counted = {event.actor: 1}
+            else:
+                counted = _counted_awards(rule, outcome)
+                if not counted:
+                    continue
+            if not closed or self.source.takes(challenge, event):
                 self._count(challenge, event, outcome, facts, counted)
 
     def _count(self, challenge: CompiledChallenge, event: Event, outcome: Outcome, facts: FactsCache,
@@ -277,17 +284,14 @@ def _candidate(challenge: CompiledChallenge, zone, closed: bool) -> _Candidate:
             challenge.spec.goal.rule, challenge.goal_event, closed)
 
 
-def _contributions(rule: str | None, goal_event, event: Event, outcome: Outcome) -> dict[str, int]:
-    """person -> what the event adds to the goal for them: a `rule` goal counts the rule's awards, an
-    `event` goal the actor's matching event, a `points` goal the points awarded."""
+def _counted_awards(rule: str | None, outcome: Outcome) -> dict[str, int]:
+    """person -> what the event's awards add to the goal for them: a `rule` goal counts the rule's
+    awards, a `points` goal the points awarded. (An `event` goal counts the actor's matching event.)"""
     counted: dict[str, int] = {}
     if rule is not None:
         for award in outcome.awards:
             if award.rule_id == rule and not award.capped and award.reverses_event is None:
                 counted[award.recipient] = counted.get(award.recipient, 0) + 1
-    elif goal_event is not None:
-        if goal_event(event):
-            counted[event.actor] = 1
     else:
         for award in outcome.awards:
             if award.points and award.reverses_event is None and not award.rule_id.startswith(CHALLENGE_RULE_PREFIX):

@@ -45,7 +45,9 @@ class ChallengeCount(models.Model):
     row (and its index entries) per counted event cost the scorer about as much as the award itself.
     An undo finds the row by the event's `seq` (first_seq <= seq <= last_seq) and reads its entries;
     undos are rare next to counted events. Each entry: [seq, participant, person id, amount, taken back
-    (0 or 1)]. Person ids rather than keys: an erased person leaves a number nobody can read back."""
+    (0 or 1)]; the participant is null in an individual challenge, where it is the person (the key
+    repeated in every entry was most of the row). Person ids rather than keys: an erased person leaves
+    a number nobody can read back."""
 
     challenge_id = models.CharField(max_length=64)
     first_seq = models.BigIntegerField()  # the lowest and highest `seq` of the events counted here

@@ -28,9 +28,10 @@ def forget_progress(rescored: QuerySet | None = None) -> None:
             if len(left) < len(entries):
                 changed.append((row.pk, left))
             entries = left
-        for _seq, participant, _person, amount, taken_back in entries:
+        for _seq, participant, person, amount, taken_back in entries:
             if not taken_back:
-                kept[(row.challenge_id, participant)] = kept.get((row.challenge_id, participant), 0) + amount
+                key = (row.challenge_id, participant if participant is not None else person)
+                kept[key] = kept.get(key, 0) + amount
     for pk, left in changed:
         if not left:
             ChallengeCount.objects.filter(pk=pk).delete()
@@ -39,7 +40,9 @@ def forget_progress(rescored: QuerySet | None = None) -> None:
                                                         first_seq=min(e[0] for e in left), last_seq=max(e[0] for e in left))
     rows = list(ChallengeStanding.objects.all())
     for row in rows:
-        row.progress = kept.get((row.challenge_id, row.participant), 0)
+        # An individual challenge's counts name the person by id alone (ChallengeCount).
+        row.progress = kept.get((row.challenge_id, row.participant), 0) + (
+            kept.get((row.challenge_id, row.person_id), 0) if row.person_id is not None else 0)
         if row.reached_seq in seqs:
             row.reached_at = row.reached_seq = row.winner = None
     ChallengeStanding.objects.bulk_update(rows, ["progress", "reached_at", "reached_seq", "winner"], batch_size=1000)

@@ -132,11 +132,14 @@ def write_progress(progress: ChallengeProgress, people) -> None:
                 "reached_seq = excluded.reached_seq, winner = excluded.winner", rows)
         if progress.counts:
             packed: dict[str, list[list]] = {}
+            individual = {c.id for c in progress.ruleset.challenges if c.spec.kind == "individual"}
             for challenge_id, participant, person, _event_id, seq, amount, taken_back in progress.counts:
                 entries = packed.get(challenge_id)
                 if entries is None:
                     entries = packed[challenge_id] = []
-                entries.append([seq, participant, people[person].id, amount, taken_back])
+                # An individual challenge's participant is the person: null, not their id again (ChallengeCount).
+                entries.append([seq, None if challenge_id in individual else participant, people[person].id, amount,
+                                taken_back])
             cursor.executemany(
                 f"INSERT INTO {ChallengeCount._meta.db_table} (challenge_id, first_seq, last_seq, counts) "
                 "VALUES (%s, %s, %s, %s)",
@@ -265,7 +268,11 @@ class DatabaseSource:
         keys = dict(Person.objects.filter(id__in=[f[4] for f in found]).values_list("id", "key"))
         counts = []
         for row_id, index, challenge_id, participant, person, amount in found:
-            # A count whose person row is gone still comes off its participant's progress.
+            if participant is None:  # an individual challenge's: the person's own standing
+                if person not in keys:
+                    continue  # the person's row is gone, and their standings with it
+                participant = keys[person]
+            # A team's or everyone's count whose person row is gone still comes off its participant's progress.
             count = StoredCount(challenge_id, participant, keys.get(person, ""), event_id, seq, amount)
             count.row = (row_id, index)
             counts.append(count)

@@ -19,12 +19,13 @@ class RulesStep(Step):
         ruleset, facts = b.ruleset, b.facts
         before = dict(ruleset.failures.counts)
         if b.observers:
-            b.outcomes = []
+            observers, outcomes = tuple(b.observers), []
             for e in b.events:
                 outcome = evaluate(ruleset, e.to_core(), facts)
-                for observe in b.observers:
+                for observe in observers:
                     observe(outcome.event, outcome, facts)
-                b.outcomes.append(outcome)
+                outcomes.append(outcome)
+            b.outcomes = outcomes
         else:
             b.outcomes = [evaluate(ruleset, e.to_core(), facts) for e in b.events]
         self._report_failures(before)

@@ -161,7 +161,7 @@ class ChallengeProgress:
         if not candidates:
             return
         at = event.occurred_at
-        for challenge, start, end, when, rule, goal_event, closed in candidates:
+        for challenge, start, end, when, rule, goal_event, closed, goal in candidates:
             if at < start or at >= end or (when is not None and not when(event)):
                 continue
             if goal_event is not None:  # the commonest goal inline: the actor's matching event counts one
@@ -173,9 +173,9 @@ class ChallengeProgress:
                 if not counted:
                     continue
             if not closed or self.source.takes(challenge, event):
-                self._count(challenge, event, outcome, facts, counted)
+                self._count(challenge, goal, event, outcome, facts, counted)
 
-    def _count(self, challenge: CompiledChallenge, event: Event, outcome: Outcome, facts: FactsCache,
+    def _count(self, challenge: CompiledChallenge, goal: int, event: Event, outcome: Outcome, facts: FactsCache,
                counted: dict[str, int]) -> None:
         spec = challenge.spec
         challenge_id, kind = spec.id, spec.kind
@@ -199,7 +199,7 @@ class ChallengeProgress:
                 members = self._members.setdefault(key, {})
                 members[person] = members.get(person, 0) + amount
             self.counts.append([challenge_id, participant, person, event_id, seq, amount, 0])
-            if standing.reached_at is None and standing.progress >= challenge.goal:
+            if standing.reached_at is None and standing.progress >= goal:
                 self._reach(challenge, participant, standing, event, outcome, facts)
 
     def _reach(self, challenge: CompiledChallenge, participant: str, standing: Standing, event: Event, outcome: Outcome,
@@ -274,14 +274,15 @@ class ChallengeProgress:
 
 
 # A challenge as observe() checks an event against it: (challenge, start, end, when, the `rule` goal's
-# rule id or None, the `event` goal's condition or None, whether its end was processed). The window is
-# in the events' time zone: comparing times of two zones converts both, ten times the cost of the comparison.
+# rule id or None, the `event` goal's condition or None, whether its end was processed, the goal). The
+# window is in the events' time zone: comparing times of two zones converts both, ten times the cost of
+# the comparison.
 _Candidate = tuple
 
 
 def _candidate(challenge: CompiledChallenge, zone, closed: bool) -> _Candidate:
     return (challenge, challenge.start.astimezone(zone), challenge.end.astimezone(zone), challenge.when,
-            challenge.spec.goal.rule, challenge.goal_event, closed)
+            challenge.spec.goal.rule, challenge.goal_event, closed, challenge.goal)
 
 
 def _counted_awards(rule: str | None, outcome: Outcome) -> dict[str, int]:

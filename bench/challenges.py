@@ -4,9 +4,9 @@ The issue's bound: challenge progress adds at most 15% to the scorer's time. Bot
 same events (bench/workload.py: five boards per award) from an emptied database and Redis, taking
 turns round after round so the shared machine's load falls on both alike; the best round of each
 side is compared. Seven rounds: on the shared machine a round of either side can take twice its
-time; the best of three moved the ratio by a fifth between runs, the best of five by a tenth. The CPU time of the
-scoring process is reported beside the wall time: the scorer runs SQLite in-process, so its CPU
-time holds nearly all of its work and far less of the other runs' load.
+time; the best of three moved the ratio by a fifth between runs, the best of five by a tenth. The
+CPU time of the scoring process is reported beside the wall time: the scorer runs SQLite
+in-process, so its CPU time holds nearly all of its work and far less of the other runs' load.
 """
 
 from __future__ import annotations

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from base.models import Person
 from rules.core import Ruleset
 
@@ -48,7 +46,9 @@ def rename_participant(person: Person, old_key: str) -> None:
 def _rewrite_counts(source_id: int, source_key: str, target_id: int, target_key: str) -> None:
     """What `source` counted is `target`'s: a team's or everyone's counts keep their participant."""
     changed = []
-    for row in ChallengeCount.objects.all().iterator(chunk_size=100):
+    # A person id sits between two commas in an entry ([seq,participant,person,amount,taken back]):
+    # the text search finds every row that may hold one of theirs, and the entries say which do.
+    for row in ChallengeCount.objects.filter(counts__contains=f",{source_id},").iterator(chunk_size=100):
         entries = row.entries()
         mine = [entry for entry in entries if entry[2] == source_id]
         for entry in mine:
@@ -56,7 +56,7 @@ def _rewrite_counts(source_id: int, source_key: str, target_id: int, target_key:
         if mine:
             changed.append((row.pk, entries))
     for pk, entries in changed:  # written after the read: rows are not changed under an open cursor
-        ChallengeCount.objects.filter(pk=pk).update(counts=json.dumps(entries, separators=(",", ":")))
+        ChallengeCount.objects.filter(pk=pk).update(counts=ChallengeCount.pack(entries))
 
 
 def _rank(standing: ChallengeStanding) -> tuple:

@@ -56,3 +56,7 @@ class ChallengeCount(models.Model):
 
     def entries(self) -> list[list]:
         return json.loads(self.counts)
+
+    @staticmethod
+    def pack(entries: list[list]) -> str:
+        return json.dumps(entries, separators=(",", ":"))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from django.db.models import QuerySet
 
 from .models import ChallengeCount, ChallengeStanding
@@ -36,7 +34,7 @@ def forget_progress(rescored: QuerySet | None = None) -> None:
         if not left:
             ChallengeCount.objects.filter(pk=pk).delete()
         else:
-            ChallengeCount.objects.filter(pk=pk).update(counts=json.dumps(left, separators=(",", ":")),
+            ChallengeCount.objects.filter(pk=pk).update(counts=ChallengeCount.pack(left),
                                                         first_seq=min(e[0] for e in left), last_seq=max(e[0] for e in left))
     rows = list(ChallengeStanding.objects.all())
     for row in rows:

@@ -143,7 +143,7 @@ def write_progress(progress: ChallengeProgress, people) -> None:
             cursor.executemany(
                 f"INSERT INTO {ChallengeCount._meta.db_table} (challenge_id, first_seq, last_seq, counts) "
                 "VALUES (%s, %s, %s, %s)",
-                [(challenge_id, min(e[0] for e in entries), max(e[0] for e in entries), _dumps(entries))
+                [(challenge_id, min(e[0] for e in entries), max(e[0] for e in entries), ChallengeCount.pack(entries))
                  for challenge_id, entries in packed.items()])
     if progress.taken_back:
         marked: dict[int, list[int]] = {}
@@ -155,11 +155,7 @@ def write_progress(progress: ChallengeProgress, people) -> None:
             entries = rows[row_id].entries()
             for index in indexes:
                 entries[index][4] = 1
-            ChallengeCount.objects.filter(pk=row_id).update(counts=_dumps(entries))
-
-
-def _dumps(entries: list[list]) -> str:
-    return json.dumps(entries, separators=(",", ":"))
+            ChallengeCount.objects.filter(pk=row_id).update(counts=ChallengeCount.pack(entries))
 
 
 class DatabaseSource:

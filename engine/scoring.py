@@ -111,8 +111,8 @@ def _score_batch(step_kinds: tuple[type[Step], ...], batch_size: int) -> BatchRe
     with transaction.atomic():
         number, facts_epoch = take_scorer_turn()
         if _warm.get("epoch") != facts_epoch:
-            # A merge or a badge granted by hand, in any process, changed people's history since this
-            # process's last batch: what it kept of points, counts, badge steps and standings is read again.
+            # A merge, an erasure or a badge granted by hand, in any process, changed people's history since
+            # this process's last batch: what it kept of points, counts, badge steps and standings is read again.
             forget_warm_facts()
         ruleset, version = active_ruleset()
         if ruleset is None:
@@ -166,7 +166,8 @@ def _senders_active() -> bool:
 
 # The facts of the last batch this process committed. The next batch may reuse them when it
 # directly follows (no other scorer wrote in between) under the same ruleset version and facts
-# epoch (no merge since); otherwise it starts cold and reads the ledger. Bounded, so memory stays flat.
+# epoch (no merge, erasure or hand-made grant since); otherwise it starts cold and reads the
+# ledger. Bounded, so memory stays flat.
 _warm: dict = {}
 WARM_FACTS_LIMIT = 500_000
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from django.contrib.auth import get_user_model
 from django.db.models import Sum
 
@@ -168,7 +171,15 @@ def test_erasure_redacts_her_name_id_and_email_in_other_peoples_posts_and_keeps_
 
 
 def _files_holding(paths, text: str) -> list[str]:
-    return [str(p) for p in paths if p.is_file() and text.encode() in p.read_bytes()]
+    """The files among paths that hold text, read by a child process: closing a descriptor of the SQLite
+    database in this process would drop every lock SQLite holds on it here (POSIX locks belong to the
+    process), and the next connection to close elsewhere would take itself for the last one and delete
+    the write-ahead log under this process's open connection, leaving it reading a log that is gone."""
+    script = ("import sys; from pathlib import Path; text = sys.argv[1].encode(); "
+              "print(*(p for p in sys.argv[2:] if Path(p).is_file() and text in Path(p).read_bytes()), sep='\\n')")
+    found = subprocess.run([sys.executable, "-c", script, text, *map(str, paths)], capture_output=True, text=True,
+                           check=True).stdout
+    return [line for line in found.splitlines() if line]
 
 
 def test_erasure_rewrites_the_aof_and_checkpoints_the_sqlite_wal(admin, transactional_db):

@@ -1,5 +1,6 @@
 """A scorer process keeps people's counts, points and badge steps from one batch to the next; what
-another process changes in their history (a merge, a badge granted by hand) must reach it."""
+another process changes in their history (a merge, an erasure, a badge granted by hand) must reach it,
+and changing it must not deadlock with a batch."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ import sys
 import pytest
 from django.test import Client
 
+from badges.grants import do_grant_badge
 from badges.models import BadgeGrant
-from base.models import Award, Person
+from base.errors import ApiError
+from base.models import Award, Event, Person
 from engine.scoring import do_score_pending
-from tests.conftest import ROOT, Api, _database_url, _key
+from tests.conftest import ROOT, Api, _database_url, _key, wait_for
 from tests.helpers import BASIC_RULESET, event
 
 
@@ -76,3 +79,44 @@ def test_an_erasure_made_by_another_process_leaves_nothing_of_the_person_to_the_
     send(admin, event("post", "ana@example.com", id="new-1"))
     # then the newcomer's first post pays in full: the erased person's day is not theirs
     assert Person.objects.get(key="ana@example.com").points == 10
+
+
+def test_badges_granted_by_hand_while_a_scorer_grants_the_same_steps_neither_deadlock_nor_double(admin, redis_server):
+    # given two hundred people with one comment each scored, and their second comments accepted but not
+    # yet scored: each of those gives its author Commenter's Bronze
+    people = [f"p{n}@example.com" for n in range(200)]
+    target = {"id": "b1", "author": "bob@example.com"}
+    send(admin, event("post", "bob@example.com", id="b1"), *(event("comment", p, id=f"c1-{p}", target=target)
+                                                           for p in people))
+    assert admin.post("/events", [event("comment", p, id=f"c2-{p}", target=target) for p in people]).status_code == 202
+    # when a scorer in another process scores them in order, one event a batch, while this process
+    # grants the same Bronze by hand: forty people at a time, each forty from its last person backwards
+    # once the scorer reaches its first, so the two meet in the middle of every forty
+    env = {**os.environ, "DATABASE_URL": _database_url(), "REDIS_URL": redis_server, "LOG_LEVEL": "WARNING",
+           "SCORER_BATCH_SIZE": "1", "SCORER_BACKLOG_BATCH_SIZE": "1"}
+    scorer = subprocess.Popen([sys.executable, str(ROOT / "manage.py"), "shell", "-c",
+                               "from engine.scoring import do_score_pending; do_score_pending()"],
+                              cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+    scored = Event.objects.filter(source_id__startswith="c2-", scored_at__isnull=False)
+    held_already = 0
+    try:
+        for first in range(0, len(people), 40):
+            wait_for(lambda: scored.count() > first or scorer.poll() is not None, timeout=60, interval=0.005,
+                     what="the scorer to reach the next forty")
+            for person in reversed(people[first:first + 40]):
+                try:
+                    do_grant_badge(person_key=person, badge_id="commenter", tier="Bronze", reason="Peer nomination",
+                                   by="admin")
+                except ApiError as exc:  # the scorer granted it first: the one refusal a grant may meet here
+                    assert exc.code == "already_held", exc
+                    held_already += 1
+    finally:
+        _, errors = scorer.communicate(timeout=120)
+    # then both finish without an error (no deadlock), every event is scored, and each person holds
+    # one Bronze: by hand where the grant came first, by scoring otherwise
+    assert scorer.returncode == 0, errors
+    assert not Event.objects.filter(scored_at__isnull=True).exists()
+    grants = BadgeGrant.objects.filter(person__key__in=people, badge_id="commenter", revoked_at__isnull=True)
+    assert sorted(grants.values_list("person__key", flat=True)) == sorted(people)
+    assert grants.filter(tier_name="Bronze").count() == len(people)
+    assert grants.filter(manual=True).count() == len(people) - held_already

@@ -49,10 +49,10 @@ _BUMP_BATCH = f"UPDATE {ScorerState._meta.db_table} SET last_batch = last_batch 
 def bump_facts_epoch() -> ScorerState | None:
     """Say that people's history changed outside scoring (a merge moved one person's awards and counts
     to another, an erasure gave a person a new id, a badge step was granted by hand), in the caller's
-    transaction. Every scorer process
-    compares the epoch at its next batch and reads the facts it kept from earlier batches again. The
-    row's write lock also keeps scorers out until the caller commits, so callers take it before any
-    other lock, as the scorer does. Returns the row (None before the first batch ever)."""
+    transaction. Every scorer process compares the epoch at its next batch and reads the facts it kept
+    from earlier batches again. The row's write lock also keeps scorers out until the caller commits,
+    so callers take it before any other lock, as the scorer does. Returns the row (None before the
+    first batch ever)."""
     ScorerState.objects.filter(pk=1).update(facts_epoch=F("facts_epoch") + 1)
     return ScorerState.objects.filter(pk=1).first()
 

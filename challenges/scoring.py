@@ -116,10 +116,10 @@ def write_progress(progress: ChallengeProgress, people) -> None:
     Plain SQL, one executemany each, as the ledger writes awards (base/ledger.py): building a model
     instance per row cost most of the step's time."""
     stamp = time_adapter()
+    individual = {c.id for c in progress.ruleset.challenges if c.spec.kind == "individual"}
     with connection.cursor() as cursor:
         if progress.changed:
             rows = []
-            individual = {c.id for c in progress.ruleset.challenges if c.spec.kind == "individual"}
             for challenge_id, participant in progress.changed:
                 s = progress.standings[(challenge_id, participant)]
                 person = people.get(participant) if challenge_id in individual else None
@@ -132,7 +132,6 @@ def write_progress(progress: ChallengeProgress, people) -> None:
                 "reached_seq = excluded.reached_seq, winner = excluded.winner", rows)
         if progress.counts:
             packed: dict[str, list[list]] = {}
-            individual = {c.id for c in progress.ruleset.challenges if c.spec.kind == "individual"}
             for challenge_id, participant, person, _event_id, seq, amount, taken_back in progress.counts:
                 entries = packed.get(challenge_id)
                 if entries is None:
